@@ -1,0 +1,140 @@
+"""``EventLog``: a validated canonical frame together with where it came from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pmtool.errors import InputError, Location, LogSchemaError
+from pmtool.eventlog import schema
+
+PROVENANCE_KEY = "pmtool.provenance"
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """One imported export: file name (never a full path), its SHA-256, format and mapping profile."""
+
+    file: str
+    sha256: str
+    format: str
+    office: str
+    profile: str | None = None
+    profile_sha256: str | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a log was made: sources, pseudonymisation (key fingerprint only, never the key), pmtool version."""
+
+    sources: tuple[SourceInfo, ...] = ()
+    pseudonymised: bool = True
+    key_id: str | None = None
+    pmtool_version: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Provenance:
+        raw = json.loads(text)
+        raw["sources"] = tuple(SourceInfo(**s) for s in raw.get("sources", ()))
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """A canonical event log. Construct with :meth:`from_frame`, which validates once.
+
+    >>> import polars as pl, datetime as dt
+    >>> frame = pl.DataFrame({"office": ["GA-01"], "case_id": ["c1"], "activity": ["Fall angelegt"],
+    ...     "timestamp": [dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone.utc)]})
+    >>> EventLog.from_frame(frame).n_events
+    1
+    """
+
+    frame: pl.DataFrame
+    provenance: Provenance = field(default_factory=Provenance)
+
+    @classmethod
+    def from_frame(cls, frame: pl.DataFrame, provenance: Provenance | None = None) -> EventLog:
+        """Fill optional canonical columns, cast, sort canonically, validate; raise ``LogSchemaError``."""
+        filled = frame
+        for name, (dtype, required) in schema.COLUMNS.items():
+            if name in filled.columns:
+                continue
+            if name == schema.PRECISION:
+                filled = filled.with_columns(pl.lit("datetime").cast(dtype).alias(name))
+            elif name == schema.SOURCE_ROW:
+                filled = filled.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(name))
+            elif not required:
+                filled = filled.with_columns(pl.lit(None, dtype).alias(name))
+        if schema.TIMESTAMP in filled.columns:
+            ts = filled.schema[schema.TIMESTAMP]
+            if isinstance(ts, pl.Datetime) and ts.time_zone not in (None, "UTC"):
+                filled = filled.with_columns(pl.col(schema.TIMESTAMP).dt.convert_time_zone("UTC"))
+            if isinstance(ts, pl.Datetime):
+                filled = filled.with_columns(pl.col(schema.TIMESTAMP).dt.cast_time_unit("us"))
+        filled = schema.order_columns(filled) if set(schema.CANONICAL) <= set(filled.columns) else filled
+        if set(schema.SORT_KEY) <= set(filled.columns):
+            try:
+                filled = schema.sort(filled)
+            except pl.exceptions.PolarsError:
+                pass  # validation below names the broken column
+        problems = schema.validate(filled)
+        if problems:
+            first = problems[0]
+            raise LogSchemaError(
+                "schema.invalid",
+                Location(column=first.column),
+                n=len(problems),
+                details="; ".join(f"{p.column}: {p.detail}" + (f" ({p.count})" if p.count else "") for p in problems),
+            )
+        return cls(filled, provenance or Provenance())
+
+    @property
+    def n_events(self) -> int:
+        return self.frame.height
+
+    @property
+    def n_cases(self) -> int:
+        return self.frame.select(pl.struct(schema.OFFICE, schema.CASE_ID).n_unique()).item()
+
+    @property
+    def offices(self) -> list[str]:
+        return sorted(self.frame[schema.OFFICE].unique().to_list())
+
+    @property
+    def extra_columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c not in schema.COLUMNS]
+
+    def write_parquet(self, path: Path) -> None:
+        """Write the log with its provenance in the Parquet metadata (not atomic; see ``ingest.output``)."""
+        self.frame.write_parquet(path, metadata={PROVENANCE_KEY: self.provenance.to_json()}, statistics=True)
+
+
+def read_parquet(path: Path) -> EventLog:
+    """Read a canonical log written by pmtool; raise ``InputError`` when it is not one."""
+    try:
+        frame = pl.read_parquet(path)
+        meta = pl.read_parquet_metadata(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError("parquet.unreadable", Location(str(path)), reason=_first_line(exc)) from None
+    provenance = Provenance.from_json(meta[PROVENANCE_KEY]) if PROVENANCE_KEY in meta else Provenance()
+    try:
+        return EventLog.from_frame(frame, provenance)
+    except LogSchemaError as exc:
+        raise LogSchemaError(exc.key, Location(str(path), column=exc.location.column), **exc.params) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
