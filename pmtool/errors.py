@@ -27,16 +27,16 @@ class Location:
         if self.file:
             parts.append(self.file)
         if self.row is not None:
-            parts.append(t(f"location.{self.row_label}", lang=lang, n=self.row))
+            parts.append(t(f"location.{self.row_label}", lang, n=self.row))
         if self.column:
-            parts.append(t("location.column", lang=lang, name=self.column))
+            parts.append(t("location.column", lang, name=self.column))
         return ", ".join(parts)
 
 
 class PmtoolError(Exception):
     """Base of all errors pmtool raises on purpose. Message text comes from the catalogue."""
 
-    def __init__(self, key: str, location: Location | None = None, **params: Any) -> None:
+    def __init__(self, key: str, location: Location | None = None, /, **params: Any) -> None:
         self.key = key
         self.location = location or Location()
         self.params = params
@@ -46,7 +46,7 @@ class PmtoolError(Exception):
         from pmtool.i18n import t
 
         where = self.location.render(lang)
-        text = t(self.key, lang=lang, **self.params)
+        text = t(self.key, lang, **self.params)
         return f"{where}: {text}" if where else text
 
 

@@ -1,6 +1,6 @@
 """The message catalogue: every text a user reads comes from ``messages.toml`` (German default, English).
 
->>> t("location.line", lang="en", n=3)
+>>> t("location.line", "en", n=3)
 'line 3'
 """
 
@@ -50,7 +50,7 @@ def language() -> str:
     return env if env in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def t(key: str, lang: str | None = None, **params: Any) -> str:
+def t(key: str, lang: str | None = None, /, **params: Any) -> str:
     """The message ``key`` in ``lang`` (default: :func:`language`), formatted with ``params``."""
     entry = catalogue().get(key)
     if entry is None:

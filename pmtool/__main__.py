@@ -1,0 +1,3 @@
+from pmtool.cli.app import main
+
+main()

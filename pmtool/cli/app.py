@@ -1,0 +1,57 @@
+"""The ``pmtool`` command line: thin commands that call one library function each and render the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pmtool import __version__
+from pmtool.cli import ingest_cmd, inspect_cmd, key_cmd
+from pmtool.i18n import LANGUAGES, set_language, t
+
+app = typer.Typer(
+    name="pmtool",
+    help=t("cli.app_help", "en"),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pmtool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    lang: Annotated[str | None, typer.Option("--lang", help="Language of messages: de (default) or en. "
+                                             "Also PMTOOL_LANG.")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """pmtool: process mining and Ist/Soll gap analysis for the infection-protection processes of
+    Saxony's public health offices."""
+    if lang is not None:
+        if lang not in LANGUAGES:
+            raise typer.BadParameter(f"choose one of {', '.join(LANGUAGES)}", param_hint="--lang")
+        set_language(lang)
+
+
+app.command("ingest", no_args_is_help=True)(ingest_cmd.ingest)
+app.command("inspect", no_args_is_help=True)(inspect_cmd.inspect)
+key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
+key_app.command("new", no_args_is_help=True)(key_cmd.new)
+app.add_typer(key_app, name="key")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="pmtool")
+
+
+__all__ = ["app", "main", "Path"]

@@ -1,0 +1,27 @@
+"""The one boundary where library errors become one-line messages and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from pmtool.errors import PmtoolError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_CANNOT_RUN = 2
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a :class:`PmtoolError` into one line on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except PmtoolError as exc:
+        stderr.print(f"pmtool: {exc.render()}", markup=False)
+        raise typer.Exit(EXIT_CANNOT_RUN) from None

@@ -1,0 +1,93 @@
+"""``pmtool ingest``: import office exports into canonical, pseudonymised logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.cli.errors import user_errors
+from pmtool.i18n import t
+from pmtool.ingest.jobs import collect_jobs
+from pmtool.ingest.output import ingest_writers, write_atomically
+from pmtool.ingest.pipeline import IngestResult, ingest as run_ingest
+from pmtool.ingest.profile import MappingProfile, load_profile
+from pmtool.ingest.pseudonymise import load_key, require_key
+from pmtool.ingest.registry import ReadOptions
+
+console = Console(highlight=False)
+
+
+def ingest(
+    exports: Annotated[list[Path], typer.Argument(help="Export file(s), or a folder of exports each with "
+                                                  "<name>.profile.toml beside it.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for <name>.parquet, "
+                                      "<name>.quarantine.csv and <name>.summary.json.")],
+    profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile (TOML) for a single "
+                                                 "export. Optional for XES, OCEL and canonical Parquet.")] = None,
+    office: Annotated[str | None, typer.Option(help="Office id (e.g. GA-07); overrides the profile.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Force the reader (csv, excel, xes, "
+                                               "ocel-json, ocel-xml, ocel-sqlite, parquet).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; default: detected.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="CSV encoding (utf-8, cp1252, latin-1); "
+                                                 "default: detected.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name; default: the first sheet.")] = None,
+    object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type whose objects become "
+                                                    "cases (e.g. Fall).")] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else "
+                                                  "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
+    allow_identifiable: Annotated[bool, typer.Option(help="Store case ids and names in clear when no key is "
+                                                     "given. Only for data that is not personal.")] = False,
+    max_invalid_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Above this share of rows failing "
+                                                     "on one required column, stop with an error instead of "
+                                                     "quarantining.")] = 0.5,
+) -> None:
+    """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) into canonical, pseudonymised event logs.
+
+    Rows that cannot be imported go to <name>.quarantine.csv with their reason; the summary reconciles
+    rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read.
+    """
+    with user_errors():
+        key = require_key(load_key(key_file), allow_identifiable)
+        jobs = collect_jobs(exports, profile)
+        options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
+        results: list[tuple[str, IngestResult]] = []
+        writers = {}
+        for job in jobs:
+            prof = load_profile(job.profile) if job.profile else MappingProfile()
+            result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
+                                format=format, read_options=options, max_invalid_share=max_invalid_share)
+            _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
+            writers.update(files)
+            results.append((job.name, result))
+        write_atomically(writers)
+    _render(results, out)
+
+
+def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
+    table = Table(title=t("cli.ingest.title"), title_justify="left")
+    for head in ("name", "office", "read", "loaded", "quarantined", "coverage", "cases", "period"):
+        table.add_column(t(f"cli.ingest.col.{head}"), justify="right" if head in
+                         ("read", "loaded", "quarantined", "coverage", "cases") else "left")
+    for name, res in results:
+        s = res.summary
+        period = f"{(s.period_start or '')[:10]} – {(s.period_end or '')[:10]}"
+        table.add_row(name, s.office, f"{s.rows_read:,}", f"{s.rows_loaded:,}", f"{s.rows_quarantined:,}",
+                      f"{s.coverage:.1%}", f"{s.cases:,}", period)
+    console.print(table)
+    for name, res in results:
+        s = res.summary
+        if s.quarantine_by_reason:
+            reasons = ", ".join(f"{t('reason.' + r)} {c:,}" for r, c in s.quarantine_by_reason.items())
+            console.print(f"{name}: {t('cli.ingest.quarantine')}: {reasons}")
+        if s.unmapped_labels:
+            top = list(s.unmapped_labels.items())[:5]
+            labels = ", ".join(f"„{label}“ {count:,}" for label, count in top)
+            more = t("cli.ingest.more", n=len(s.unmapped_labels) - 5) if len(s.unmapped_labels) > 5 else ""
+            console.print(f"{name}: {t('cli.ingest.unmapped')}: {labels}{more}")
+        if not s.pseudonymised:
+            console.print(f"{name}: {t('cli.ingest.identifiable')}", style="bold red")
+    console.print(t("cli.ingest.written", n=len(results), out=str(out)))

@@ -1,0 +1,94 @@
+"""``pmtool inspect``: a short overview of a log (no identifiers are shown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.cli.errors import user_errors
+from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.eventlog.overview import Overview, overview
+from pmtool.i18n import t
+from pmtool.ingest import registry
+from pmtool.ingest.pipeline import ingest
+from pmtool.ingest.profile import MappingProfile, load_profile
+from pmtool.ingest.pseudonymise import load_key
+from pmtool.ingest.registry import ReadOptions
+
+console = Console(highlight=False)
+
+
+def inspect(
+    log: Annotated[Path, typer.Argument(help="A canonical log (.parquet from pmtool ingest), or any export "
+                                        "pmtool can read (XES, OCEL, or CSV/Excel with --profile).")],
+    profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile for an export.")] = None,
+    object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type to flatten on.")] = None,
+    top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
+) -> None:
+    """Print an overview of a log: cases, events, activities, period, variants and data-quality flags."""
+    with user_errors():
+        event_log = _load(log, profile, object_type)
+        ov = overview(event_log, top=top)
+    _render(ov, log, top)
+
+
+def _load(path: Path, profile: Path | None, object_type: str | None) -> EventLog:
+    fmt = registry.detect_format(path) if path.is_file() else None
+    if fmt == "parquet" and profile is None:
+        try:
+            return read_parquet(path)
+        except Exception:  # noqa: BLE001 - a generic Parquet export falls through to the importer
+            pass
+    prof = load_profile(profile) if profile else MappingProfile()
+    # Nothing is stored and no identifier is shown, so an in-memory import needs no key.
+    result = ingest(path, prof, key=load_key(), allow_identifiable=True,
+                    read_options=ReadOptions(object_type=object_type))
+    return result.log
+
+
+def _render(ov: Overview, path: Path, top: int) -> None:
+    head = Table(title=t("cli.inspect.title", file=path.name), title_justify="left", show_header=False)
+    head.add_column(justify="left")
+    head.add_column(justify="right")
+    period = (f"{ov.period_start:%Y-%m-%d} – {ov.period_end:%Y-%m-%d}" if ov.period_start and ov.period_end
+              else "—")
+    for label, value in (("offices", ", ".join(ov.offices)), ("cases", f"{ov.cases:,}"),
+                         ("events", f"{ov.events:,}"), ("activities", f"{ov.activities:,}"),
+                         ("variants", f"{ov.variants:,}"), ("period", period)):
+        head.add_row(t(f"cli.inspect.{label}"), value)
+    console.print(head)
+
+    var = Table(title=t("cli.inspect.top_variants", n=top), title_justify="left")
+    var.add_column("#", justify="right")
+    var.add_column(t("cli.inspect.cases"), justify="right")
+    var.add_column(t("cli.inspect.share"), justify="right")
+    var.add_column(t("cli.inspect.length"), justify="right")
+    var.add_column(t("cli.inspect.variant"), overflow="fold")
+    for i, row in enumerate(ov.top_variants.iter_rows(named=True), 1):
+        var.add_row(str(i), f"{row['cases']:,}", f"{row['share']:.1%}", str(row["length"]), row["variant"])
+    console.print(var)
+
+    acts = Table(title=t("cli.inspect.activities"), title_justify="left")
+    acts.add_column(t("cli.inspect.activity"))
+    acts.add_column(t("cli.inspect.code"))
+    acts.add_column(t("cli.inspect.events"), justify="right")
+    acts.add_column(t("cli.inspect.cases"), justify="right")
+    for row in ov.activity_counts.head(top).iter_rows(named=True):
+        acts.add_row(row["activity"], row["activity_code"] or "—", f"{row['events']:,}", f"{row['cases']:,}")
+    if ov.activity_counts.height > top:
+        acts.caption = t("cli.inspect.more_activities", n=ov.activity_counts.height - top)
+    console.print(acts)
+
+    flags = Table(title=t("cli.inspect.quality"), title_justify="left")
+    flags.add_column(t("cli.inspect.flag"))
+    flags.add_column(t("cli.inspect.count"), justify="right")
+    flags.add_column(t("cli.inspect.share"), justify="right")
+    for flag in ov.flags:
+        flags.add_row(t(f"quality.{flag.code}"), f"{flag.count:,}", f"{flag.share:.1%}")
+    if not ov.flags:
+        flags.add_row(t("cli.inspect.no_flags"), "", "")
+    console.print(flags)

@@ -1,0 +1,71 @@
+"""Which exports to ingest with which profile: a single file, or a folder of exports with profiles beside them.
+
+In a folder, the export ``GA-07_meldefaelle.csv`` is read with ``GA-07_meldefaelle.profile.toml`` when that
+file exists; formats that carry their own keys (XES, OCEL, canonical Parquet) need no profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pmtool.errors import InputError, Location
+from pmtool.ingest import registry
+
+PROFILE_SUFFIX = ".profile.toml"
+_NOT_EXPORTS = (".summary.json", ".quarantine.csv")
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    export: Path
+    profile: Path | None
+    name: str  # output name, relative to the output folder (may contain a sub-folder)
+
+
+def export_stem(path: Path) -> str:
+    """File name without its format suffix (``a.xes.gz`` → ``a``)."""
+    name = path.name
+    registry._load_builtin_readers()
+    suffixes = sorted({s for e in registry.READERS.values() for s in e.suffixes}, key=len, reverse=True)
+    for suffix in suffixes:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def collect_jobs(exports: list[Path], profile: Path | None) -> list[IngestJob]:
+    """Expand folders; pair exports with profiles. ``profile`` applies to single files only."""
+    jobs: list[IngestJob] = []
+    for export in exports:
+        if export.is_dir():
+            if profile is not None:
+                raise InputError("jobs.profile_with_folder", Location(str(export)))
+            jobs.extend(_folder_jobs(export))
+        else:
+            jobs.append(IngestJob(export, profile, export_stem(export)))
+    names = [j.name for j in jobs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError("jobs.duplicate_name", Location(dupes[0]))
+    return jobs
+
+
+def _folder_jobs(folder: Path) -> list[IngestJob]:
+    registry._load_builtin_readers()
+    jobs = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        name = path.name.lower()
+        if name.endswith(PROFILE_SUFFIX) or name.endswith(_NOT_EXPORTS) or name.startswith("."):
+            continue
+        try:
+            registry.detect_format(path)
+        except InputError:
+            continue  # READMEs, ground-truth files and the like
+        stem = export_stem(path)
+        prof = path.with_name(stem + PROFILE_SUFFIX)
+        rel = path.parent.relative_to(folder) / stem
+        jobs.append(IngestJob(path, prof if prof.exists() else None, rel.as_posix()))
+    if not jobs:
+        raise InputError("jobs.empty_folder", Location(str(folder)))
+    return jobs

@@ -1,0 +1,417 @@
+"""``ingest``: one export file → validated, pseudonymised canonical :class:`EventLog` + quarantine + summary.
+
+Nothing is lost silently: every source row is either loaded or quarantined with a reason, and the
+summary reconciles ``rows_read == rows_loaded + rows_quarantined``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pmtool import __version__
+from pmtool.errors import ConfigError, InputError, Location
+from pmtool.eventlog import schema
+from pmtool.eventlog.log import EventLog, Provenance, SourceInfo
+from pmtool.ingest import registry, timestamps
+from pmtool.ingest.profile import MappingProfile
+from pmtool.ingest.pseudonymise import PseudonymKey, pseudonymise_series, require_key
+from pmtool.ingest.registry import ROW, RawTable, ReadOptions
+from pmtool.vocabulary import vocabulary
+
+#: Quarantine reasons, in the order they are checked (a row gets the first that applies).
+REASONS = (
+    "missing_case_id",
+    "missing_activity",
+    timestamps.REASON_MISSING,
+    timestamps.REASON_UNPARSABLE,
+    timestamps.REASON_DST_GAP,
+    timestamps.REASON_DST_OVERLAP,
+    "excluded_by_profile",
+    "unmapped_activity",
+    "duplicate_event",
+)
+#: Reasons that, when they hit most rows, mean the profile is wrong rather than the rows.
+_SYSTEMIC = {
+    "missing_case_id": schema.CASE_ID,
+    "missing_activity": schema.ACTIVITY,
+    timestamps.REASON_MISSING: schema.TIMESTAMP,
+    timestamps.REASON_UNPARSABLE: schema.TIMESTAMP,
+}
+_OFFICE_IN_NAME = re.compile(r"(GA-\d{2}|LUA)", re.IGNORECASE)
+_REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest did, reconciled; written as ``<name>.summary.json`` beside the log."""
+
+    file: str
+    sha256: str
+    format: str
+    office: str
+    profile: str | None
+    profile_sha256: str | None
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    quarantine_by_reason: dict[str, int]
+    cases: int
+    activities: int
+    period_start: str | None
+    period_end: str | None
+    date_only_events: int
+    mapped_events: int
+    coverage: float
+    unmapped_labels: dict[str, int]
+    timestamp_formats: list[str]
+    pseudonymised: bool
+    key_id: str | None
+    reader: dict[str, Any] = field(default_factory=dict)
+    pmtool_version: str = __version__
+
+    @property
+    def reconciles(self) -> bool:
+        return (self.rows_read == self.rows_loaded + self.rows_quarantined
+                and sum(self.quarantine_by_reason.values()) == self.rows_quarantined)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    log: EventLog
+    quarantine: pl.DataFrame
+    summary: IngestSummary
+
+
+def ingest(
+    path: Path,
+    profile: MappingProfile | None = None,
+    *,
+    office: str | None = None,
+    key: PseudonymKey | None = None,
+    allow_identifiable: bool = False,
+    format: str | None = None,
+    read_options: ReadOptions | None = None,
+    max_invalid_share: float = 0.5,
+) -> IngestResult:
+    """Import one export.
+
+    Takes the export ``path`` and its mapping ``profile`` (optional for XES, OCEL and canonical Parquet,
+    which carry their own keys), the office id (else from the profile, the data, or the file name), the
+    pseudonymisation ``key`` (required unless ``allow_identifiable``), and ``read_options`` that override
+    the profile's. When more than ``max_invalid_share`` of the rows fail on the same required column,
+    the profile is wrong, not the rows: that raises :class:`InputError` instead of quarantining.
+
+    Returns an :class:`IngestResult`; raises :class:`InputError`, :class:`ConfigError`, ``PrivacyError``.
+    """
+    key = require_key(key, allow_identifiable)
+    profile = profile or MappingProfile()
+    options = _merge_options(profile.read_options, read_options)
+    raw = registry.read(path, options, format or profile.format)
+    office_id = _resolve_office(office, profile, raw, path)
+    mapping = _resolve_columns(profile, raw, path)
+
+    work = _canonical_columns(raw, profile, mapping)
+    parsed = _parse_time(work, raw, profile, mapping)
+    work = work.with_columns(
+        parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
+        parsed.reason.alias("__ts_reason"),
+    )
+    work = _map_activities(work, profile)
+    work = work.with_columns(_reason_expr(profile).alias("__reason"))
+    work = _mark_duplicates(work, profile.duplicate_key)
+    unmapped_counts = _unmapped_labels(work)
+    _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
+
+    drop = set(profile.drop)
+    extras = [c for c in raw.frame.columns
+              if c != ROW and c not in drop and c not in {s for cols in mapping.values() for s in cols}
+              and (profile.keep_only is None or c in profile.keep_only)]
+    extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
+
+    loaded = work.filter(pl.col("__reason").is_null())
+    loaded_frame = loaded.select(
+        pl.lit(office_id).alias(schema.OFFICE),
+        *[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
+        *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras],
+    )
+    loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
+
+    quarantine = _quarantine_frame(work, raw, profile, mapping, key, path)
+    summary = _summary(path, raw, profile, office_id, loaded_frame, quarantine, unmapped_counts,
+                       parsed.formats_used, key)
+    provenance = Provenance(
+        sources=(SourceInfo(file=path.name, sha256=summary.sha256, format=raw.format, office=office_id,
+                            profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
+                            rows_read=summary.rows_read, rows_loaded=summary.rows_loaded,
+                            rows_quarantined=summary.rows_quarantined),),
+        pseudonymised=key is not None,
+        key_id=key.key_id if key else None,
+        pmtool_version=__version__,
+        settings={"timezone": profile.timezone, "ambiguous": profile.ambiguous,
+                  "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share},
+    )
+    log = EventLog.from_frame(loaded_frame, provenance)
+    return IngestResult(log, quarantine, summary)
+
+
+def _merge_options(base: ReadOptions, override: ReadOptions | None) -> ReadOptions:
+    if override is None:
+        return base
+    changes = {k: v for k, v in asdict(override).items() if v is not None and v != getattr(ReadOptions(), k)}
+    return replace(base, **changes)
+
+
+def _resolve_office(office: str | None, profile: MappingProfile, raw: RawTable, path: Path) -> str:
+    chosen = office or profile.office or raw.office
+    if not chosen:
+        match = _OFFICE_IN_NAME.search(path.name)
+        chosen = match.group(1).upper() if match else None
+    if not chosen:
+        raise ConfigError("ingest.no_office", Location(str(path)))
+    return chosen
+
+
+def _resolve_columns(profile: MappingProfile, raw: RawTable, path: Path) -> dict[str, tuple[str, ...]]:
+    mapping = {k: (v,) for k, v in raw.default_columns.items()}
+    mapping.update(profile.columns)
+    missing_roles = [c for c in _REQUIRED if c not in mapping]
+    if missing_roles:
+        raise ConfigError("ingest.needs_profile", Location(str(path)), columns=", ".join(missing_roles),
+                          format=raw.format)
+    found = [c for c in raw.frame.columns if c != ROW]
+    for canon, sources in mapping.items():
+        for src in sources:
+            if src not in found:
+                hint = ""
+                delim = raw.details.get("delimiter")
+                if len(found) == 1:
+                    hint = _delimiter_hint(found[0], delim)
+                raise InputError("ingest.missing_column", Location(str(path), 1 if raw.row_label == "line" else None,
+                                 src, raw.row_label), canon=canon,
+                                 found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
+                                 hint=hint)
+    return mapping
+
+
+def _delimiter_hint(single_header: str, used: str | None) -> str:
+    for cand, name in ((";", "';'"), (",", "','"), ("\t", "tab"), ("|", "'|'")):
+        if cand != used and cand in single_header:
+            return f" (delimiter {name}?)"
+    return ""
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    stripped = expr.cast(pl.String).str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _canonical_columns(raw: RawTable, profile: MappingProfile, mapping: dict[str, tuple[str, ...]]) -> pl.DataFrame:
+    exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64).alias(schema.SOURCE_ROW)]
+    for canon in (schema.CASE_ID, schema.ACTIVITY, schema.RESOURCE, schema.ROLE, schema.LIFECYCLE):
+        if canon in mapping:
+            exprs.append(_text(pl.col(mapping[canon][0])).alias(canon))
+        else:
+            exprs.append(pl.lit(None, pl.String).alias(canon))
+    if schema.SOURCE_SYSTEM in mapping:
+        src = _text(pl.col(mapping[schema.SOURCE_SYSTEM][0]))
+        exprs.append((pl.coalesce(src, pl.lit(profile.source_system)) if profile.source_system else src)
+                     .alias(schema.SOURCE_SYSTEM))
+    else:
+        exprs.append(pl.lit(profile.source_system, pl.String).alias(schema.SOURCE_SYSTEM))
+    used = {s for cols in mapping.values() for s in cols}
+    exprs += [pl.col(c).alias(f"__x_{c}") for c in raw.frame.columns if c != ROW and c not in used]
+    return raw.frame.select(exprs)
+
+
+def _parse_time(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
+                mapping: dict[str, tuple[str, ...]]) -> timestamps.ParsedTimestamps:
+    sources = mapping[schema.TIMESTAMP]
+    column = raw.frame[sources[0]]
+    if len(sources) == 1 and isinstance(column.dtype, pl.Datetime):
+        utc = (column.dt.convert_time_zone("UTC") if column.dtype.time_zone
+               else column.dt.replace_time_zone(profile.timezone, ambiguous="earliest", non_existent="null")
+               .dt.convert_time_zone("UTC"))
+        utc = utc.dt.cast_time_unit("us")
+        reason = pl.select(pl.when(pl.lit(utc).is_null()).then(pl.lit(timestamps.REASON_MISSING))
+                           .otherwise(pl.lit(None, pl.String))).to_series()
+        precision = pl.Series([ "datetime"] * utc.len(), dtype=schema.PRECISION_DTYPE)
+        return timestamps.ParsedTimestamps(utc, precision, reason, ("typed",))
+    if isinstance(column.dtype, pl.Date):
+        text = column.cast(pl.String)
+    elif len(sources) == 1:
+        text = column.cast(pl.String)
+    else:
+        text = raw.frame.select(
+            pl.concat_str([_text(pl.col(c)) for c in sources], separator=" ", ignore_nulls=True)
+        ).to_series()
+    return timestamps.parse(text, formats=profile.formats, timezone=profile.timezone,
+                            ambiguous=profile.ambiguous, nonexistent=profile.nonexistent)
+
+
+def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame:
+    vocab = vocabulary()
+    labels = work[schema.ACTIVITY].drop_nulls().unique().to_list()
+    code_of: dict[str, str | None] = {}
+    for label in labels:
+        code = profile.activity_map.get(label)
+        if code is None:
+            act = vocab.resolve(label)
+            code = act.id if act else None
+        code_of[label] = code
+    codes = {k: v for k, v in code_of.items() if v is not None}
+    name_of = {label: vocab.resolve(code).name for label, code in codes.items()}  # type: ignore[union-attr]
+    work = work.with_columns(
+        pl.col(schema.ACTIVITY).alias("__label"),
+        pl.col(schema.ACTIVITY).replace_strict(codes, default=None, return_dtype=pl.String)
+        .alias(schema.ACTIVITY_CODE),
+        pl.col(schema.ACTIVITY).replace(name_of).alias(schema.ACTIVITY),
+    )
+    return work
+
+
+def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
+    """Labels outside the vocabulary, with event counts, among rows loaded or quarantined only for that."""
+    counts = (work.filter(pl.col(schema.ACTIVITY_CODE).is_null() & pl.col("__label").is_not_null()
+                          & (pl.col("__reason").is_null() | (pl.col("__reason") == "unmapped_activity")))
+              .group_by("__label").len().sort(["len", "__label"], descending=[True, False]))
+    return dict(zip(counts["__label"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def _reason_expr(profile: MappingProfile) -> pl.Expr:
+    expr = (pl.when(pl.col(schema.CASE_ID).is_null()).then(pl.lit("missing_case_id"))
+            .when(pl.col(schema.ACTIVITY).is_null()).then(pl.lit("missing_activity"))
+            .when(pl.col("__ts_reason").is_not_null()).then(pl.col("__ts_reason")))
+    if profile.ignore:
+        expr = expr.when(pl.col("__label").is_in(list(profile.ignore))).then(pl.lit("excluded_by_profile"))
+    if profile.require_full_map:
+        expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null()).then(pl.lit("unmapped_activity"))
+    return expr.otherwise(pl.lit(None, pl.String))
+
+
+def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+    # Among rows that are otherwise fine, the first occurrence in the source stays; later copies go.
+    first = pl.struct(list(key)).is_first_distinct().over(pl.col("__reason").is_null())
+    return work.with_columns(
+        pl.when(pl.col("__reason").is_null() & ~first).then(pl.lit("duplicate_event"))
+        .otherwise(pl.col("__reason")).alias("__reason")
+    )
+
+
+def _refuse_systemic_failures(work: pl.DataFrame, raw: RawTable, mapping: dict[str, tuple[str, ...]],
+                              formats: tuple[str, ...], share: float) -> None:
+    n = work.height
+    counts = dict(work.group_by("__reason").len().iter_rows())
+    for reason, canon in _SYSTEMIC.items():
+        bad = counts.get(reason, 0)
+        if bad and bad > share * n:
+            first = work.filter(pl.col("__reason") == reason).row(0, named=True)
+            column = " + ".join(mapping[canon])
+            value = raw.frame.filter(pl.col(ROW) == first[schema.SOURCE_ROW]).select(
+                pl.concat_str([pl.col(c).cast(pl.String) for c in mapping[canon]], separator=" ",
+                              ignore_nulls=True)).item()
+            raise InputError(f"ingest.systemic.{reason}",
+                             Location(raw.file, first[schema.SOURCE_ROW], column, raw.row_label),
+                             bad=bad, n=n, value=value if value is not None else "",
+                             formats=", ".join(formats) or "—")
+
+
+def _pseudonymise(frame: pl.DataFrame, key: PseudonymKey | None, extra: list[str]) -> pl.DataFrame:
+    if key is None:
+        return frame
+    cols = [pseudonymise_series(frame[schema.CASE_ID], key, "case"),
+            pseudonymise_series(frame[schema.RESOURCE], key, "resource")]
+    cols += [pseudonymise_series(frame[c], key, "attribute") for c in extra if c in frame.columns]
+    return frame.with_columns(cols)
+
+
+def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
+                      mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, path: Path) -> pl.DataFrame:
+    bad = work.filter(pl.col("__reason").is_not_null()).select(schema.SOURCE_ROW, "__reason")
+    column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
+                 timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
+                 timestamps.REASON_DST_OVERLAP: " + ".join(mapping[schema.TIMESTAMP]),
+                 "excluded_by_profile": mapping[schema.ACTIVITY][0],
+                 "unmapped_activity": mapping[schema.ACTIVITY][0],
+                 "duplicate_event": ""}
+    rows = raw.frame.join(bad, left_on=ROW, right_on=schema.SOURCE_ROW, how="inner", maintain_order="left")
+    keep = [c for c in raw.frame.columns if c != ROW and c not in set(profile.drop)]
+    identifying = {
+        *(mapping.get(schema.CASE_ID, ())), *(mapping.get(schema.RESOURCE, ())), *profile.pseudonymise,
+    }
+    value_cols = {r: mapping[c] for r, c in _SYSTEMIC.items()}
+    value_cols.update({timestamps.REASON_DST_GAP: mapping[schema.TIMESTAMP],
+                       timestamps.REASON_DST_OVERLAP: mapping[schema.TIMESTAMP],
+                       "excluded_by_profile": mapping[schema.ACTIVITY],
+                       "unmapped_activity": mapping[schema.ACTIVITY]})
+    value_expr = pl.lit(None, pl.String)
+    for reason, cols in value_cols.items():
+        if any(c in identifying for c in cols):
+            continue
+        value_expr = pl.when(pl.col("__reason") == reason).then(
+            pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator=" ", ignore_nulls=True)
+        ).otherwise(value_expr)
+    out = rows.select(
+        pl.lit(path.name).alias("source_file"),
+        pl.col(ROW).cast(pl.Int64).alias("source_row"),
+        pl.col("__reason").alias("reason"),
+        pl.col("__reason").replace_strict(column_of, default="").alias("column"),
+        value_expr.alias("value"),
+        *[pl.col(c).cast(pl.String).alias(f"raw:{c}") for c in keep],
+    )
+    if key is not None:
+        kinds = {c: ("case" if c in mapping.get(schema.CASE_ID, ()) else
+                     "resource" if c in mapping.get(schema.RESOURCE, ()) else "attribute") for c in identifying}
+        out = out.with_columns([pseudonymise_series(out[f"raw:{c}"], key, kind) for c, kind in kinds.items()
+                                if f"raw:{c}" in out.columns])
+    return out.sort("source_row", maintain_order=True)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _summary(path: Path, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
+             quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
+             key: PseudonymKey | None) -> IngestSummary:
+    by_reason = {r: 0 for r in REASONS}
+    for reason, count in quarantine.group_by("reason").len().iter_rows():
+        by_reason[reason] = count
+    mapped = loaded[schema.ACTIVITY_CODE].is_not_null().sum()
+    ts = loaded[schema.TIMESTAMP]
+    return IngestSummary(
+        file=path.name,
+        sha256=file_sha256(path),
+        format=raw.format,
+        office=office,
+        profile=profile.name if profile.sha256 else None,
+        profile_sha256=profile.sha256,
+        rows_read=raw.rows_read,
+        rows_loaded=loaded.height,
+        rows_quarantined=quarantine.height,
+        quarantine_by_reason={r: c for r, c in by_reason.items() if c},
+        cases=loaded[schema.CASE_ID].n_unique(),
+        activities=loaded[schema.ACTIVITY].n_unique(),
+        period_start=ts.min().isoformat() if loaded.height else None,  # type: ignore[union-attr]
+        period_end=ts.max().isoformat() if loaded.height else None,  # type: ignore[union-attr]
+        date_only_events=int((loaded[schema.PRECISION] == "date").sum()),
+        mapped_events=int(mapped),
+        coverage=round(mapped / loaded.height, 6) if loaded.height else 0.0,
+        unmapped_labels=unmapped,
+        timestamp_formats=list(formats),
+        pseudonymised=key is not None,
+        key_id=key.key_id if key else None,
+        reader={k: v for k, v in raw.details.items() if isinstance(v, str | int | float | bool)},
+    )
