@@ -9,7 +9,14 @@ event logs. Both agree on every date (a property test checks it).
 (datetime.date(2025, 11, 3), datetime.date(2025, 11, 4))
 """
 
-from pmtool.calendar.local_dates import TIMEZONE, DateInput, local_date, local_date_expr
+from pmtool.calendar.local_dates import (
+    TIMEZONE,
+    DateInput,
+    NaiveTimestampsError,
+    NotDatesError,
+    local_date,
+    local_date_expr,
+)
 from pmtool.calendar.working_days import FIRST_YEAR, LAST_YEAR, REGIONS, SETTINGS, WorkingCalendar
 
 __all__ = [
@@ -19,6 +26,8 @@ __all__ = [
     "SETTINGS",
     "TIMEZONE",
     "DateInput",
+    "NaiveTimestampsError",
+    "NotDatesError",
     "WorkingCalendar",
     "local_date",
     "local_date_expr",

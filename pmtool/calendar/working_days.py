@@ -30,6 +30,7 @@ import polars as pl
 
 from pmtool.calendar.local_dates import BERLIN, TIMEZONE, DateInput, as_expr, local_date, local_date_expr
 from pmtool.errors import ConfigError, InputError, Location
+from pmtool.eventlog.schema import TIMESTAMP_DTYPE
 
 #: First and last year the calendar covers (the ``holidays`` data for Germany starts in 1991).
 FIRST_YEAR = 1991
@@ -74,8 +75,9 @@ class WorkingCalendar:
             if isinstance(day, datetime) or not isinstance(day, date):
                 raise ConfigError("calendar.bad_date", key="closing_days", value=str(day))
             if not _FIRST <= day <= _LAST:
-                raise ConfigError("calendar.out_of_range", value=day.isoformat(), first=FIRST_YEAR,
-                                  last=LAST_YEAR)
+                raise ConfigError(
+                    "calendar.out_of_range", value=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR
+                )
         # Sorted and unique, so equal calendars compare and hash equal (the lookup tables are cached by it).
         object.__setattr__(self, "closing_days", tuple(sorted(set(self.closing_days))))
 
@@ -99,7 +101,8 @@ class WorkingCalendar:
         Missing keys take the defaults. ``source`` names the file for error messages. Raises
         :class:`ConfigError` for an unknown key, a wrong type or a bad date.
 
-        >>> WorkingCalendar.from_settings({"corpus_christi": True, "closing_days": ["2025-12-24"]}).closing_days
+        >>> cal = WorkingCalendar.from_settings({"corpus_christi": True, "closing_days": ["2025-12-24"]})
+        >>> cal.closing_days
         (datetime.date(2025, 12, 24),)
         """
         where = Location(file=source)
@@ -191,11 +194,12 @@ class WorkingCalendar:
         return current
 
     def add_working_days(self, day: date | datetime, n: int) -> date:
-        """The earliest working day ``w`` on or after ``day`` with ``working_days_between(day, w) == n``.
+        """The working day by which something is due ``n`` working days after ``day``.
 
-        So for n ≥ 1 it is the n-th working day strictly after ``day`` ("within n working days"), and for
-        n = 0 it is ``day`` itself if that is a working day, else the next working day. A Saturday plus one
-        working day is the Monday. Raises ``ValueError`` for negative ``n``.
+        For n ≥ 1 it is the n-th working day strictly after ``day``, the earliest ``w`` with
+        ``working_days_between(day, w) == n``; so a Saturday plus one working day is the Monday, not the
+        Tuesday. For n = 0 it is ``day`` itself if that is a working day, else the next working day (for a
+        closed ``day``, n = 0 and n = 1 give the same date). Raises ``ValueError`` for negative ``n``.
 
         >>> WorkingCalendar().add_working_days(date(2025, 10, 30), 2)   # GA due Mon, LUA due Tue
         datetime.date(2025, 11, 4)
@@ -212,7 +216,8 @@ class WorkingCalendar:
     def working_days_between(self, start: date | datetime, end: date | datetime) -> int:
         """The number of working days strictly after ``start`` up to and including ``end``.
 
-        Negative when ``end`` is before ``start``: ``working_days_between(b, a) == -working_days_between(a, b)``.
+        Negative when ``end`` is before ``start``:
+        ``working_days_between(b, a) == -working_days_between(a, b)``.
 
         >>> WorkingCalendar().working_days_between(date(2025, 10, 30), date(2025, 11, 4))
         2
@@ -229,7 +234,8 @@ class WorkingCalendar:
         """The end of the following working day after ``ready``, tz-aware in Europe/Berlin.
 
         This is the § 11 Abs. 1 IfSG deadline "spätestens am folgenden Arbeitstag". A transmission is in
-        time when its timestamp is ``<=`` the result.
+        time when its timestamp is ``<=`` the result. That is not ``working_days_between(ready, sent) <= 1``:
+        ready on Thursday and sent on Saturday is one working day, but late (due Friday).
 
         >>> WorkingCalendar().deadline_next_working_day(date(2025, 10, 30)).isoformat()
         '2025-11-03T23:59:59.999999+01:00'
@@ -252,10 +258,14 @@ class WorkingCalendar:
         >>> frame.select(WorkingCalendar().working_days_between_expr("a", "b")).item()
         2
         """
-        # polars counts [start, end); shifting both ends by a day counts (start, end] with the same signs.
-        first = _guard(local_date_expr(start)).dt.offset_by("1d")
-        last = _guard(local_date_expr(end)).dt.offset_by("1d")
-        return pl.business_day_count(first, last, week_mask=WEEK_MASK, holidays=_tables(self).series)
+        # As a difference of ranks (working days since the calendar's start), both orders come out right
+        # and each column is converted once; polars' own count of a reversed span runs over other ends.
+        return self._rank(end) - self._rank(start)
+
+    def _rank(self, day: DateInput) -> pl.Expr:
+        """Working days from the start of the covered years up to and including the local date."""
+        following = _guard(local_date_expr(day)).dt.offset_by("1d")
+        return pl.business_day_count(_FIRST, following, week_mask=WEEK_MASK, holidays=_tables(self).series)
 
     def add_working_days_expr(self, day: DateInput, n: int | str | pl.Expr) -> pl.Expr:
         """Date expression: :meth:`add_working_days` per row (null for negative ``n`` or outside the years).
@@ -274,21 +284,28 @@ class WorkingCalendar:
         # working day from the next day on, plus n - 1. The date column is used once, so it is converted once.
         base = _guard(local_date_expr(day)) + pl.duration(days=(count > 0).cast(pl.Int64))
         steps = (count - 1).clip(lower_bound=0)
-        due = base.dt.add_business_days(steps, week_mask=WEEK_MASK, holidays=_tables(self).series,
-                                        roll="forward")
+        due = base.dt.add_business_days(
+            steps, week_mask=WEEK_MASK, holidays=_tables(self).series, roll="forward"
+        )
         return _guard(due)
 
     def deadline_next_working_day_expr(self, ready: DateInput) -> pl.Expr:
-        """Datetime expression (µs, Europe/Berlin): :meth:`deadline_next_working_day` per row.
+        """Datetime expression: :meth:`deadline_next_working_day` per row, in the canonical timestamp type.
+
+        The instant is the end of the due day in Europe/Berlin, typed like the event log's timestamps
+        (µs, UTC), so ``pl.col("timestamp") <= deadline`` compares directly. For display, convert with
+        ``.dt.convert_time_zone("Europe/Berlin")``.
 
         >>> frame = pl.DataFrame({"ready": [date(2025, 11, 18)]})
-        >>> frame.select(WorkingCalendar().deadline_next_working_day_expr("ready")).item().isoformat()
-        '2025-11-20T23:59:59.999999+01:00'
+        >>> due = frame.select(WorkingCalendar().deadline_next_working_day_expr("ready")).item()
+        >>> due.isoformat(), due.astimezone(BERLIN).isoformat()
+        ('2025-11-20T22:59:59.999999+00:00', '2025-11-20T23:59:59.999999+01:00')
         """
         due = self.add_working_days_expr(ready, 1)
         end_of_day = due.cast(pl.Datetime("us")) + pl.duration(days=1) - pl.duration(microseconds=1)
         # 23:59:59.999999 never falls into a DST gap or fold (the switches happen at 02:00/03:00).
-        return end_of_day.dt.replace_time_zone(TIMEZONE)
+        local = end_of_day.dt.replace_time_zone(TIMEZONE)
+        return local.dt.convert_time_zone(TIMESTAMP_DTYPE.time_zone or "UTC").cast(TIMESTAMP_DTYPE)
 
 
 # -- lookup tables, built once per calendar -----------------------------------------------------------

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import user_errors
+from pmtool.errors import LogSchemaError
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
 from pmtool.i18n import t
-from pmtool.ingest import registry
 from pmtool.ingest.pipeline import ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key
@@ -37,12 +37,11 @@ def inspect(
 
 
 def _load(path: Path, profile: Path | None, object_type: str | None) -> EventLog:
-    fmt = registry.detect_format(path) if path.is_file() else None
-    if fmt == "parquet" and profile is None:
+    if path.suffix.lower() == ".parquet" and profile is None and path.is_file():
         try:
             return read_parquet(path)
-        except Exception:  # noqa: BLE001 - a generic Parquet export falls through to the importer
-            pass
+        except LogSchemaError:
+            pass  # a generic Parquet export, not a canonical log: import it like any export
     prof = load_profile(profile) if profile else MappingProfile()
     # Nothing is stored and no identifier is shown, so an in-memory import needs no key.
     result = ingest(path, prof, key=load_key(), allow_identifiable=True,

@@ -65,8 +65,12 @@ class EventLog:
     provenance: Provenance = field(default_factory=Provenance)
 
     @classmethod
-    def from_frame(cls, frame: pl.DataFrame, provenance: Provenance | None = None) -> EventLog:
-        """Fill optional canonical columns, cast, sort canonically, validate; raise ``LogSchemaError``."""
+    def from_frame(cls, frame: pl.DataFrame, provenance: Provenance | None = None, *,
+                   assume_sorted: bool = False) -> EventLog:
+        """Fill optional canonical columns, cast, sort canonically, validate; raise ``LogSchemaError``.
+
+        ``assume_sorted`` skips sorting for a caller that has already put the rows in canonical order
+        (the importer sorts by pseudonym rank, which is faster than comparing strings)."""
         filled = frame
         for name, (dtype, required) in schema.COLUMNS.items():
             if name in filled.columns:
@@ -84,12 +88,16 @@ class EventLog:
             if isinstance(ts, pl.Datetime):
                 filled = filled.with_columns(pl.col(schema.TIMESTAMP).dt.cast_time_unit("us"))
         filled = schema.order_columns(filled) if set(schema.CANONICAL) <= set(filled.columns) else filled
-        if set(schema.SORT_KEY) <= set(filled.columns):
+        sorted_here = False
+        if assume_sorted:
+            sorted_here = True
+        elif set(schema.SORT_KEY) <= set(filled.columns):
             try:
                 filled = schema.sort(filled)
+                sorted_here = True
             except pl.exceptions.PolarsError:
                 pass  # validation below names the broken column
-        problems = schema.validate(filled)
+        problems = schema.validate(filled, check_order=not sorted_here)
         if problems:
             first = problems[0]
             raise LogSchemaError(

@@ -56,8 +56,10 @@ class SchemaProblem:
     count: int = 0
 
 
-def validate(frame: pl.DataFrame) -> list[SchemaProblem]:
-    """Every way ``frame`` departs from the canonical schema, collected at once (empty list: valid)."""
+def validate(frame: pl.DataFrame, check_order: bool = True) -> list[SchemaProblem]:
+    """Every way ``frame`` departs from the canonical schema, collected at once (empty list: valid).
+
+    ``check_order=False`` skips the sort-order check for a frame the caller has just sorted."""
     problems: list[SchemaProblem] = []
     for name, (dtype, required) in COLUMNS.items():
         if name not in frame.columns:
@@ -75,7 +77,7 @@ def validate(frame: pl.DataFrame) -> list[SchemaProblem]:
                 empty = int((frame[name] == "").sum())
                 if empty:
                     problems.append(SchemaProblem(name, "values", "required column holds empty strings", empty))
-    if not problems and frame.height > 1:
+    if check_order and not problems and frame.height > 1:
         ordered = frame.select(pl.struct(list(SORT_KEY)).alias("k"))["k"]
         if not ordered.is_sorted():
             problems.append(SchemaProblem(TIMESTAMP, "order", f"rows must be sorted by {', '.join(SORT_KEY)}"))

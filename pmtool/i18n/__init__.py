@@ -50,7 +50,7 @@ def language() -> str:
     return env if env in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def t(key: str, lang: str | None = None, /, **params: Any) -> str:
+def t(key: str, /, lang: str | None = None, **params: Any) -> str:
     """The message ``key`` in ``lang`` (default: :func:`language`), formatted with ``params``."""
     entry = catalogue().get(key)
     if entry is None:

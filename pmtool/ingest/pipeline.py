@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo
 from pmtool.ingest import registry, timestamps
 from pmtool.ingest.profile import MappingProfile
-from pmtool.ingest.pseudonymise import PseudonymKey, pseudonymise_series, require_key
+from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions
 from pmtool.vocabulary import vocabulary
 
@@ -114,12 +116,16 @@ def ingest(
     """
     key = require_key(key, allow_identifiable)
     profile = profile or MappingProfile()
+    hashing = _Sha256Thread(path)
     options = _merge_options(profile.read_options, read_options)
     raw = registry.read(path, options, format or profile.format)
     office_id = _resolve_office(office, profile, raw, path)
     mapping = _resolve_columns(profile, raw, path)
 
     work = _canonical_columns(raw, profile, mapping)
+    # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
+    pool = ThreadPoolExecutor(max_workers=1)
+    case_table = pool.submit(pseudonym_table, work[schema.CASE_ID], key, "case") if key else None
     parsed = _parse_time(work, raw, profile, mapping)
     work = work.with_columns(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
@@ -143,11 +149,18 @@ def ingest(
         *[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
         *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras],
     )
+    if case_table is not None:
+        table = case_table.result()
+        loaded_frame = (loaded_frame.join(table, left_on=schema.CASE_ID, right_on="value", how="left")
+                        .with_columns(pl.col("pseudonym").alias(schema.CASE_ID))
+                        .sort(["rank", schema.TIMESTAMP, schema.SOURCE_ROW]).drop("pseudonym", "rank"))
+    else:
+        loaded_frame = schema.sort(loaded_frame)
+    pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
-
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, path)
-    summary = _summary(path, raw, profile, office_id, loaded_frame, quarantine, unmapped_counts,
-                       parsed.formats_used, key)
+    summary = _summary(path, hashing.result(), raw, profile, office_id, loaded_frame, quarantine,
+                       unmapped_counts, parsed.formats_used, key)
     provenance = Provenance(
         sources=(SourceInfo(file=path.name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
@@ -159,7 +172,7 @@ def ingest(
         settings={"timezone": profile.timezone, "ambiguous": profile.ambiguous,
                   "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share},
     )
-    log = EventLog.from_frame(loaded_frame, provenance)
+    log = EventLog.from_frame(loaded_frame, provenance, assume_sorted=True)
     return IngestResult(log, quarantine, summary)
 
 
@@ -298,10 +311,17 @@ def _reason_expr(profile: MappingProfile) -> pl.Expr:
 
 
 def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
-    # Among rows that are otherwise fine, the first occurrence in the source stays; later copies go.
-    first = pl.struct(list(key)).is_first_distinct().over(pl.col("__reason").is_null())
+    """Among rows that are otherwise fine, the first occurrence in the source stays; later copies go.
+
+    A 64-bit hash finds the candidates fast; the exact comparison then runs on those few rows only.
+    """
+    ok = work.with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key)
+    candidates = ok.filter(pl.struct(list(key)).hash().is_duplicated())
+    if candidates.height == 0:
+        return work
+    later = candidates.filter(~pl.struct(list(key)).is_first_distinct())["__i"]
     return work.with_columns(
-        pl.when(pl.col("__reason").is_null() & ~first).then(pl.lit("duplicate_event"))
+        pl.when(pl.int_range(pl.len(), dtype=pl.UInt32).is_in(later.implode())).then(pl.lit("duplicate_event"))
         .otherwise(pl.col("__reason")).alias("__reason")
     )
 
@@ -321,14 +341,13 @@ def _refuse_systemic_failures(work: pl.DataFrame, raw: RawTable, mapping: dict[s
             raise InputError(f"ingest.systemic.{reason}",
                              Location(raw.file, first[schema.SOURCE_ROW], column, raw.row_label),
                              bad=bad, n=n, value=value if value is not None else "",
-                             formats=", ".join(formats) or "—")
+                             formats=", ".join(formats or timestamps.DEFAULT_FORMATS))
 
 
 def _pseudonymise(frame: pl.DataFrame, key: PseudonymKey | None, extra: list[str]) -> pl.DataFrame:
     if key is None:
         return frame
-    cols = [pseudonymise_series(frame[schema.CASE_ID], key, "case"),
-            pseudonymise_series(frame[schema.RESOURCE], key, "resource")]
+    cols = [pseudonymise_series(frame[schema.RESOURCE], key, "resource")]
     cols += [pseudonymise_series(frame[c], key, "attribute") for c in extra if c in frame.columns]
     return frame.with_columns(cols)
 
@@ -375,6 +394,25 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     return out.sort("source_row", maintain_order=True)
 
 
+class _Sha256Thread:
+    """SHA-256 of the input, computed beside the parse on the other core (hashlib releases the GIL)."""
+
+    def __init__(self, path: Path) -> None:
+        self._value: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._value = file_sha256(path)
+        except OSError:
+            self._value = None  # the reader reports the unreadable file
+
+    def result(self) -> str:
+        self._thread.join()
+        return self._value or ""
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -383,7 +421,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _summary(path: Path, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
+def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
              quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
              key: PseudonymKey | None) -> IngestSummary:
     by_reason = {r: 0 for r in REASONS}
@@ -393,7 +431,7 @@ def _summary(path: Path, raw: RawTable, profile: MappingProfile, office: str, lo
     ts = loaded[schema.TIMESTAMP]
     return IngestSummary(
         file=path.name,
-        sha256=file_sha256(path),
+        sha256=sha256,
         format=raw.format,
         office=office,
         profile=profile.name if profile.sha256 else None,

@@ -47,18 +47,28 @@ class PseudonymKey:
 
 def pseudonym(key: PseudonymKey, kind: str, value: str) -> str:
     """The pseudonym of one ``value`` of ``kind`` ("case", "resource", "attribute")."""
-    digest = hmac.new(key.secret, f"{kind}\x1f{value}".encode(), hashlib.sha256).hexdigest()
-    return PREFIX[kind] + digest[:_HEX_CHARS]
+    return PREFIX[kind] + hmac.digest(key.secret, f"{kind}\x1f{value}".encode(), "sha256").hex()[:_HEX_CHARS]
+
+
+def pseudonym_table(values: pl.Series, key: PseudonymKey, kind: str) -> pl.DataFrame:
+    """Each distinct non-null value with its pseudonym: columns ``value``, ``pseudonym``, ``rank``
+    (the pseudonym's position in sorted order, for sorting by pseudonym without comparing strings)."""
+    uniques = values.cast(pl.String).drop_nulls().unique().to_list()
+    secret, prefix, digest = key.secret, PREFIX[kind], hmac.digest
+    tag = f"{kind}\x1f"
+    names = [prefix + digest(secret, (tag + v).encode(), "sha256").hex()[:_HEX_CHARS] for v in uniques]
+    table = pl.DataFrame({"value": uniques, "pseudonym": names}, schema={"value": pl.String, "pseudonym": pl.String})
+    return table.sort("pseudonym").with_row_index("rank")
 
 
 def pseudonymise_series(series: pl.Series, key: PseudonymKey, kind: str) -> pl.Series:
     """Replace every non-null value by its pseudonym; hashes each distinct value once."""
+    table = pseudonym_table(series, key, kind)
     text = series.cast(pl.String)
-    uniques = text.drop_nulls().unique()
-    mapping = {v: pseudonym(key, kind, v) for v in uniques.to_list()}
-    if not mapping:
+    if table.height == 0:
         return text
-    return text.replace_strict(mapping, default=None, return_dtype=pl.String).alias(series.name)
+    return text.replace_strict(table["value"], table["pseudonym"], default=None,
+                               return_dtype=pl.String).alias(series.name)
 
 
 def load_key(key_file: Path | None = None) -> PseudonymKey | None:

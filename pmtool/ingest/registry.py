@@ -103,13 +103,13 @@ def read(path: Path, options: ReadOptions | None = None, format: str | None = No
     """Read ``path`` with the reader for ``format`` (detected from the suffix when ``None``)."""
     _load_builtin_readers()
     options = options or ReadOptions()
-    fmt = format or detect_format(path)
-    if fmt not in READERS:
-        raise InputError("read.unknown_format_name", Location(str(path)), name=fmt, known=", ".join(sorted(READERS)))
     if not path.exists():
         raise InputError("read.not_found", Location(str(path)))
     if path.is_dir():
         raise InputError("read.is_directory", Location(str(path)))
+    fmt = format or detect_format(path)
+    if fmt not in READERS:
+        raise InputError("read.unknown_format_name", Location(str(path)), name=fmt, known=", ".join(sorted(READERS)))
     if path.stat().st_size == 0:
         raise InputError("read.empty_file", Location(str(path)))
     table = READERS[fmt].read(path, options)

@@ -57,6 +57,12 @@ def is_date_only(fmt: str) -> bool:
     return not any(code in fmt for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c"))
 
 
+def _first_parse(parsed: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
+    if not parsed:
+        return pl.lit(None, dtype)
+    return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
+
+
 def _normalise(text: pl.Expr) -> pl.Expr:
     # "Z" is UTC in ISO 8601 but not understood by %z.
     return text.str.strip_chars().str.replace(r"[Zz]$", "+00:00")
@@ -92,57 +98,55 @@ def parse(
     if values.dtype != pl.String:
         values = values.cast(pl.String)
     used = formats if formats is not None else detect_formats(values)
-    frame = values.to_frame("raw").with_columns(_normalise(pl.col("raw")).alias("text"))
-    aware_exprs, naive_exprs, naive_date_flags = [], [], []
-    for fmt in used:
-        if has_offset(fmt):
-            aware_exprs.append(pl.col("text").str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False))
-        else:
-            parsed = pl.col("text").str.strptime(pl.Datetime("us"), fmt, strict=False)
-            naive_exprs.append(parsed)
-            naive_date_flags.append((parsed, is_date_only(fmt)))
-    aware = pl.coalesce(aware_exprs) if aware_exprs else pl.lit(None, pl.Datetime("us", "UTC"))
-    naive = pl.coalesce(naive_exprs) if naive_exprs else pl.lit(None, pl.Datetime("us"))
+    offset_formats = [f for f in used if has_offset(f)]
+    naive_formats = [f for f in used if not has_offset(f)]
+    text = pl.col("raw").str.strip_chars()
+    if offset_formats:
+        text = pl.when(text.str.ends_with("Z") | text.str.ends_with("z")).then(
+            text.str.slice(0, text.str.len_chars() - 1) + pl.lit("+00:00")).otherwise(text)
+    frame = values.to_frame("raw").select(text.alias("text"))
+
+    aware = _first_parse([pl.col("text").str.strptime(pl.Datetime("us", "UTC"), f, strict=False)
+                          for f in offset_formats], pl.Datetime("us", "UTC"))
+    naive_parsed = [pl.col("text").str.strptime(pl.Datetime("us"), f, strict=False) for f in naive_formats]
+    naive = _first_parse(naive_parsed, pl.Datetime("us"))
     date_only = pl.lit(False)
-    for parsed, flag in reversed(naive_date_flags):
-        date_only = pl.when(parsed.is_not_null()).then(pl.lit(flag)).otherwise(date_only)
-    frame = frame.with_columns(aware.alias("aware"), naive.alias("naive"), date_only.alias("date_only"))
-
+    for parsed, fmt in reversed(list(zip(naive_parsed, naive_formats, strict=True))):
+        date_only = pl.when(parsed.is_not_null()).then(pl.lit(is_date_only(fmt))).otherwise(date_only)
+    if not any(is_date_only(f) for f in naive_formats):
+        date_only = pl.lit(False)
     amb = "null" if ambiguous == "quarantine" else ambiguous
-    local = pl.col("naive").dt.replace_time_zone(timezone, ambiguous=amb, non_existent="null")
-    strict_local = pl.col("naive").dt.replace_time_zone(timezone, ambiguous="null", non_existent="null")
-    shifted = (pl.col("naive") + pl.duration(hours=1)).dt.replace_time_zone(
-        timezone, ambiguous=amb, non_existent="null"
-    )
-    # A local time that fails with ambiguous="earliest" cannot be an overlap, so it is in the gap.
-    in_gap = pl.col("naive").is_not_null() & pl.col("naive").dt.replace_time_zone(
-        timezone, ambiguous="earliest", non_existent="null"
-    ).is_null()
-    localised = local if nonexistent == "quarantine" else pl.when(in_gap).then(shifted).otherwise(local)
-    in_overlap = pl.col("naive").is_not_null() & strict_local.is_null() & ~in_gap
-
+    frame = frame.with_columns(aware.alias("aware"), naive.alias("naive"), date_only.alias("date_only"))
     frame = frame.with_columns(
-        pl.coalesce(pl.col("aware"), localised.dt.convert_time_zone("UTC")).alias("utc"),
-        in_gap.alias("gap"),
-        in_overlap.alias("overlap"),
-    )
+        pl.col("naive").dt.replace_time_zone(timezone, ambiguous=amb, non_existent="null")
+        .dt.convert_time_zone("UTC").alias("local"))
+    # Only the few local times that failed to localise need to be told apart (gap or overlap).
+    failed = pl.col("naive").is_not_null() & pl.col("local").is_null()
+    in_gap = failed & pl.col("naive").dt.replace_time_zone(timezone, ambiguous="earliest",
+                                                           non_existent="null").is_null()
+    shifted = (pl.col("naive") + pl.duration(hours=1)).dt.replace_time_zone(
+        timezone, ambiguous=amb, non_existent="null").dt.convert_time_zone("UTC")
+    if frame.select(failed.any()).item():
+        frame = frame.with_columns(in_gap.alias("gap"))
+        if nonexistent == "shift_forward":
+            frame = frame.with_columns(pl.when(pl.col("gap")).then(shifted).otherwise(pl.col("local"))
+                                       .alias("local"))
+    else:
+        frame = frame.with_columns(pl.lit(False).alias("gap"))
+    utc = pl.coalesce(pl.col("aware"), pl.col("local")) if offset_formats else pl.col("local")
     reason = (
         pl.when(pl.col("utc").is_not_null())
         .then(pl.lit(None, pl.String))
         .when(pl.col("text").is_null() | (pl.col("text") == ""))
         .then(pl.lit(REASON_MISSING))
-        .when(pl.col("aware").is_null() & pl.col("gap"))
+        .when(pl.col("gap"))
         .then(pl.lit(REASON_DST_GAP))
-        .when(pl.col("aware").is_null() & pl.col("overlap"))
+        .when(pl.col("naive").is_not_null())
         .then(pl.lit(REASON_DST_OVERLAP))
         .otherwise(pl.lit(REASON_UNPARSABLE))
     )
-    precision = (
-        pl.when(pl.col("aware").is_null() & pl.col("date_only")).then(pl.lit("date")).otherwise(pl.lit("datetime"))
-    )
-    out = frame.select(
-        pl.col("utc").dt.cast_time_unit("us"),
-        precision.cast(pl.Enum(["datetime", "date"])).alias("precision"),
-        reason.alias("reason"),
-    )
+    precision = pl.when(pl.col("date_only") & pl.col("aware").is_null()).then(pl.lit("date")) \
+        .otherwise(pl.lit("datetime")).cast(pl.Enum(["datetime", "date"]))
+    out = frame.with_columns(utc.dt.cast_time_unit("us").alias("utc")).select(
+        "utc", precision.alias("precision"), reason.alias("reason"))
     return ParsedTimestamps(out["utc"], out["precision"], out["reason"], tuple(used))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmtool.calendar import FIRST_YEAR, LAST_YEAR, WorkingCalendar, local_date, local_date_expr
+from pmtool.calendar import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    NaiveTimestampsError,
+    NotDatesError,
+    WorkingCalendar,
+    local_date,
+    local_date_expr,
+)
 from pmtool.errors import ConfigError, InputError
+from pmtool.i18n import set_language
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SN = WorkingCalendar()
@@ -61,7 +71,7 @@ def test_saxon_holidays_are_the_eleven_statutory_ones_without_corpus_christi(yea
 def test_corpus_christi_is_a_holiday_only_when_switched_on(year: int) -> None:
     fronleichnam = date.fromisoformat(f"{year}-{HOLIDAY_TABLE[year][-1]}")
     assert not SN_BAUTZEN.is_working_day(fronleichnam)
-    assert SN_BAUTZEN.non_working_days(year)[fronleichnam] == "Fronleichnam"
+    assert SN_BAUTZEN.non_working_days(year, lang="de")[fronleichnam] == "Fronleichnam"
     assert set(SN_BAUTZEN.non_working_days(year)) == set(SN.non_working_days(year)) | {fronleichnam}
 
 
@@ -132,6 +142,27 @@ def test_federal_calendar_marks_a_timely_saxon_transmission_late() -> None:
     assert FEDERAL.working_days_between(ready, transmitted) == 2
 
 
+def test_vectorised_on_time_check_against_utc_log_timestamps() -> None:
+    log = pl.DataFrame(
+        {
+            "ready": [utc(2025, 10, 30, 14, 0), utc(2025, 11, 18, 8, 0), utc(2025, 11, 6, 9, 0)],
+            "sent": [utc(2025, 11, 3, 9, 30), utc(2025, 11, 20, 23, 30), utc(2025, 11, 8, 10, 0)],
+        },
+        schema={"ready": pl.Datetime("us", "UTC"), "sent": pl.Datetime("us", "UTC")},
+    )
+    out = log.select(
+        sn=pl.col("sent") <= SN.deadline_next_working_day_expr("ready"),
+        federal=pl.col("sent") <= FEDERAL.deadline_next_working_day_expr("ready"),
+        days=SN.working_days_between_expr("ready", "sent"),
+    )
+    # Row 2 is sent Fri 21 Nov 00:30 local (23:30 UTC on the due day): just after the end of the due day.
+    assert out["sn"].to_list() == [True, False, False]
+    assert out["federal"].to_list() == [False, False, False]
+    # Row 3 (ready Thu, sent Sat) is late although only one working day lies in between: deadlines are
+    # the end of the due day, not a count of working days.
+    assert out["days"].to_list() == [1, 2, 1]
+
+
 def test_federal_calendar_has_the_one_off_reformationstag_2017() -> None:
     assert not FEDERAL.is_working_day(date(2017, 10, 31))
     assert FEDERAL.is_working_day(date(2018, 10, 31))
@@ -190,11 +221,15 @@ dates_2020_2030 = st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 
 def test_add_working_days_is_the_first_day_reaching_n(day: date, n: int) -> None:
     due = SN.add_working_days(day, n)
     assert SN.is_working_day(due) and due >= day
+    if n == 0:
+        assert due == (day if SN.is_working_day(day) else SN.next_working_day(day))
+        return
     assert SN.working_days_between(day, due) == n
     previous_working = due - timedelta(days=1)
     while previous_working >= day and not SN.is_working_day(previous_working):
         previous_working -= timedelta(days=1)
     assert previous_working < day or SN.working_days_between(day, previous_working) == n - 1
+    assert due == SN.next_working_day(SN.add_working_days(day, n - 1) if n > 1 else day)
 
 
 @given(dates_2020_2030, st.integers(min_value=-60, max_value=60))
@@ -215,7 +250,9 @@ def test_late_evening_utc_counts_by_its_berlin_date() -> None:
     assert SN.is_working_day(ts.date()) is True  # what a UTC-date calculation would (wrongly) say
     # Tue 4 Nov 00:30 local → Tue 4 Nov 11:00 local is the same day, not one working day later.
     assert SN.working_days_between(utc(2025, 11, 3, 23, 30), utc(2025, 11, 4, 10, 0)) == 0
-    frame = pl.DataFrame({"ts": [ts], "later": [utc(2025, 11, 4, 10, 0)], "start": [utc(2025, 11, 3, 23, 30)]})
+    frame = pl.DataFrame(
+        {"ts": [ts], "later": [utc(2025, 11, 4, 10, 0)], "start": [utc(2025, 11, 3, 23, 30)]}
+    )
     out = frame.select(
         working=SN.is_working_day_expr("ts"),
         between=SN.working_days_between_expr("start", "later"),
@@ -255,25 +292,37 @@ def test_deadline_across_a_dst_switch(ready: date, due: date, offset_hours: int)
     deadline = SN.deadline_next_working_day(ready)
     assert deadline == end_of_day(due)
     assert deadline.utcoffset() == timedelta(hours=offset_hours)
-    vectorised = pl.DataFrame({"ready": [ready]}).select(SN.deadline_next_working_day_expr("ready")).item()
-    assert vectorised == deadline and vectorised.utcoffset() == timedelta(hours=offset_hours)
+    frame = pl.DataFrame({"ready": [ready]})
+    vectorised = frame.select(SN.deadline_next_working_day_expr("ready")).item()
+    assert vectorised == deadline  # the same instant, typed like the log's UTC timestamps
+    assert vectorised.utcoffset() == timedelta(0)
+    assert vectorised.astimezone(BERLIN).utcoffset() == timedelta(hours=offset_hours)
 
 
-def test_naive_timestamps_are_refused() -> None:
+@pytest.fixture
+def german() -> Iterator[None]:
+    set_language("de")
+    yield
+    set_language(None)
+
+
+def test_naive_timestamps_are_refused(german: None) -> None:
     with pytest.raises(InputError) as scalar:
         SN.is_working_day(datetime(2025, 10, 30, 23, 30))
     assert scalar.value.key == "calendar.naive_datetime"
     frame = pl.DataFrame({"ts": [datetime(2025, 10, 30, 23, 30)]})
-    with pytest.raises(InputError) as vectorised:
+    with pytest.raises(NaiveTimestampsError) as vectorised:
         frame.select(SN.working_days_between_expr("ts", "ts"))
+    assert isinstance(vectorised.value, InputError)
     assert vectorised.value.key == "calendar.naive_column"
-    assert "ts" in vectorised.value.render("en")
+    assert vectorised.value.render().startswith("Spalte „ts“: Zeitstempel ohne Zeitzone")
 
 
 def test_columns_that_are_not_dates_are_refused() -> None:
-    with pytest.raises(InputError) as error:
+    with pytest.raises(NotDatesError) as error:
         pl.DataFrame({"n": [1, 2]}).select(SN.is_working_day_expr("n"))
     assert error.value.key == "calendar.bad_dtype"
+    assert "Int64" in error.value.render()
 
 
 def test_dates_outside_the_covered_years() -> None:
@@ -346,8 +395,9 @@ def test_vectorised_equals_scalar_other_calendars(
 )
 def test_vectorised_equals_scalar_on_utc_timestamps(pairs: list[tuple[datetime, datetime]]) -> None:
     rows = [(a.replace(tzinfo=UTC), b.replace(tzinfo=UTC)) for a, b in pairs]
-    frame = pl.DataFrame(rows, schema={"a": pl.Datetime("us", "UTC"), "b": pl.Datetime("us", "UTC")},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema={"a": pl.Datetime("us", "UTC"), "b": pl.Datetime("us", "UTC")}, orient="row"
+    )
     out = frame.select(
         between=SN.working_days_between_expr("a", "b"),
         deadline=SN.deadline_next_working_day_expr("a"),
@@ -364,7 +414,8 @@ def test_vectorised_accepts_series_expressions_and_lazy_streaming() -> None:
         date(2025, 11, 20),
     ]
     lazy = pl.LazyFrame({"ready": ready, "sent": [date(2025, 11, 4), date(2025, 11, 20)]})
-    out = lazy.select(SN.working_days_between_expr(pl.col("ready"), pl.col("sent"))).collect(engine="streaming")
+    between = SN.working_days_between_expr(pl.col("ready"), pl.col("sent"))
+    out = lazy.select(between).collect(engine="streaming")
     assert out.to_series().to_list() == [2, 1]
 
 
@@ -442,7 +493,8 @@ def test_calendar_is_frozen_and_hashable() -> None:
 
 def test_describe_names_the_rules_in_both_languages() -> None:
     assert SN.describe("de") == "Arbeitstage Mo–Fr ohne gesetzliche Feiertage in Sachsen (SächsSFG)"
-    text = WorkingCalendar(name="GA Bautzen", corpus_christi=True, closing_days=(date(2025, 5, 2),)).describe("en")
+    bautzen = WorkingCalendar(name="GA Bautzen", corpus_christi=True, closing_days=(date(2025, 5, 2),))
+    text = bautzen.describe("en")
     assert text.startswith("GA Bautzen: ") and "Corpus Christi" in text and "closing days: 1" in text
     assert "Reformationstag" in FEDERAL.describe("de")
 

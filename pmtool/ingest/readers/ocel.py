@@ -1,0 +1,1 @@
+"""OCEL reader (in progress)."""
