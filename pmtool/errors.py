@@ -43,8 +43,11 @@ class PmtoolError(Exception):
         super().__init__(self.render())
 
     def render(self, lang: str | None = None) -> str:
-        from pmtool.i18n import t
+        from pmtool.i18n import catalogue, t
 
+        if self.key not in catalogue():
+            # Rebuilt from its rendered text (polars re-raises errors from expressions that way).
+            return self.key
         where = self.location.render(lang)
         text = t(self.key, lang, **self.params)
         return f"{where}: {text}" if where else text

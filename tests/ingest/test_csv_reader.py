@@ -133,6 +133,13 @@ def test_mixed_encodings_are_refused_with_the_first_bad_line(tmp_path):
     assert "line 4" in err.value.render("en") and "UTF-8" in err.value.render("en")
 
 
+def test_mixed_encodings_with_the_one_byte_part_first(tmp_path):
+    content = "Fall;Tätigkeit\n1;Ablage\n2;Größe\n".encode("cp1252") + "3;Rückruf\n".encode()
+    with pytest.raises(InputError) as err:
+        read(write(tmp_path, content))
+    assert (err.value.key, err.value.location.row) == ("csv.mixed_encoding", 1)
+
+
 def test_bom_followed_by_cp1252_bytes_is_mixed(tmp_path):
     content = b"\xef\xbb\xbf" + "a;b\n1;x\n2;ü\n".encode("cp1252")
     with pytest.raises(InputError) as err:
@@ -213,6 +220,16 @@ def test_header_names_are_stripped_and_a_trailing_delimiter_column_dropped(tmp_p
 def test_unnamed_column_with_values_is_kept_under_its_position(tmp_path):
     table = read(write(tmp_path, "a;;c\n1;2;3\n"))
     assert table.frame.columns == ["a", "column_2", "c", ROW]
+
+
+def test_leading_empty_lines_and_excel_sep_line_count_towards_line_numbers(tmp_path):
+    table = read(write(tmp_path, "\n\r\nsep=|\r\na|b\r\n1|x,y;z\r\n2|w\r\n"))
+    assert data(table) == [("1", "x,y;z"), ("2", "w")]
+    assert lines(table) == [5, 6]
+    assert table.details["detected_delimiter"] == "|"
+    with pytest.raises(InputError) as err:
+        read(write(tmp_path, "\nsep=;\na;b\n1;2\n3;4;5\n"))
+    assert (err.value.key, err.value.location.row) == ("csv.ragged_row", 5)
 
 
 def test_classic_mac_line_ends_are_read(tmp_path):

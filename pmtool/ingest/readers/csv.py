@@ -52,7 +52,8 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     """Read a delimited text file into a :class:`RawTable` of String columns plus ``ROW`` (line number).
 
     ``details`` holds ``delimiter`` (used), ``detected_delimiter`` (what detection finds, also when the
-    options override it; ``None`` when no candidate splits the header), ``encoding`` (codec used),
+    options override it; ``None`` when no candidate splits the header; Excel's ``sep=;`` first line is
+    honoured and skipped), ``encoding`` (codec used),
     ``encoding_detected`` (bool), ``quote_char``, ``multiline_records`` (a quoted field spans lines) and
     ``empty_rows_skipped``. Raises :class:`InputError` for binary files, broken or mixed encodings,
     ragged rows and quoting polars cannot parse, and :class:`ConfigError` for an unknown encoding name or
@@ -67,11 +68,12 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     data, encoding = _to_utf8(raw, options.encoding, where)
     if b"\n" not in data and b"\r" in data:  # classic Mac line ends (Excel for Mac "CSV (Macintosh)")
         data = data.replace(b"\r", b"\n")
-    detected = sniff_delimiter(data, quote)
+    data, skipped_lines, declared = _preamble(data)
+    detected = declared or sniff_delimiter(data, quote)
     delimiter = options.delimiter or detected or ","
-    frame = _parse(data, delimiter, quote, where)
-    rows, multiline = _line_numbers(data, quote, frame.height)
-    frame, skipped = tidy_columns(frame.with_columns(rows), frame.columns)
+    parsed = _parse(data, delimiter, quote, where, skipped_lines)
+    rows, multiline = _line_numbers(data, quote, parsed.height)
+    frame, skipped = tidy_columns(parsed.with_columns(rows + skipped_lines), parsed.columns)
     details: dict[str, Any] = {
         "delimiter": delimiter,
         "detected_delimiter": detected,
@@ -112,7 +114,8 @@ def _to_utf8(raw: bytes, requested: str | None, where: str) -> tuple[bytes, str]
         data = raw[len(_UTF8_BOM):]
         bad = first_invalid_utf8(data)
         if bad is not None:  # the mark says UTF-8, so other bytes mean a second encoding crept in
-            raise InputError("csv.mixed_encoding", Location(where, _line_at(data, bad)), byte=f"0x{data[bad]:02X}")
+            raise InputError("csv.mixed_encoding", Location(where, _line_at(data, bad)),
+                             byte=f"0x{data[bad]:02X}")
         return data, "utf-8-sig"
     bad = first_invalid_utf8(raw)
     if bad is None:
@@ -200,6 +203,20 @@ def _line_at(data: bytes, offset: int) -> int:
 # --- structure ----------------------------------------------------------------------------------------
 
 
+def _preamble(data: bytes) -> tuple[bytes, int, str | None]:
+    """``data`` without leading empty lines and Excel's ``sep=;`` line, how many lines that was, the
+    delimiter such a line declares. polars skips leading empty lines itself; counting them keeps ROW right.
+    """
+    stripped = data.lstrip(b"\r\n")
+    skipped = data.count(b"\n", 0, len(data) - len(stripped))
+    declared = None
+    match = re.match(rb"sep=([^\r\n])\r?\n", stripped[:8])
+    if match:
+        declared = match.group(1).decode("utf-8", errors="replace")
+        stripped, skipped = stripped[match.end():], skipped + 1
+    return (stripped if skipped else data), skipped, declared
+
+
 def sniff_delimiter(data: bytes, quote: str | None = '"') -> str | None:
     """The delimiter among :data:`DELIMITERS` that best splits the header and a sample of records.
 
@@ -234,19 +251,21 @@ def sniff_delimiter(data: bytes, quote: str | None = '"') -> str | None:
     return choice
 
 
-def _parse(data: bytes, delimiter: str, quote: str | None, where: str) -> pl.DataFrame:
+def _parse(data: bytes, delimiter: str, quote: str | None, where: str, skipped_lines: int) -> pl.DataFrame:
     try:
         return pl.read_csv(data, separator=delimiter, quote_char=quote, has_header=True, infer_schema=False,
                            raise_if_empty=False, truncate_ragged_lines=False, encoding="utf8")
     except pl.exceptions.PolarsError as exc:
-        problem = _diagnose(data, delimiter, quote, where)
+        problem = _diagnose(data, delimiter, quote, where, skipped_lines)
         if problem is not None:
             raise problem from None
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError("csv.unreadable", Location(where), reason=reason) from None
 
 
-def _diagnose(data: bytes, delimiter: str, quote: str | None, where: str) -> InputError | None:
+def _diagnose(
+    data: bytes, delimiter: str, quote: str | None, where: str, skipped_lines: int = 0
+) -> InputError | None:
     """The first ragged or badly quoted record, found with Python's csv module (only after polars failed).
 
     A record whose raw text holds an odd number of quote characters is badly quoted for polars even where
@@ -255,7 +274,7 @@ def _diagnose(data: bytes, delimiter: str, quote: str | None, where: str) -> Inp
     parts = data.decode("utf-8", errors="replace").split("\n")
     if parts and parts[-1] == "":
         parts.pop()
-    seen = {"line": 0, "quotes": 0}
+    seen = {"line": skipped_lines, "quotes": 0}
 
     def lines():  # feeds the reader and counts what it consumed
         for part in parts:
@@ -267,7 +286,7 @@ def _diagnose(data: bytes, delimiter: str, quote: str | None, where: str) -> Inp
     reader = csv.reader(lines(), delimiter=delimiter, quotechar=quote or '"', strict=True,
                         quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
     width: int | None = None
-    start = 1
+    start = skipped_lines + 1
     try:
         for record in reader:
             if width is None:

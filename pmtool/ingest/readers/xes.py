@@ -44,7 +44,7 @@ XES_DEFAULT_COLUMNS: dict[str, str] = {
 _CHUNK_EVENTS = 100_000  # rows collected as Python objects before they become a polars frame
 _PROLOG_BYTES = 1 << 20  # how much of the file the DOCTYPE check looks at
 _MAX_LINES_LISTED = 10
-_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 # --------------------------------------------------------------------------- shared XML helpers
@@ -81,7 +81,7 @@ def check_prolog(path: Path) -> None:
     try:
         with open_binary(path) as stream:
             head = stream.read(_PROLOG_BYTES)
-    except _GZIP_ERRORS as exc:
+    except GZIP_ERRORS as exc:
         raise gzip_error(path, exc) from None
     text = _decode_head(head)
     pos = 0
@@ -125,8 +125,10 @@ def _doctype_end(text: str, pos: int) -> tuple[int, bool]:
 
 def _decode_head(head: bytes) -> str:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
-        codec = "utf-16" if head.startswith((b"\xff\xfe", b"\xfe\xff")) else (
-            "utf-16-le" if head[:2] == b"<\x00" else "utf-16-be"
+        codec = (
+            "utf-16"
+            if head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else ("utf-16-le" if head[:2] == b"<\x00" else "utf-16-be")
         )
         return head[: len(head) // 2 * 2].decode(codec, errors="replace")
     # Every ASCII-compatible encoding keeps the markup characters and line breaks we look for.
@@ -160,7 +162,9 @@ def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
     """One-line ``InputError`` for malformed XML, with the line and column lxml reports."""
     line, column = exc.position if exc.position else (exc.lineno, 0)
     reason = re.sub(r",? line \d+, column \d+\s*$", "", _first_line(exc.msg or str(exc))).strip()
-    return InputError("xes.malformed", Location(display_path(path), row=line or None), col=column, reason=reason)
+    return InputError(
+        "xes.malformed", Location(display_path(path), row=line or None), col=column, reason=reason
+    )
 
 
 class LineCountingStream:
@@ -197,7 +201,7 @@ class LineCountingStream:
         return data
 
     def lines_for(self, parsed: list[int]) -> tuple[list[int], bool]:
-        """The scanned lines if they agree with lxml's ``parsed`` lines (where those are exact), else ``parsed``.
+        """The scanned lines if they agree with lxml's ``parsed`` ones where those are exact, else ``parsed``.
 
         Returns the lines and whether they are exact.
         """
@@ -243,12 +247,19 @@ def parse_iso_timestamps(values: pl.Series) -> tuple[pl.Series, int, int]:
         .otherwise(offset)
     )
     text = pl.concat_str(
-        [g.field("1"), pl.lit("T"), g.field("2"), g.field("3").fill_null(":00"),
-         g.field("4").str.slice(0, 10).fill_null(""), normalised]
+        [
+            g.field("1"),
+            pl.lit("T"),
+            g.field("2"),
+            g.field("3").fill_null(":00"),
+            g.field("4").str.slice(0, 10).fill_null(""),
+            normalised,
+        ]
     )
     out = frame.select(
-        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False)
-        .alias("ts"),
+        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False).alias(
+            "ts"
+        ),
         (g.field("1").is_not_null() & offset.is_null()).sum().alias("no_offset"),
     )
     parsed = out["ts"].alias(name)
@@ -285,7 +296,11 @@ class _Collector:
         if cases.width:
             parts.append(cases[pl.Series(self.trace_of_row, dtype=pl.UInt32)])
         parts.append(events)
-        frame = pl.concat(parts, how="horizontal").with_columns(row) if len(parts) > 1 else events.with_columns(row)
+        frame = (
+            pl.concat(parts, how="horizontal").with_columns(row)
+            if len(parts) > 1
+            else events.with_columns(row)
+        )
         self.frames.append(frame)
         self.rows, self.lines, self.trace_of_row, self.traces = [], [], [], []
 
@@ -318,7 +333,12 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     file = display_path(path)
     check_prolog(path)
     collector = _Collector()
-    counts = {"traces": 0, "traces_without_name": 0, "nested_attributes_skipped": 0, "events_outside_traces": 0}
+    counts = {
+        "traces": 0,
+        "traces_without_name": 0,
+        "nested_attributes_skipped": 0,
+        "events_outside_traces": 0,
+    }
     root_checked = False
     try:
         with open_binary(path) as stream:
@@ -341,7 +361,7 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
             root = context.root
     except etree.XMLSyntaxError as exc:
         raise syntax_error(path, exc) from None
-    except _GZIP_ERRORS as exc:
+    except GZIP_ERRORS as exc:
         raise gzip_error(path, exc) from None
     except LookupError:
         raise InputError("xes.unknown_encoding", Location(file), encoding=options.encoding) from None

@@ -1,0 +1,114 @@
+"""The one place where pmtool meets pm4py: frames and nets go in and out here, and nowhere else.
+
+pm4py's ``concept:name``-style keys and pandas frames appear only in this module. pm4py is imported
+lazily, so commands that do not need it start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pmtool.eventlog import schema
+from pmtool.eventlog.log import EventLog
+from pmtool.models.petri import PetriNet, Transition, marking
+
+CASE_KEY = "case:concept:name"
+ACTIVITY_KEY = "concept:name"
+TIMESTAMP_KEY = "time:timestamp"
+RESOURCE_KEY = "org:resource"
+ROLE_KEY = "org:role"
+LIFECYCLE_KEY = "lifecycle:transition"
+
+
+def pm4py() -> Any:
+    """The pm4py module, imported on first use."""
+    import pm4py as _pm4py
+
+    return _pm4py
+
+
+def to_pandas(log: EventLog) -> Any:
+    """The log as a pandas frame with pm4py's standard keys, one case per (office, case id)."""
+    frame = log.frame
+    case = (pl.col(schema.OFFICE) + pl.lit("/") + pl.col(schema.CASE_ID)) if len(log.offices) > 1 \
+        else pl.col(schema.CASE_ID)
+    out = frame.select(
+        case.alias(CASE_KEY),
+        pl.col(schema.ACTIVITY).alias(ACTIVITY_KEY),
+        pl.col(schema.TIMESTAMP).alias(TIMESTAMP_KEY),
+        pl.col(schema.RESOURCE).alias(RESOURCE_KEY),
+        pl.col(schema.ROLE).alias(ROLE_KEY),
+        pl.col(schema.LIFECYCLE).alias(LIFECYCLE_KEY),
+    )
+    return out.to_pandas()
+
+
+def traces_to_pandas(traces: list[list[str]]) -> Any:
+    """A pm4py-ready pandas log from activity sequences (case ids "0", "1", …; one second apart)."""
+    import datetime as dt
+
+    rows = []
+    base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    for i, trace in enumerate(traces):
+        for j, act in enumerate(trace):
+            rows.append({CASE_KEY: str(i), ACTIVITY_KEY: act, TIMESTAMP_KEY: base + dt.timedelta(seconds=j)})
+    return pl.DataFrame(rows, schema={CASE_KEY: pl.String, ACTIVITY_KEY: pl.String,
+                                      TIMESTAMP_KEY: pl.Datetime("us", "UTC")}).to_pandas()
+
+
+def to_pm4py_net(net: PetriNet) -> tuple[Any, Any, Any]:
+    """pmtool net → (pm4py PetriNet, initial marking, final marking)."""
+    from pm4py.objects.petri_net.obj import Marking, PetriNet as PmNet
+    from pm4py.objects.petri_net.utils import petri_utils
+
+    pn = PmNet(net.name)
+    places = {p: PmNet.Place(p) for p in net.places}
+    for p in places.values():
+        pn.places.add(p)
+    transitions = {t.id: PmNet.Transition(t.id, t.label) for t in net.transitions}
+    for t in transitions.values():
+        pn.transitions.add(t)
+    for src, dst, w in net.arcs:
+        a = places.get(src) or transitions[src]
+        b = places.get(dst) or transitions[dst]
+        petri_utils.add_arc_from_to(a, b, pn, weight=w)
+    im, fm = Marking(), Marking()
+    for p, n in net.initial:
+        im[places[p]] = n
+    for p, n in net.final:
+        fm[places[p]] = n
+    return pn, im, fm
+
+
+def from_pm4py_net(pn: Any, im: Any, fm: Any) -> PetriNet:
+    """(pm4py PetriNet, initial, final) → pmtool net (transition ids from pm4py's names)."""
+    place_id = {p: str(p.name) for p in pn.places}
+    trans = sorted(pn.transitions, key=lambda t: str(t.name))
+    trans_id = {t: str(t.name) for t in trans}
+    arcs = []
+    for arc in pn.arcs:
+        src = place_id.get(arc.source) or trans_id[arc.source]
+        dst = place_id.get(arc.target) or trans_id[arc.target]
+        arcs.append((src, dst, int(arc.weight)))
+    return PetriNet(
+        name=str(pn.name),
+        places=tuple(sorted(place_id.values())),
+        transitions=tuple(Transition(trans_id[t], t.label) for t in trans),
+        arcs=tuple(sorted(arcs)),
+        initial=marking({place_id[p]: n for p, n in im.items()}),
+        final=marking({place_id[p]: n for p, n in fm.items()}),
+    )
+
+
+def read_pnml_with_pm4py(path: Path) -> tuple[Any, Any, Any]:
+    """pm4py's own PNML reader (used by tests as the reference)."""
+    return pm4py().read_pnml(str(path))
+
+
+def bpmn_to_net_with_pm4py(path: Path) -> tuple[Any, Any, Any]:
+    """pm4py's own BPMN reader and converter (used by tests as the reference)."""
+    pm = pm4py()
+    return pm.convert_to_petri_net(pm.read_bpmn(str(path)))

@@ -1,0 +1,151 @@
+"""pmtool's own Petri net: plain, immutable, hashable — what conformance checking needs and nothing more.
+
+pm4py's net objects stay in :mod:`pmtool.eventlog.pm4py_bridge`; here a net is tuples of ids.
+
+>>> net = PetriNet.build("n", places=["i", "o"], transitions=[("t", "A")], arcs=[("i", "t"), ("t", "o")],
+...                      initial={"i": 1}, final={"o": 1})
+>>> net.labels
+frozenset({'A'})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+Marking = tuple[tuple[str, int], ...]  # sorted (place, tokens) pairs with tokens > 0
+
+
+def marking(tokens: Mapping[str, int]) -> Marking:
+    """A canonical, hashable marking."""
+    return tuple(sorted((p, n) for p, n in tokens.items() if n))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """``label`` is the activity name, or ``None`` for a silent (tau) transition."""
+
+    id: str
+    label: str | None
+    origin: str | None = None  # the model element it came from (BPMN id), for diagnostics
+
+
+@dataclass(frozen=True)
+class PetriNet:
+    name: str
+    places: tuple[str, ...]
+    transitions: tuple[Transition, ...]
+    arcs: tuple[tuple[str, str, int], ...]  # (source, target, weight); place→transition or transition→place
+    initial: Marking
+    final: Marking
+    _cache: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @classmethod
+    def build(cls, name: str, *, places: Iterable[str], transitions: Iterable[tuple[str, str | None]],
+              arcs: Iterable[tuple[str, str] | tuple[str, str, int]], initial: Mapping[str, int],
+              final: Mapping[str, int]) -> PetriNet:
+        """Convenience constructor; arcs default to weight 1."""
+        return cls(
+            name=name,
+            places=tuple(places),
+            transitions=tuple(Transition(t, label) for t, label in transitions),
+            arcs=tuple((a[0], a[1], a[2] if len(a) > 2 else 1) for a in arcs),  # type: ignore[misc]
+            initial=marking(initial),
+            final=marking(final),
+        )
+
+    @cached_property
+    def preset(self) -> dict[str, dict[str, int]]:
+        """Transition id → {input place: weight}."""
+        pre: dict[str, dict[str, int]] = {t.id: {} for t in self.transitions}
+        for src, dst, w in self.arcs:
+            if dst in pre:
+                pre[dst][src] = pre[dst].get(src, 0) + w
+        return pre
+
+    @cached_property
+    def postset(self) -> dict[str, dict[str, int]]:
+        """Transition id → {output place: weight}."""
+        post: dict[str, dict[str, int]] = {t.id: {} for t in self.transitions}
+        for src, dst, w in self.arcs:
+            if src in post:
+                post[src][dst] = post[src].get(dst, 0) + w
+        return post
+
+    @cached_property
+    def labels(self) -> frozenset[str]:
+        """The visible activity labels."""
+        return frozenset(t.label for t in self.transitions if t.label is not None)
+
+    @cached_property
+    def transition(self) -> dict[str, Transition]:
+        return {t.id: t for t in self.transitions}
+
+    def enabled(self, tokens: Mapping[str, int]) -> list[Transition]:
+        return [t for t in self.transitions
+                if all(tokens.get(p, 0) >= w for p, w in self.preset[t.id].items())]
+
+    def fire(self, tokens: Mapping[str, int], transition: str) -> dict[str, int]:
+        out = dict(tokens)
+        for p, w in self.preset[transition].items():
+            out[p] -= w
+            if not out[p]:
+                del out[p]
+        for p, w in self.postset[transition].items():
+            out[p] = out.get(p, 0) + w
+        return out
+
+
+def reduce_silent(net: PetriNet) -> PetriNet:
+    """Fuse series places joined by a silent transition (Murata's fusion of series places).
+
+    A silent transition ``t`` with one input place ``p`` and one output place ``q`` disappears, and ``p``
+    and ``q`` become one place, when ``t`` is the only transition consuming from ``p`` and the only one
+    producing into ``q``. The language of visible labels stays the same; there are fewer silent steps.
+    """
+    places = list(net.places)
+    transitions = list(net.transitions)
+    arcs = [list(a) for a in net.arcs]
+    initial, final = dict(net.initial), dict(net.final)
+    changed = True
+    while changed:
+        changed = False
+        consumers: dict[str, set[str]] = {}
+        producers: dict[str, set[str]] = {}
+        pre: dict[str, list[tuple[str, int]]] = {}
+        post: dict[str, list[tuple[str, int]]] = {}
+        tids = {t.id for t in transitions}
+        for src, dst, w in arcs:
+            if dst in tids:
+                consumers.setdefault(src, set()).add(dst)
+                pre.setdefault(dst, []).append((src, w))
+            else:
+                producers.setdefault(dst, set()).add(src)
+                post.setdefault(src, []).append((dst, w))
+        for t in transitions:
+            if t.label is not None:
+                continue
+            ins, outs = pre.get(t.id, []), post.get(t.id, [])
+            if len(ins) != 1 or len(outs) != 1 or ins[0][1] != 1 or outs[0][1] != 1:
+                continue
+            p, q = ins[0][0], outs[0][0]
+            if p == q or consumers.get(p) != {t.id} or producers.get(q) != {t.id}:
+                continue
+            if q in initial or p in final:
+                continue
+            # fuse q into p: p takes q's consumers and q's place in the final marking
+            transitions = [x for x in transitions if x.id != t.id]
+            arcs = [a for a in arcs if t.id not in (a[0], a[1])]
+            for a in arcs:
+                if a[0] == q:
+                    a[0] = p
+                if a[1] == q:
+                    a[1] = p
+            places = [x for x in places if x != q]
+            if q in final:
+                final[p] = final.pop(q)
+            changed = True
+            break
+    return PetriNet(net.name, tuple(places), tuple(transitions), tuple((a[0], a[1], a[2]) for a in arcs),
+                    marking(initial), marking(final))
