@@ -1,7 +1,8 @@
 """Which exports to ingest with which profile: a single file, or a folder of exports with profiles beside them.
 
 In a folder, the export ``GA-07_meldefaelle.csv`` is read with ``GA-07_meldefaelle.profile.toml`` when that
-file exists; formats that carry their own keys (XES, OCEL, canonical Parquet) need no profile.
+file exists; formats that carry their own keys (XES, OCEL, canonical Parquet) need no profile. Files whose
+names start with ``ground_truth``, ``README``, ``_`` or ``.`` are not exports.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from pmtool.ingest import registry
 
 PROFILE_SUFFIX = ".profile.toml"
 _NOT_EXPORTS = (".summary.json", ".quarantine.csv")
+#: Files in an export folder that are documentation or simulator ground truth, never exports.
+_NOT_EXPORT_PREFIXES = (".", "_", "ground_truth", "readme")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def _folder_jobs(folder: Path) -> list[IngestJob]:
     jobs = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         name = path.name.lower()
-        if name.endswith(PROFILE_SUFFIX) or name.endswith(_NOT_EXPORTS) or name.startswith("."):
+        if name.endswith(PROFILE_SUFFIX) or name.endswith(_NOT_EXPORTS) or name.startswith(_NOT_EXPORT_PREFIXES):
             continue
         try:
             registry.detect_format(path)

@@ -70,9 +70,11 @@ def _split_header(grid: pl.DataFrame) -> tuple[pl.DataFrame, int | None, int]:
     """The data below the first non-empty row, named after it, with ROW; header row; rows skipped."""
     cells = list(grid.columns)
     grid = grid.with_columns(pl.int_range(1, grid.height + 1, dtype=pl.Int64).alias(ROW))
-    filled = grid.select(pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in cells)) \
-        if cells else pl.DataFrame({"x": pl.Series([], dtype=pl.Boolean)})
-    first = filled.to_series().arg_true()
+    filled = (
+        grid.select(pl.any_horizontal(pl.col(c).is_not_null() & (pl.col(c) != "") for c in cells)).to_series()
+        if cells else pl.Series([], dtype=pl.Boolean)
+    )
+    first = filled.arg_true()
     if first.len() == 0:
         return pl.DataFrame({ROW: pl.Series([], dtype=pl.Int64)}), None, 0
     top = int(first[0])

@@ -89,11 +89,11 @@ def check_prolog(path: Path) -> None:
     while pos < len(text):
         pos = space.match(text, pos).end()  # type: ignore[union-attr]
         if text.startswith("<?", pos):
-            end = text.find("?>", pos + 2)
+            end, close = text.find("?>", pos + 2), 2
         elif text.startswith("<!--", pos):
-            end = text.find("-->", pos + 4)
+            end, close = text.find("-->", pos + 4), 3
         elif text[pos : pos + 9].upper() == "<!DOCTYPE":
-            end, subset = _doctype_end(text, pos)
+            (end, subset), close = _doctype_end(text, pos), 1
             if subset:
                 entity = text.find("<!ENTITY", pos)
                 where = entity if entity >= 0 else pos
@@ -103,7 +103,7 @@ def check_prolog(path: Path) -> None:
             return  # the root element (or text the parser will reject with a line number)
         if end < 0:
             return  # prolog longer than the head: the parser-side guard in secure_iterparse decides
-        pos = end + 1
+        pos = end + close
 
 
 def _doctype_end(text: str, pos: int) -> tuple[int, bool]:
@@ -153,8 +153,9 @@ def secure_iterparse(stream: IO[bytes], tag: tuple[str, ...], encoding: str | No
 
 
 def refuse_internal_dtd(element: Any, path: Path) -> None:
-    """Second guard after :func:`check_prolog`: the parsed document must carry no internal DTD subset."""
-    if element.getroottree().docinfo.internalDTD is not None:
+    """Second guard after :func:`check_prolog`: the parsed document must declare no entities."""
+    dtd = element.getroottree().docinfo.internalDTD
+    if dtd is not None and dtd.entities():
         raise InputError("xes.entities", Location(display_path(path), row=1))
 
 
@@ -378,13 +379,14 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     details: dict[str, Any] = {**counts, "events": frame.height, "compressed": is_gzip(path)}
     details["line_numbers_exact"] = exact
     if TIMESTAMP_KEY in frame.columns:
-        parsed, no_offset, unparsable = parse_iso_timestamps(frame[TIMESTAMP_KEY])
+        raw = frame[TIMESTAMP_KEY]
+        parsed, no_offset, unparsable = parse_iso_timestamps(raw)
         frame = frame.with_columns(parsed)
         details["timestamps_without_offset_as_utc"] = no_offset
         details["timestamps_unparsable"] = unparsable
         if unparsable:
-            bad = frame.filter(pl.col(TIMESTAMP_KEY).is_null())[ROW].head(_MAX_LINES_LISTED).to_list()
-            details["timestamps_unparsable_lines"] = bad
+            bad = frame.filter(raw.is_not_null() & parsed.is_null())[ROW].head(_MAX_LINES_LISTED)
+            details["timestamps_unparsable_lines"] = bad.to_list()
     has_ts = int(frame[TIMESTAMP_KEY].is_not_null().sum()) if TIMESTAMP_KEY in frame.columns else 0
     details["events_without_timestamp"] = frame.height - has_ts
     defaults = {canon: key for canon, key in XES_DEFAULT_COLUMNS.items() if key in frame.columns}
