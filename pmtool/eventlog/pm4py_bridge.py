@@ -47,14 +47,15 @@ def to_pandas(log: EventLog) -> Any:
 
 
 def traces_to_pandas(traces: list[list[str]]) -> Any:
-    """A pm4py-ready pandas log from activity sequences (case ids "0", "1", …; one second apart)."""
+    """A pm4py-ready pandas log from activity sequences (case ids "0000000", "0000001", … so pm4py keeps
+    their order; events one second apart). An empty trace yields no case."""
     import datetime as dt
 
     rows = []
     base = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     for i, trace in enumerate(traces):
         for j, act in enumerate(trace):
-            rows.append({CASE_KEY: str(i), ACTIVITY_KEY: act, TIMESTAMP_KEY: base + dt.timedelta(seconds=j)})
+            rows.append({CASE_KEY: f"{i:07d}", ACTIVITY_KEY: act, TIMESTAMP_KEY: base + dt.timedelta(seconds=j)})
     return pl.DataFrame(rows, schema={CASE_KEY: pl.String, ACTIVITY_KEY: pl.String,
                                       TIMESTAMP_KEY: pl.Datetime("us", "UTC")}).to_pandas()
 

@@ -49,6 +49,8 @@ def load_pnml(path: Path) -> tuple[PetriNet, str]:
     places, transitions, arcs, initial = [], [], [], {}
     for el in net_el.iter():
         kind = _local(el)
+        if kind in ("place", "transition", "arc") and el.get("id") is None:
+            continue  # a reference (<place idref=…> inside <finalmarkings>), not a node
         if kind == "place":
             pid = el.get("id")
             places.append(pid)

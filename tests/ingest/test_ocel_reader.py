@@ -179,11 +179,25 @@ def ocel_json(events: list[dict], objects: list[dict]) -> str:
 
 def test_single_object_type_needs_no_option_and_offsets_are_honoured(tmp_path):
     events = [
-        {"id": "a", "type": "Meldung", "time": "2025-10-26T02:30:00+02:00",
-         "attributes": [{"name": "Kanal", "value": "DEMIS"}, {"name": "Anzahl", "value": 2}],
-         "relationships": [{"objectId": "F1", "qualifier": "betrifft"}, {"objectId": "F1", "qualifier": "doppelt"}]},
-        {"id": "b", "type": "Ermittlung", "time": "2025-10-26T02:30:00+01:00",
-         "relationships": [{"objectId": "F1", "qualifier": "betrifft"}, {"objectId": "X9", "qualifier": "?"}]},
+        {
+            "id": "a",
+            "type": "Meldung",
+            "time": "2025-10-26T02:30:00+02:00",
+            "attributes": [{"name": "Kanal", "value": "DEMIS"}, {"name": "Anzahl", "value": 2}],
+            "relationships": [
+                {"objectId": "F1", "qualifier": "betrifft"},
+                {"objectId": "F1", "qualifier": "doppelt"},
+            ],
+        },
+        {
+            "id": "b",
+            "type": "Ermittlung",
+            "time": "2025-10-26T02:30:00+01:00",
+            "relationships": [
+                {"objectId": "F1", "qualifier": "betrifft"},
+                {"objectId": "X9", "qualifier": "?"},
+            ],
+        },
     ]
     path = tmp_path / "fall.json"
     path.write_text(ocel_json(events, [{"id": "F1", "type": "Fall"}]), "utf-8")
@@ -260,7 +274,9 @@ def test_ocel_xml_refuses_entities(tmp_path):
 
 def test_xes_given_as_ocel_xml_points_to_the_xes_format(tmp_path):
     path = tmp_path / "log.xml"
-    path.write_text("<log><trace><event><string key='concept:name' value='A'/></event></trace></log>", "utf-8")
+    path.write_text(
+        "<log><trace><event><string key='concept:name' value='A'/></event></trace></log>", "utf-8"
+    )
     with pytest.raises(InputError, match="--format xes"):
         read(path)
 
@@ -286,9 +302,9 @@ def test_file_that_is_no_database(tmp_path):
 
 def test_sqlite_is_opened_read_only(pm4py_log, tmp_path):
     folder, _ = pm4py_log
-    path = tmp_path / "kopie.sqlite"
+    path = tmp_path / "Gesundheitsamt Görlitz #1?.sqlite"  # characters a file: URI must escape
     path.write_bytes((folder / "ocel2.sqlite").read_bytes())
     before = path.read_bytes()
     read(path, "item")
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kopie.sqlite"]  # no journal or WAL left behind
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no journal or WAL left behind

@@ -26,8 +26,11 @@ def canonical_log(offices: list[str]) -> EventLog:
         {
             "office": offices,
             "case_id": [f"F-{i // 2}" for i in range(n)],
-            "activity": ["Meldung eingegangen", "Ermittlung abgeschlossen"] * (n // 2) + ["Übermittlung"] * (n % 2),
-            "timestamp": [dt.datetime(2025, 3, 30, 0, 30, tzinfo=UTC) + dt.timedelta(hours=i) for i in range(n)],
+            "activity": ["Meldung eingegangen", "Ermittlung abgeschlossen"] * (n // 2)
+            + ["Übermittlung"] * (n % 2),
+            "timestamp": [
+                dt.datetime(2025, 3, 30, 0, 30, tzinfo=UTC) + dt.timedelta(hours=i) for i in range(n)
+            ],
             "resource": ["Frau Müller"] * n,
             "Kanal": ["DEMIS"] * n,
         }

@@ -168,7 +168,8 @@ def test_xxe_is_refused_before_any_parser_sees_the_file(tmp_path, monkeypatch):
 
 def test_billion_laughs_is_refused(tmp_path):
     entities = '<!ENTITY lol "lol">\n' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">\n' for i in range(1, 10)
+        f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i > 1 else "&lol;" * 10}">\n'
+        for i in range(1, 10)
     )
     text = HEADER + "<!DOCTYPE lolz [\n" + entities + "]>\n<log><trace><event>"
     text += '<string key="concept:name" value="&lol9;"/></event></trace></log>\n'
@@ -205,7 +206,8 @@ def test_other_xml_root_is_not_xes(tmp_path):
 def test_nested_attributes_are_skipped_and_counted(tmp_path):
     text = HEADER + (
         "<log><trace><string key='concept:name' value='c1'/>\n"
-        "<event><string key='concept:name' value='A'/><date key='time:timestamp' value='2025-01-02T10:00:00+01:00'/>\n"
+        "<event><string key='concept:name' value='A'/>\n"
+        "  <date key='time:timestamp' value='2025-01-02T10:00:00+01:00'/>\n"
         "  <list key='items'><values><string key='x' value='1'/></values></list>\n"
         "  <string key='note' value='mit Meta'><string key='meta' value='ignored'/></string>\n"
         "</event></trace></log>\n"
@@ -217,25 +219,39 @@ def test_nested_attributes_are_skipped_and_counted(tmp_path):
     assert "meta" not in table.frame.columns
 
 
+def test_event_attribute_named_like_a_case_attribute_is_kept_apart(tmp_path):
+    text = HEADER + (
+        "<log><trace><string key='concept:name' value='Fall 1'/><string key='Kreis' value='Bautzen'/>\n"
+        "<event><string key='concept:name' value='A'/><string key='case:Kreis' value='Görlitz'/></event>\n"
+        "</trace></log>\n"
+    )
+    frame = read(write(tmp_path, text)).frame
+    assert frame["case:Kreis"].to_list() == ["Bautzen"]
+    assert frame["event:case:Kreis"].to_list() == ["Görlitz"]
+
+
 def test_unparsable_and_missing_timestamps_are_left_to_the_pipeline(tmp_path):
     text = HEADER + (
         "<log><trace><string key='concept:name' value='c1'/>\n"
         "<event><string key='concept:name' value='A'/><date key='time:timestamp' value='gestern'/></event>\n"
         "<event><string key='concept:name' value='B'/></event>\n"
-        "<event><string key='concept:name' value='C'/><date key='time:timestamp' value='2025-02-03T04:05:06+0100'/>"
-        "</event>\n</trace></log>\n"
+        "<event><string key='concept:name' value='C'/>"
+        "<date key='time:timestamp' value='2025-02-03T04:05:06+0100'/></event>\n"
+        "</trace></log>\n"
     )
     table = read(write(tmp_path, text))
-    assert table.frame["time:timestamp"].to_list() == [None, None, dt.datetime(2025, 2, 3, 3, 5, 6, tzinfo=UTC)]
+    assert table.frame["time:timestamp"].to_list() == [
+        None,
+        None,
+        dt.datetime(2025, 2, 3, 3, 5, 6, tzinfo=UTC),
+    ]
     assert table.details["timestamps_unparsable"] == 1
     assert table.details["timestamps_unparsable_lines"] == [3]
     assert table.details["events_without_timestamp"] == 2
 
 
 def test_line_numbers_stay_exact_beyond_libxml2s_65535_limit(tmp_path):
-    events = "".join(
-        f"<event><string key='concept:name' value='a{i}'/></event>\n" for i in range(70_000)
-    )
+    events = "".join(f"<event><string key='concept:name' value='a{i}'/></event>\n" for i in range(70_000))
     text = "<log><trace><string key='concept:name' value='c'/>\n" + events + "</trace></log>\n"
     table = read(write(tmp_path, text))
     assert table.details["line_numbers_exact"] is True

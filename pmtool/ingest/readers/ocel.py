@@ -196,7 +196,7 @@ def read_ocel_xml(path: Path, options: ReadOptions) -> RawTable:
                     refuse_internal_dtd(element, path)
                     checked = True
                 if local_name(element.tag) == "event":
-                    if local_name(element.getparent().tag) == "trace":
+                    if element.getparent() is not None and local_name(element.getparent().tag) == "trace":
                         raise InputError("ocel.looks_like_xes", Location(display_path(path)))
                     _xml_event(element, log)
                 else:

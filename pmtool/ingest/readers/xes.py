@@ -102,7 +102,7 @@ def check_prolog(path: Path) -> None:
         else:
             return  # the root element (or text the parser will reject with a line number)
         if end < 0:
-            return  # prolog longer than the head: the parser-side guard in secure_iterparse decides
+            return  # prolog longer than the head: refuse_internal_dtd decides once the parser runs
         pos = end + close
 
 
@@ -124,12 +124,9 @@ def _doctype_end(text: str, pos: int) -> tuple[int, bool]:
 
 
 def _decode_head(head: bytes) -> str:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
-        codec = (
-            "utf-16"
-            if head.startswith((b"\xff\xfe", b"\xfe\xff"))
-            else ("utf-16-le" if head[:2] == b"<\x00" else "utf-16-be")
-        )
+    utf16 = {b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16", b"<\x00": "utf-16-le", b"\x00<": "utf-16-be"}
+    codec = utf16.get(head[:2])
+    if codec:
         return head[: len(head) // 2 * 2].decode(codec, errors="replace")
     # Every ASCII-compatible encoding keeps the markup characters and line breaks we look for.
     return head.decode("latin-1")
@@ -145,7 +142,6 @@ def secure_iterparse(stream: IO[bytes], tag: tuple[str, ...], encoding: str | No
         load_dtd=False,
         no_network=True,
         dtd_validation=False,
-        huge_tree=True,  # large logs have deep or long text nodes; entity expansion stays off regardless
         remove_comments=True,
         remove_pis=True,
         encoding=encoding,
@@ -166,6 +162,9 @@ def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
     return InputError(
         "xes.malformed", Location(display_path(path), row=line or None), col=column, reason=reason
     )
+
+
+_LXML_MAX_LINE = 65535  # libxml2 stores element lines in 16 bits
 
 
 class LineCountingStream:
@@ -212,9 +211,6 @@ class LineCountingStream:
             if reported < _LXML_MAX_LINE and scanned != reported:
                 return parsed, False
         return self.lines, True
-
-
-_LXML_MAX_LINE = 65535
 
 
 def local_name(tag: Any) -> str:
@@ -291,6 +287,8 @@ class _Collector:
             self.traces.clear()
             return
         events = _string_frame(self.rows)
+        # An event attribute named "case:..." would clash with the trace attributes; keep both.
+        events = events.rename({c: f"event:{c}" for c in events.columns if c.startswith(CASE_PREFIX)})
         row = pl.Series(ROW, self.lines, dtype=pl.Int64)
         cases = _string_frame(self.traces)
         parts = []

@@ -1,0 +1,1 @@
+"""Simulated event data: playouts of process models, with noise."""
