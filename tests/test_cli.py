@@ -78,6 +78,10 @@ BAD_INPUTS = {
     "empty.csv": (b"", "the file is empty"),
     "header_only.csv": (b"Aktenzeichen;T\xc3\xa4tigkeit;Zeitpunkt\n", "holds no events"),
     "wrong_delimiter.csv": ("Aktenzeichen,Tätigkeit,Zeitpunkt\nA,B,01.01.2025\n".encode(), "(delimiter ',"),
+    "broken_encoding.csv": ("Aktenzeichen;Tätigkeit;Zeitpunkt\nA;Prüfung;01.01.2025 10:00\n".encode()
+                            + "B;Prüfung;01.01.2025 11:00\n".encode("cp1252"), "line 3"),
+    "unparsable_dates.csv": ("Aktenzeichen;Tätigkeit;Zeitpunkt\nA;B;gestern\nA;C;heute\n".encode(),
+                             "cannot be read"),
     "broken.xes": (b"<log><trace><event><string key='concept:name' value='a'/></trace></log>", "line 1"),
     "xxe.xes": (b'<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
                 b"<log><trace><event><string key='concept:name' value='&e;'/></event></trace></log>", "entit"),

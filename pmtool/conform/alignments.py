@@ -153,7 +153,7 @@ def _search(space: StateSpace, variant: Variant) -> tuple[int, tuple[Move, ...],
     h0 = h(space.initial, 0)
     if h0 >= INFINITE:
         _unreachable(space)
-    heap: list[tuple[int, int, int, int, int, int]] = [(h0 * DEVIATION_COST, 0, 0, 0, space.initial, h0)]
+    heap: list[tuple[int, int, int, int, int]] = [(h0 * DEVIATION_COST, 0, 0, 0, space.initial)]
     best = {space.initial * width: 0}
     parent: dict[int, tuple[int, int, object]] = {}
     closed: set[int] = set()
@@ -165,49 +165,45 @@ def _search(space: StateSpace, variant: Variant) -> tuple[int, tuple[Move, ...],
     get = best.get
     dev = DEVIATION_COST
     while heap:
-        f, neg_i, _, g, m, hv = pop(heap)
+        f, neg_i, _, g, m = pop(heap)
         if m == goal:
             return g, _moves(space, variant, parent, width), len(closed)
         i = -neg_i
         key = m * width + i
         if key in closed:
             continue
-        if hv < 0:  # heuristic not evaluated yet
-            hv = h(m, i)
-            if hv >= INFINITE:
-                closed.add(key)
-                continue
-            if g + hv * dev > f:
-                seq += 1
-                push(heap, (g + hv * dev, neg_i, seq, g, m, hv))
-                continue
         closed.add(key)
-        lower = g + (hv - 1 if hv else 0) * dev  # f of a child after a move that costs a deviation, at least
         if i < n:
             a = ids[i]
             nk = key + 1
             ng = g + dev
             if nk not in closed and get(nk, INFINITE) > ng:
+                hv = h(m, i + 1)
                 best[nk] = ng
                 parent[nk] = (key, 0, None)
                 seq += 1
-                push(heap, (lower + dev, neg_i - 1, seq, ng, m, -1))
+                push(heap, (ng + hv * dev, neg_i - 1, seq, ng, m))
+            i1 = i + 1
             for lab, y, taus, path in moves_of(m):
                 yk = y * width + i
                 if lab == a:
                     nk = yk + 1
                     ng = g + taus
                     if nk not in closed and get(nk, INFINITE) > ng:
-                        best[nk] = ng
-                        parent[nk] = (key, 1, path)
-                        seq += 1
-                        push(heap, (f - g + ng, neg_i - 1, seq, ng, y, -1))
+                        hv = h(y, i1)
+                        if hv < INFINITE:
+                            best[nk] = ng
+                            parent[nk] = (key, 1, path)
+                            seq += 1
+                            push(heap, (ng + hv * dev, neg_i - 1, seq, ng, y))
                 ng = g + taus + dev
                 if yk not in closed and get(yk, INFINITE) > ng:
-                    best[yk] = ng
-                    parent[yk] = (key, 2, path)
-                    seq += 1
-                    push(heap, (lower + taus + dev, neg_i, seq, ng, y, -1))
+                    hv = h(y, i)
+                    if hv < INFINITE:
+                        best[yk] = ng
+                        parent[yk] = (key, 2, path)
+                        seq += 1
+                        push(heap, (ng + hv * dev, neg_i, seq, ng, y))
         else:
             home = to_final(m)
             if home is not None:
@@ -216,15 +212,17 @@ def _search(space: StateSpace, variant: Variant) -> tuple[int, tuple[Move, ...],
                     best[goal] = ng
                     parent[goal] = (key, 3, home[1])
                     seq += 1
-                    push(heap, (ng, -width, seq, ng, goal, 0))
+                    push(heap, (ng, -width, seq, ng, goal))
             for _, y, taus, path in moves_of(m):
                 yk = y * width + i
                 ng = g + taus + dev
                 if yk not in closed and get(yk, INFINITE) > ng:
-                    best[yk] = ng
-                    parent[yk] = (key, 2, path)
-                    seq += 1
-                    push(heap, (lower + taus + dev, neg_i, seq, ng, y, -1))
+                    hv = h(y, i)
+                    if hv < INFINITE:
+                        best[yk] = ng
+                        parent[yk] = (key, 2, path)
+                        seq += 1
+                        push(heap, (ng + hv * dev, neg_i, seq, ng, y))
     _unreachable(space)
 
 

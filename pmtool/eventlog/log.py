@@ -74,6 +74,8 @@ class EventLog:
         filled = frame
         for name, (dtype, required) in schema.COLUMNS.items():
             if name in filled.columns:
+                if filled.schema[name] == pl.Null:  # an all-empty column built in code
+                    filled = filled.with_columns(pl.col(name).cast(dtype))
                 continue
             if name == schema.PRECISION:
                 filled = filled.with_columns(pl.lit("datetime").cast(dtype).alias(name))
