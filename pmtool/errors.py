@@ -69,6 +69,10 @@ class ModelError(PmtoolError):
     """A process model (BPMN, PNML) cannot be loaded or used."""
 
 
+class RenderError(PmtoolError):
+    """A figure cannot be drawn (Graphviz missing or failing)."""
+
+
 class PrivacyError(PmtoolError):
     """An operation would store identifiable data without the user's explicit consent."""
 

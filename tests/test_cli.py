@@ -49,9 +49,10 @@ def test_ingest_sample_folder_then_inspect(tmp_path):
 def test_no_raw_identifier_in_any_output(tmp_path):
     out = tmp_path / "out"
     assert run("ingest", str(SAMPLE_LOGS), "--out", str(out), env=keyed()).exit_code == 0
-    raw_ids = set()
-    for export in SAMPLE_LOGS.glob("*.csv"):
-        frame = pl.read_csv(export, separator=";" if "GA-01" in export.name else ",", infer_schema=False,
+    cases = pl.read_csv(SAMPLE_LOGS / "ground_truth_cases.csv", infer_schema=False)
+    raw_ids = set(cases["case_id"].to_list())
+    for export, separator in (("P1/GA-01_P1.csv", ";"), ("P1/GA-02_P1.csv", ",")):
+        frame = pl.read_csv(SAMPLE_LOGS / export, separator=separator, infer_schema=False,
                             encoding="utf8-lossy")
         for column in ("Aktenzeichen", "Bearbeiter/in", "uuid", "assigneeUser"):
             if column in frame.columns:
@@ -115,7 +116,7 @@ def test_bad_input_one_line_exit_2_no_output(tmp_path, name):
 def test_bad_profile_is_one_line(tmp_path):
     profile = tmp_path / "p.toml"
     profile.write_text('office = "GA-01"\n[colums]\n', encoding="utf-8")
-    export = SAMPLE_LOGS / "GA-01_meldefaelle.csv"
+    export = SAMPLE_LOGS / "P1" / "GA-01_P1.csv"
     result = run("ingest", str(export), "--profile", str(profile), "--out", str(tmp_path / "o"), env=keyed())
     assert result.exit_code == 2
     assert "unknown key 'colums'" in result.output and "columns" in result.output
@@ -130,20 +131,21 @@ def test_key_new_writes_private_file_once(tmp_path):
 
 
 def test_every_command_has_help():
-    for args in (["--help"], ["ingest", "--help"], ["inspect", "--help"], ["key", "new", "--help"]):
+    for args in (["--help"], ["ingest", "--help"], ["inspect", "--help"], ["key", "new", "--help"],
+                 ["simulate", "--help"]):
         result = run(*args)
         assert result.exit_code == 0 and "Usage" in result.output, args
 
 
 def test_real_subprocess_python_m(tmp_path):
     env = {**os.environ, **keyed(), "PMTOOL_LANG": "en"}
-    export = SAMPLE_LOGS / "GA-02_meldefaelle.csv"
-    profile = SAMPLE_LOGS / "GA-02_meldefaelle.profile.toml"
+    export = SAMPLE_LOGS / "P1" / "GA-02_P1.csv"
+    profile = SAMPLE_LOGS / "P1" / "GA-02_P1.profile.toml"
     done = subprocess.run([sys.executable, "-m", "pmtool", "ingest", str(export), "--profile", str(profile),
                            "--out", str(tmp_path)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "GA-02_meldefaelle.parquet").exists()
+    assert (tmp_path / "GA-02_P1.parquet").exists()
     bad = subprocess.run([sys.executable, "-m", "pmtool", "inspect", str(tmp_path / "nope.parquet")],
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not found" in bad.stderr
-    assert Path(tmp_path / "GA-02_meldefaelle.summary.json").read_text("utf-8").count("rows_read") == 1
+    assert Path(tmp_path / "GA-02_P1.summary.json").read_text("utf-8").count("rows_read") == 1

@@ -7,15 +7,17 @@ Per-trace fitness as in pm4py's ``conformance_diagnostics_alignments``::
 
 where ``best_worst_cost`` is the cost of aligning the empty trace (the cheapest run of the model alone).
 
-The search is A* over (marking id, trace position) on the net's :class:`~pmtool.conform.statespace.StateSpace`,
-with silent transitions collapsed into the visible moves that follow them, and an admissible, consistent
-heuristic from per-marking bounds (labels that can no longer fire, labels every run still fires, fewest
-visible transitions to the end). Ties break by cost, then by trace position (deeper first), then by
-insertion order, so results are the same in every run and with any number of workers.
+The search is A* over (marking, trace position) on the net's
+:class:`~pmtool.conform.statespace.StateSpace` (markings as small ints, silent steps collapsed where that
+pays), with an admissible and consistent heuristic from per-marking bounds: labels that can no longer
+fire, labels every run still fires, fewest visible and fewest silent transitions to the end. Ties break
+by estimated cost, then trace position (deeper first), then the latest queued, so results are the same in
+every run and with any number of workers.
 
 >>> from pmtool.models.petri import PetriNet
 >>> net = PetriNet.build("n", places=["i", "p", "o"], transitions=[("a", "A"), ("b", "B")],
-...                      arcs=[("i", "a"), ("a", "p"), ("p", "b"), ("b", "o")], initial={"i": 1}, final={"o": 1})
+...                      arcs=[("i", "a"), ("a", "p"), ("p", "b"), ("b", "o")],
+...                      initial={"i": 1}, final={"o": 1})
 >>> [(al.cost, al.fitness) for al in align_variants(net, [("A", "B"), ("A", "C")], workers=1)]
 [(0, 1.0), (20000, 0.5)]
 """
@@ -23,13 +25,19 @@ insertion order, so results are the same in every run and with any number of wor
 from __future__ import annotations
 
 import heapq
-import multiprocessing
-from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NoReturn
 
-from pmtool.conform.statespace import INFINITE, StateSpace, fingerprint, state_space
+from pmtool.conform.statespace import (
+    DEFAULT_LIMIT,
+    INFINITE,
+    SEARCH_LIMIT,
+    StateSpace,
+    fingerprint,
+    state_space,
+)
+from pmtool.conform.workers import run_batches
 from pmtool.errors import Location, ModelError
 from pmtool.models.petri import PetriNet
 
@@ -40,6 +48,7 @@ SILENT_COST = 1
 #: (log label or None, transition id or None, model label or None); None on the side that does not move.
 Move = tuple[str | None, str | None, str | None]
 Variant = tuple[str, ...]
+_Raw = tuple[int, tuple[Move, ...], int]  # what one search returns: cost, moves, states expanded
 
 #: Below this many variants to align, worker processes cost more to start than they save.
 PARALLEL_MIN_VARIANTS = 300
@@ -83,24 +92,27 @@ class AlignmentCache:
 
 
 def align_variants(net: PetriNet, variants: Iterable[Sequence[str]], *, workers: int = 2,
-                   cache: AlignmentCache | None = None) -> list[Alignment]:
+                   cache: AlignmentCache | None = None, state_limit: int = DEFAULT_LIMIT) -> list[Alignment]:
     """Optimal alignments of each variant (a sequence of activity labels) against ``net``, in input order.
 
     Labels the net does not have can only be log moves. Each distinct variant is aligned once (and not at
-    all if ``cache`` holds it); with ``workers`` > 1 and enough variants, batches go to worker processes
-    (spawned, so safe on every platform); the results do not depend on ``workers``.
+    all if ``cache`` holds it); with ``workers`` > 1 and at least ``PARALLEL_MIN_VARIANTS`` variants to
+    align, batches also go to ``workers - 1`` worker processes (:mod:`pmtool.conform.workers`; no
+    ``__main__`` guard needed). Results do not depend on ``workers``.
+    Nets with more than ``state_limit`` reachable markings are explored on the fly, with a weaker heuristic.
 
-    Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached.
+    Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached, or if one search
+    expands more than ``SEARCH_LIMIT`` states (silent transitions that produce tokens without bound).
     """
     wanted = [tuple(v) for v in variants]
     key = fingerprint(net)
     cache = cache if cache is not None else AlignmentCache()
     todo = sorted({v for v in wanted if cache.get(key, v) is None})
     if todo:
-        space = state_space(net)
+        space = state_space(net, limit=state_limit)
         worst = best_worst_cost(space)
         if workers > 1 and len(todo) >= PARALLEL_MIN_VARIANTS:
-            raw = _align_parallel(net, todo, workers)
+            raw = _align_parallel(net, todo, workers, state_limit)
         else:
             raw = [_search(space, v) for v in todo]
         for v, r in zip(todo, raw, strict=True):
@@ -116,10 +128,10 @@ def best_worst_cost(space: StateSpace) -> int:
 def fitness(cost: int, trace_length: int, best_worst: int) -> float:
     """pm4py's per-trace alignment fitness (integer division by the deviation cost, as pm4py does)."""
     den = (trace_length * DEVIATION_COST + best_worst) // DEVIATION_COST
-    return 1 - (cost // DEVIATION_COST) / den if den > 0 else 0
+    return 1 - (cost // DEVIATION_COST) / den if den > 0 else 0.0
 
 
-def _result(variant: Variant, raw: tuple[int, tuple[Move, ...], int], worst: int) -> Alignment:
+def _result(variant: Variant, raw: _Raw, worst: int) -> Alignment:
     cost, moves, visited = raw
     sync = log = model = silent = 0
     for log_label, tid, model_label in moves:
@@ -132,111 +144,130 @@ def _result(variant: Variant, raw: tuple[int, tuple[Move, ...], int], worst: int
             log += 1
         else:
             sync += 1
-    return Alignment(variant, moves, cost, fitness(cost, len(variant), worst), sync, log, model, silent, visited)
+    return Alignment(variant, moves, cost, fitness(cost, len(variant), worst), sync, log, model, silent,
+                     visited)
 
 
 # -- the search ------------------------------------------------------------------------------------------
 
 
-def _search(space: StateSpace, variant: Variant) -> tuple[int, tuple[Move, ...], int]:
+def _search(space: StateSpace, variant: Variant) -> _Raw:
     """A* over (marking, position): returns (cost, moves, states expanded).
 
-    The heuristic is evaluated lazily (as pm4py does with its LP solutions): a new state is queued with
-    its parent's value minus what the move may lower it by (consistency makes that a lower bound), and its
-    own value is computed only when it comes up; if that raises its key, it goes back into the queue.
+    Queue order: estimated total cost, then deeper in the trace, then the latest queued (depth first among
+    equals), so the search is deterministic.
     """
     n = len(variant)
     width = n + 1
-    ids = [space.label_id.get(a, -1) for a in variant]
+    ids = [space.label_id.get(a, UNKNOWN) for a in variant]
     h = _heuristic(space, ids)
     goal = -1
     h0 = h(space.initial, 0)
-    if h0 >= INFINITE:
+    if h0 < 0:
         _unreachable(space)
-    heap: list[tuple[int, int, int, int, int]] = [(h0 * DEVIATION_COST, 0, 0, 0, space.initial)]
-    best = {space.initial * width: 0}
+    heap: list[tuple[int, int, int, int, int]] = [(h0, 0, 0, 0, space.initial)]
+    best = {space.initial * width: 0}  # g of the best path queued so far; -1 once expanded
     parent: dict[int, tuple[int, int, object]] = {}
-    closed: set[int] = set()
-    seq = 0
-    moves_of = space.moves
+    seq = expanded = 0
+    moves_of = _search_moves(space)
     to_final = space.to_final
     push = heapq.heappush
     pop = heapq.heappop
     get = best.get
     dev = DEVIATION_COST
     while heap:
-        f, neg_i, _, g, m = pop(heap)
+        _, neg_i, _, g, m = pop(heap)
         if m == goal:
-            return g, _moves(space, variant, parent, width), len(closed)
+            return g, _moves(space, variant, parent, width), expanded
         i = -neg_i
         key = m * width + i
-        if key in closed:
-            continue
-        closed.add(key)
+        if best[key] != g:
+            continue  # expanded already, or queued again with a lower cost
+        best[key] = -1
+        expanded += 1
+        if expanded > SEARCH_LIMIT:
+            raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
         if i < n:
             a = ids[i]
             nk = key + 1
             ng = g + dev
-            if nk not in closed and get(nk, INFINITE) > ng:
-                hv = h(m, i + 1)
+            if get(nk, INFINITE) > ng:
                 best[nk] = ng
-                parent[nk] = (key, 0, None)
-                seq += 1
-                push(heap, (ng + hv * dev, neg_i - 1, seq, ng, m))
-            i1 = i + 1
-            for lab, y, taus, path in moves_of(m):
-                yk = y * width + i
-                if lab == a:
-                    nk = yk + 1
-                    ng = g + taus
-                    if nk not in closed and get(nk, INFINITE) > ng:
-                        hv = h(y, i1)
-                        if hv < INFINITE:
-                            best[nk] = ng
-                            parent[nk] = (key, 1, path)
-                            seq += 1
-                            push(heap, (ng + hv * dev, neg_i - 1, seq, ng, y))
-                ng = g + taus + dev
-                if yk not in closed and get(yk, INFINITE) > ng:
-                    hv = h(y, i)
-                    if hv < INFINITE:
-                        best[yk] = ng
-                        parent[yk] = (key, 2, path)
-                        seq += 1
-                        push(heap, (ng + hv * dev, neg_i, seq, ng, y))
+                parent[nk] = (key, LOG, None)
+                seq -= 1
+                push(heap, (ng + h(m, i + 1), neg_i - 1, seq, ng, m))
         else:
+            a = NONE
             home = to_final(m)
             if home is not None:
                 ng = g + home[0] * SILENT_COST
                 if ng < get(goal, INFINITE):
                     best[goal] = ng
-                    parent[goal] = (key, 3, home[1])
-                    seq += 1
+                    parent[goal] = (key, HOME, home[1])
+                    seq -= 1
                     push(heap, (ng, -width, seq, ng, goal))
-            for _, y, taus, path in moves_of(m):
-                yk = y * width + i
-                ng = g + taus + dev
-                if yk not in closed and get(yk, INFINITE) > ng:
-                    hv = h(y, i)
-                    if hv < INFINITE:
-                        best[yk] = ng
-                        parent[yk] = (key, 2, path)
-                        seq += 1
-                        push(heap, (ng + hv * dev, neg_i, seq, ng, y))
+        for lab, y, taus, extra, kind, path in moves_of(m):
+            yk = y * width + i
+            if lab == a:
+                nk = yk + 1
+                ng = g + taus
+                if get(nk, INFINITE) > ng:
+                    hv = h(y, i + 1)
+                    if hv >= 0:
+                        best[nk] = ng
+                        parent[nk] = (key, SYNC, path)
+                        seq -= 1
+                        push(heap, (ng + hv, neg_i - 1, seq, ng, y))
+            ng = g + taus + extra
+            if get(yk, INFINITE) > ng:
+                hv = h(y, i)
+                if hv >= 0:
+                    best[yk] = ng
+                    parent[yk] = (key, kind, path)
+                    seq -= 1
+                    push(heap, (ng + hv, neg_i, seq, ng, y))
     _unreachable(space)
+
+
+_SearchMove = tuple[int, int, int, int, int, tuple[str, ...]]
+
+
+def _search_moves(space: StateSpace) -> Callable[[int], list[_SearchMove]]:
+    """``space.moves`` as the search uses them: (label id, target, silent cost, extra cost as a model move,
+    kind of that model move, transition ids); moves into markings that cannot reach the end left out."""
+    cache: dict[int, list] = space.extras.setdefault("alignments.moves", {})  # type: ignore[assignment]
+    alive = space.bounds.visible if space.bounds is not None else None
+
+    def moves(m: int) -> list[_SearchMove]:
+        found = cache.get(m)
+        if found is None:
+            found = cache[m] = [
+                (lab, y, taus * SILENT_COST, *((DEVIATION_COST, MODEL) if lab >= 0 else (0, SILENT)), path)
+                for lab, y, taus, path in space.moves(m) if alive is None or alive[y] < INFINITE]
+        return found
+
+    return moves
 
 
 def _unreachable(space: StateSpace) -> NoReturn:
     raise ModelError("conform.final_unreachable", Location(space.net.name))
 
 
-def _heuristic(space: StateSpace, ids: list[int]):
-    """h(marking, position) in deviations: a lower bound on the log plus model moves still needed.
+# kinds of steps in the search; UNKNOWN/NONE: label ids that match no move (a label the net does not have,
+# and "no event left")
+LOG, SYNC, MODEL, SILENT, HOME = range(5)
+UNKNOWN, NONE = -2, -3
 
-    Log moves: remaining events of labels the net cannot fire that often any more (or does not have).
-    Model moves: labels every remaining run fires more often than the rest of the trace has them. Both
-    together: the fewest visible transitions to the end minus the events that could still be synchronous.
-    Consistent: no move lowers it by more than its own cost in deviations.
+
+def _heuristic(space: StateSpace, ids: list[int]):
+    """h(marking, position): a lower bound on the cost still to pay, or -1 if the final marking cannot be
+    reached any more.
+
+    Deviations: remaining events of labels the net cannot fire that often any more (or does not have) are
+    log moves; labels every remaining run fires more often than the rest of the trace has them are model
+    moves; and the fewest visible transitions to the end, less the events that could still be synchronous,
+    bound both together. Plus the fewest silent transitions to the end. Consistent: no move lowers it by
+    more than its own cost.
     """
     n = len(ids)
     unknown = [0] * (n + 1)
@@ -255,14 +286,15 @@ def _heuristic(space: StateSpace, ids: list[int]):
         else:
             levels[i] = levels[i + 1]
     bounds = space.bounds
+    dev = DEVIATION_COST
     if bounds is None:
-        return lambda m, i: unknown[i]
-    visible, fewer, needed = bounds.visible, bounds.fewer, bounds.needed
+        return lambda m, i: unknown[i] * dev
+    visible, silent, fewer, needed = bounds.visible, bounds.silent, bounds.fewer, bounds.needed
 
     def h(m: int, i: int) -> int:
         vis = visible[m]
         if vis >= INFINITE:
-            return INFINITE
+            return -1
         lv = levels[i]
         few = fewer[m]
         log = unknown[i]
@@ -274,7 +306,7 @@ def _heuristic(space: StateSpace, ids: list[int]):
         for k, mask in enumerate(needed[m]):
             model += (mask & ~lv[k]).bit_count() if k < nlv else mask.bit_count()
         vis -= n - i - log
-        return log + (model if model > vis else vis if vis > 0 else 0)
+        return (log + (model if model > vis else vis if vis > 0 else 0)) * dev + silent[m]
 
     return h
 
@@ -287,14 +319,16 @@ def _moves(space: StateSpace, variant: Variant, parent: dict[int, tuple[int, int
     while key in parent:
         prev, kind, how = parent[key]
         i = prev % width
-        if kind == 0:
+        if kind == LOG:
             out.append((variant[i], None, None))
         else:
-            path: tuple[str, ...] = how  # type: ignore[assignment]
-            steps = list(path)
-            if kind in (1, 2):
+            steps = list(how)  # type: ignore[call-overload]
+            if kind == SYNC:
                 last = steps.pop()
-                out.append((variant[i], last, label_of[last]) if kind == 1 else (None, last, label_of[last]))
+                out.append((variant[i], last, label_of[last]))
+            elif kind == MODEL:
+                last = steps.pop()
+                out.append((None, last, label_of[last]))
             out.extend((None, t, None) for t in reversed(steps))
         key = prev
     out.reverse()
@@ -303,39 +337,16 @@ def _moves(space: StateSpace, variant: Variant, parent: dict[int, tuple[int, int
 
 # -- workers -----------------------------------------------------------------------------------------------
 
-_worker_space: StateSpace | None = None
+
+def _chunk_worker(net: PetriNet, state_limit: int) -> Callable[[list[Variant]], list[_Raw]]:
+    """In a worker process: the function that aligns one chunk of variants."""
+    space = state_space(net, limit=state_limit)
+    return lambda chunk: [_search(space, v) for v in chunk]
 
 
-def _init_worker(net: PetriNet) -> None:
-    global _worker_space
-    _worker_space = state_space(net)
-
-
-def _align_chunk(chunk: list[Variant]) -> list[tuple[int, tuple[Move, ...], int]]:
-    assert _worker_space is not None
-    return [_search(_worker_space, v) for v in chunk]
-
-
-def _align_parallel(net: PetriNet, todo: list[Variant], workers: int) -> list[tuple[int, tuple[Move, ...], int]]:
-    """The calling process works through chunks from the front while ``workers - 1`` spawned processes take
-    chunks from the back; each chunk's results land at its index, so the order never depends on timing."""
-    space = state_space(net)
+def _align_parallel(net: PetriNet, todo: list[Variant], workers: int, state_limit: int) -> list[_Raw]:
     chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
-    results: list[list | None] = [None] * len(chunks)
-    front, back = 0, len(chunks) - 1
-    bare = PetriNet(net.name, net.places, net.transitions, net.arcs, net.initial, net.final)  # no caches pickled
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers - 1, mp_context=ctx, initializer=_init_worker, initargs=(bare,)) as pool:
-        running: dict = {}
-        while front <= back or running:
-            while len(running) < 2 * (workers - 1) and front <= back:
-                running[pool.submit(_align_chunk, chunks[back])] = back
-                back -= 1
-            if front <= back:
-                results[front] = [_search(space, v) for v in chunks[front]]
-                front += 1
-            else:
-                wait(running, return_when=FIRST_COMPLETED)
-            for fut in [f for f in running if f.done()]:
-                results[running.pop(fut)] = fut.result()
-    return [r for chunk in results for r in chunk]  # type: ignore[union-attr]
+    bare = PetriNet(net.name, net.places, net.transitions, net.arcs, net.initial, net.final)  # without caches
+    results = run_batches(chunks, _chunk_worker(net, state_limit), workers=workers,
+                          factory=f"{__name__}:_chunk_worker", setup=(bare, state_limit))
+    return [r for chunk in results for r in chunk]

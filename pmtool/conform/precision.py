@@ -1,4 +1,4 @@
-"""Alignment-based precision (align-ETConformance), with exactly the semantics of ``pm4py.precision_alignments``.
+"""Alignment-based precision (align-ETConformance) with the semantics of ``pm4py.precision_alignments``.
 
 What pm4py computes (``algo/evaluation/precision/variants/align_etconformance.py``), and so what this does:
 
@@ -19,21 +19,26 @@ them with their costs, reach by silent steps and one synchronous move), on the n
 
 >>> from pmtool.models.petri import PetriNet
 >>> net = PetriNet.build("n", places=["i", "o"], transitions=[("a", "A"), ("b", "B")],
-...                      arcs=[("i", "a"), ("a", "o"), ("i", "b"), ("b", "o")], initial={"i": 1}, final={"o": 1})
+...                      arcs=[("i", "a"), ("a", "o"), ("i", "b"), ("b", "o")],
+...                      initial={"i": 1}, final={"o": 1})
 >>> precision(net, {("A",): 3})
 0.5
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 
-from pmtool.conform.statespace import StateSpace, state_space
+from pmtool.conform.statespace import DEFAULT_LIMIT, SEARCH_LIMIT, StateSpace, state_space
+from pmtool.errors import Location, ModelError
 from pmtool.models.petri import PetriNet
 
+VariantCounts = Mapping[Sequence[str], int] | Iterable[tuple[Sequence[str], int]]
 
-def precision(net: PetriNet, variants_with_counts: Mapping[Sequence[str], int] | Iterable[tuple[Sequence[str], int]],
-              *, pm4py_comma_split: bool = False) -> float:
+
+def precision(net: PetriNet, variants_with_counts: VariantCounts, *, pm4py_comma_split: bool = False,
+              state_limit: int = DEFAULT_LIMIT) -> float:
     """Align-ETConformance precision of ``net`` on a log given as ``{variant: number of cases}`` (or pairs).
 
     Equals ``pm4py.precision_alignments`` on the same log and net, except for activity names with a comma:
@@ -42,10 +47,14 @@ def precision(net: PetriNet, variants_with_counts: Mapping[Sequence[str], int] |
     prefix and all its extensions. pmtool keeps the activity whole; ``pm4py_comma_split=True`` reproduces
     pm4py's behaviour (for comparisons).
 
-    Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached.
+    Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached (pm4py refuses such
+    nets as not easy sound).
     """
-    items = variants_with_counts.items() if isinstance(variants_with_counts, Mapping) else variants_with_counts
-    space = state_space(net)
+    if isinstance(variants_with_counts, Mapping):
+        items: Iterable[tuple[Sequence[str], int]] = variants_with_counts.items()
+    else:
+        items = variants_with_counts
+    space = state_space(net, limit=state_limit)
     # the prefix trie: node 0 is the empty prefix; weight = traces having the prefix, seen = labels after it
     children: list[dict[str, int]] = [{}]
     weight = [0]
@@ -81,7 +90,7 @@ def precision(net: PetriNet, variants_with_counts: Mapping[Sequence[str], int] |
     initial = enabled(space.initial)
     activated_sum = traces * initial.bit_count()
     escaping_sum = traces * escaping(initial, starts)
-    # depth first, so only one root-to-leaf path of replay states is alive at a time
+    # depth first: replay states are kept only for the branches still to be walked
     stack: list[tuple[int, dict[int, int]]] = [(0, {space.initial: 0})]
     while stack:
         node, reached = stack.pop()
@@ -103,16 +112,30 @@ def precision(net: PetriNet, variants_with_counts: Mapping[Sequence[str], int] |
 
 
 def _step(space: StateSpace, reached: dict[int, int], label: int) -> dict[int, int]:
-    """Markings right after one more synchronous move on ``label``, with the fewest silent steps so far."""
+    """Markings right after one more synchronous move on ``label``, with the fewest silent steps so far.
+
+    Dijkstra from the markings ``reached`` (with their costs) over silent steps: collapsed ones come with
+    each visible move, single ones (markings with many markings behind silent transitions) are followed.
+    """
     out: dict[int, int] = {}
     if label < 0:
         return out
-    for m, cost in reached.items():
+    heap = sorted((c, m) for m, c in reached.items())
+    done: set[int] = set()
+    while heap:
+        cost, m = heapq.heappop(heap)
+        if m in done:
+            continue
+        done.add(m)
+        if len(done) > SEARCH_LIMIT:
+            raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
         for lab, y, taus, _ in space.moves(m):
             if lab == label:
                 c = cost + taus
                 if c < out.get(y, c + 1):
                     out[y] = c
+            elif lab < 0 and y not in done:
+                heapq.heappush(heap, (cost + taus, y))
     return out
 
 

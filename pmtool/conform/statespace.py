@@ -1,23 +1,28 @@
 """The state space of a Petri net as conformance checking walks it: markings interned to small ints.
 
-A :class:`StateSpace` is built once per net and shared by every alignment and precision computation on it.
+A :class:`StateSpace` is built once per net (and kept with it) and shared by every alignment and precision
+computation on that net.
 
 - Markings are tuples of token counts (one entry per place), so nets with arc weights > 1 and unsafe
-  markings work the same way as safe ones; each distinct marking gets an int id.
-- If the whole reachability graph has at most ``limit`` markings it is explored up front, and admissible
-  per-marking tables for the A* heuristic are computed from it (:class:`Bounds`). Otherwise markings are
-  explored on the fly as the searches reach them, and the heuristic falls back to labels the net does
-  not have at all.
-- Silent transitions are collapsed: :meth:`StateSpace.moves` lists, per marking, each visible transition
-  reachable through silent ones as ``(label id, target marking, silent steps, transition ids)`` with the
-  fewest silent steps (breadth-first, transitions in net order, so ties break the same way every run).
+  markings work like safe ones; each distinct marking gets an int id.
+- If the reachability graph has at most ``limit`` markings it is explored up front, and per-marking bounds
+  for the A* heuristic are computed from it (:class:`Bounds`). Otherwise markings are explored on the fly
+  as the searches reach them, and the heuristic only counts labels the net does not have.
+- :meth:`StateSpace.moves` lists what can happen in a marking. Silent steps are collapsed into the visible
+  moves after them (fewest silent steps, found breadth-first with transitions in net order, so ties break
+  the same way in every run), unless too many markings lie behind silent transitions: then the marking's
+  moves are its single transitions, silent ones included.
 
 >>> from pmtool.models.petri import PetriNet
->>> net = PetriNet.build("n", places=["i", "p", "o"], transitions=[("a", "A"), ("t", None)],
-...                      arcs=[("i", "a"), ("a", "p"), ("p", "t"), ("t", "o")], initial={"i": 1}, final={"o": 1})
+>>> net = PetriNet.build("n", places=["i", "p", "q", "o"], transitions=[("a", "A"), ("t", None), ("b", "B")],
+...                      arcs=[("i", "a"), ("a", "p"), ("p", "t"), ("t", "q"), ("q", "b"), ("b", "o")],
+...                      initial={"i": 1}, final={"o": 1})
 >>> space = StateSpace(net)
 >>> [(space.labels[lab], space.marking(m), taus, path) for lab, m, taus, path in space.moves(space.initial)]
-[('A', (('p', 1),), 0, ('a',)), ]
+[('A', (('p', 1),), 0, ('a',))]
+>>> after_a = space.moves(space.initial)[0][1]
+>>> [(space.labels[lab], space.marking(m), taus, path) for lab, m, taus, path in space.moves(after_a)]
+[('B', (('o', 1),), 1, ('t', 'b'))]
 """
 
 from __future__ import annotations
@@ -31,10 +36,14 @@ from pmtool.models.petri import Marking, PetriNet
 
 #: Markings explored up front; a bigger net is explored on the fly during the searches.
 DEFAULT_LIMIT = 200_000
-#: More markings than this behind silent transitions from one marking: silent transitions that pump tokens.
-SILENT_CLOSURE_LIMIT = 100_000
+#: Silent steps are collapsed into the visible moves after them while at most this many markings lie behind
+#: silent transitions from a marking; beyond that (concurrent silent transitions interleave combinatorially,
+#: or silent transitions pump tokens) the marking's moves are its single transitions, silent ones included.
+COLLAPSE_LIMIT = 8
 #: "Unbounded" in the per-marking label counts.
 INFINITE = 1 << 30
+#: States one search may expand before giving up (silent transitions that produce tokens without bound).
+SEARCH_LIMIT = 2_000_000
 
 Move = tuple[int, int, int, tuple[str, ...]]  # (label id, target marking id, silent steps, transition ids)
 
@@ -67,10 +76,11 @@ class Bounds:
     the final marking cannot be reached from ``m``). ``fewer[m][k]``: labels that fire fewer than ``k + 1``
     times on every such path (the last entry holds for every larger ``k``; labels on a cycle are never in
     it). ``needed[m][k]``: labels that fire at least ``k + 1`` times on every such path (none beyond the
-    last entry).
+    last entry). ``silent[m]``: fewest silent transitions on such a path.
     """
 
     visible: list[int]
+    silent: list[int]
     fewer: list[tuple[int, ...]]
     needed: list[tuple[int, ...]]
 
@@ -78,14 +88,16 @@ class Bounds:
 class StateSpace:
     """Interned markings of one net with their successors, collapsed silent moves and heuristic bounds."""
 
-    def __init__(self, net: PetriNet, *, limit: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, net: PetriNet, *, limit: int = DEFAULT_LIMIT, collapse: int = COLLAPSE_LIMIT) -> None:
         self.net = net
+        self.collapse = collapse
         self.places = tuple(net.places)
         index = {p: i for i, p in enumerate(self.places)}
         self.labels: tuple[str, ...] = tuple(sorted(net.labels))
         self.label_id = {a: i for i, a in enumerate(self.labels)}
         self.transition_ids = tuple(t.id for t in net.transitions)
-        self.transition_label = tuple(-1 if t.label is None else self.label_id[t.label] for t in net.transitions)
+        self.transition_label = tuple(-1 if t.label is None else self.label_id[t.label]
+                                      for t in net.transitions)
         self._pre = tuple(tuple((index[p], w) for p, w in sorted(net.preset[t.id].items()))
                           for t in net.transitions)
         delta: list[dict[int, int]] = []
@@ -111,6 +123,7 @@ class StateSpace:
         self.initial = self._intern(self._vector(net.initial, index))
         self.final = self._intern(self._vector(net.final, index))
         self.complete = self._explore(limit)
+        self.extras: dict[str, object] = {}  # derived tables its users keep with it
         self.bounds = self._bounds() if self.complete else None
         if self.complete and self.bounds is not None and self.bounds.visible[self.initial] >= INFINITE:
             raise ModelError("conform.final_unreachable", Location(net.name))
@@ -178,7 +191,9 @@ class StateSpace:
     # -- silent closure -------------------------------------------------------------------------------
 
     def moves(self, mid: int) -> list[Move]:
-        """Visible transitions enabled after silent ones from ``mid``, fewest silent steps first found."""
+        """What can fire from ``mid``: visible transitions after the fewest silent ones (label id >= 0);
+        or, for a marking with too many markings behind silent transitions, single transitions (silent ones
+        with label id -1 and one silent step)."""
         moves = self._moves[mid]
         if moves is None:
             moves = self._close(mid)
@@ -203,8 +218,8 @@ class StateSpace:
             for k, y in self.successors(x):
                 if label[k] < 0:
                     if y not in dist:
-                        if len(dist) >= SILENT_CLOSURE_LIMIT:
-                            raise ModelError("conform.silent_unbounded", Location(self.net.name))
+                        if len(dist) > self.collapse:
+                            return self._single(mid)
                         dist[y] = dx + 1
                         parent[y] = (x, k)
                         queue.append(y)
@@ -216,6 +231,13 @@ class StateSpace:
         self._moves[mid] = moves
         fin = dist.get(self.final)
         self._to_final[mid] = None if fin is None else (fin, self._path(parent, self.final, None))
+        return moves
+
+    def _single(self, mid: int) -> list[Move]:
+        label, ids = self.transition_label, self.transition_ids
+        moves = [(label[k], y, 0 if label[k] >= 0 else 1, (ids[k],)) for k, y in self.successors(mid)]
+        self._moves[mid] = moves
+        self._to_final[mid] = (0, ()) if mid == self.final else None
         return moves
 
     def _path(self, parent: dict[int, tuple[int, int]], x: int, last: int | None) -> tuple[str, ...]:
@@ -236,6 +258,7 @@ class StateSpace:
             for k, y in self.successors(x):
                 back[y].append((x, label[k]))
         visible = self._backward_01(back, lambda lab: lab >= 0)
+        silent = self._backward_01(back, lambda lab: lab < 0)
         alive = [v < INFINITE for v in visible]
         at_least = [[0] * nl for _ in range(n)]
         for a in range(nl):
@@ -251,7 +274,7 @@ class StateSpace:
                                for k in range(1, max(finite, default=0) + 2)))
             needed.append(tuple(sum(1 << a for a, c in enumerate(at_least[x]) if c >= k)
                                 for k in range(1, max(at_least[x], default=0) + 1)))
-        return Bounds(visible, fewer, needed)
+        return Bounds(visible, silent, fewer, needed)
 
     def _backward_01(self, back: list[list[tuple[int, int]]], counts) -> list[int]:
         """Fewest transitions with ``counts(label)`` on a path from each marking to the final one."""
@@ -276,7 +299,8 @@ class StateSpace:
         of the markings that can still reach it (a label on a cycle can fire unboundedly often)."""
         n, nl = self.size, len(self.labels)
         label = self.transition_label
-        succ = [[(label[k], y) for k, y in self.successors(x) if alive[y]] if alive[x] else [] for x in range(n)]
+        succ = [[(label[k], y) for k, y in self.successors(x) if alive[y]] if alive[x] else []
+                for x in range(n)]
         comp = _components(succ)  # numbered in reverse topological order: successors' components come first
         ncomp = max(comp, default=-1) + 1
         inner: list[set[int]] = [set() for _ in range(ncomp)]

@@ -11,9 +11,11 @@ from typing import Any
 
 import polars as pl
 
+from pmtool.errors import ModelError
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.models.petri import PetriNet, Transition, marking
+from pmtool.models.tree import OPERATORS, ProcessTree
 
 CASE_KEY = "case:concept:name"
 ACTIVITY_KEY = "concept:name"
@@ -113,3 +115,89 @@ def bpmn_to_net_with_pm4py(path: Path) -> tuple[Any, Any, Any]:
     """pm4py's own BPMN reader and converter (used by tests as the reference)."""
     pm = pm4py()
     return pm.convert_to_petri_net(pm.read_bpmn(str(path)))
+
+
+# --- discovery ---------------------------------------------------------------------------------------------
+
+def discover_process_tree(log: EventLog, noise_threshold: float = 0.0) -> ProcessTree:
+    """The inductive miner's process tree (pm4py's IMf when ``noise_threshold`` > 0) as pmtool's tree.
+
+    Raises :class:`ModelError` when pm4py returns an operator pmtool cannot represent."""
+    pm = pm4py()
+    pm_tree = pm.discover_process_tree_inductive(to_pandas(log), noise_threshold=noise_threshold)
+    return from_pm4py_tree(pm_tree)
+
+
+def from_pm4py_tree(node: Any) -> ProcessTree:
+    """pm4py ProcessTree → pmtool :class:`ProcessTree` (children in pm4py's order)."""
+    if node.operator is None:
+        return ProcessTree(None, None if node.label is None else str(node.label))
+    value = getattr(node.operator, "value", str(node.operator))
+    if value not in OPERATORS:
+        raise ModelError("discover.unsupported_operator", None, operator=str(value))
+    return ProcessTree(value, None, tuple(from_pm4py_tree(c) for c in node.children))
+
+
+def to_pm4py_tree(tree: ProcessTree) -> Any:
+    """pmtool tree → pm4py ProcessTree (built directly, never parsed from text, so any label is safe)."""
+    from pm4py.objects.process_tree.obj import Operator, ProcessTree as PmTree
+
+    by_value = {op.value: op for op in Operator}
+
+    def build(node: ProcessTree, parent: Any) -> Any:
+        if node.is_leaf:
+            return PmTree(operator=None, parent=parent, label=node.label)
+        pm_node = PmTree(operator=by_value[node.operator], parent=parent)
+        pm_node.children.extend(build(c, pm_node) for c in node.children)
+        return pm_node
+
+    return build(tree, None)
+
+
+def tree_to_petri_net(tree: ProcessTree, name: str = "ist") -> PetriNet:
+    """The tree as a workflow net (pm4py's block-wise translation) with deterministic transition ids.
+
+    pm4py names visible transitions with random UUIDs; here they become ``t1``, ``t2``, … in the order of
+    their (input places, output places, label), so the same tree always gives the same net."""
+    pm = pm4py()
+    pn, im, fm = pm.convert_to_petri_net(to_pm4py_tree(tree))
+    pn.name = name
+    return canonical_transition_ids(from_pm4py_net(pn, im, fm))
+
+
+def discover_inductive(log: EventLog, noise_threshold: float = 0.0) -> PetriNet:
+    """The inductive miner's Petri net for ``log`` as pmtool's net (see :func:`discover_process_tree`)."""
+    return tree_to_petri_net(discover_process_tree(log, noise_threshold))
+
+
+def canonical_transition_ids(net: PetriNet) -> PetriNet:
+    """Rename visible transitions to ``t1``, ``t2``, … ordered by (sorted input places, sorted output
+    places, label); silent transitions keep their ids. Arcs and transitions come out sorted."""
+    visible = [t for t in net.transitions if t.label is not None]
+
+    def signature(t: Transition) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+        return tuple(sorted(net.preset[t.id])), tuple(sorted(net.postset[t.id])), t.label or ""
+
+    rename = {t.id: f"t{i}" for i, t in enumerate(sorted(visible, key=signature), 1)}
+    taken = {t.id for t in net.transitions if t.label is None}
+    if taken & set(rename.values()):  # a silent id looks like ours: prefix ours to stay unique
+        rename = {old: f"vis_{new}" for old, new in rename.items()}
+    transitions = sorted((Transition(rename.get(t.id, t.id), t.label, t.origin) for t in net.transitions),
+                         key=lambda t: t.id)
+    arcs = sorted((rename.get(s, s), rename.get(d, d), w) for s, d, w in net.arcs)
+    return PetriNet(net.name, net.places, tuple(transitions), tuple(arcs), net.initial, net.final)
+
+
+def token_replay_fitness(log: EventLog, net: PetriNet) -> float:
+    """pm4py's token-based replay fitness of ``log`` on ``net`` (1.0: every case replays without missing
+    or remaining tokens)."""
+    pm = pm4py()
+    from pm4py.util import constants
+
+    shown = constants.SHOW_PROGRESS_BAR
+    constants.SHOW_PROGRESS_BAR = False  # a tqdm bar on stderr would cut through the CLI's tables
+    try:
+        result = pm.fitness_token_based_replay(to_pandas(log), *to_pm4py_net(net))
+    finally:
+        constants.SHOW_PROGRESS_BAR = shown
+    return float(result["log_fitness"])

@@ -45,12 +45,13 @@ class Ausbruch(ProcessSpec):
         while rounds < 10 and sim.chance(0.65):
             rounds += 1
         plan = (sim.chance(0.4), rounds)
-        attrs = {"pathogen": sim.pick(OUTBREAK_PATHOGENS, OUTBREAK_WEIGHTS),
-                 "setting": sim.pick(SETTINGS, SETTING_WEIGHTS)}
+        attrs = {
+            "pathogen": sim.pick(OUTBREAK_PATHOGENS, OUTBREAK_WEIGHTS),
+            "setting": sim.pick(SETTINGS, SETTING_WEIGHTS),
+        }
         return Case(seq, attrs, plan, t0, self.skeleton(plan))
 
-    def closed(self, acts: set[str]) -> bool:
-        return "AB-18" in acts
+    final = "AB-18"
 
     @property
     def ops(self) -> dict[str, Op]:

@@ -37,12 +37,14 @@ class Belehrung(ProcessSpec):
         else:
             t0 = clock.office_add(day * DAY, sim.u(0, OFFICE_LEN - 1))
         plan = (sim.chance(0.9), sim.chance(0.03))
-        attrs = {"channel": "online" if online else "Telefon", "sessions": office.archetype.sessions,
-                 "prepaid": sim.chance(0.6)}
+        attrs = {
+            "channel": "online" if online else "Telefon",
+            "sessions": office.archetype.sessions,
+            "prepaid": sim.chance(0.6),
+        }
         return Case(seq, attrs, plan, t0, self.skeleton(plan))
 
-    def closed(self, acts: set[str]) -> bool:
-        return "BL-07" in acts
+    final = "BL-07"
 
     @property
     def ops(self) -> dict[str, Op]:
@@ -92,6 +94,6 @@ OPS: dict[str, Op] = {
     "BL-06": lambda sim, c, base, i, t: base + sim.u(1, 10),
     "BL-07": lambda sim, c, base, i, t: base + sim.u(2, 20),
     "BL-08": _fee,
-    "BL-09": lambda sim, c, base, i, t: sim.office(base, 5 * OFFICE_LEN, 60 * OFFICE_LEN),
+    "BL-09": lambda sim, c, base, i, t: sim.office(base, 5 * OFFICE_LEN, 30 * OFFICE_LEN),
     "BL-90": _no_show,
 }

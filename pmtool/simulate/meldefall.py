@@ -101,13 +101,19 @@ class Meldefall(ProcessSpec):
         while corrections < 3 and sim.chance(p):
             corrections += 1
             p = 0.25
-        plan = (sim.chance(0.05), pathogen.high or sim.chance(pathogen.triage), sim.chance(pathogen.contact),
-                measure, sampling, corrections, measure and sim.chance(0.85))
+        plan = (
+            sim.chance(0.05),
+            pathogen.high or sim.chance(pathogen.triage),
+            sim.chance(pathogen.contact),
+            measure,
+            sampling,
+            corrections,
+            measure and sim.chance(0.85),
+        )
         attrs = {"pathogen": pathogen.name, "high": pathogen.high, "transport": transport}
         return Case(seq, attrs, plan, t0, self.skeleton(plan))
 
-    def closed(self, acts: set[str]) -> bool:
-        return "IS-25" in acts
+    final = "IS-26"
 
     @property
     def ops(self) -> dict[str, Op]:
@@ -161,10 +167,12 @@ OPS: dict[str, Op] = {
     "IS-03a": lambda sim, c, base, i, t: sim.office(base, 10, 120),
     "IS-04": lambda sim, c, base, i, t: sim.office_or_oncall(base, _high(c), 2, 90, 5, 40),
     "IS-05": lambda sim, c, base, i, t: sim.office_or_oncall(base, _high(c), 2, 90, 5, 40),
-    "IS-06": lambda sim, c, base, i, t: (sim.office_or_oncall(base, True, 5, 90, 10, 60) if _high(c)
-                                         else sim.office(base, 15, 300)),
-    "IS-07": lambda sim, c, base, i, t: (sim.office_or_oncall(base, True, 10, 180, 15, 120) if _high(c)
-                                         else sim.office(base, 30, 480)),
+    "IS-06": lambda sim, c, base, i, t: (
+        sim.office_or_oncall(base, True, 5, 90, 10, 60) if _high(c) else sim.office(base, 15, 300)
+    ),
+    "IS-07": lambda sim, c, base, i, t: (
+        sim.office_or_oncall(base, True, 10, 180, 15, 120) if _high(c) else sim.office(base, 30, 480)
+    ),
     "IS-08": lambda sim, c, base, i, t: sim.office(base, 30, 1080),
     "IS-09": _case_definition,
     "IS-10": _transmit,

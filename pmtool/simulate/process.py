@@ -62,6 +62,8 @@ class ProcessSpec:
     process: str = ""
     model_file: str = ""
     branches: Branches = {}
+    #: the activity that completes a case: a case without it is INCOMPLETE or NO_CLOSURE
+    final: str = ""
     #: timing-only anchors: activity → activity whose time it is placed relative to
     timing_after: dict[str, str] = {}
 
@@ -80,8 +82,13 @@ class ProcessSpec:
             if rule.kind == "deadline":
                 if rule.unit not in ("working_days", "calendar_days"):
                     raise ValueError(f"{rule.id}: unit {rule.unit} is not simulated")
-                cap = Cap(rule.id, vocab.resolve(rule.start).id, vocab.resolve(rule.end).id,  # type: ignore[arg-type, union-attr]
-                          int(rule.amount or 0), rule.unit)
+                cap = Cap(
+                    rule.id,
+                    vocab.resolve(rule.start).id,
+                    vocab.resolve(rule.end).id,  # type: ignore[arg-type, union-attr]
+                    int(rule.amount or 0),
+                    rule.unit,
+                )
                 self.caps[cap.end] = (*self.caps.get(cap.end, ()), cap)
         self._skeletons: dict[tuple, Skeleton] = {}
 
@@ -116,7 +123,3 @@ class ProcessSpec:
 
     def role(self, case: Case, act: str) -> str:
         return case.roles.get(act) or self.roles[act]
-
-    def closed(self, acts: set[str]) -> bool:
-        """Whether a case with these activities reached its end (for NO_CLOSURE / INCOMPLETE)."""
-        raise NotImplementedError

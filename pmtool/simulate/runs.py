@@ -1,4 +1,4 @@
-"""Causal runs of a Soll Petri net: a seeded, plan-driven playout into a *skeleton*: the visible events of one run with their causes.
+"""Causal runs of a Soll Petri net: plan-driven playout into a *skeleton* (events with their causes).
 
 The token game fires enabled transitions until the final marking is reached. Choices are not made by
 chance inside the net but by a :data:`Chooser` that knows the case (pathogen, priority, …): for each
@@ -12,7 +12,8 @@ sequence of the net; the timing engine picks one by giving each event a time aft
 
 >>> from pmtool.models.petri import PetriNet
 >>> net = PetriNet.build("n", places=["i", "p", "o"], transitions=[("a", "A"), ("b", "B")],
-...                      arcs=[("i", "a"), ("a", "p"), ("p", "b"), ("b", "o")], initial={"i": 1}, final={"o": 1})
+...                      arcs=[("i", "a"), ("a", "p"), ("p", "b"), ("b", "o")],
+...                      initial={"i": 1}, final={"o": 1})
 >>> play(net, lambda gateway, target, visits: True, {"A": "A", "B": "B"}).nodes
 (('A', ()), ('B', (0,)))
 """
@@ -86,7 +87,7 @@ class Skeleton:
         for i, (a, preds) in enumerate(self.nodes):
             causes: list[int] = []
             for p in preds:
-                for q in (resolved[p] if p in resolved else (p,)):
+                for q in resolved.get(p, (p,)):
                     if q not in causes:
                         causes.append(q)
             if a in drop:
@@ -97,13 +98,15 @@ class Skeleton:
             a, preds = self.nodes[i]
             causes = []
             for p in preds:
-                for q in (resolved[p] if p in resolved else (p,)):
+                for q in resolved.get(p, (p,)):
                     if new_index[q] not in causes:
                         causes.append(new_index[q])
             nodes.append((a, tuple(causes)))
         return Skeleton(tuple(nodes))
 
-    def insert_after(self, anchor: str, acts: Iterable[str], *, series: bool, occurrence: int = 0) -> Skeleton:
+    def insert_after(
+        self, anchor: str, acts: Iterable[str], *, series: bool, occurrence: int = 0
+    ) -> Skeleton:
         """A chain of new events after the ``occurrence``-th ``anchor``.
 
         ``series=True`` puts the chain between the anchor and everything that waited for it; ``False``
@@ -147,8 +150,11 @@ def play(net: PetriNet, choose: Chooser, label_ids: dict[str, str]) -> Skeleton:
     nodes: list[tuple[str, tuple[int, ...]]] = []
     final = dict(net.final)
     for _ in range(_MAX_STEPS):
-        enabled = [t for t in net.transitions
-                   if all(len(tokens.get(p, ())) >= w for p, w in net.preset[t.id].items())]
+        enabled = [
+            t
+            for t in net.transitions
+            if all(len(tokens.get(p, ())) >= w for p, w in net.preset[t.id].items())
+        ]
         if not enabled:
             current = {p: len(v) for p, v in tokens.items() if v}
             if current == final:

@@ -52,6 +52,7 @@ class Sim:
     rnd: random.Random
     speed: float = 1.0
     caps: dict[str, tuple[Cap, ...]] = field(default_factory=dict)
+    export_at: int = 0  # last minute in the export
 
     def __post_init__(self) -> None:
         self.random = self.rnd.random
@@ -109,8 +110,9 @@ class Sim:
             return self.u(lo, hi)
         if base + 1 <= due:
             return self.clock.avoid_dst(self.u(base + 1, min(due, base + 30)))
-        raise SimulationError(f"cannot meet a deadline: cause at {self.clock.label(base)}, "
-                              f"due {self.clock.label(due)}")
+        raise SimulationError(
+            f"cannot meet a deadline: cause at {self.clock.label(base)}, due {self.clock.label(due)}"
+        )
 
 
 def timing_order(case: Case, after: dict[str, str]) -> tuple[int, ...]:
@@ -171,8 +173,11 @@ def time_case(sim: Sim, case: Case, ops: dict[str, Op], after: dict[str, str]) -
                 j = sk.first.get(cap.start)
                 if j is None or not done[j]:
                     continue
-                due = (clock.due_end(times[j], cap.amount) if cap.unit == "working_days"
-                       else clock.due_end_calendar(times[j], cap.amount))
+                due = (
+                    clock.due_end(times[j], cap.amount)
+                    if cap.unit == "working_days"
+                    else clock.due_end_calendar(times[j], cap.amount)
+                )
                 if t > due:
                     t = sim.clamp(base, due)
         times[i] = t

@@ -1,0 +1,125 @@
+"""Statistics for comparing offices: rates with confidence intervals, exact tests against the pooled others,
+false-discovery-rate control, and empirical-Bayes shrinkage so that small offices do not top a ranking by
+chance.
+
+All functions are vectorised over numpy arrays and deterministic.
+
+>>> lo, hi = wilson_interval(np.array([23]), np.array([100]))
+>>> round(float(lo[0]), 3), round(float(hi[0]), 3)
+(0.158, 0.321)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as _st
+
+
+def wilson_interval(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for k of n (NaN where n = 0)."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = _st.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def fisher_vs_rest(k: np.ndarray, n: np.ndarray, k_all: np.ndarray, n_all: np.ndarray) -> np.ndarray:
+    """Two-sided Fisher exact p-value of each office (k of n) against the pooled others (k_all−k of n_all−n).
+
+    Rows with no information (n = 0 or no other cases) get p = 1.
+    """
+    out = np.ones(len(k))
+    for i, (a, b, ka, na) in enumerate(zip(k, n, k_all, n_all, strict=True)):
+        c, d = ka - a, na - b
+        if b <= 0 or d <= 0:
+            continue
+        table = [[int(a), int(b - a)], [int(c), int(d - c)]]
+        out[i] = _st.fisher_exact(table, alternative="two-sided").pvalue
+    return out
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values (q-values); controls the false discovery rate across all tests."""
+    p = np.asarray(p, dtype=float)
+    if p.size == 0:
+        return p
+    return _st.false_discovery_control(np.clip(p, 0, 1), method="bh")
+
+
+@dataclass(frozen=True)
+class BetaPrior:
+    """Beta(alpha, beta) prior of an item's rate across offices (method of moments, see :func:`beta_prior`)."""
+
+    alpha: float
+    beta: float
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+    @property
+    def strength(self) -> float:
+        """Prior sample size: how many cases' worth of evidence the prior counts as."""
+        return self.alpha + self.beta
+
+
+def beta_prior(k: np.ndarray, n: np.ndarray, max_strength: float = 1e6) -> BetaPrior:
+    """Empirical-Bayes beta prior for one item from all offices' counts (beta-binomial method of moments).
+
+    The spread of the office rates beyond what binomial noise explains sets how strongly small offices are
+    pulled towards the mean: if the offices hardly differ, the prior is strong (``max_strength`` caps it).
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    mask = n > 0
+    if mask.sum() == 0:
+        return BetaPrior(1.0, 1.0)
+    k, n = k[mask], n[mask]
+    mean = k.sum() / n.sum()
+    if mean <= 0 or mean >= 1:
+        # all or nothing everywhere: a weak prior at the boundary keeps estimates inside (0, 1)
+        m = min(max(mean, 1e-6), 1 - 1e-6)
+        return BetaPrior(m * 2, (1 - m) * 2)
+    rates = k / n
+    weights = n / n.sum()
+    observed_var = float(np.sum(weights * (rates - mean) ** 2))
+    binomial_var = float(np.sum(weights * mean * (1 - mean) / n))
+    between = observed_var - binomial_var
+    if between <= 0:
+        strength = max_strength
+    else:
+        strength = min(max(mean * (1 - mean) / between - 1, 0.5), max_strength)
+    return BetaPrior(mean * strength, (1 - mean) * strength)
+
+
+def shrink(k: np.ndarray, n: np.ndarray, prior: BetaPrior) -> np.ndarray:
+    """Posterior mean rate (k + alpha) / (n + alpha + beta) of each office."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    return (k + prior.alpha) / (n + prior.alpha + prior.beta)
+
+
+def shrunk_interval(k: np.ndarray, n: np.ndarray, prior: BetaPrior,
+                    confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Central posterior interval of each office's rate under ``prior``."""
+    a = np.asarray(k, dtype=float) + prior.alpha
+    b = np.asarray(n, dtype=float) - np.asarray(k, dtype=float) + prior.beta
+    tail = (1 - confidence) / 2
+    return _st.beta.ppf(tail, a, b), _st.beta.ppf(1 - tail, a, b)
+
+
+def mann_whitney_vs_rest(samples: list[np.ndarray]) -> np.ndarray:
+    """Two-sided Mann–Whitney U p-value of each group's values against all other groups pooled."""
+    out = np.ones(len(samples))
+    for i, own in enumerate(samples):
+        others = np.concatenate([s for j, s in enumerate(samples) if j != i]) if len(samples) > 1 else np.array([])
+        if own.size and others.size:
+            out[i] = _st.mannwhitneyu(own, others, alternative="two-sided").pvalue
+    return out

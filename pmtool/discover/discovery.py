@@ -1,0 +1,113 @@
+"""The discovery stage in one call: per office and process the directly-follows graph, the variant table
+and the Ist model, with the settings that produced them.
+
+>>> results = discover(log, DiscoverSettings(noise_threshold=0.2))  # doctest: +SKIP
+>>> [(d.scope.office, d.scope.process, d.dfg.cases) for d in results]  # doctest: +SKIP
+[('GA-01', 'P1', 120)]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import polars as pl
+
+from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
+from pmtool.discover.graphviz import FORMATS
+from pmtool.discover.inductive import IstModel, discover_ist
+from pmtool.discover.render import dfg_title
+from pmtool.discover.scope import Scope, scopes
+from pmtool.discover.variants import coverage, variant_table
+from pmtool.errors import ConfigError, Location, RenderError
+from pmtool.eventlog import pm4py_bridge
+from pmtool.eventlog.log import EventLog
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class DiscoverSettings:
+    """Every knob of a discovery run; recorded in each run's summary.
+
+    ``process``: only this process (``P1``…), else every process found. ``noise_threshold``: inductive
+    miner. ``top_variants``: rows of the variant table (0: all). ``min_edge_share``,
+    ``min_activity_share``, ``top_activities``: what the DFG figure hides (the edge table keeps all).
+    ``formats``: figure formats. ``fitness``: replay the log on the Ist model (token replay)."""
+
+    process: str | None = None
+    noise_threshold: float = 0.2
+    top_variants: int = 10
+    min_edge_share: float = 0.01
+    min_activity_share: float = 0.01
+    top_activities: int | None = None
+    formats: tuple[str, ...] = ("svg", "png")
+    miner: str = "inductive"
+    fitness: bool = True
+
+    def check(self) -> None:
+        """Raise :class:`ConfigError` (or :class:`RenderError` for a format) for values out of range."""
+        for name in ("min_edge_share", "min_activity_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError("discover.bad_share", Location(column=name), value=value)
+        if not 0.0 <= self.noise_threshold <= 1.0:
+            raise ConfigError("discover.bad_noise", Location(), value=self.noise_threshold)
+        for fmt in self.formats:
+            if fmt not in FORMATS:
+                raise RenderError("render.unknown_format", Location(), name=fmt, known=", ".join(FORMATS))
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["formats"] = list(self.formats)
+        return out
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What was found for one office and process. ``dfg`` is complete, ``shown`` its readable view;
+    ``variants`` holds the first ``top_variants`` rows (all shares refer to all cases)."""
+
+    scope: Scope
+    stem: str  # file name stem: the office, plus the process when the office's log holds several
+    dfg: DirectlyFollowsGraph
+    shown: DirectlyFollowsGraph
+    variants: pl.DataFrame
+    n_variants: int
+    coverage: float  # share of cases following one of the listed variants
+    ist: IstModel
+    fitness: float | None
+    settings: DiscoverSettings
+
+    @property
+    def title(self) -> str:
+        return dfg_title([self.scope.office], self.scope.process, self.scope.process_name)
+
+
+def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[Discovery, ...]:
+    """Run the discovery stage on ``log``: one :class:`Discovery` per office and process, sorted.
+
+    Raises :class:`InputError` when the log holds no cases of the chosen process, :class:`ConfigError`
+    for settings out of range."""
+    settings = settings or DiscoverSettings()
+    settings.check()
+    parts = scopes(log, settings.process)
+    per_office: dict[str, int] = {}
+    for part in parts:
+        per_office[part.office] = per_office.get(part.office, 0) + 1
+    out = []
+    for part in parts:
+        full = directly_follows(part.log)
+        shown = full.filter(min_edge_share=settings.min_edge_share,
+                            min_activity_share=settings.min_activity_share,
+                            top_activities=settings.top_activities)
+        table = variant_table(part.log)
+        top = table if settings.top_variants == 0 else table.head(settings.top_variants)
+        ist = discover_ist(part.log, noise_threshold=settings.noise_threshold, miner=settings.miner,
+                           name=dfg_title([part.office], part.process, part.process_name))
+        fitness = pm4py_bridge.token_replay_fitness(part.log, ist.net) if settings.fitness else None
+        stem = part.office if per_office[part.office] == 1 else f"{part.office}_{part.process or 'other'}"
+        out.append(Discovery(scope=part, stem=_UNSAFE.sub("_", stem), dfg=full, shown=shown, variants=top,
+                             n_variants=table.height, coverage=coverage(table, top.height), ist=ist,
+                             fitness=fitness, settings=settings))
+    return tuple(out)

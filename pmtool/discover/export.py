@@ -1,0 +1,99 @@
+"""The files of a discovery, as bytes: figures, tables, models and a summary, the same bytes for the same
+log and settings. Writing them (atomically) is the caller's business.
+
+Per office (and process, see :attr:`Discovery.stem`): ``<stem>_dfg.svg``/``.png`` (figure),
+``<stem>_dfg_edges.csv``/``.parquet`` (every edge, with ``shown`` = in the figure), ``<stem>_variants.csv``,
+``<stem>_ist.bpmn``, ``<stem>_ist.pnml``, ``<stem>_ist_net.svg``/``.png`` and ``<stem>_discover.json``
+(settings, counts, sources: how to reproduce the run).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from pmtool import __version__
+from pmtool.discover.bpmn_export import bpmn_diagram, bpmn_xml
+from pmtool.discover.discovery import Discovery
+from pmtool.discover.formatting import format_number
+from pmtool.discover.pnml_export import pnml_xml
+from pmtool.discover.render import render_dfg
+from pmtool.discover.render_net import render_net
+from pmtool.i18n import language, t
+
+Writer = Callable[[Path], None]
+
+
+def edge_table(d: Discovery) -> pl.DataFrame:
+    """All edges of the DFG with ``shown`` (true when the figure draws them), in the graph's order."""
+    shown = d.shown.edges.select("source", "target").with_columns(pl.lit(True).alias("shown"))
+    return (d.dfg.edges.join(shown, on=["source", "target"], how="left", maintain_order="left")
+            .with_columns(pl.col("shown").fill_null(False)))
+
+
+def summary(d: Discovery) -> dict:
+    """The facts of one discovery and how it was made (no timestamps, so reruns compare equal)."""
+    prov = d.scope.log.provenance
+    return {
+        "office": d.scope.office,
+        "process": d.scope.process,
+        "process_name": d.scope.process_name,
+        "cases": d.dfg.cases,
+        "events": d.dfg.events,
+        "period_start": d.dfg.period_start.isoformat() if d.dfg.period_start else None,
+        "period_end": d.dfg.period_end.isoformat() if d.dfg.period_end else None,
+        "activities": d.dfg.total_activities,
+        "activities_shown": d.shown.activities.height,
+        "edges": d.dfg.total_edges,
+        "edges_shown": d.shown.edges.height,
+        "variants": d.n_variants,
+        "variants_listed": d.variants.height,
+        "coverage_of_listed_variants": d.coverage,
+        "ist_model": {"miner": d.ist.miner, "noise_threshold": d.ist.noise_threshold,
+                      "tree": d.ist.tree.to_text(), "places": len(d.ist.net.places),
+                      "transitions": len(d.ist.net.transitions),
+                      "token_replay_fitness": d.fitness},
+        "settings": d.settings.to_dict(),
+        "sources": [{"file": s.file, "sha256": s.sha256, "office": s.office} for s in prov.sources],
+        "pseudonymised": prov.pseudonymised,
+        "pmtool_version": __version__,
+    }
+
+
+def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
+    """File name → content for one discovery. Raises ``RenderError`` when Graphviz is missing."""
+    lang = lang or language()
+    stem = d.stem
+    files: dict[str, bytes] = {}
+    for fmt in d.settings.formats:
+        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang)
+    edges = edge_table(d)
+    files[f"{stem}_dfg_edges.csv"] = edges.write_csv().encode("utf-8")
+    buffer = io.BytesIO()
+    edges.write_parquet(buffer, statistics=False)
+    files[f"{stem}_dfg_edges.parquet"] = buffer.getvalue()
+    files[f"{stem}_variants.csv"] = d.variants.write_csv().encode("utf-8")
+    files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, d.title))
+    files[f"{stem}_ist.pnml"] = pnml_xml(d.ist.net)
+    subtitle = t("render.net_ist", lang, noise=format_number(d.ist.noise_threshold, lang, 2))
+    for fmt in d.settings.formats:
+        files[f"{stem}_ist_net.{fmt}"] = render_net(d.ist.net, title=d.title, subtitle=subtitle, fmt=fmt,
+                                                    lang=lang)
+    files[f"{stem}_discover.json"] = (json.dumps(summary(d), ensure_ascii=False, indent=2, sort_keys=True)
+                                      + "\n").encode("utf-8")
+    return files
+
+
+def discovery_writers(results: tuple[Discovery, ...], out_dir: Path,
+                      lang: str | None = None) -> dict[Path, Writer]:
+    """Target path → writer for every file of ``results``, for :func:`pmtool.ingest.output.write_atomically`.
+    Everything is rendered here, before any file is touched."""
+    writers: dict[Path, Writer] = {}
+    for d in results:
+        for name, data in discovery_files(d, lang).items():
+            writers[out_dir / name] = lambda path, data=data: path.write_bytes(data)  # type: ignore[misc]
+    return writers
