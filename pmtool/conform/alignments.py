@@ -154,8 +154,10 @@ def _result(variant: Variant, raw: _Raw, worst: int) -> Alignment:
 def _search(space: StateSpace, variant: Variant) -> _Raw:
     """A* over (marking, position): returns (cost, moves, states expanded).
 
-    Queue order: estimated total cost, then deeper in the trace, then the latest queued (depth first among
-    equals), so the search is deterministic.
+    A state is expanded in two steps: first its cheap moves (synchronous and silent), while its deviating
+    moves (log and visible model moves) wait in the queue under a lower bound of their estimated cost, so
+    a trace that fits never generates them. Queue order: estimated total cost, then deeper in the trace,
+    then the latest queued (depth first among equals), so the search is deterministic.
     """
     n = len(variant)
     width = n + 1
@@ -176,74 +178,105 @@ def _search(space: StateSpace, variant: Variant) -> _Raw:
     get = best.get
     dev = DEVIATION_COST
     while heap:
-        _, neg_i, _, g, m = pop(heap)
-        if m == goal:
-            return g, _moves(space, variant, parent, width), expanded
+        f, neg_i, _, g, m = pop(heap)
         i = -neg_i
-        key = m * width + i
-        if best[key] != g:
-            continue  # expanded already, or queued again with a lower cost
-        best[key] = -1
-        expanded += 1
-        if expanded > SEARCH_LIMIT:
-            raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
-        if i < n:
-            a = ids[i]
-            nk = key + 1
-            ng = g + dev
-            if get(nk, INFINITE) > ng:
-                best[nk] = ng
-                parent[nk] = (key, LOG, None)
-                seq -= 1
-                push(heap, (ng + h(m, i + 1), neg_i - 1, seq, ng, m))
-        else:
-            a = NONE
-            home = to_final(m)
-            if home is not None:
-                ng = g + home[0] * SILENT_COST
-                if ng < get(goal, INFINITE):
-                    best[goal] = ng
-                    parent[goal] = (key, HOME, home[1])
-                    seq -= 1
-                    push(heap, (ng, -width, seq, ng, goal))
-        for lab, y, taus, extra, kind, path in moves_of(m):
-            yk = y * width + i
-            if lab == a:
-                nk = yk + 1
-                ng = g + taus
-                if get(nk, INFINITE) > ng:
-                    hv = h(y, i + 1)
-                    if hv >= 0:
-                        best[nk] = ng
-                        parent[nk] = (key, SYNC, path)
+        if m >= 0:  # a state: its synchronous and silent moves
+            key = m * width + i
+            if best[key] != g:
+                continue  # expanded already, or queued again with a lower cost
+            best[key] = -1
+            expanded += 1
+            if expanded > SEARCH_LIMIT:
+                raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
+            by_label, silent, visible = moves_of(m)
+            if i < n:
+                i1 = i + 1
+                for y, taus, path in by_label.get(ids[i], ()):
+                    nk = y * width + i1
+                    ng = g + taus
+                    if get(nk, INFINITE) > ng:
+                        hv = h(y, i1)
+                        if hv >= 0:
+                            best[nk] = ng
+                            parent[nk] = (key, SYNC, path)
+                            seq -= 1
+                            push(heap, (ng + hv, neg_i - 1, seq, ng, y))
+            else:
+                home = to_final(m)
+                if home is not None:
+                    ng = g + home[0] * SILENT_COST
+                    if ng < get(goal, INFINITE):
+                        best[goal] = ng
+                        parent[goal] = (key, HOME, home[1])
                         seq -= 1
-                        push(heap, (ng + hv, neg_i - 1, seq, ng, y))
-            ng = g + taus + extra
-            if get(yk, INFINITE) > ng:
-                hv = h(y, i)
-                if hv >= 0:
-                    best[yk] = ng
-                    parent[yk] = (key, kind, path)
+                        push(heap, (ng, -width, seq, ng, goal))
+            for y, taus, path in silent:
+                yk = y * width + i
+                ng = g + taus
+                if get(yk, INFINITE) > ng:
+                    hv = h(y, i)
+                    if hv >= 0:
+                        best[yk] = ng
+                        parent[yk] = (key, SILENT, path)
+                        seq -= 1
+                        push(heap, (ng + hv, neg_i, seq, ng, y))
+            if i < n or visible:
+                # each deviating move costs one deviation and lowers h by at most one
+                seq -= 1
+                push(heap, (f + dev if f - g < dev else f, neg_i, seq, g, -2 - m))
+        elif m == goal:
+            return g, _moves(space, variant, parent, width), expanded
+        else:  # the deviating moves of state -2 - m
+            m = -2 - m
+            key = m * width + i
+            if i < n:
+                nk = key + 1
+                ng = g + dev
+                if get(nk, INFINITE) > ng:
+                    best[nk] = ng
+                    parent[nk] = (key, LOG, None)
                     seq -= 1
-                    push(heap, (ng + hv, neg_i, seq, ng, y))
+                    push(heap, (ng + h(m, i + 1), neg_i - 1, seq, ng, m))
+            for y, taus, path in moves_of(m)[2]:
+                yk = y * width + i
+                ng = g + taus + dev
+                if get(yk, INFINITE) > ng:
+                    hv = h(y, i)
+                    if hv >= 0:
+                        best[yk] = ng
+                        parent[yk] = (key, MODEL, path)
+                        seq -= 1
+                        push(heap, (ng + hv, neg_i, seq, ng, y))
     _unreachable(space)
 
 
-_SearchMove = tuple[int, int, int, int, int, tuple[str, ...]]
+_Step = tuple[int, int, tuple[str, ...]]  # target marking, silent cost, transition ids
+_Moves = tuple[dict[int, list[_Step]], list[_Step], list[_Step]]
 
 
-def _search_moves(space: StateSpace) -> Callable[[int], list[_SearchMove]]:
-    """``space.moves`` as the search uses them: (label id, target, silent cost, extra cost as a model move,
-    kind of that model move, transition ids); moves into markings that cannot reach the end left out."""
-    cache: dict[int, list] = space.extras.setdefault("alignments.moves", {})  # type: ignore[assignment]
+def _search_moves(space: StateSpace) -> Callable[[int], _Moves]:
+    """``space.moves`` as the search uses them: visible moves by label (for synchronous moves), single
+    silent steps, and all visible moves (for model moves); moves into markings that cannot reach the end
+    left out."""
+    cache: dict[int, _Moves] = space.extras.setdefault("alignments.steps", {})  # type: ignore[assignment]
     alive = space.bounds.visible if space.bounds is not None else None
 
-    def moves(m: int) -> list[_SearchMove]:
+    def moves(m: int) -> _Moves:
         found = cache.get(m)
         if found is None:
-            found = cache[m] = [
-                (lab, y, taus * SILENT_COST, *((DEVIATION_COST, MODEL) if lab >= 0 else (0, SILENT)), path)
-                for lab, y, taus, path in space.moves(m) if alive is None or alive[y] < INFINITE]
+            by_label: dict[int, list[_Step]] = {}
+            silent: list[_Step] = []
+            visible: list[_Step] = []
+            for lab, y, taus, path in space.moves(m):
+                if alive is not None and alive[y] >= INFINITE:
+                    continue
+                step = (y, taus * SILENT_COST, path)
+                if lab >= 0:
+                    by_label.setdefault(lab, []).append(step)
+                    visible.append(step)
+                else:
+                    silent.append(step)
+            found = cache[m] = (by_label, silent, visible)
         return found
 
     return moves

@@ -6,6 +6,10 @@ Deadlines in working days use each office's :class:`~pmtool.calendar.WorkingCale
 after that date (N = 0: the same day when it is a working day, else the next one). Where the law leaves
 the clock start open, the rule's ``alt_from`` activities give further clocks, each reported on its own.
 
+A deadline is measured from the first clock-start activity to the first end activity after it. A finished
+case in which the end activity never happened is not judged by the deadline (its absence is what the
+mandatory rules and the alignment's SKIP report); a running case already past its due time is violated.
+
 Cases that are still running follow an explicit policy (:class:`RuleCheckSettings.incomplete`):
 ``"pending"`` (default) judges only what is already overdue and reports the rest as pending;
 ``"violation"`` counts every missing activity as a violation; ``"exclude"`` leaves running cases out.
@@ -182,7 +186,8 @@ def _deadline(events: pl.DataFrame, status: pl.DataFrame, rule: Rule, clock: str
         .when(pl.col("end").is_null() & pl.col("ends_before").is_not_null()).then(pl.lit("not_applicable"))
         .when(pl.col("end").is_not_null() & (pl.col("end") < pl.col("due"))).then(pl.lit("ok"))
         .when(pl.col("end").is_not_null()).then(pl.lit("violated"))
-        .when(pl.col("case_status") != "running").then(pl.lit("violated"))
+        # a finished case without the end activity: its absence is a SKIP / mandatory-rule matter
+        .when(pl.col("case_status") != "running").then(pl.lit("not_applicable"))
         .when(now >= pl.col("due")).then(pl.lit("violated"))
         .otherwise(pl.lit("pending"))
     )

@@ -72,15 +72,22 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
 
     threads = []
     for _ in range(max(0, min(workers - 1, len(batches) - 1))):
-        proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                env=_child_env())
+        try:
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, env=_child_env())
+        except OSError:  # no process to be had: this process does all the work
+            break
         thread = threading.Thread(target=feed, args=(proc,), daemon=True)
         thread.start()
         threads.append(thread)
-    while (index := take(front=True)) is not None:
-        results[index] = work(batches[index])
-    for thread in threads:
-        thread.join()
+    try:
+        while (index := take(front=True)) is not None:
+            results[index] = work(batches[index])
+    finally:
+        with lock:  # on an error here, workers finish their current batch and take no more
+            span[0] = len(batches)
+        for thread in threads:
+            thread.join()
     for index in sorted(returned):
         results[index] = work(batches[index])
     return results

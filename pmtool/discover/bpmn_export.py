@@ -91,9 +91,9 @@ class _Builder:
                 return None
             kind = GATEWAYS[tree.operator]
             split = self.node(kind, direction="Diverging")
+            parts = [self.block(child) for child in tree.children]
             join = self.node(kind, direction="Converging")
-            for child in tree.children:
-                part = self.block(child)
+            for part in parts:
                 if part is None:
                     if tree.operator != PARALLEL:  # a silent branch of a choice: skipping is possible
                         self.flow(split, join)
@@ -105,15 +105,14 @@ class _Builder:
             return split, join
         if tree.operator == LOOP:
             join = self.node("exclusiveGateway", direction="Converging")
-            split = self.node("exclusiveGateway", direction="Diverging")
             body = self.block(tree.children[0])
+            split = self.node("exclusiveGateway", direction="Diverging")
             if body is None:
                 self.flow(join, split)
             else:
                 self.flow(join, body[0])
                 self.flow(body[1], split)
-            for redo in tree.children[1:]:
-                part = self.block(redo)
+            for part in [self.block(redo) for redo in tree.children[1:]]:
                 if part is None:
                     self.flow(split, join)
                 else:

@@ -102,7 +102,8 @@ class DirectlyFollowsGraph:
             strong = (strong | ((rank.over("source") == 0) & (pl.col("source") != START))
                       | ((rank.over("target") == 0) & (pl.col("target") != END)))
         edges = edges.filter(strong)
-        return replace(self, nodes=nodes, edges=edges, min_edge_share=max(min_edge_share, self.min_edge_share),
+        return replace(self, nodes=nodes, edges=edges,
+                       min_edge_share=max(min_edge_share, self.min_edge_share),
                        min_activity_share=max(min_activity_share, self.min_activity_share),
                        top_activities=_narrower(top_activities, self.top_activities))
 
@@ -116,7 +117,8 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
 
     Takes a canonical :class:`EventLog`; returns a :class:`DirectlyFollowsGraph` whose frames are sorted
     deterministically. An empty log gives a graph with only ▶ and ■."""
-    f = log.frame.select(schema.OFFICE, schema.CASE_ID, schema.ACTIVITY, schema.ACTIVITY_CODE, schema.TIMESTAMP)
+    f = log.frame.select(schema.OFFICE, schema.CASE_ID, schema.ACTIVITY, schema.ACTIVITY_CODE,
+                         schema.TIMESTAMP)
     same_case_next = ((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1))
                       & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))).fill_null(False)
     first_in_case = ~((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(1))
@@ -157,8 +159,9 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
             .rename({schema.ACTIVITY: "activity"}))
     ends = pl.DataFrame({"activity": [START, END], "kind": ["start", "end"], "activity_code": [None, None],
                          "events": [n_cases, n_cases], "cases": [n_cases, n_cases]},
-                        schema={k: NODE_SCHEMA[k] for k in ("activity", "kind", "activity_code", "events", "cases")})
-    nodes = (pl.concat([ends, acts.cast({k: NODE_SCHEMA[k] for k in acts.columns})], how="vertical")  # type: ignore[arg-type]
+                        schema={k: NODE_SCHEMA[k] for k in acts.columns})
+    acts = acts.cast({k: NODE_SCHEMA[k] for k in acts.columns})  # type: ignore[arg-type]
+    nodes = (pl.concat([ends, acts.select(ends.columns)], how="vertical")
              .with_columns(_share("cases", n_cases),
                            pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)},
                                                          return_dtype=pl.Int8).alias("_kind"))

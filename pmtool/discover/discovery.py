@@ -38,7 +38,7 @@ class DiscoverSettings:
     process: str | None = None
     noise_threshold: float = 0.2
     top_variants: int = 10
-    min_edge_share: float = 0.01
+    min_edge_share: float = 0.05
     min_activity_share: float = 0.01
     top_activities: int | None = None
     formats: tuple[str, ...] = ("svg", "png")
@@ -105,7 +105,7 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
         top = table if settings.top_variants == 0 else table.head(settings.top_variants)
         ist = discover_ist(part.log, noise_threshold=settings.noise_threshold, miner=settings.miner,
                            name=dfg_title([part.office], part.process, part.process_name))
-        fitness = pm4py_bridge.token_replay_fitness(part.log, ist.net) if settings.fitness else None
+        fitness = pm4py_bridge.log_token_replay_fitness(part.log, ist.net) if settings.fitness else None
         stem = part.office if per_office[part.office] == 1 else f"{part.office}_{part.process or 'other'}"
         out.append(Discovery(scope=part, stem=_UNSAFE.sub("_", stem), dfg=full, shown=shown, variants=top,
                              n_variants=table.height, coverage=coverage(table, top.height), ist=ist,

@@ -79,7 +79,8 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     files[f"{stem}_variants.csv"] = d.variants.write_csv().encode("utf-8")
     files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, d.title))
     files[f"{stem}_ist.pnml"] = pnml_xml(d.ist.net)
-    subtitle = t("render.net_ist", lang, noise=format_number(d.ist.noise_threshold, lang, 2))
+    noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
+    subtitle = t("render.net_ist", lang, noise=noise)
     for fmt in d.settings.formats:
         files[f"{stem}_ist_net.{fmt}"] = render_net(d.ist.net, title=d.title, subtitle=subtitle, fmt=fmt,
                                                     lang=lang)

@@ -52,7 +52,7 @@ def format_cases(n: int, lang: str | None = None) -> str:
 
 
 def format_date(moment: datetime, lang: str | None = None) -> str:
-    """The local calendar date (Europe/Berlin) of a UTC timestamp: 03.03.2025 in German, 2025-03-03 in English."""
+    """The local date (Europe/Berlin) of a UTC timestamp: 03.03.2025 in German, 2025-03-03 in English."""
     from zoneinfo import ZoneInfo
 
     local = moment.astimezone(ZoneInfo(LOCAL_TIMEZONE))

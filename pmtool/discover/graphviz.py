@@ -80,9 +80,13 @@ def run_dot(source: str, fmt: str) -> bytes:
     except subprocess.TimeoutExpired:
         raise RenderError("render.dot_failed", Location(), reason=f"timeout after {_TIMEOUT_S} s") from None
     if done.returncode != 0 or not done.stdout:
-        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[0]
-        raise RenderError("render.dot_failed", Location(), reason=reason)
+        raise RenderError("render.dot_failed", Location(), reason=_reason(done))
     return _POSTPROCESS[fmt](done.stdout)
+
+
+def _reason(done: subprocess.CompletedProcess) -> str:
+    lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[0] if lines else f"exit {done.returncode}"
 
 
 def layout_plain(source: str) -> str:
@@ -93,6 +97,5 @@ def layout_plain(source: str) -> str:
     done = subprocess.run([exe, "-Tplain"], input=source.encode("utf-8"), capture_output=True,
                           timeout=_TIMEOUT_S, check=False)
     if done.returncode != 0:
-        reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {done.returncode}"])[0]
-        raise RenderError("render.dot_failed", Location(), reason=reason)
+        raise RenderError("render.dot_failed", Location(), reason=_reason(done))
     return done.stdout.decode("utf-8")

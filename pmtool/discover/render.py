@@ -131,6 +131,7 @@ def _edge(row: dict, max_cases: int, lang: str) -> dict[str, str | float | int]:
     }
     if row["source"] == START or row["target"] == END:
         attrs["style"] = "dashed"  # grey alone could be read as a waiting-time class in grey print
+        attrs["penwidth"] = min(float(attrs["penwidth"]), 3.0)  # heavy dashes look like a different mark
     return attrs
 
 
@@ -146,7 +147,8 @@ def _header(dfg: DirectlyFollowsGraph, title: str, lang: str) -> str:
         f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html(t(c.key, lang))}</FONT></TD>'
         for c in WAIT_CLASSES)
     legend = (f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3" CELLPADDING="1"><TR>'
-              f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10"><B>{html(t("render.legend_wait", lang))}:</B></FONT></TD>'
+              f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10"><B>{html(t("render.legend_wait", lang))}:</B>'
+              "</FONT></TD>"
               f"{swatches}</TR></TABLE>")
     rows = [
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="20"><B>{html(title)}</B></FONT></TD></TR>',
@@ -154,7 +156,8 @@ def _header(dfg: DirectlyFollowsGraph, title: str, lang: str) -> str:
         f'{html(t("render.dfg_kind", lang))} · {html(facts)}</FONT></TD></TR>',
         f'<TR><TD ALIGN="LEFT">{legend}</TD></TR>',
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html(t("render.legend_width", lang))}</FONT></TD></TR>',
-        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">{html(_caption(dfg, lang))}</FONT></TD></TR>',
+        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">{html(_caption(dfg, lang))}'
+        "</FONT></TD></TR>",
     ]
     return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
 
@@ -163,7 +166,8 @@ def _caption(dfg: DirectlyFollowsGraph, lang: str) -> str:
     parts = []
     if dfg.hidden_edges:
         parts.append(t("render.hidden_edges", lang, hidden=format_number(dfg.hidden_edges, lang),
-                       total=format_number(dfg.total_edges, lang), share=format_share(dfg.min_edge_share, lang)))
+                       total=format_number(dfg.total_edges, lang),
+                       share=format_share(dfg.min_edge_share, lang)))
     else:
         parts.append(t("render.all_edges", lang, total=format_number(dfg.total_edges, lang)))
     if dfg.hidden_activities:

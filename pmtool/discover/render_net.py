@@ -45,11 +45,10 @@ def net_to_dot(net: PetriNet, *, title: str, subtitle: str = "", lang: str | Non
     initial = dict(net.initial)
     final = dict(net.final)
     labels = {tr.id: tr.label for tr in net.transitions}
-    header = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="20"><B>{html(title)}</B></FONT></TD></TR>']
+    header = [_row(title, 20, bold=True)]
     if subtitle:
-        header.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12" COLOR="{MUTED}">{html(subtitle)}</FONT></TD></TR>')
-    header.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">{html(t("render.net_legend", lang))}'
-                  "</FONT></TD></TR>")
+        header.append(_row(subtitle, 12, MUTED))
+    header.append(_row(t("render.net_legend", lang), 10, MUTED))
     lines = [
         "digraph net {",
         "  graph " + attributes({
@@ -77,8 +76,13 @@ def net_to_dot(net: PetriNet, *, title: str, subtitle: str = "", lang: str | Non
 
 def render_net(net: PetriNet, *, title: str, subtitle: str = "", fmt: str = "svg",
                lang: str | None = None) -> bytes:
-    """The net's figure as ``fmt`` (``svg`` or ``png``) bytes; raises :class:`RenderError` without Graphviz."""
+    """The net's figure as ``fmt`` (``svg`` or ``png``) bytes; :class:`RenderError` without Graphviz."""
     return run_dot(net_to_dot(net, title=title, subtitle=subtitle, lang=lang), fmt)
+
+
+def _row(text: str, size: int, colour: str = TEXT, bold: bool = False) -> str:
+    body = f"<B>{html(text)}</B>" if bold else html(text)
+    return f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="{size}" COLOR="{colour}">{body}</FONT></TD></TR>'
 
 
 def _place(tokens: int, final: bool) -> dict[str, str | float | int]:

@@ -45,12 +45,13 @@ class Scope:
 
 
 def case_processes(log: EventLog) -> pl.DataFrame:
-    """One row per case: ``office``, ``case_id``, ``process`` (``None`` when no activity is in the vocabulary)."""
+    """One row per case: ``office``, ``case_id``, ``process`` (``None``: no activity in the vocabulary)."""
     vocab = vocabulary()
     order = list(vocab.processes)
+    acts = vocab.activities
     code_process = pl.DataFrame(
-        {schema.ACTIVITY_CODE: [a.id for a in vocab.activities], PROCESS: [a.process for a in vocab.activities],
-         "_rank": [order.index(a.process) for a in vocab.activities]},
+        {schema.ACTIVITY_CODE: [a.id for a in acts], PROCESS: [a.process for a in acts],
+         "_rank": [order.index(a.process) for a in acts]},
         schema={schema.ACTIVITY_CODE: pl.String, PROCESS: pl.String, "_rank": pl.Int32},
     )
     key = [schema.OFFICE, schema.CASE_ID]
@@ -64,7 +65,8 @@ def case_processes(log: EventLog) -> pl.DataFrame:
     return cases.join(coded, on=key, how="left", maintain_order="left")
 
 
-def scopes(log: EventLog, process: str | None = None, offices: Sequence[str] | None = None) -> tuple[Scope, ...]:
+def scopes(log: EventLog, process: str | None = None,
+           offices: Sequence[str] | None = None) -> tuple[Scope, ...]:
     """Split ``log`` into one :class:`Scope` per office and process, sorted by office, then process
     (cases outside the vocabulary last). ``process`` keeps only that process (an id such as ``P1``);
     ``offices`` keeps only those offices.

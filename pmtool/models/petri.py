@@ -149,3 +149,42 @@ def reduce_silent(net: PetriNet) -> PetriNet:
             break
     return PetriNet(net.name, tuple(places), tuple(transitions), tuple((a[0], a[1], a[2]) for a in arcs),
                     marking(initial), marking(final))
+
+
+def closing_labels(net: PetriNet, limit: int = 200_000) -> frozenset[str]:
+    """Labels after which the final marking can be reached by silent steps alone: the activities that may
+    end a case of this model. Explores the reachable markings (up to ``limit``; beyond that, the labels of
+    transitions that put a token into a final-marking place are used as an approximation)."""
+    start = dict(net.initial)
+    target = marking(dict(net.final))
+    seen: dict[Marking, dict[str, int]] = {marking(start): start}
+    edges: list[tuple[Marking, str | None, Marking]] = []
+    queue = [marking(start)]
+    while queue:
+        if len(seen) > limit:
+            finals = {p for p, _ in net.final}
+            return frozenset(t.label for t in net.transitions
+                             if t.label is not None and finals & set(net.postset[t.id]))
+        current = queue.pop()
+        tokens = seen[current]
+        for t in net.enabled(tokens):
+            nxt = net.fire(tokens, t.id)
+            key = marking(nxt)
+            edges.append((current, t.label, key))
+            if key not in seen:
+                seen[key] = nxt
+                queue.append(key)
+    # markings from which the final marking is reachable by silent moves only (backwards closure)
+    silent_into: dict[Marking, list[Marking]] = {}
+    for src, label, dst in edges:
+        if label is None:
+            silent_into.setdefault(dst, []).append(src)
+    good = {target} if target in seen else set()
+    stack = list(good)
+    while stack:
+        m = stack.pop()
+        for prev in silent_into.get(m, []):
+            if prev not in good:
+                good.add(prev)
+                stack.append(prev)
+    return frozenset(label for _, label, dst in edges if label is not None and dst in good)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pmtool.errors import ConfigError, Location
 from pmtool.models.bpmn import ConversionReport, load_bpmn
-from pmtool.models.petri import PetriNet
+from pmtool.models.petri import PetriNet, closing_labels
 from pmtool.models.pnml import load_pnml
 from pmtool.models.rules import RulePack, load_rule_pack
 from pmtool.vocabulary import vocabulary
@@ -33,6 +33,7 @@ class ReferenceModel:
     source: str
     sha256: str
     documentation: dict[str, str]
+    closing: frozenset[str] = frozenset()  # activities that may end a case (see petri.closing_labels)
 
     @property
     def activities(self) -> frozenset[str]:
@@ -61,7 +62,7 @@ def load_reference(path: Path, rules: Path | None = None) -> ReferenceModel:
             raise ConfigError("reference.rule_activity_not_in_model", Location(str(rules)), activity=unknown[0],
                               model=path.name)
     process = pack.process if pack else _guess_process(net)
-    return ReferenceModel(name, process, net, roles, pack, report, path.name, sha, docs)
+    return ReferenceModel(name, process, net, roles, pack, report, path.name, sha, docs, closing_labels(net))
 
 
 def _optional_markers(pack: RulePack) -> set[str]:

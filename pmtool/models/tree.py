@@ -1,7 +1,7 @@
 """pmtool's own process tree: the block structure the inductive miner finds, as plain immutable data.
 
-The inductive miner's tree comes in through :mod:`pmtool.eventlog.pm4py_bridge`; here a tree is a label (a leaf) or an
-operator with children. A leaf without a label is silent (tau).
+The inductive miner's tree comes in through :mod:`pmtool.eventlog.pm4py_bridge`; here a tree is a label
+(a leaf) or an operator with children. A leaf without a label is silent (tau).
 
 >>> tree = ProcessTree.seq(ProcessTree.leaf("A"), ProcessTree.xor(ProcessTree.leaf("B"), ProcessTree.tau()))
 >>> tree.to_text()

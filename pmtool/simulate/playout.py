@@ -14,9 +14,10 @@ is reached (then the case ends; a loop back out of the final marking is not take
 from __future__ import annotations
 
 import random
+from collections import deque
 from collections.abc import Sequence
 
-from pmtool.conform.statespace import INFINITE, state_space
+from pmtool.conform.statespace import INFINITE, StateSpace, state_space
 from pmtool.errors import Location, ModelError
 from pmtool.models.petri import PetriNet
 
@@ -37,15 +38,36 @@ def play_out(net: PetriNet, *, cases: int, seed: int, max_length: int = 200) -> 
     for _ in range(cases):
         m, steps, trace = space.initial, 0, []
         while m != space.final:
+            if steps >= max_length:  # cut short: the fewest transitions to the final marking
+                trace.extend(labels[k] for k in _path_home(space, m) if labels[k] is not None)
+                break
             options = [(k, y) for k, y in space.successors(m) if alive[y] < INFINITE]
-            if steps >= max_length:  # walk home on the fewest visible transitions
-                options = [min(options, key=lambda ky: (alive[ky[1]] + (labels[ky[0]] is not None), ky[0]))]
             k, m = options[rng.randrange(len(options))]
             steps += 1
             if labels[k] is not None:
                 trace.append(labels[k])
         traces.append(tuple(trace))
     return traces
+
+
+def _path_home(space: StateSpace, start: int) -> list[int]:
+    """Transition indices of a shortest firing sequence from ``start`` to the final marking."""
+    parent: dict[int, tuple[int, int] | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        m = queue.popleft()
+        if m == space.final:
+            break
+        for k, y in space.successors(m):
+            if y not in parent:
+                parent[y] = (m, k)
+                queue.append(y)
+    path = []
+    step = parent.get(space.final)
+    while step is not None:
+        path.append(step[1])
+        step = parent[step[0]]
+    return path[::-1]
 
 
 def add_noise(traces: Sequence[tuple[str, ...]], *, seed: int, probability: float = 0.3,

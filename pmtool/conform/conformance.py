@@ -1,0 +1,133 @@
+"""``conform``: a log against a Soll model — per-case fitness, per-office fitness/precision/F1, deviations
+and rule results in one :class:`ConformanceResult`.
+
+Alignments are computed once per distinct variant (and reused across offices and calls through an
+:class:`~pmtool.conform.alignments.AlignmentCache`). Token-based replay is available as a fast, approximate
+option (``method="token_replay"``, computed by pm4py); its fitness is labelled as such everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from pmtool.calendar import WorkingCalendar
+from pmtool.conform.alignments import Alignment, AlignmentCache, align_variants
+from pmtool.conform.deviations import deviation_table
+from pmtool.conform.precision import precision
+from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
+from pmtool.eventlog import schema
+from pmtool.eventlog.log import EventLog
+from pmtool.models.reference import ReferenceModel
+
+METHODS = ("alignments", "token_replay")
+_KEY = [schema.OFFICE, schema.CASE_ID]
+
+
+@dataclass(frozen=True)
+class ConformanceSettings:
+    method: str = "alignments"
+    incomplete: str = "pending"
+    as_of: datetime | None = None
+    stale_after_days: int = 90
+    workers: int = 2
+    precision: bool = True
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}")
+
+
+@dataclass(frozen=True)
+class ConformanceResult:
+    """``cases``: one row per case; ``summary``: one row per office; ``deviations``: the typed table."""
+
+    process: str
+    model: str
+    model_sha256: str
+    method: str
+    cases: pl.DataFrame
+    summary: pl.DataFrame
+    deviations: pl.DataFrame
+    rules: RuleResults | None
+    alignments: dict[tuple[str, ...], Alignment] = field(default_factory=dict, repr=False)
+
+
+def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
+            settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
+    """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
+    did something outside the Soll never has fitness 1.0."""
+    settings = settings or ConformanceSettings()
+    as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
+    status = case_status(log, reference.closing, as_of, settings.stale_after_days)
+    cases = (log.frame.group_by(_KEY, maintain_order=True).agg(
+        pl.col(schema.ACTIVITY).alias("variant"),
+        pl.col(schema.TIMESTAMP).alias("timestamps"),
+        pl.len().alias("events"),
+        pl.col(schema.TIMESTAMP).min().alias("first"),
+        pl.col(schema.TIMESTAMP).max().alias("last"),
+    ).join(status.select(*_KEY, "case_status"), on=_KEY, how="left")
+        .with_columns(((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0).alias("throughput_hours")))
+    variants = cases.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
+    distinct = [tuple(v) for v in variants["variant"].to_list()]
+    alignments: dict[tuple[str, ...], Alignment] = {}
+    if settings.method == "alignments":
+        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache),
+                        strict=True):
+            alignments[v] = a
+        fit = pl.DataFrame({"variant": [list(v) for v in distinct],
+                            "fitness": [alignments[v].fitness for v in distinct],
+                            "cost": [alignments[v].cost for v in distinct],
+                            "deviating_moves": [alignments[v].deviations for v in distinct]},
+                           schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
+                                   "deviating_moves": pl.Int64})
+    else:
+        from pmtool.eventlog import pm4py_bridge
+
+        scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
+        fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
+                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct)},
+                           schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
+                                   "deviating_moves": pl.Int64})
+    cases = cases.join(fit, on="variant", how="left").sort(_KEY)
+    rules = None
+    if reference.rules is not None:
+        rules = check_rules(log, reference.rules, closing=reference.closing, calendars=calendars,
+                            settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
+                                                       stale_after_days=settings.stale_after_days))
+    process = reference.process or reference.name
+    deviations = (deviation_table(cases, alignments, reference.net.labels, rules, process=process)
+                  if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules, process=process))
+    summary = _summary(cases, reference, settings, alignments)
+    return ConformanceResult(process, reference.source, reference.sha256, settings.method,
+                             cases.drop("timestamps"), summary, deviations, rules, alignments)
+
+
+def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: ConformanceSettings,
+             alignments: Mapping[tuple[str, ...], Alignment]) -> pl.DataFrame:
+    summary = cases.group_by(schema.OFFICE).agg(
+        pl.len().alias("cases"),
+        pl.col("events").sum().alias("events"),
+        pl.col("variant").n_unique().alias("variants"),
+        pl.col("fitness").mean().alias("fitness"),
+        (pl.col("fitness") == 1.0).mean().alias("fitting_share"),
+        (pl.col("case_status") == "running").sum().alias("running"),
+        (pl.col("case_status") == "stale").sum().alias("stale"),
+        pl.col("throughput_hours").median().alias("throughput_median_hours"),
+    ).sort(schema.OFFICE)
+    if settings.precision and settings.method == "alignments":
+        values = []
+        for office in summary[schema.OFFICE].to_list():
+            counts = cases.filter(pl.col(schema.OFFICE) == office).group_by("variant").len()
+            values.append(precision(reference.net, [(tuple(v), n) for v, n in counts.iter_rows()]))
+        summary = summary.with_columns(pl.Series("precision", values, dtype=pl.Float64))
+    else:
+        summary = summary.with_columns(pl.lit(None, pl.Float64).alias("precision"))
+    f, p = pl.col("fitness"), pl.col("precision")
+    return summary.with_columns(
+        pl.when((f + p) > 0).then(2 * f * p / (f + p)).otherwise(None).alias("f1"),
+        pl.lit(settings.method).alias("method"),
+    )
