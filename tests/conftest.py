@@ -33,3 +33,38 @@ def real_log(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"real log {name} not found in ../shared/real_logs")
     return path
+
+MODELS = REPO / "data" / "reference_models"
+MODEL_FILES = {"P1": "P1_meldefallbearbeitung.bpmn", "P2": "P2_ausbruchsmanagement.bpmn",
+               "P3a": "P3a_belehrung_43.bpmn"}
+
+
+@pytest.fixture(scope="session")
+def sample_ingested(tmp_path_factory) -> Path:
+    """The bundled sample exports ingested once per test session (folder of canonical logs per process)."""
+    from pmtool.ingest.jobs import collect_jobs
+    from pmtool.ingest.output import write_ingest
+    from pmtool.ingest.pipeline import ingest
+    from pmtool.ingest.profile import MappingProfile, load_profile
+
+    out = tmp_path_factory.mktemp("sample_ingested")
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    for job in collect_jobs([SAMPLE_LOGS], None):
+        prof = load_profile(job.profile) if job.profile else MappingProfile()
+        result = ingest(job.export, prof, key=key)
+        write_ingest(result, out / Path(job.name).parent, Path(job.name).name)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_logs_by_process(sample_ingested):
+    """{process: EventLog of all offices} from the ingested sample data."""
+    import polars as pl
+
+    from pmtool.eventlog.log import EventLog, read_parquet
+
+    logs = {}
+    for process in MODEL_FILES:
+        frames = [read_parquet(p).frame for p in sorted((sample_ingested / process).glob("*.parquet"))]
+        logs[process] = EventLog.from_frame(pl.concat(frames, how="diagonal_relaxed"))
+    return logs

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from pmtool import __version__
-from pmtool.cli import discover_cmd, ingest_cmd, inspect_cmd, key_cmd, simulate_cmd
+from pmtool.cli import conform_cmd, discover_cmd, ingest_cmd, inspect_cmd, key_cmd, simulate_cmd
 from pmtool.i18n import LANGUAGES, set_language, t
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ def main_options(
 app.command("ingest", no_args_is_help=True)(ingest_cmd.ingest)
 app.command("inspect", no_args_is_help=True)(inspect_cmd.inspect)
 app.command("discover", no_args_is_help=True)(discover_cmd.discover)
+app.command("conform", no_args_is_help=True)(conform_cmd.conform)
 app.command("simulate", no_args_is_help=False)(simulate_cmd.simulate)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)

@@ -23,7 +23,7 @@ console = Console(highlight=False)
 
 
 def discover(
-    logs: Annotated[list[Path], typer.Argument(metavar="LOG...", help="Canonical log(s) (.parquet written by "
+    logs: Annotated[list[Path], typer.Argument(metavar="LOG", help="Canonical log(s) (.parquet written by "
                                                "pmtool ingest); events of one office from several logs are "
                                                "discovered together.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for <office>_dfg.svg/.png, "
@@ -31,7 +31,7 @@ def discover(
                                       "<office>_ist.bpmn/.pnml, <office>_ist_net.svg and "
                                       "<office>_discover.json.")],
     process: Annotated[str | None, typer.Option("--process", help="Only this process of the vocabulary "
-                                                "(P1, P2, P3a). Default: every process; an office with "
+                                                "(P1, P2, P3a, P3b). Default: every process; an office with "
                                                 "several gets files <office>_<process>_….")] = None,
     noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Noise threshold of the inductive "
                                          "miner: 0 keeps all behaviour, higher values give simpler "
@@ -84,11 +84,11 @@ def _render(results: tuple[Discovery, ...], settings: DiscoverSettings, out: Pat
         table.add_column(label, justify="left" if head in ("office", "process") else "right")
     for d in results:
         table.add_row(
-            d.stem,
+            d.scope.office,
             d.scope.process or "—",
             format_number(d.dfg.cases),
             format_number(d.n_variants),
-            format_share(d.coverage),
+            format_share(d.coverage, decimals=1),
             f"{d.shown.activities.height}/{d.dfg.total_activities}",
             f"{d.shown.edges.height}/{d.dfg.total_edges}",
             "—" if d.fitness is None else format_number(d.fitness, decimals=3),

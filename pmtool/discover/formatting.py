@@ -25,11 +25,14 @@ def format_number(value: float, lang: str | None = None, decimals: int = 0) -> s
     return text
 
 
-def format_share(share: float, lang: str | None = None) -> str:
-    """A share as a percentage, one decimal unless whole (German with a space before %: „1,2 %“, „5 %“)."""
+def format_share(share: float, lang: str | None = None, decimals: int | None = None) -> str:
+    """A share as a percentage with ``decimals`` places; by default one unless whole (German with a space
+    before %: „1,2 %“, „5 %“)."""
     lang = lang or language()
     percent = 100 * share
-    number = format_number(percent, lang, 0 if abs(percent - round(percent)) < 1e-9 else 1)
+    if decimals is None:
+        decimals = 0 if abs(percent - round(percent)) < 1e-9 else 1
+    number = format_number(percent, lang, decimals)
     return f"{number} %" if lang == "de" else f"{number}%"
 
 

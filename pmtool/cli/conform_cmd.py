@@ -1,0 +1,107 @@
+"""``pmtool conform``: check canonical logs against a Soll model and its rule pack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.cli.errors import EXIT_FINDINGS, user_errors
+from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform as run_conform
+from pmtool.conform.output import TABLE_FORMATS, conformance_writers
+from pmtool.errors import ConfigError, InputError, Location
+from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.i18n import t
+from pmtool.ingest.output import write_atomically
+from pmtool.models.reference import load_reference
+
+console = Console(highlight=False)
+
+
+def conform(
+    logs: Annotated[list[Path], typer.Argument(help="Canonical logs (.parquet from pmtool ingest) or folders of "
+                                               "them; all offices are checked together.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Soll model (.bpmn or .pnml).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the tables.")],
+    rules: Annotated[Path | None, typer.Option(help="Rule pack (TOML); default: <model>.rules.toml beside the "
+                                               "model, if present.")] = None,
+    method: Annotated[str, typer.Option(help="alignments (optimal, exact) or token_replay (fast, "
+                                        "approximate).")] = "alignments",
+    incomplete: Annotated[str, typer.Option(help="Running cases: pending (judge only what is overdue), "
+                                            "violation, or exclude.")] = "pending",
+    as_of: Annotated[str | None, typer.Option(help="Point in time of the check (ISO date or date-time); "
+                                              "default: the last event in the logs.")] = None,
+    stale_after_days: Annotated[int, typer.Option(min=1, help="A case without a closing activity and without "
+                                                  "events for this many days counts as never closed.")] = 90,
+    workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+    format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
+                                        "json.")] = "csv",
+    name: Annotated[str | None, typer.Option(help="Prefix of the output files; default: the process id.")] = None,
+    fail_under: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Exit with code 1 when an office's "
+                                                     "mean fitness is below this value.")] = None,
+) -> None:
+    """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
+    the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
+    with user_errors():
+        formats = tuple(f.strip() for f in format.split(",") if f.strip())
+        bad = [f for f in formats if f not in TABLE_FORMATS]
+        if bad or not formats:
+            raise ConfigError("cli.conform.bad_format", Location(), value=format, known=", ".join(TABLE_FORMATS))
+        reference = load_reference(model, rules)
+        log = _combine(logs)
+        settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=_as_of(as_of),
+                                       stale_after_days=stale_after_days, workers=workers)
+        result = run_conform(log, reference, settings=settings)
+        write_atomically(conformance_writers(result, out, name or result.process, formats))
+    _render(result, out)
+    if fail_under is not None and (result.summary["fitness"] < fail_under).any():
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _combine(paths: list[Path]) -> EventLog:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.parquet") if p.is_file()))
+        else:
+            files.append(path)
+    if not files:
+        raise InputError("cli.conform.no_logs", Location(", ".join(str(p) for p in paths)))
+    frames = [read_parquet(f).frame for f in files]
+    return EventLog.from_frame(pl.concat(frames, how="diagonal_relaxed"))
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError("cli.conform.bad_as_of", Location(), value=value) from None
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    return moment
+
+
+def _render(result: ConformanceResult, out: Path) -> None:
+    table = Table(title=t("cli.conform.title", process=result.process, model=result.model), title_justify="left")
+    for col in ("office", "cases", "fitness", "fitting", "precision", "f1", "running", "stale"):
+        table.add_column(t(f"cli.conform.col.{col}"), justify="left" if col == "office" else "right")
+    for row in result.summary.iter_rows(named=True):
+        table.add_row(row["office"], f"{row['cases']:,}", f"{row['fitness']:.3f}", f"{row['fitting_share']:.1%}",
+                      "—" if row["precision"] is None else f"{row['precision']:.3f}",
+                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}")
+    if result.method == "token_replay":
+        table.caption = t("cli.conform.token_replay_note")
+    console.print(table)
+    top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
+           .sort(["cases", "code"], descending=[True, False]))
+    console.print(t("cli.conform.deviations") + ": " + ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()))
+    console.print(t("cli.conform.written", out=str(out)))
