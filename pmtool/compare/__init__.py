@@ -1,0 +1,1 @@
+"""Critical differences between offices: aggregate bundles, statistics, scores, findings, priorities."""

@@ -1,0 +1,85 @@
+"""The allowlist: an office may be allowed a deviation, but only with a written justification. Accepted
+findings stay in the tables and the report, marked as accepted.
+
+Format (TOML)::
+
+    [[accept]]
+    office = "GA-02"
+    item = "rule:P3a-Y-INSTRUCTOR"      # or finding = "F-P3a-…"
+    process = "P3a"                    # optional
+    justification = "Online-Belehrung durch beauftragten Dienstleister (Kreistagsbeschluss 2024/117)."
+    accepted_by = "Lenkungsausschuss, Sitzung 2025-11-12"
+    until = "2026-12-31"               # optional
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from pmtool.errors import ConfigError, Location
+
+_KEYS = {"office", "item", "finding", "process", "justification", "accepted_by", "until"}
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    office: str
+    justification: str
+    item: str | None = None
+    finding: str | None = None
+    process: str | None = None
+    accepted_by: str = ""
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Allowlist:
+    entries: tuple[Acceptance, ...] = ()
+    today: date | None = None
+
+    def apply(self, table: pl.DataFrame) -> pl.DataFrame:
+        """Add ``accepted`` and ``justification`` columns."""
+        accepted, why = [], []
+        today = self.today or date.max
+        for office, process, item, fid in table.select("office", "process", "item", "finding_id").iter_rows():
+            hit = next((e for e in self.entries
+                        if e.office == office and (e.process in (None, process))
+                        and (e.item == item or e.finding == fid) and (e.until is None or today <= e.until)), None)
+            accepted.append(hit is not None)
+            why.append(hit.justification if hit else None)
+        return table.with_columns(pl.Series("accepted", accepted, dtype=pl.Boolean),
+                                  pl.Series("justification", why, dtype=pl.String))
+
+
+def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ConfigError("allowlist.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("allowlist.syntax", Location(where), reason=str(exc)) from None
+    entries = []
+    for i, e in enumerate(raw.get("accept", []), 1):
+        unknown = set(e) - _KEYS
+        if unknown:
+            raise ConfigError("allowlist.unknown_key", Location(where), key=sorted(unknown)[0], n=i)
+        if not str(e.get("justification", "")).strip():
+            raise ConfigError("allowlist.no_justification", Location(where), n=i)
+        if not e.get("office") or not (e.get("item") or e.get("finding")):
+            raise ConfigError("allowlist.incomplete", Location(where), n=i)
+        until = e.get("until")
+        if isinstance(until, str):
+            try:
+                until = date.fromisoformat(until)
+            except ValueError:
+                raise ConfigError("allowlist.bad_date", Location(where), n=i) from None
+        entries.append(Acceptance(office=e["office"], justification=e["justification"].strip(), item=e.get("item"),
+                                  finding=e.get("finding"), process=e.get("process"),
+                                  accepted_by=e.get("accepted_by", ""), until=until))
+    return Allowlist(tuple(entries), today)
