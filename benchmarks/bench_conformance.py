@@ -73,6 +73,9 @@ def _poll(stop):
                 with open(f"/proc/{pid}/stat") as f:
                     if not pid.isdigit() or f.read().rsplit(")", 1)[1].split()[1] != me:
                         continue
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if b"pmtool.conform.workers" not in f.read():
+                        continue  # not yet the worker: a child between fork and exec shows our memory
                 with open(f"/proc/{pid}/status") as f:
                     hwm = [int(line.split()[1]) for line in f if line.startswith("VmHWM:")]
                 worker_peak[0] = max([worker_peak[0], *(kb / 1024 for kb in hwm)])

@@ -33,6 +33,7 @@ ITEM_COLUMNS = {
     "item": pl.String, "item_type": pl.String, "code": pl.String, "activity": pl.String, "rule_id": pl.String,
     "eligible": pl.Int64, "affected": pl.Int64, "suppressed": pl.Boolean, "late_hours_sum": pl.Float64,
     "throughput_affected_sum": pl.Float64, "throughput_unaffected_sum": pl.Float64,
+    "duration_median_hours": pl.Float64,
 }
 
 
@@ -47,6 +48,7 @@ class Bundle:
     fitness_sum: float
     cases: int
     meta: dict[str, Any] = field(default_factory=dict)
+    edges: tuple[tuple[str, str, int], ...] = ()  # directly-follows pairs with case counts (small ones removed)
 
     def to_json(self) -> str:
         data = {
@@ -54,6 +56,7 @@ class Bundle:
             "cases": self.cases, "fitness_sum": round(self.fitness_sum, 9), "quality": self.quality,
             "throughput_bins": list(self.throughput_bins), "bin_edges_hours": [str(e) for e in BIN_EDGES],
             "meta": self.meta, "items": self.items.sort("item").to_dicts(),
+            "edges": [list(e) for e in self.edges],
         }
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -66,7 +69,8 @@ class Bundle:
             items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS) if data["items"] else \
                 pl.DataFrame(schema=ITEM_COLUMNS)
             return cls(data["office"], data["process"], data["period"], data["quality"], items,
-                       tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"])
+                       tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
+                       tuple((a, b, int(n)) for a, b, n in data.get("edges", [])))
         except (ValueError, KeyError, TypeError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
 
@@ -104,7 +108,8 @@ def case_items(result: ConformanceResult) -> pl.DataFrame:
         hit = dev_items.select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
         parts.append(grid.join(hit, on=[*key, "item"], how="left").with_columns(
             pl.col("affected").fill_null(False), pl.lit("deviation").alias("item_type"),
-            pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours")))
+            pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
+            pl.lit(None, pl.Float64).alias("duration_hours")))
     if result.rules is not None:
         judged = result.rules.cases.filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"]))
         parts.append(judged.select(
@@ -112,13 +117,15 @@ def case_items(result: ConformanceResult) -> pl.DataFrame:
             pl.when(pl.col("kind") == "deadline").then(pl.lit("DEADLINE"))
             .when(pl.col("kind") == "role").then(pl.lit("ROLE")).otherwise(pl.lit("RULE")).alias("code"),
             pl.lit(None, pl.String).alias("activity"), (pl.col("status") == "violated").alias("affected"),
-            pl.lit("rule").alias("item_type"), pl.col("rule_id"), pl.col("late_hours")))
+            pl.lit("rule").alias("item_type"), pl.col("rule_id"), pl.col("late_hours"),
+            ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600.0).alias("duration_hours")))
     closure = cases.select(*key, pl.lit("case:NO_CLOSURE").alias("item"), pl.lit("NO_CLOSURE").alias("code"),
                            pl.lit(None, pl.String).alias("activity"),
                            (pl.col("case_status") == "stale").alias("affected"), pl.lit("case").alias("item_type"),
-                           pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"))
+                           pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
+                           pl.lit(None, pl.Float64).alias("duration_hours"))
     parts.append(closure)
-    columns = [*key, "item", "item_type", "code", "activity", "rule_id", "affected", "late_hours"]
+    columns = [*key, "item", "item_type", "code", "activity", "rule_id", "affected", "late_hours", "duration_hours"]
     frame = pl.concat([p.select(columns) for p in parts], how="vertical")
     return frame.join(cases.select(*key, "throughput_hours"), on=key, how="left")
 
@@ -135,12 +142,15 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         pl.col("late_hours").filter(pl.col("affected")).sum().alias("late_hours_sum"),
         pl.col("throughput_hours").filter(pl.col("affected")).sum().alias("throughput_affected_sum"),
         pl.col("throughput_hours").filter(~pl.col("affected")).sum().alias("throughput_unaffected_sum"),
+        pl.col("duration_hours").median().alias("duration_median_hours"),
     )
     small = (pl.col("affected").is_between(1, k_min - 1)) | (pl.col("eligible") < k_min)
     per_item = per_item.with_columns(small.alias("suppressed")).with_columns(
         [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
-         for c in ("affected", "late_hours_sum", "throughput_affected_sum", "throughput_unaffected_sum")])
+         for c in ("affected", "late_hours_sum", "throughput_affected_sum", "throughput_unaffected_sum",
+                   "duration_median_hours")])
     quality = _quality(log, result)
+    edges = _edges(log, k_min)
     bundles = []
     for office in result.summary[schema.OFFICE].to_list():
         cases = result.cases.filter(pl.col(schema.OFFICE) == office)
@@ -155,8 +165,22 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
         bundles.append(Bundle(office, result.process, settings.period, q,
                               frame.select(list(ITEM_COLUMNS)).cast(ITEM_COLUMNS).sort("item"), hist,
-                              float(cases["fitness"].fill_null(0).sum()), cases.height, meta))
+                              float(cases["fitness"].fill_null(0).sum()), cases.height, meta,
+                              edges.get(office, ())))
     return bundles
+
+
+def _edges(log: EventLog, k_min: int) -> dict[str, tuple[tuple[str, str, int], ...]]:
+    """Directly-follows pairs per office with the number of cases that have them (below k_min: removed)."""
+    key = [schema.OFFICE, schema.CASE_ID]
+    pairs = (log.frame.select(*key, pl.col(schema.ACTIVITY).alias("a"),
+                              pl.col(schema.ACTIVITY).shift(-1).over(key).alias("b"))
+             .drop_nulls("b").unique().group_by(schema.OFFICE, "a", "b").len()
+             .filter(pl.col("len") >= k_min).sort([schema.OFFICE, "a", "b"]))
+    out: dict[str, list[tuple[str, str, int]]] = {}
+    for office, a, b, n in pairs.iter_rows():
+        out.setdefault(office, []).append((a, b, int(n)))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _histogram(values: list[float], k_min: int) -> tuple[int | None, ...]:
