@@ -29,8 +29,8 @@ from typing import Any
 from pmtool.calendar import WorkingCalendar
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import LANGUAGES
-from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
 from pmtool.ingest import registry
+from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
 
 _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",

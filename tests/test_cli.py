@@ -10,9 +10,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import SAMPLE_LOGS, TEST_KEY_TEXT
 from typer.testing import CliRunner
 
-from conftest import SAMPLE_LOGS, TEST_KEY_TEXT
 from pmtool.cli.app import app
 
 runner = CliRunner()
@@ -98,7 +98,8 @@ def test_bad_input_one_line_exit_2_no_output(tmp_path, name):
     path = tmp_path / name
     path.write_bytes(content)
     profile = tmp_path / "p.toml"
-    profile.write_text('office = "GA-01"\n[file]\ndelimiter = ";"\n[columns]\ncase_id = "Aktenzeichen"\nactivity = "Tätigkeit"\n'
+    profile.write_text('office = "GA-01"\n[file]\ndelimiter = ";"\n'
+                       '[columns]\ncase_id = "Aktenzeichen"\nactivity = "Tätigkeit"\n'
                        'timestamp = "Zeitpunkt"\n', encoding="utf-8")
     args = ["ingest", str(path), "--out", str(tmp_path / "out"), "--office", "GA-01"]
     if name.endswith(".csv"):

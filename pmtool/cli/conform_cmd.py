@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform as run_conform
+from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
+from pmtool.conform.conformance import conform as run_conform
 from pmtool.conform.output import TABLE_FORMATS, conformance_writers
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet

@@ -13,7 +13,8 @@ from pmtool.cli.errors import user_errors
 from pmtool.i18n import t
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
-from pmtool.ingest.pipeline import IngestResult, ingest as run_ingest
+from pmtool.ingest.pipeline import IngestResult
+from pmtool.ingest.pipeline import ingest as run_ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.ingest.registry import ReadOptions

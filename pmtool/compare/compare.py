@@ -65,7 +65,7 @@ def compare(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
     gate = comparability(bundles, settings.gate)
     frame = frame.join(gate, on=["process", "period", "office"], how="left")
     parts = []
-    for (process, period), group in frame.group_by("process", "period", maintain_order=True):
+    for (process, _period), group in frame.group_by("process", "period", maintain_order=True):
         parts.append(_compare_group(group, references.get(process), settings))
     table = pl.concat(parts, how="diagonal_relaxed")
     table = table.with_columns(pl.Series("finding_id", [finding_id(p, i, o) for p, i, o in
@@ -80,7 +80,8 @@ def compare(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
 
 def _compare_group(group: pl.DataFrame, reference: ReferenceModel | None, settings: CompareSettings) -> pl.DataFrame:
     usable = group.filter(~pl.col("suppressed") & pl.col("comparable_office"))
-    totals = usable.group_by("item").agg(pl.col("affected").sum().alias("k_all"), pl.col("eligible").sum().alias("n_all"))
+    totals = usable.group_by("item").agg(pl.col("affected").sum().alias("k_all"),
+                                         pl.col("eligible").sum().alias("n_all"))
     group = group.join(totals, on="item", how="left").with_columns(pl.col("k_all").fill_null(0),
                                                                    pl.col("n_all").fill_null(0))
     k = group["affected"].fill_null(0).to_numpy().astype(float)

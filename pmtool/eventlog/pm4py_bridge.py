@@ -64,7 +64,8 @@ def traces_to_pandas(traces: list[list[str]]) -> Any:
 
 def to_pm4py_net(net: PetriNet) -> tuple[Any, Any, Any]:
     """pmtool net → (pm4py PetriNet, initial marking, final marking)."""
-    from pm4py.objects.petri_net.obj import Marking, PetriNet as PmNet
+    from pm4py.objects.petri_net.obj import Marking
+    from pm4py.objects.petri_net.obj import PetriNet as PmNet
     from pm4py.objects.petri_net.utils import petri_utils
 
     pn = PmNet(net.name)

@@ -18,7 +18,6 @@ from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog
 from pmtool.ingest.pipeline import IngestResult
 
-
 Writer = Callable[[Path], None]
 
 

@@ -258,9 +258,7 @@ def _parse_time(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
                            .otherwise(pl.lit(None, pl.String))).to_series()
         precision = pl.Series([ "datetime"] * utc.len(), dtype=schema.PRECISION_DTYPE)
         return timestamps.ParsedTimestamps(utc, precision, reason, ("typed",))
-    if isinstance(column.dtype, pl.Date):
-        text = column.cast(pl.String)
-    elif len(sources) == 1:
+    if isinstance(column.dtype, pl.Date) or len(sources) == 1:
         text = column.cast(pl.String)
     else:
         text = raw.frame.select(

@@ -8,8 +8,8 @@ from datetime import datetime
 
 import polars as pl
 import pytest
-
 from conftest import MODEL_FILES, MODELS, SAMPLE_LOGS
+
 from pmtool.conform.conformance import ConformanceSettings, conform
 from pmtool.models.reference import load_reference
 

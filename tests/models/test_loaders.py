@@ -6,8 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, real_log
+
 from pmtool.errors import ConfigError, ModelError
 from pmtool.eventlog import pm4py_bridge as bridge
 from pmtool.models.bpmn import load_bpmn
