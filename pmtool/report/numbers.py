@@ -1,0 +1,68 @@
+"""Numbers in the report as a German (or English) reader expects them, and "·" for what must stay hidden.
+
+>>> count(12345, "de"), count(3, "de", k=5), rate(0.0861, "de"), rate(0.481, "en")
+('12.345', '·', '8,6\\u202f%', '48%')
+>>> days(36.0, "de"), score(40.55944, "de")
+('1,5 Tage', '40,6')
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from pmtool.compare.statements import percent
+from pmtool.discover.formatting import format_date, format_hours, format_number
+from pmtool.i18n import t
+from pmtool.report.suppression import SUPPRESSED, is_small
+
+
+def count(value: int | None, lang: str, k: int | None = None) -> str:
+    """A count with thousands separators; "·" when ``k`` is given and the count is below it."""
+    if value is None or (k is not None and is_small(value, k)):
+        return SUPPRESSED
+    return format_number(value, lang)
+
+
+def rate(value: float | None, lang: str) -> str:
+    """A share as a percentage (one decimal below 10 %), "—" when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return percent(value, lang)
+
+
+def decimal(value: float | None, lang: str, places: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format_number(value, lang, places)
+
+
+def score(value: float | None, lang: str) -> str:
+    return decimal(value, lang, 1)
+
+
+def hours(value: float | None, lang: str) -> str:
+    """A duration in minutes, hours or days, whichever a reader grasps."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return format_hours(value, lang)
+
+
+def days(value_hours: float | None, lang: str) -> str:
+    """A duration always in days (for throughput times, where days are the unit of the Soll)."""
+    if value_hours is None or (isinstance(value_hours, float) and math.isnan(value_hours)):
+        return "—"
+    return t("render.days", lang, n=format_number(value_hours / 24.0, lang, 1))
+
+
+def p_value(value: float | None, lang: str) -> str:
+    """q- and p-values: two significant digits, "< 0,001" below a thousandth."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if value < 0.001:
+        return "< " + format_number(0.001, lang, 3)
+    return format_number(value, lang, 3)
+
+
+def date(moment: datetime | None, lang: str) -> str:
+    return format_date(moment, lang) if moment is not None else "—"
