@@ -1,17 +1,30 @@
-"""The whole analysis as one library call: ingest → discover → conform → aggregate → compare.
+"""The whole analysis as one library call: ingest → conform → discover → aggregate → compare.
 
 The CLI's ``pmtool run`` and the notebooks call :func:`run_analysis`; the report renders its result.
+Given a :class:`~pmtool.stage_cache.StageCache`, every stage's result is kept under the SHA-256 of its
+inputs and reused when they have not changed (the run records which steps came from the cache). Bundles
+always pass through their JSON form, so comparing from logs and comparing from bundle files give the same
+numbers.
+
+>>> from pmtool.project import load_project
+>>> analysis = run_analysis(load_project(Path("data/demo.toml")), key=None,
+...                         allow_identifiable=True)  # doctest: +SKIP
+>>> analysis.findings.select("process", "office", "item", "score").head(3)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool.compare.allowlist import Allowlist, load_allowlist
+from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare
 from pmtool.compare.gate import GateSettings
@@ -22,14 +35,17 @@ from pmtool.compare.trend import trend
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
-from pmtool.eventlog.log import EventLog
-from pmtool.ingest.pipeline import IngestResult, ingest
+from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.reference import ReferenceModel, load_reference
-from pmtool.project import Project
+from pmtool.project import ExportSource, Project
+from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_bytes, sha256_file
 
-Progress = Callable[[str, str], None]  # (step, detail)
+Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
+T = TypeVar("T")
+COMPARE_TABLES = ("table", "findings_raw", "findings", "priorities", "trend")
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,17 @@ class ProcessAnalysis:
 
 
 @dataclass(frozen=True)
+class StepRecord:
+    """One step of a run: ``stage`` (ingest, conform, discover, aggregate, compare), what it worked on,
+    whether the result came from the cache, and how long it took."""
+
+    stage: str
+    item: str
+    cached: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Analysis:
     project: Project
     ingests: tuple[IngestResult, ...]
@@ -52,58 +79,114 @@ class Analysis:
     priorities: pl.DataFrame
     trend: pl.DataFrame
     as_of: datetime | None = None
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    steps: tuple[StepRecord, ...] = ()
+    fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
 
 
 def _noop(step: str, detail: str) -> None:
     return None
 
 
+class _Stages:
+    """Runs one stage step, through the cache when there is one, and records it."""
+
+    def __init__(self, store: StageCache | None, progress: Progress) -> None:
+        self.store = store
+        self.progress = progress
+        self.steps: list[StepRecord] = []
+        self.fingerprints: dict[str, str] = {}
+
+    def run(self, stage: str, item: str, parts: Callable[[], list[Any]], compute: Callable[[], T],
+            save: Callable[[T, Path], None], load: Callable[[Path], T]) -> T:
+        self.progress(stage, item)
+        start = perf_counter()
+        if self.store is None:
+            value, cached = compute(), False
+        else:
+            key = self.store.key(stage, *parts())
+            self.fingerprints[f"{stage}:{item}" if item else stage] = key
+            value, cached = self.store.memo(stage, key, compute, save=save, load=load)
+        self.steps.append(StepRecord(stage, item, cached, perf_counter() - start))
+        return value
+
+    def key(self, stage: str, item: str = "") -> str | None:
+        return self.fingerprints.get(f"{stage}:{item}" if item else stage)
+
+
 def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool = False,
                  progress: Progress = _noop, cache: AlignmentCache | None = None,
-                 discover_models: bool = True) -> Analysis:
-    """Run every stage for every office and process of ``project``."""
+                 discover_models: bool = True, store: StageCache | None = None) -> Analysis:
+    """Run every stage for every office and process of ``project``.
+
+    ``key`` pseudonymises the exports (``None`` only with ``allow_identifiable``); ``progress`` is told
+    when each step starts; ``discover_models=False`` skips the Ist models (the comparison does not need
+    them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
+    subclasses for bad inputs.
+    """
     cache = cache or AlignmentCache()
+    allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
+    stages = _Stages(store, progress)
     ingests: list[IngestResult] = []
-    frames: dict[str, list[pl.DataFrame]] = {p: [] for p in project.processes}
+    log_sha: dict[ExportSource, str | None] = {}
     for source in project.exports:
-        progress("ingest", f"{source.office} {source.process}")
-        profile = load_profile(source.profile) if source.profile else MappingProfile()
-        result = ingest(source.path, profile, office=source.office, key=key, allow_identifiable=allow_identifiable)
+        result, sha = stages.run("ingest", f"{source.office} {source.process}",
+                                 lambda s=source: _ingest_parts(s, key, allow_identifiable),
+                                 lambda s=source: (_ingest(s, key, allow_identifiable), None),
+                                 _save_ingest, _load_ingest)
         ingests.append(result)
-        frames[source.process].append(result.log.frame)
+        log_sha[source] = sha
     references = {pid: load_reference(p.model, p.rules) for pid, p in project.processes.items()}
+    conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
+                                           stale_after_days=project.stale_after_days, workers=project.workers)
+    aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
     processes: dict[str, ProcessAnalysis] = {}
     bundles: list[Bundle] = []
-    coverage = {r.summary.office: r.summary.coverage for r in ingests}
     for pid, reference in references.items():
-        if not frames[pid]:
+        sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
+        if not sources:
             continue
-        log = EventLog.from_frame(pl.concat(frames[pid], how="diagonal_relaxed"))
-        progress("conform", pid)
-        result = conform(log, reference, calendars=project.calendars, cache=cache,
-                         settings=ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
-                                                      stale_after_days=project.stale_after_days,
-                                                      workers=project.workers))
+        log = EventLog.from_frame(pl.concat([r.log.frame for _, r in sources], how="diagonal_relaxed"))
+        logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
+        result = stages.run(
+            "conform", pid,
+            lambda r=reference, lg=logs: [lg, r.sha256, r.rules.sha256 if r.rules else None,
+                                          _settings_parts(conform_settings), project.calendars],
+            lambda lg=log, r=reference: conform(lg, r, calendars=project.calendars, cache=cache,
+                                                settings=conform_settings),
+            save_pickle, load_pickle)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
-            progress("discover", pid)
-            discoveries = discover(log, DiscoverSettings(process=pid))
-        office_coverage = {o: c for o, c in coverage.items()}
-        process_bundles = aggregate(log, result, reference,
-                                    AggregateSettings(suppress_below=project.privacy_threshold, period=project.period),
-                                    coverage=_process_coverage(ingests, pid, project) or office_coverage)
+            settings = DiscoverSettings(process=pid)
+            discoveries = stages.run("discover", pid, lambda lg=logs, s=settings: [lg, s.to_dict()],
+                                     lambda lg=log, s=settings: discover(lg, s), save_pickle, load_pickle)
+        coverage = {r.summary.office: r.summary.coverage for _, r in sources}
+        texts = stages.run(
+            "aggregate", pid,
+            lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
+            lambda lg=log, res=result, r=reference, c=coverage: [
+                b.to_json() for b in aggregate(lg, res, r, aggregate_settings, coverage=c)],
+            _save_texts, _load_texts)
+        process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
-        processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, tuple(process_bundles))
-    progress("compare", "")
-    allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()
+        processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
+    allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
         k: v for k, v in project.comparison.items() if k != "fdr"}))
-    comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
-    findings = enrich_findings(comparison, bundles, references)
-    return Analysis(project, tuple(ingests), processes, comparison, findings,
-                    priority_matrix(bundles, references, min_cases=project.privacy_threshold),
-                    trend(comparison.table), project.as_of)
+    tables = stages.run(
+        "compare", "",
+        lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
+                 {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
+                 settings, allowlist, project.privacy_threshold],
+        lambda: _compare_tables(bundles, references, settings, allowlist, project.privacy_threshold),
+        _save_frames, _load_frames)
+    timings: dict[str, float] = {}
+    for step in stages.steps:
+        timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
+    return Analysis(project, tuple(ingests), processes,
+                    Comparison(tables["table"], tables["findings_raw"], settings), tables["findings"],
+                    tables["priorities"], tables["trend"], project.as_of, timings, tuple(stages.steps),
+                    dict(stages.fingerprints))
 
 
 def enrich_findings(comparison: Comparison, bundles: list[Bundle],
@@ -120,6 +203,57 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle],
     ).join(practice, on="finding_id", how="left")
 
 
-def _process_coverage(ingests: list[IngestResult], process: str, project: Project) -> dict[str, float]:
-    by_path = {s.path.name: s for s in project.exports if s.process == process}
-    return {r.summary.office: r.summary.coverage for r in ingests if r.summary.file in by_path}
+def _compare_tables(bundles: list[Bundle], references: dict[str, ReferenceModel], settings: CompareSettings,
+                    allowlist: Allowlist, min_cases: int) -> dict[str, pl.DataFrame]:
+    comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
+    return {"table": comparison.table, "findings_raw": comparison.findings,
+            "findings": enrich_findings(comparison, bundles, references),
+            "priorities": priority_matrix(bundles, references, min_cases=min_cases),
+            "trend": trend(comparison.table) if comparison.table.height else pl.DataFrame()}
+
+
+def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
+    profile = load_profile(source.profile) if source.profile else MappingProfile()
+    return ingest(source.path, profile, office=source.office, key=key, allow_identifiable=allow_identifiable)
+
+
+def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:
+    return [source.office, source.process, source.path.name, sha256_file(source.path),
+            sha256_file(source.profile) if source.profile else None, key.key_id if key else None,
+            allow_identifiable, pl.__version__]
+
+
+def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:
+    result = value[0]
+    result.log.write_parquet(folder / "log.parquet")
+    result.quarantine.write_parquet(folder / "quarantine.parquet")
+    (folder / "summary.json").write_text(json.dumps(result.summary.to_dict(), ensure_ascii=False), "utf-8")
+
+
+def _load_ingest(folder: Path) -> tuple[IngestResult, str]:
+    summary = IngestSummary(**json.loads((folder / "summary.json").read_text("utf-8")))
+    path = folder / "log.parquet"
+    return (IngestResult(read_parquet(path), pl.read_parquet(folder / "quarantine.parquet"), summary),
+            sha256_file(path))
+
+
+def _settings_parts(settings: ConformanceSettings) -> ConformanceSettings:
+    return replace(settings, workers=1)  # the number of worker processes does not change results
+
+
+def _save_texts(texts: list[str], folder: Path) -> None:
+    for i, text in enumerate(texts):
+        (folder / f"{i:04d}.json").write_text(text, "utf-8")
+
+
+def _load_texts(folder: Path) -> list[str]:
+    return [p.read_text("utf-8") for p in sorted(folder.glob("*.json"))]
+
+
+def _save_frames(frames: dict[str, pl.DataFrame], folder: Path) -> None:
+    for name, frame in frames.items():
+        frame.write_parquet(folder / f"{name}.parquet")
+
+
+def _load_frames(folder: Path) -> dict[str, pl.DataFrame]:
+    return {name: pl.read_parquet(folder / f"{name}.parquet") for name in COMPARE_TABLES}

@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pmtool.calendar import WorkingCalendar
+from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import LANGUAGES
 from pmtool.ingest import registry
@@ -34,7 +36,9 @@ from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
 
 _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats"}
+            "incomplete", "workers", "formats", "tables"}
+REPORT_FORMATS = ("html", "pdf")
+TABLE_FORMATS = ("csv", "parquet", "json")
 _PROCESS = {"model", "rules", "name"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
@@ -83,6 +87,8 @@ class Project:
     exports: tuple[ExportSource, ...]
     comparison: dict[str, float] = field(default_factory=dict)
     source: Path | None = None
+    formats: tuple[str, ...] = REPORT_FORMATS  # report formats
+    tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
 
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
@@ -119,6 +125,17 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         except ValueError:
             raise ConfigError("project.bad_value", Location(where), key="project.as_of",
                               expected="an ISO date-time with offset") from None
+        if as_of.tzinfo is None:  # a local date or time means Saxony's, as on the command line
+            as_of = as_of.replace(tzinfo=ZoneInfo("Europe/Berlin"))
+    incomplete = head.get("incomplete", "pending")
+    if incomplete not in INCOMPLETE_POLICIES:
+        raise ConfigError("project.bad_value", Location(where), key="project.incomplete",
+                          expected=" | ".join(INCOMPLETE_POLICIES))
+    for name, default in (("workers", 2), ("stale_after_days", 90)):
+        value = head.get(name, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ConfigError("project.bad_value", Location(where), key=f"project.{name}",
+                              expected="a whole number ≥ 1")
     processes: dict[str, ProcessConfig] = {}
     for pid, p in _table(raw, "processes", where).items():
         _check(p, _PROCESS, f"processes.{pid}.", where)
@@ -161,10 +178,12 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         name=head.get("name", "pmtool"), root=root, output=root / head.get("output", "reports/analysis"),
         language=language, period=str(head.get("period", "all")), privacy_threshold=threshold, as_of=as_of,
         allowlist=allowlist, stale_after_days=int(head.get("stale_after_days", 90)),
-        incomplete=head.get("incomplete", "pending"), workers=int(head.get("workers", 2)),
+        incomplete=incomplete, workers=int(head.get("workers", 2)),
         processes=processes, offices=dict(sorted(offices.items())),
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
-        comparison={k: float(v) for k, v in comparison.items()}, source=source)
+        comparison={k: float(v) for k, v in comparison.items()}, source=source,
+        formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where))
 
 
 def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: str) -> list[ExportSource]:
@@ -195,6 +214,15 @@ def _check(table: dict[str, Any], allowed: set[str], prefix: str, where: str) ->
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
             raise ConfigError("project.unknown_key", Location(where), key=prefix + key,
                               hint=prefix + (close[0] if close else ", ".join(sorted(allowed))))
+
+
+def _choices(head: dict[str, Any], key: str, allowed: tuple[str, ...], default: tuple[str, ...],
+             where: str) -> tuple[str, ...]:
+    value = head.get(key, list(default))
+    if not isinstance(value, list) or not all(v in allowed for v in value):
+        raise ConfigError("project.bad_value", Location(where), key=f"project.{key}",
+                          expected="a list from " + ", ".join(f'"{a}"' for a in allowed))
+    return tuple(value)
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -15,12 +15,14 @@ Format (TOML)::
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
+from pmtool.compare.bundle import Bundle
 from pmtool.errors import ConfigError, Location
 
 _KEYS = {"office", "item", "finding", "process", "justification", "accepted_by", "until"}
@@ -39,17 +41,21 @@ class Acceptance:
 
 @dataclass(frozen=True)
 class Allowlist:
+    """Accepted deviations. ``today`` is the day ``until`` is checked against (use the date of the data, see
+    :func:`data_day`, so results do not depend on the day they are computed); ``None``: no expiry check."""
+
     entries: tuple[Acceptance, ...] = ()
     today: date | None = None
 
     def apply(self, table: pl.DataFrame) -> pl.DataFrame:
         """Add ``accepted`` and ``justification`` columns."""
         accepted, why = [], []
-        today = self.today or date.max
+        today = self.today
         for office, process, item, fid in table.select("office", "process", "item", "finding_id").iter_rows():
             hit = next((e for e in self.entries
                         if e.office == office and (e.process in (None, process))
-                        and (e.item == item or e.finding == fid) and (e.until is None or today <= e.until)), None)
+                        and (e.item == item or e.finding == fid)
+                        and (e.until is None or today is None or today <= e.until)), None)
             accepted.append(hit is not None)
             why.append(hit.justification if hit else None)
         return table.with_columns(pl.Series("accepted", accepted, dtype=pl.Boolean),
@@ -83,3 +89,11 @@ def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
                                   finding=e.get("finding"), process=e.get("process"),
                                   accepted_by=e.get("accepted_by", ""), until=until))
     return Allowlist(tuple(entries), today)
+
+
+def data_day(bundles: Sequence[Bundle], as_of: datetime | None = None) -> date | None:
+    """The day an analysis speaks for: ``as_of`` if given, else the last event in the bundles."""
+    if as_of is not None:
+        return as_of.date()
+    ends = [b.quality.get("period_end") for b in bundles if b.quality.get("period_end")]
+    return max(datetime.fromisoformat(e) for e in ends).date() if ends else None

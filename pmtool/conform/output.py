@@ -19,7 +19,8 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
                                if isinstance(t, pl.List)])
 
 
-def _writer(frame: pl.DataFrame, fmt: str) -> Writer:
+def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
+    """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json."""
     flat = _flat(frame)
     if fmt == "csv":
         return lambda p: flat.write_csv(p)
@@ -43,5 +44,5 @@ def conformance_writers(result: ConformanceResult, out_dir: Path, name: str,
     writers: dict[Path, Writer] = {}
     for table, frame in conformance_tables(result).items():
         for fmt in formats:
-            writers[out_dir / f"{name}_{table}.{fmt}"] = _writer(frame, fmt)
+            writers[out_dir / f"{name}_{table}.{fmt}"] = table_writer(frame, fmt)
     return writers

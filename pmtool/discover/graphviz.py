@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import textwrap
 from collections.abc import Callable
+from functools import cache
 
 from pmtool.errors import Location, RenderError
 
@@ -63,6 +64,19 @@ def attributes(attrs: dict[str, str | float | int]) -> str:
 
 def dot_available() -> bool:
     return shutil.which("dot") is not None
+
+
+@cache
+def dot_version() -> str | None:
+    """The version line of the installed Graphviz (``dot -V``), ``None`` when it is missing."""
+    exe = shutil.which("dot")
+    if exe is None:
+        return None
+    try:
+        done = subprocess.run([exe, "-V"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stderr.decode("utf-8", "replace").strip() or done.stdout.decode("utf-8", "replace").strip()
 
 
 def run_dot(source: str, fmt: str) -> bytes:

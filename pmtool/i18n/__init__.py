@@ -42,12 +42,18 @@ def set_language(lang: str | None) -> None:
     _current = lang
 
 
-def language() -> str:
-    """The language in effect: :func:`set_language`, else ``PMTOOL_LANG``, else German."""
+def chosen_language() -> str | None:
+    """The language the user chose (:func:`set_language`, else ``PMTOOL_LANG``); ``None`` if neither, so a
+    project file's language can apply (defaults < project file < environment < flags)."""
     if _current:
         return _current
     env = os.environ.get("PMTOOL_LANG", "").strip().lower()[:2]
-    return env if env in LANGUAGES else DEFAULT_LANGUAGE
+    return env if env in LANGUAGES else None
+
+
+def language() -> str:
+    """The language in effect: :func:`set_language`, else ``PMTOOL_LANG``, else German."""
+    return chosen_language() or DEFAULT_LANGUAGE
 
 
 def t(key: str, /, lang: str | None = None, **params: Any) -> str:

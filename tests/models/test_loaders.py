@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, real_log
 
+from pmtool.conform.alignments import align_variants
 from pmtool.errors import ConfigError, ModelError
 from pmtool.eventlog import pm4py_bridge as bridge
 from pmtool.models.bpmn import load_bpmn
@@ -19,12 +20,13 @@ MODELS = REPO / "data" / "reference_models"
 SOLL = sorted(MODELS.glob("*.bpmn"))
 
 
-def _fitness(df, net_tuple):
-    pm4py = bridge.pm4py()
-    return [round(d["fitness"], 9) for d in pm4py.conformance_diagnostics_alignments(df, *net_tuple)]
+def _fitness(traces, net_tuple):
+    """Optimal-alignment fitness per trace (pmtool's engine, which equals pm4py's — tests/conform)."""
+    net = bridge.from_pm4py_net(*net_tuple)
+    return [round(a.fitness, 9) for a in align_variants(net, [tuple(t) for t in traces], workers=1)]
 
 
-def _traces_from(ref_net, labels, seed, n=8):
+def _traces_from(ref_net, labels, seed, n=40):
     pm4py = bridge.pm4py()
     log = pm4py.play_out(*ref_net, parameters={"no_traces": n})
     traces = [[e["concept:name"] for e in t] for t in log]
@@ -47,9 +49,8 @@ def test_soll_model_loads_with_empty_report_and_same_language_as_pm4py(path: Pat
     assert set(ref.roles) == set(ref.net.labels), "every activity has a lane"
     pm_ref = bridge.bpmn_to_net_with_pm4py(path)
     traces = _traces_from(pm_ref, sorted(ref.net.labels), seed=len(path.name))
-    df = bridge.traces_to_pandas(traces)
-    ours = _fitness(df, bridge.to_pm4py_net(ref.net))
-    theirs = _fitness(df, pm_ref)
+    ours = _fitness(traces, bridge.to_pm4py_net(ref.net))
+    theirs = _fitness(traces, pm_ref)
     assert ours == theirs
     assert ours[-1] < 1.0  # an activity the Soll does not know is never fitting
     assert ours.count(1.0) >= len(traces) // 2  # the playouts fit
@@ -61,9 +62,8 @@ def test_real_bpmn_loads_with_report_and_same_language():
     assert len(model.net.labels) == 27
     assert model.report.empty  # only tasks, exclusive gateways, start and end: all interpreted
     pm_ref = bridge.bpmn_to_net_with_pm4py(path)
-    traces = _traces_from(pm_ref, sorted(model.net.labels), seed=3, n=4)
-    df = bridge.traces_to_pandas(traces)
-    assert _fitness(df, bridge.to_pm4py_net(model.net)) == _fitness(df, pm_ref)
+    traces = _traces_from(pm_ref, sorted(model.net.labels), seed=3, n=40)
+    assert _fitness(traces, bridge.to_pm4py_net(model.net)) == _fitness(traces, pm_ref)
 
 
 def test_real_pnml_equals_pm4py_reader():
@@ -130,9 +130,9 @@ def test_subprocess_is_flattened(tmp_path):
     path.write_text(xml, encoding="utf-8")
     model = load_bpmn(path)
     assert model.report.empty
-    df = bridge.traces_to_pandas([["Ermittlung abgeschlossen", "Fall abgeschlossen"], ["Fall abgeschlossen"]])
-    assert _fitness(df, bridge.to_pm4py_net(model.net))[0] == 1.0
-    assert _fitness(df, bridge.to_pm4py_net(model.net))[1] < 1.0
+    fit = _fitness([["Ermittlung abgeschlossen", "Fall abgeschlossen"], ["Fall abgeschlossen"]],
+                   bridge.to_pm4py_net(model.net))
+    assert fit[0] == 1.0 and fit[1] < 1.0
 
 
 @pytest.mark.parametrize("content, key", [

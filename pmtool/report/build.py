@@ -1,0 +1,88 @@
+"""``build_report``: the gap report for the steering committee from one :class:`~pmtool.analysis.Analysis`.
+
+>>> files = build_report(analysis, Path("reports/analysis"))  # doctest: +SKIP
+>>> files.html.name, files.pdf.name  # doctest: +SKIP
+('bericht.html', 'bericht.pdf')
+
+Report formats are entries of :data:`FORMATS` (name → writer of the rendered HTML); the HTML is rendered
+once and every format is produced from it, so the PDF shows exactly what the HTML shows. Files are written
+atomically: when a format fails, nothing of this run is left behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pmtool.errors import ConfigError, Location
+from pmtool.i18n import LANGUAGES, t
+from pmtool.ingest.output import write_atomically
+
+if TYPE_CHECKING:
+    from pmtool.analysis import Analysis
+
+
+def _html_bytes(html: str, lang: str) -> bytes:
+    return html.encode("utf-8")
+
+
+def _pdf_bytes(html: str, lang: str) -> bytes:
+    from pmtool.report.pdf import render_pdf
+
+    return render_pdf(html, lang=lang)
+
+
+#: Report format → (file suffix, writer from the rendered HTML to the file's bytes).
+FORMATS: dict[str, tuple[str, Callable[[str, str], bytes]]] = {
+    "html": (".html", _html_bytes),
+    "pdf": (".pdf", _pdf_bytes),
+}
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files written, by format (``html``, ``pdf``), and the report's language."""
+
+    lang: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def html(self) -> Path | None:
+        return self.files.get("html")
+
+    @property
+    def pdf(self) -> Path | None:
+        return self.files.get("pdf")
+
+
+def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
+                 formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
+    """Render the report of ``analysis`` into ``out_dir`` (``bericht.*`` in German, ``report.*`` in English).
+
+    ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`.
+    Raises :class:`ConfigError` for an unknown language or format, :class:`RenderError` when Graphviz or
+    WeasyPrint is missing.
+    """
+    from pmtool.report.context import build_context
+    from pmtool.report.html import render_html
+
+    lang = lang or analysis.project.language
+    if lang not in LANGUAGES:
+        raise ConfigError("report.bad_language", Location(), value=lang, known=", ".join(LANGUAGES))
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ConfigError("report.bad_format", Location(), value=", ".join(unknown) or "—", known=", ".join(FORMATS))
+    html = render_html(build_context(analysis, lang))
+    stem = t("report.file_stem", lang)
+    writers: dict[Path, Callable[[Path], object]] = {}
+    files: dict[str, Path] = {}
+    for name in dict.fromkeys(formats):
+        suffix, render = FORMATS[name]
+        path = out_dir / f"{stem}{suffix}"
+        data = render(html, lang)
+        writers[path] = lambda p, data=data: p.write_bytes(data)
+        files[name] = path
+    write_atomically(writers)
+    return ReportFiles(lang, files)

@@ -1,0 +1,141 @@
+"""The report's view model: everything the templates show, as plain values, already worded, formatted and
+checked for privacy.
+
+:func:`build_context` is the only place that reads an :class:`~pmtool.analysis.Analysis`. What leaves it
+holds no case ids, no staff pseudonyms and no per-person figures; every count below the project's
+``privacy_threshold`` is "·" (with secondary suppression where totals are shown), and every picture is
+drawn from privacy-filtered data. The templates only lay out what is here.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pmtool.i18n import t
+from pmtool.report import numbers
+
+if TYPE_CHECKING:
+    from pmtool.analysis import Analysis
+    from pmtool.report.appendix import Appendix
+    from pmtool.report.process_section import ProcessSection
+    from pmtool.report.summary import Summary
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture with its text alternative (``alt``, in the report language) and caption."""
+
+    id: str
+    svg: bytes
+    alt: str
+    caption: str
+    size: str = "wide"  # CSS class: "page" (a page of its own), "wide", "half"
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool = True
+    suppressed: bool = False
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with column headers, one header cell per row, optional totals and footnotes."""
+
+    id: str
+    caption: str
+    head: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[Cell, ...]], ...]
+    foot: tuple[tuple[str, tuple[Cell, ...]], ...] = ()
+    notes: tuple[str, ...] = ()
+    css: str = ""
+
+    @property
+    def has_suppressed(self) -> bool:
+        return any(c.suppressed for _, cells in (*self.rows, *self.foot) for c in cells)
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Document metadata (HTML ``<meta>`` and the PDF's info and XMP)."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    created: str  # W3C date-time, from the data's as-of point, never the clock
+    lang: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    lang: str
+    meta: ReportMeta
+    title: str
+    subtitle: str
+    facts: tuple[tuple[str, str], ...]
+    k: int
+    summary: Summary
+    processes: tuple[ProcessSection, ...]
+    appendix: Appendix
+    annex: tuple[tuple[str, str, tuple[Figure, ...]], ...] = field(default=())  # (anchor, heading, figures)
+
+
+def as_of_point(analysis: Analysis) -> datetime:
+    """The point in time the report describes: the project's ``as_of``, else the last event imported,
+    else a fixed date (never the wall clock, so the same data give the same files)."""
+    if analysis.as_of is not None:
+        return analysis.as_of
+    ends = [s.summary.period_end for s in analysis.ingests if s.summary.period_end]
+    if ends:
+        return max(datetime.fromisoformat(e) for e in ends)
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def build_context(analysis: Analysis, lang: str) -> ReportContext:
+    """The view model of the report for ``analysis`` in ``lang`` (de or en)."""
+    from pmtool.report.appendix import build_appendix
+    from pmtool.report.process_section import build_process_section
+    from pmtool.report.summary import build_summary
+
+    project = analysis.project
+    k = project.privacy_threshold
+    as_of = as_of_point(analysis)
+    starts = [datetime.fromisoformat(s.summary.period_start) for s in analysis.ingests if s.summary.period_start]
+    ends = [datetime.fromisoformat(s.summary.period_end) for s in analysis.ingests if s.summary.period_end]
+    period = (f"{numbers.date(min(starts), lang)} – {numbers.date(max(ends), lang)}" if starts and ends else "—")
+    offices = sorted({s.summary.office for s in analysis.ingests})
+    cases = sum(int(p.conformance.summary["cases"].sum()) for p in analysis.processes.values())
+    summary = build_summary(analysis, lang)
+    sections = tuple(build_process_section(analysis, pid, lang, summary) for pid in analysis.processes)
+    appendix = build_appendix(analysis, lang)
+    title = t("report.title", lang)
+    meta = ReportMeta(
+        title=f"{title} – {project.name}",
+        author="pmtool",
+        subject=t("report.meta.subject", lang, processes=", ".join(analysis.processes), offices=len(offices),
+                  period=period),
+        keywords=tuple(t("report.meta.keywords", lang).split(", ")) + tuple(analysis.processes),
+        created=as_of.isoformat(timespec="seconds"),
+        lang=lang,
+    )
+    facts = (
+        (t("report.fact.project", lang), project.name),
+        (t("report.fact.period", lang), period),
+        (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
+        (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
+        (t("report.fact.processes", lang), ", ".join(s.name for s in sections)),
+        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+    )
+    annex = tuple((f"annex-{s.pid}", s.name, s.annex_figures) for s in sections if s.annex_figures)
+    return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,
+                         summary=summary, processes=sections, appendix=appendix, annex=annex)

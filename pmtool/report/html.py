@@ -1,0 +1,62 @@
+"""The report as one self-contained HTML file: the stylesheet inline, every picture an embedded SVG data URI,
+system fonts only — the file opens offline and makes no request to any server.
+
+Every text comes from the message catalogue (``t`` in the templates is bound to the report language).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from markupsafe import Markup
+
+from pmtool import __version__
+from pmtool.i18n import t
+from pmtool.report import numbers
+from pmtool.report.context import ReportContext
+from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
+
+_TEMPLATES = "pmtool.report"
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a double-quoted CSS string (safe inside ``<style>``)."""
+    escaped = re.sub(r'["\\\n<>]', lambda m: f"\\{ord(m.group()):x} ", str(text))
+    return Markup(f'"{escaped}"')
+
+
+def _environment():  # type: ignore[no-untyped-def]
+    try:
+        import jinja2
+    except ImportError as exc:  # pragma: no cover - jinja2 is a dependency
+        raise ImportError("the report needs Jinja2: pip install 'jinja2>=3.1'") from exc
+    loader = jinja2.PackageLoader(_TEMPLATES, "templates")
+    env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+                             keep_trailing_newline=True)
+    env.filters["cssstr"] = css_string
+    return env
+
+
+def render_html(ctx: ReportContext) -> str:
+    """The HTML text of the report described by ``ctx``."""
+    env = _environment()
+    css = resources.files(_TEMPLATES).joinpath("templates/report.css").read_text("utf-8")
+    lang = ctx.lang
+
+    def translate(key: str, **params: object) -> str:
+        return t(key, lang, **params)
+
+    template = env.get_template("report.html.j2")
+    return template.render(
+        t=translate, lang=lang, meta=ctx.meta, title=ctx.title, subtitle=ctx.subtitle, context_facts=ctx.facts,
+        k=ctx.k, summary=ctx.summary, processes=ctx.processes, appendix=ctx.appendix, annex=ctx.annex,
+        css=Markup(css), version=__version__, heat_classes=list(zip(RATE_COLOURS, RATE_TEXT, strict=True)),
+        created_text=numbers.date(_created(ctx), lang))
+
+
+def _created(ctx: ReportContext):  # type: ignore[no-untyped-def]
+    from datetime import datetime
+
+    return datetime.fromisoformat(ctx.meta.created)

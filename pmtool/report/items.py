@@ -1,0 +1,63 @@
+"""Comparison items in words, and findings that describe the same cases grouped into one.
+
+An item is a deviation code at an activity (``dev:SKIP:Fall abgeschlossen``), a rule (``rule:P1-L-11-GA``) or
+never-closed cases (``case:NO_CLOSURE``). Several items often count the very same cases: a case never closed
+also skips "Fall abgeschlossen" and breaks the rule "Fall abgeschlossen". Findings of one office and process
+with the same numbers (eligible and affected cases) are therefore shown once, led by the one with the
+highest score (a rule before a deviation at equal score), naming the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pmtool.i18n import t
+
+#: Order of item types when scores tie: rules carry the legal text, so they lead.
+_TYPE_ORDER = {"rule": 0, "case": 1, "deviation": 2}
+
+
+def item_label(row: dict[str, Any], lang: str) -> str:
+    """„Frist: Übermittlung an die Landesstelle …“, „fehlt: Falldefinition bewertet“, „nie abgeschlossen“."""
+    code = row.get("code") or ""
+    if row.get("rule_id"):
+        title = (row.get("rule_title_en") if lang == "en" else None) or row.get("rule_title") or row["rule_id"]
+        key = "deadline" if code == "DEADLINE" else "role" if code == "ROLE" else "rule"
+        return t(f"report.item.{key}", lang, title=title)
+    if code == "NO_CLOSURE":
+        return t("report.item.no_closure", lang)
+    return t(f"report.item.{code}", lang, activity=row.get("activity") or "")
+
+
+def basis_text(basis: str | None, severity: str | None, lang: str) -> str:
+    """„gesetzlich, hoch“ – the legal basis and severity from the rule pack in words."""
+    parts = []
+    if basis:
+        parts.append(t(f"report.basis.{basis}", lang))
+    if severity:
+        parts.append(t(f"report.severity.{severity}", lang))
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """A finding and the other findings of the same office and process with the same case numbers."""
+
+    lead: dict[str, Any]
+    others: tuple[dict[str, Any], ...]
+
+
+def group_findings(rows: list[dict[str, Any]]) -> list[FindingGroup]:
+    """Group finding rows (any order) by process, period, office and (eligible, affected); groups come
+    sorted by the lead's score, highest first (ties: finding id)."""
+    buckets: dict[tuple, list[dict[str, Any]]] = {}
+    for row in rows:
+        key = (row["process"], row["period"], row["office"], row["eligible"], row["affected"])
+        buckets.setdefault(key, []).append(row)
+    groups = []
+    for members in buckets.values():
+        members = sorted(members, key=lambda r: (-(r["score"] or 0.0), _TYPE_ORDER.get(r["item_type"], 3),
+                                                 r["finding_id"]))
+        groups.append(FindingGroup(members[0], tuple(members[1:])))
+    return sorted(groups, key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))

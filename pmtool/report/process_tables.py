@@ -1,0 +1,174 @@
+"""Per-process tables of the report: the office × deviation matrix (heat map), the conformance summary per
+office, and the numbers behind the Soll overlay.
+
+All rates come from the comparison table, where counts below the privacy threshold are already removed
+(``suppressed``); the pooled column "all offices" adds up only the comparable offices whose numbers are
+shown, so no hidden cell can be recomputed from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from pmtool.i18n import t
+from pmtool.report import numbers
+from pmtool.report.context import Cell, Table
+from pmtool.report.items import item_label
+from pmtool.report.models import CODES, ActivityOverlay
+from pmtool.report.palette import rate_class
+from pmtool.report.suppression import SUPPRESSED, is_small, suppress, table_relations
+
+#: Items whose pooled rate is below this and that are no finding anywhere are counted, not listed.
+MIN_POOLED_RATE = 0.005
+_KIND_ORDER = {"DEADLINE": 0, "RULE": 1, "ROLE": 2, "NO_CLOSURE": 3, "SKIP": 4, "ORDER": 5, "INSERT": 6, "REPEAT": 7}
+
+
+def pooled_rate(rows: Sequence[dict[str, Any]]) -> float | None:
+    """k_all / n_all of an item: comparable offices with shown numbers only."""
+    for r in rows:
+        if r.get("n_all"):
+            return r["k_all"] / r["n_all"]
+    return None
+
+
+def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) -> tuple[Table, int]:
+    """Items × offices with the rate of affected cases; returns the table and the number of items left out
+    because no office deviates noticeably."""
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for r in table.iter_rows(named=True):
+        by_item.setdefault(r["item"], []).append(r)
+    keep = []
+    left_out = 0
+    for item, rows in by_item.items():
+        pooled = pooled_rate(rows)
+        if any(r["finding"] for r in rows) or (pooled or 0.0) >= MIN_POOLED_RATE:
+            keep.append((item, rows, pooled))
+        else:
+            left_out += 1
+    keep.sort(key=lambda x: (_KIND_ORDER.get(x[1][0]["code"], 9), -(x[2] or 0.0), x[0]))
+    out_rows = []
+    for _item, rows, pooled in keep:
+        by_office = {r["office"]: r for r in rows}
+        cells = [_heat_cell(by_office.get(o), lang) for o in offices]
+        cls = rate_class(pooled)
+        cells.append(Cell(numbers.rate(pooled, lang), css=f"heat heat-{cls} pooled" if cls is not None else "pooled"))
+        out_rows.append((item_label(rows[0], lang), tuple(cells)))
+    notes = [t("report.heat.note", lang), t("report.heat.note_pooled", lang)]
+    if left_out:
+        notes.append(t("report.heat.left_out", lang, n=left_out, share=numbers.rate(MIN_POOLED_RATE, lang)))
+    head = (t("report.heat.item", lang), *offices, t("report.heat.pooled", lang))
+    return Table(id=f"heat-{pid}", caption=t("report.heat.caption", lang), head=head, rows=tuple(out_rows),
+                 notes=tuple(notes), css="heatmap"), left_out
+
+
+def _heat_cell(row: dict[str, Any] | None, lang: str) -> Cell:
+    if row is None:
+        return Cell("—", css="heat none")
+    if row["suppressed"] or row["rate"] is None:
+        return Cell(SUPPRESSED, suppressed=True, css="heat suppressed")
+    css = f"heat heat-{rate_class(row['rate'])}"
+    if row["finding"]:
+        css += " accepted" if row.get("accepted") else " finding"
+    if not row["comparable_office"]:
+        css += " not-comparable"
+    return Cell(numbers.rate(row["rate"], lang), css=css)
+
+
+def overlay_data(table: pl.DataFrame) -> dict[str, ActivityOverlay]:
+    """Per activity: pooled rate per deviation code and the offices with a finding there."""
+    rates: dict[str, dict[str, float]] = {}
+    offices: dict[str, set[str]] = {}
+    devs = table.filter(pl.col("item_type") == "deviation")
+    for (activity, code), group in devs.group_by("activity", "code", maintain_order=True):
+        rows = group.to_dicts()
+        pooled = pooled_rate(rows)
+        if pooled:
+            rates.setdefault(activity, {})[code] = pooled
+        hit = {r["office"] for r in rows if r["finding"]}
+        if hit:
+            offices.setdefault(activity, set()).update(hit)
+    names = set(rates) | set(offices)
+    return {a: ActivityOverlay(rates.get(a, {}), tuple(sorted(offices.get(a, ())))) for a in sorted(names)}
+
+
+def overlay_table(overlay: dict[str, ActivityOverlay], soll_order: Sequence[tuple[str, str]], lang: str,
+                  pid: str) -> Table:
+    """The overlay's numbers as a table (text alternative of the picture): Soll activities in flow order,
+    then activities the Soll does not have."""
+    order = list(soll_order) + [(a, "") for a in sorted(overlay) if a not in {n for n, _ in soll_order}]
+    rows = []
+    for activity, role in order:
+        info = overlay.get(activity, ActivityOverlay({}))
+        cells = [Cell(role or ("—" if any(a == activity for a, _ in soll_order) else
+                               t("report.overlay.not_in_soll_short", lang)), numeric=False)]
+        cells += [Cell(numbers.rate(info.rates[c], lang) if info.rates.get(c) else "–") for c in CODES]
+        cells.append(Cell(", ".join(info.offices) or "–", numeric=False, css="strong" if info.offices else ""))
+        rows.append((activity, tuple(cells)))
+    head = (t("report.overlay.activity", lang), t("report.overlay.role", lang),
+            *(t(f"report.code_long.{c}", lang) for c in CODES), t("report.overlay.offices_col", lang))
+    return Table(id=f"overlay-{pid}", caption=t("report.overlay.table_caption", lang), head=head,
+                 rows=tuple(rows), notes=(t("report.overlay.table_note", lang),), css="overlay")
+
+
+def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str) -> Table:
+    """Per office: cases, mean fitness, share of fitting cases, precision, running and never-closed cases,
+    median throughput of completed cases; totals for all offices. Counts below ``k`` are hidden, with
+    secondary suppression over the column totals."""
+    rows = summary.sort("office").to_dicts()
+    offices = [r["office"] for r in rows]
+    count_cols = ("cases", "running", "stale")
+    values: dict[tuple[str, str], int] = {}
+    for r in rows:
+        for c in count_cols:
+            values[(r["office"], c)] = int(r[c] or 0)
+    for c in count_cols:
+        values[("__all__", c)] = sum(values[(o, c)] for o in offices)
+    relations = table_relations([*offices, "__all__"], count_cols, column_total="__all__")
+    hidden = suppress(values, relations, k)
+    completed = cases.filter(pl.col("case_status") == "complete")
+    medians = dict(completed.group_by("office").agg(pl.col("throughput_hours").median(), pl.len()).select(
+        "office", pl.struct("throughput_hours", "len")).iter_rows())
+    out = []
+    for r in rows:
+        o = r["office"]
+        small = is_small(r["cases"], k)
+        fitting = round((r["fitting_share"] or 0) * r["cases"])
+        med = medians.get(o)
+        cells = (
+            _count(values[(o, "cases")], (o, "cases") in hidden, lang),
+            _value(numbers.decimal(r["fitness"], lang, 3), small),
+            _value(numbers.rate(r["fitting_share"], lang), small or is_small(fitting, k)
+                   or is_small(r["cases"] - fitting, k)),
+            _value(numbers.decimal(r["precision"], lang, 3), small),
+            _count(values[(o, "running")], (o, "running") in hidden, lang),
+            _count(values[(o, "stale")], (o, "stale") in hidden, lang),
+            _value(numbers.days(med["throughput_hours"], lang) if med else "—",
+                   small or med is None or is_small(med["len"], k)),
+        )
+        out.append((o, cells))
+    total_cases = values[("__all__", "cases")]
+    fitness = float((summary["fitness"] * summary["cases"]).sum() / total_cases) if total_cases else None
+    fitting = float((summary["fitting_share"] * summary["cases"]).sum() / total_cases) if total_cases else None
+    all_median = completed["throughput_hours"].median() if completed.height >= k else None
+    foot = ((t("report.conf.all", lang), (
+        _count(total_cases, ("__all__", "cases") in hidden, lang), Cell(numbers.decimal(fitness, lang, 3)),
+        Cell(numbers.rate(fitting, lang)), Cell("—"),
+        _count(values[("__all__", "running")], ("__all__", "running") in hidden, lang),
+        _count(values[("__all__", "stale")], ("__all__", "stale") in hidden, lang),
+        Cell(numbers.days(all_median, lang)))),)  # type: ignore[arg-type]
+    head = (t("report.conf.office", lang), t("report.conf.cases", lang), t("report.conf.fitness", lang),
+            t("report.conf.fitting", lang), t("report.conf.precision", lang), t("report.conf.running", lang),
+            t("report.conf.stale", lang), t("report.conf.throughput", lang))
+    return Table(id=f"conformance-{pid}", caption=t("report.conf.caption", lang), head=head, rows=tuple(out),
+                 foot=foot, notes=(t("report.conf.note", lang),), css="conformance")
+
+
+def _count(value: int, hidden: bool, lang: str) -> Cell:
+    return Cell(SUPPRESSED, suppressed=True) if hidden else Cell(numbers.count(value, lang))
+
+
+def _value(text: str, hidden: bool) -> Cell:
+    return Cell(SUPPRESSED, suppressed=True) if hidden else Cell(text)
