@@ -15,7 +15,7 @@ numbers.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_byte
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-COMPARE_TABLES = ("table", "findings_raw", "findings", "priorities", "trend")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,22 @@ class ProcessAnalysis:
     conformance: ConformanceResult
     discoveries: tuple[Discovery, ...]
     bundles: tuple[Bundle, ...]
+
+
+@dataclass(frozen=True)
+class ComparisonTables:
+    """The comparison with everything derived from it: ranked findings in words with best practice, the
+    process prioritisation matrix and the trend per period."""
+
+    comparison: Comparison
+    findings: pl.DataFrame
+    priorities: pl.DataFrame
+    trend: pl.DataFrame
+
+    def frames(self) -> dict[str, pl.DataFrame]:
+        """The four output tables by file name: comparison, findings, priorities, trend."""
+        return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
+                "trend": self.trend}
 
 
 @dataclass(frozen=True)
@@ -178,15 +194,27 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
                  {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
                  settings, allowlist, project.privacy_threshold],
-        lambda: _compare_tables(bundles, references, settings, allowlist, project.privacy_threshold),
-        _save_frames, _load_frames)
+        lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
+                                min_cases=project.privacy_threshold),
+        _save_tables, lambda folder: _load_tables(folder, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
-    return Analysis(project, tuple(ingests), processes,
-                    Comparison(tables["table"], tables["findings_raw"], settings), tables["findings"],
-                    tables["priorities"], tables["trend"], project.as_of, timings, tuple(stages.steps),
-                    dict(stages.fingerprints))
+    return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
+                    tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints))
+
+
+def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
+                    settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
+                    min_cases: int = 5) -> ComparisonTables:
+    """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
+    findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
+    count for the spread) and the trend."""
+    bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
+    comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
+    return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
+                            priority_matrix(bundles, references, min_cases=min_cases),
+                            trend(comparison.table) if comparison.table.height else pl.DataFrame())
 
 
 def enrich_findings(comparison: Comparison, bundles: list[Bundle],
@@ -201,15 +229,6 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle],
         pl.Series("statement_de", [statement(r, "de") for r in rows]),
         pl.Series("statement_en", [statement(r, "en") for r in rows]),
     ).join(practice, on="finding_id", how="left")
-
-
-def _compare_tables(bundles: list[Bundle], references: dict[str, ReferenceModel], settings: CompareSettings,
-                    allowlist: Allowlist, min_cases: int) -> dict[str, pl.DataFrame]:
-    comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
-    return {"table": comparison.table, "findings_raw": comparison.findings,
-            "findings": enrich_findings(comparison, bundles, references),
-            "priorities": priority_matrix(bundles, references, min_cases=min_cases),
-            "trend": trend(comparison.table) if comparison.table.height else pl.DataFrame()}
 
 
 def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
@@ -250,10 +269,14 @@ def _load_texts(folder: Path) -> list[str]:
     return [p.read_text("utf-8") for p in sorted(folder.glob("*.json"))]
 
 
-def _save_frames(frames: dict[str, pl.DataFrame], folder: Path) -> None:
+def _save_tables(tables: ComparisonTables, folder: Path) -> None:
+    frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
+              "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
 
-def _load_frames(folder: Path) -> dict[str, pl.DataFrame]:
-    return {name: pl.read_parquet(folder / f"{name}.parquet") for name in COMPARE_TABLES}
+def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
+    f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
+    return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
+                            f["trend"])

@@ -44,6 +44,12 @@ _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
 _OFFICE_ID = re.compile(r"^(GA-\d{2}|LUA)$")
+#: Every key of a project file, by table (docs/project-file.md documents each one; a test checks).
+KEYS: dict[str, frozenset[str]] = {
+    "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
+    "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
+    "comparison": frozenset(_COMPARISON),
+}
 
 
 @dataclass(frozen=True)
@@ -162,7 +168,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
                                         _path(root, e["profile"], "exports.profile", where) if e.get("profile")
                                         else None))
     sources = _table(raw, "sources", where)
-    _check(sources, {"folder"}, "sources.", where)
+    _check(sources, set(KEYS["sources"]), "sources.", where)
     if "folder" in sources:
         exports.extend(_folder_exports(_path(root, sources["folder"], "sources.folder", where), processes, where))
     for e in exports:
@@ -239,3 +245,10 @@ def _path(root: Path, value: Any, key: str, where: str) -> Path:
     if not path.exists():
         raise ConfigError("project.missing_file", Location(where), key=key, path=value)
     return path
+
+
+def starter_project() -> str:
+    """The starter project file ``pmtool init`` writes: every key with a German and English comment."""
+    from importlib import resources
+
+    return resources.files("pmtool").joinpath("project_template.toml").read_text("utf-8")

@@ -8,7 +8,19 @@ from typing import Annotated
 import typer
 
 from pmtool import __version__
-from pmtool.cli import conform_cmd, discover_cmd, ingest_cmd, inspect_cmd, key_cmd, simulate_cmd
+from pmtool.cli import (
+    aggregate_cmd,
+    compare_cmd,
+    conform_cmd,
+    discover_cmd,
+    ingest_cmd,
+    init_cmd,
+    inspect_cmd,
+    key_cmd,
+    report_cmd,
+    run_cmd,
+    simulate_cmd,
+)
 from pmtool.i18n import LANGUAGES, set_language, t
 
 app = typer.Typer(
@@ -47,6 +59,12 @@ app.command("inspect", no_args_is_help=True)(inspect_cmd.inspect)
 app.command("discover", no_args_is_help=True)(discover_cmd.discover)
 app.command("conform", no_args_is_help=True)(conform_cmd.conform)
 app.command("simulate", no_args_is_help=False)(simulate_cmd.simulate)
+app.command("aggregate", no_args_is_help=True)(aggregate_cmd.aggregate)
+app.command("compare", no_args_is_help=True)(compare_cmd.compare)
+app.command("init", no_args_is_help=False)(init_cmd.init)
+app.command("run", no_args_is_help=False)(run_cmd.run)
+app.command("demo", no_args_is_help=False)(run_cmd.demo)
+app.command("report", no_args_is_help=True)(report_cmd.report)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)
 app.add_typer(key_app, name="key")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
+from pmtool.cli.options import parse_as_of, parse_table_formats
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
-from pmtool.conform.output import TABLE_FORMATS, conformance_writers
-from pmtool.errors import ConfigError, InputError, Location
+from pmtool.conform.output import conformance_writers
+from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
@@ -49,13 +49,10 @@ def conform(
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
     the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
     with user_errors():
-        formats = tuple(f.strip() for f in format.split(",") if f.strip())
-        bad = [f for f in formats if f not in TABLE_FORMATS]
-        if bad or not formats:
-            raise ConfigError("cli.conform.bad_format", Location(), value=format, known=", ".join(TABLE_FORMATS))
+        formats = parse_table_formats(format)
         reference = load_reference(model, rules)
         log = _combine(logs)
-        settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=_as_of(as_of),
+        settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers)
         result = run_conform(log, reference, settings=settings)
         write_atomically(conformance_writers(result, out, name or result.process, formats))
@@ -75,20 +72,6 @@ def _combine(paths: list[Path]) -> EventLog:
         raise InputError("cli.conform.no_logs", Location(", ".join(str(p) for p in paths)))
     frames = [read_parquet(f).frame for f in files]
     return EventLog.from_frame(pl.concat(frames, how="diagonal_relaxed"))
-
-
-def _as_of(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError("cli.conform.bad_as_of", Location(), value=value) from None
-    if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/Berlin"))
-    return moment
 
 
 def _render(result: ConformanceResult, out: Path) -> None:

@@ -37,6 +37,7 @@ class ModelInfo:
 class Appendix:
     imports: Table
     comparability: Table
+    comparability_text: str  # one sentence when every office is comparable everywhere (then no table is shown)
     models: tuple[ModelInfo, ...]
     method: tuple[tuple[str, tuple[str, ...]], ...]  # (heading, paragraphs)
     weights: Table
@@ -46,7 +47,12 @@ class Appendix:
 
 
 def build_appendix(analysis: Analysis, lang: str) -> Appendix:
-    return Appendix(imports=_imports(analysis, lang), comparability=_comparability(analysis, lang),
+    comparable = _comparability(analysis, lang)
+    ok = t("report.gate.ok", lang)
+    all_ok = all(c.text == ok for _, cells in comparable.rows for c in cells)
+    text = t("report.gate.all_ok", lang, offices=len(comparable.rows), processes=len(analysis.processes)) \
+        if all_ok else ""
+    return Appendix(imports=_imports(analysis, lang), comparability=comparable, comparability_text=text,
                     models=tuple(_model(analysis, pid, lang) for pid in analysis.processes),
                     method=_method(analysis, lang), weights=_weights(lang), versions=_versions(lang),
                     settings=_settings(analysis, lang), inputs=_inputs(analysis, lang))
@@ -146,7 +152,8 @@ def _model(analysis: Analysis, pid: str, lang: str) -> ModelInfo:
     table = None
     if ref.rules is not None:
         p = ref.rules
-        validity = f"{p.valid_from.isoformat() if p.valid_from else '—'} – {p.valid_to.isoformat() if p.valid_to else '…'}"
+        start = p.valid_from.isoformat() if p.valid_from else "—"
+        validity = f"{start} – {p.valid_to.isoformat() if p.valid_to else '…'}"
         facts += [(t("report.models.pack", lang), f"{p.id} · {p.title}"), (t("report.models.version", lang), p.version),
                   (t("report.models.validity", lang), validity), (t("report.models.rules_file", lang), p.source),
                   (t("report.models.rules_sha", lang), p.sha256)]

@@ -61,7 +61,6 @@ class ThroughputRow:
     """Quantiles in hours of one office's completed cases; ``quantiles`` None: suppressed."""
 
     office: str
-    n: int | None
     quantiles: tuple[float, float, float, float, float] | None  # 10, 25, 50, 75, 90 %
 
 
@@ -97,7 +96,7 @@ def deadline_chart(panels: Sequence[DeadlinePanel], lang: str) -> bytes:
         cols = 1 if len(panels) == 1 else 2
         rows = (len(panels) + cols - 1) // cols
         n_off = max(len(p.offices) for p in panels)
-        height = 0.62 + 0.19 * n_off
+        height = 0.75 + 0.155 * n_off
         fig, axes = plt.subplots(rows, cols, figsize=(3.55 * cols, height * rows + 0.5), squeeze=False)
         values = [x for p in panels for o in p.offices for x in (o.low, o.value) if x is not None]
         lower = max(0.0, min([*values, 0.9]) - 0.05)
@@ -133,12 +132,12 @@ def _deadline_panel(ax: Any, panel: DeadlinePanel, lower: float, lang: str) -> N
         if o.highlight:
             label.set_fontweight("bold")
     ax.set_ylim(len(ys) - 0.5, -0.5)
-    ax.set_xlim(lower, 1.005)
+    ax.set_xlim(lower, 1.025)
     _percent_axis(ax, lang)
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     ax.tick_params(axis="y", length=0)
-    ax.set_title("\n".join(textwrap.wrap(panel.title, 52)[:4]), loc="left", color=INK)
+    ax.set_title("\n".join(textwrap.wrap(panel.title, 46)[:4]), loc="left", color=INK)
     ax.set_xlabel(t("report.chart.compliance", lang))
 
 
@@ -177,13 +176,12 @@ def throughput_chart(rows: Sequence[ThroughputRow], pooled_median_hours: float |
                 box.set_edgecolor("#333333")
                 box.set_hatch(style.hatch)
         right = max([s["whishi"] for s in stats] or [1.0]) * 1.02
+        # no case counts beside the boxes: with the cases and running cases of the conformance table they
+        # would give away the suppressed number of never-closed cases
         for y, row in enumerate(rows):
             if row.quantiles is None:
                 ax.text(0.0, y, f" {SUPPRESSED} {t('report.chart.suppressed', lang)}", va="center", ha="left",
                         fontsize=7.5, color=MUTED)
-            else:
-                ax.text(1.0, y, " " + t("report.chart.n", lang, n=numbers.count(row.n, lang)),
-                        transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=7.5, color=MUTED)
         if pooled_median_hours is not None:
             ax.axvline(pooled_median_hours / 24.0, color=INK, lw=0.9, ls=(0, (4, 3)))
         ax.set_yticks(range(len(rows)), [r.office for r in rows])
@@ -209,7 +207,7 @@ class PriorityBar:
 def priority_chart(bars: Sequence[PriorityBar], factor_labels: Sequence[str], lang: str) -> bytes:
     """Stacked bars: how much each factor adds to each process's priority (highest first)."""
     plt = _plt()
-    hatches = ("", "///", "...", "xxx", "\\\\\\")
+    hatches = ("", "///", "---", "xxx", "\\\\\\")
     greys = ("#2b4c7e", "#567ebb", "#8fb1dd", "#c6d8ef", "#eef3fa")
     with plt.rc_context(RC):
         fig, ax = plt.subplots(figsize=(7.1, 0.7 + 0.42 * len(bars)))

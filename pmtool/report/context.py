@@ -10,6 +10,7 @@ drawn from privacy-filtered data. The templates only lay out what is here.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from pmtool.report.summary import Summary
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^>]*>\s*")
+
+
 @dataclass(frozen=True)
 class Figure:
     """A picture with its text alternative (``alt``, in the report language) and caption."""
@@ -32,11 +36,17 @@ class Figure:
     svg: bytes
     alt: str
     caption: str
-    size: str = "wide"  # CSS class: "page" (a page of its own), "wide", "half"
+    size: str = "wide"  # CSS class: "page" (an A4 page of its own), "a3" (an A3 page of its own), "wide"
+    title: str = ""  # heading above a figure that has a page of its own
+    legend: tuple[tuple[str, str], ...] = ()  # (colour, label) swatches, written as text beside the picture
+    legend_title: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def data_uri(self) -> str:
-        return "data:image/svg+xml;base64," + base64.b64encode(self.svg).decode("ascii")
+        """The picture as a data URI, without the DOCTYPE line Graphviz and matplotlib write: it names an
+        external DTD, and an embedded picture must not even name a place on the net."""
+        return "data:image/svg+xml;base64," + base64.b64encode(_DOCTYPE.sub(b"", self.svg)).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -133,7 +143,7 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
         (t("report.fact.period", lang), period),
         (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
-        (t("report.fact.processes", lang), ", ".join(s.name for s in sections)),
+        (t("report.fact.processes", lang), "\n".join(s.name for s in sections)),
         (t("report.fact.cases", lang), numbers.count(cases, lang)),
     )
     annex = tuple((f"annex-{s.pid}", s.name, s.annex_figures) for s in sections if s.annex_figures)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,13 +19,14 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
+from pmtool.discover.formatting import format_number, format_share
 from pmtool.discover.graphviz import FONT, attributes, html, run_dot, wrap
-from pmtool.discover.render import MUTED, NODE_LINE, TEXT, dfg_to_dot
+from pmtool.discover.render import MUTED, NODE_LINE, TEXT, WAIT_CLASSES, dfg_to_dot
 from pmtool.i18n import t
 from pmtool.models.petri import PetriNet
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import FlowNode, ProcessView
-from pmtool.report.palette import RATE_BOUNDS, RATE_COLOURS, RATE_TEXT, rate_class
+from pmtool.report.palette import OVERLAY_BOUNDS, RATE_COLOURS, RATE_TEXT, rate_class
 
 LABEL_WIDTH = 26
 PLAIN_FILL = "#f3f3f3"
@@ -56,9 +58,9 @@ def soll_dot(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, 
         view = _view_from_net(net)
     ids = {n.id: f"n{i}" for i, n in enumerate(view.nodes)}
     lines = ["digraph soll {",
-             "  graph " + attributes({"rankdir": "TB", "fontname": FONT, "bgcolor": "white", "pad": "0.2",
-                                      "nodesep": "0.3", "ranksep": "0.28", "labelloc": "t", "labeljust": "l",
-                                      "newrank": "true", "label": _header(title, lang, overlay)}) + ";",
+             "  graph " + attributes({"rankdir": "TB", "fontname": FONT, "bgcolor": "white", "pad": "0.15",
+                                      "nodesep": "0.3", "ranksep": "0.2", "newrank": "true",
+                                      "tooltip": title}) + ";",
              "  node " + attributes({"fontname": FONT, "fontsize": 12, "fontcolor": TEXT, "color": NODE_LINE,
                                      "penwidth": 1.2}) + ";",
              "  edge " + attributes({"color": "#555555", "arrowsize": 0.7, "penwidth": 1.1, "fontname": FONT,
@@ -88,35 +90,33 @@ def _node(node: FlowNode, lang: str, roles: bool,
                 "xlabel": _small(node.name, 9)}
     if node.kind in ("xor", "and", "or"):
         mark = {"xor": "×", "and": "+", "or": "○"}[node.kind]
-        attrs: dict[str, str | float | int] = {"shape": "diamond", "label": mark, "width": 0.46, "height": 0.46,
-                                               "fixedsize": "true", "fontsize": 16, "style": "filled",
+        attrs: dict[str, str | float | int] = {"shape": "diamond", "label": mark, "width": 0.36, "height": 0.36,
+                                               "fixedsize": "true", "fontsize": 13, "style": "filled",
                                                "fillcolor": "white"}
         if node.name:
             attrs["xlabel"] = _small(node.name, 9)
         return attrs
     rows = ["<BR/>".join(html(line) for line in wrap(node.name, LABEL_WIDTH))]
     fill, fontcolor, pen = PLAIN_FILL, TEXT, 1.2
-    if roles and node.lane:
+    if roles and node.lane and overlay is None:
         rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html(node.lane)}</FONT>')
     if overlay is not None:
         info = overlay.get(node.name)
         if info is not None:
-            cls = rate_class(info.total) or 0
+            cls = rate_class(info.total, OVERLAY_BOUNDS) or 0
             fill, fontcolor = RATE_COLOURS[cls], RATE_TEXT[cls]
             rows += _overlay_lines(info, lang, fontcolor)
             if info.offices:
                 pen = 3.0
         else:
             fill = RATE_COLOURS[0]
-        if fontcolor != TEXT:  # the role line must stay readable on a dark fill
-            rows = [r.replace(f'COLOR="{MUTED}"', f'COLOR="{fontcolor}"') for r in rows]
     return {"shape": "box", "style": "rounded,filled", "fillcolor": fill, "fontcolor": fontcolor,
             "penwidth": pen, "margin": "0.14,0.06", "label": "<" + "<BR/>".join(rows) + ">",
             "tooltip": node.name}
 
 
 def _overlay_lines(info: ActivityOverlay, lang: str, colour: str) -> list[str]:
-    parts = [f"{t('report.code_short.' + code, lang)} {numbers.rate(info.rates[code], lang)}"
+    parts = [t(f"report.code_short.{code}", lang) + " " + numbers.rate(info.rates[code], lang)
              for code in CODES if info.rates.get(code, 0.0) > 0]
     lines = []
     if parts:
@@ -142,7 +142,7 @@ def _extra_activities(view: ProcessView, overlay: Mapping[str, ActivityOverlay],
                                         "color": "#888888"}) + ";"]
     for i, activity in enumerate(extra):
         info = overlay[activity]
-        cls = rate_class(info.total) or 0
+        cls = rate_class(info.total, OVERLAY_BOUNDS) or 0
         rows = ["<BR/>".join(html(line) for line in wrap(activity, LABEL_WIDTH))]
         rows += _overlay_lines(info, lang, RATE_TEXT[cls])
         lines.append(f"    x{i} " + attributes({
@@ -154,28 +154,38 @@ def _extra_activities(view: ProcessView, overlay: Mapping[str, ActivityOverlay],
     return lines
 
 
-def _header(title: str, lang: str, overlay: Mapping[str, ActivityOverlay] | None) -> str:
-    rows = [f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="16"><B>{html(title)}</B></FONT></TD></TR>']
-    if overlay is None:
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">'
-                    f'{html(t("report.soll.legend", lang))}</FONT></TD></TR>')
+def overlay_legend(lang: str) -> tuple[tuple[str, str], ...]:
+    """(colour, label) of each rate class, for the legend beside the overlay figure."""
+    out = []
+    for i, colour in enumerate(RATE_COLOURS):
+        lower = 0.0 if i == 0 else OVERLAY_BOUNDS[i - 1]
+        if i == len(OVERLAY_BOUNDS) - 1:
+            label = t("report.overlay.class_from", lang, low=numbers.rate(lower, lang))
+        else:
+            label = t("report.overlay.class", lang, low=numbers.rate(lower, lang),
+                      high=numbers.rate(OVERLAY_BOUNDS[i], lang))
+        out.append((colour, label))
+    return tuple(out)
+
+
+def wait_legend(lang: str) -> tuple[tuple[str, str], ...]:
+    """(colour, label) of the waiting-time classes of the Ist figures."""
+    return tuple((c.colour, t(c.key, lang)) for c in WAIT_CLASSES)
+
+
+def dfg_caption(dfg: DirectlyFollowsGraph, lang: str) -> str:
+    """What the Ist figure hides, in words (the same wording as ``pmtool discover``)."""
+    parts = []
+    if dfg.hidden_activities:
+        parts.append(t("render.hidden_activities", lang, hidden=format_number(dfg.hidden_activities, lang),
+                       total=format_number(dfg.total_activities, lang),
+                       share=format_share(dfg.min_activity_share, lang)))
+    if dfg.hidden_edges:
+        parts.append(t("render.hidden_edges", lang, hidden=format_number(dfg.hidden_edges, lang),
+                       total=format_number(dfg.total_edges, lang), share=format_share(dfg.min_edge_share, lang)))
     else:
-        cells = "".join(
-            f'<TD BGCOLOR="{colour}" WIDTH="22" HEIGHT="12" FIXEDSIZE="TRUE" BORDER="1" COLOR="#888888"></TD>'
-            f'<TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html(_class_label(i, lang))}</FONT></TD>'
-            for i, colour in enumerate(RATE_COLOURS))
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">'
-                    f'{html(t("report.overlay.legend", lang))}</FONT></TD></TR>')
-        rows.append(f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="3"><TR>{cells}</TR>'
-                    "</TABLE></TD></TR>")
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
-
-
-def _class_label(i: int, lang: str) -> str:
-    lower = 0.0 if i == 0 else RATE_BOUNDS[i - 1]
-    if i == len(RATE_BOUNDS) - 1:
-        return t("report.overlay.class_from", lang, low=numbers.rate(lower, lang))
-    return t("report.overlay.class", lang, low=numbers.rate(lower, lang), high=numbers.rate(RATE_BOUNDS[i], lang))
+        parts.append(t("render.all_edges", lang, total=format_number(dfg.total_edges, lang)))
+    return " ".join(parts)
 
 
 def _small(text: str, size: int) -> str:
@@ -240,6 +250,31 @@ def private_dfg(dfg: DirectlyFollowsGraph, k: int) -> DirectlyFollowsGraph | Non
 
 
 def ist_figure(dfg: DirectlyFollowsGraph, *, title: str, lang: str) -> bytes:
-    """The office's Ist process (already privacy-filtered) as SVG bytes, top to bottom."""
-    dot = dfg_to_dot(dfg, title=title, lang=lang).replace('rankdir="LR"', 'rankdir="TB"', 1)
-    return run_dot(dot, "svg")
+    """The office's Ist process (already privacy-filtered) as SVG bytes, top to bottom. The heading,
+    legend and caption are text in the report beside the picture (:func:`wait_legend`, :func:`dfg_caption`),
+    so the picture itself is only the graph."""
+    lines = dfg_to_dot(dfg, title=title, lang=lang).splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("  graph "):
+            cut = line.find(", label=<")
+            line = (line[:cut] + "]" + ";") if cut > 0 else line
+            lines[i] = line.replace('rankdir="LR"', 'rankdir="TB"').replace('pad="0.3"', 'pad="0.15"')
+            break
+    return run_dot("\n".join(lines) + "\n", "svg")
+
+
+#: Usable size of a picture on an A4 and on an A3 page (points), after heading, legend and caption.
+_A4 = (510.0, 620.0)
+_A3 = (757.0, 980.0)
+#: Below this scale on A4, a picture gets an A3 page of its own (text would fall under ~7 pt).
+MIN_A4_SCALE = 0.6
+
+
+def page_class(svg: bytes) -> str:
+    """"page" (A4) or "a3": the page a picture needs so that its labels stay readable in print."""
+    match = re.search(rb'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', svg[:2000], re.S)
+    if not match:
+        return "page"
+    width, height = float(match.group(1)), float(match.group(2))
+    scale = min(_A4[0] / width, _A4[1] / height, 1.0)
+    return "page" if scale >= MIN_A4_SCALE else "a3"

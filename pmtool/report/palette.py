@@ -14,7 +14,8 @@ from dataclasses import dataclass
 # Paul Tol's "muted" and "dark" qualitative schemes: distinguishable for colour-blind readers.
 _COLOURS = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255",
             "#AA4499", "#4477AA", "#228833", "#CCBB44", "#EE6677", "#66CCEE")
-_HATCHES = ("", "///", "\\\\\\", "xxx", "...", "---", "|||", "+++", "ooo", "//..", "\\\\..", "xx--", "||..", "**")
+# line hatchings only: dotted and circled patterns make SVG files ten times larger
+_HATCHES = ("", "///", "\\\\\\", "xxx", "---", "|||", "+++", "//", "\\\\", "xx", "--", "||", "++", "/-")
 _MARKERS = ("o", "s", "D", "^", "v", "P", "X", "<", ">", "p", "h", "*", "d", "8")
 
 
@@ -47,11 +48,15 @@ RATE_COLOURS: tuple[str, ...] = ("#f7f4f9", "#e7e1ef", "#d4b9da", "#c994c7", "#d
 RATE_TEXT: tuple[str, ...] = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff")
 
 
-def rate_class(rate: float | None) -> int | None:
-    """The class 0 … 5 of a rate (``None``: no value)."""
+#: Finer classes for the Soll overlay: rates pooled over all offices are small where few offices deviate.
+OVERLAY_BOUNDS: tuple[float, ...] = (0.005, 0.01, 0.02, 0.03, 0.05, 1.0)
+
+
+def rate_class(rate: float | None, bounds: tuple[float, ...] = RATE_BOUNDS) -> int | None:
+    """The class 0 … 5 of a rate (``None``: no value) for the class upper ``bounds``."""
     if rate is None:
         return None
-    for i, upper in enumerate(RATE_BOUNDS):
-        if rate < upper or i == len(RATE_BOUNDS) - 1:
+    for i, upper in enumerate(bounds):
+        if rate < upper or i == len(bounds) - 1:
             return i
-    return len(RATE_BOUNDS) - 1
+    return len(bounds) - 1

@@ -10,13 +10,22 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pmtool.compare.score import IMPACT_CAP_DAYS
+from pmtool.discover.formatting import format_period
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.charts import DeadlinePanel, OfficeInterval, ThroughputRow, deadline_chart, throughput_chart
 from pmtool.report.context import Figure, Table
 from pmtool.report.items import FindingGroup, basis_text, item_label
-from pmtool.report.models import ist_figure, private_dfg, soll_figure
+from pmtool.report.models import (
+    dfg_caption,
+    ist_figure,
+    overlay_legend,
+    page_class,
+    private_dfg,
+    soll_figure,
+    wait_legend,
+)
 from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_table
 from pmtool.report.summary import Summary, Verdict, anchor, process_name, statement
 
@@ -35,11 +44,8 @@ class FindingCard:
     item: str
     statement: str
     basis: str
-    numbers: tuple[tuple[str, str], ...]
-    best: tuple[tuple[str, str], ...]
-    score_parts: tuple[tuple[str, str], ...]
+    lines: tuple[tuple[str, str], ...]
     score: str
-    also: tuple[str, ...]
     accepted: bool
     justification: str
 
@@ -75,13 +81,18 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
     verdict = next(v for v in summary.verdicts if v.process == pid)
     config = analysis.project.processes.get(pid)
     view = read_process_view(config.model, pa.reference.sha256) if config else None
-    soll = Figure(f"soll-{pid}", soll_figure(view, pa.reference.net, title=t("report.soll.title", lang, name=name),
-                                             lang=lang), alt=_soll_alt(view, pa, name, lang),
-                  caption=t("report.soll.caption", lang, model=pa.reference.source), size="page")
+    soll_svg = soll_figure(view, pa.reference.net, title=t("report.soll.title", lang, name=name), lang=lang)
+    soll = Figure(f"soll-{pid}", soll_svg, alt=_soll_alt(view, pa, name, lang),
+                  caption=t("report.soll.caption", lang, model=pa.reference.source), size=page_class(soll_svg),
+                  title=t("report.soll.title", lang, name=name), notes=(t("report.soll.legend", lang),))
     overlay = overlay_data(table) if table.height else {}
-    overlay_fig = Figure(f"overlay-{pid}", soll_figure(view, pa.reference.net, lang=lang, overlay=overlay,
-                                                       title=t("report.overlay.title", lang, name=name)),
-                         alt=_overlay_alt(overlay, name, lang), caption=t("report.overlay.caption", lang), size="page")
+    overlay_svg = soll_figure(view, pa.reference.net, lang=lang, overlay=overlay,
+                              title=t("report.overlay.title", lang, name=name))
+    overlay_fig = Figure(f"overlay-{pid}", overlay_svg, alt=_overlay_alt(overlay, name, lang),
+                         caption=t("report.overlay.caption", lang), size=page_class(overlay_svg),
+                         title=t("report.overlay.title", lang, name=name), legend=overlay_legend(lang),
+                         legend_title=t("report.overlay.legend_title", lang),
+                         notes=(t("report.overlay.legend", lang), t("report.soll.legend", lang)))
     soll_order = ([(n.name, n.lane) for n in view.tasks] if view else
                   [(lbl, ", ".join(pa.reference.roles.get(lbl, ()))) for lbl in sorted(pa.reference.activities)])
     ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang)
@@ -90,9 +101,9 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
     facts = (
         (t("report.fact.cases", lang), numbers.count(cases, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
-        (t("report.fact.fitness", lang), numbers.rate(
+        (t("report.fact.fitness", lang), numbers.decimal(
             float((pa.conformance.summary["fitness"] * pa.conformance.summary["cases"]).sum() / cases)
-            if cases else None, lang)),
+            if cases else None, lang, 3)),
         (t("report.fact.findings", lang), numbers.count(sum(1 for g in groups if not g.lead.get("accepted")), lang)),
         (t("report.fact.accepted", lang), numbers.count(sum(1 for g in groups if g.lead.get("accepted")), lang)),
         (t("report.fact.rules", lang), f"{pa.reference.rules.id} {pa.reference.rules.version}"
@@ -139,10 +150,16 @@ def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int,
         if dfg is None:
             continue
         title = t("report.ist.title", lang, office=office, name=name)
-        fig = Figure(f"ist-{pa.process}-{office}", ist_figure(dfg, title=title, lang=lang),
+        svg = ist_figure(dfg, title=title, lang=lang)
+        fig = Figure(f"ist-{pa.process}-{office}", svg,
                      alt=t("report.ist.alt", lang, office=office, name=name, cases=numbers.count(dfg.cases, lang),
                            activities=dfg.activities.height, edges=dfg.edges.height),
-                     caption=t("report.ist.caption", lang, office=office, k=k), size="page")
+                     caption=t("report.ist.caption", lang, office=office, k=k,
+                               period=format_period(dfg.period_start, dfg.period_end, lang),
+                               cases=numbers.count(dfg.cases, lang)),
+                     size=page_class(svg), title=title, legend=wait_legend(lang),
+                     legend_title=t("render.legend_wait", lang),
+                     notes=(t("render.legend_width", lang), dfg_caption(dfg, lang)))
         (shown if office in chosen else annex).append(fig)
     note = t("report.ist.note", lang, offices=", ".join(chosen) or "—") if shown else ""
     return tuple(sorted(shown, key=lambda f: chosen.index(f.id.split("-", 2)[2]))), tuple(annex), note
@@ -190,10 +207,10 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
     for o in offices:
         values = completed.filter(pl.col("office") == o)["throughput_hours"].drop_nulls()
         if values.len() < k:
-            rows.append(ThroughputRow(o, None, None))
+            rows.append(ThroughputRow(o, None))
             continue
         qs = tuple(float(values.quantile(q, "linear")) for q in (0.1, 0.25, 0.5, 0.75, 0.9))
-        rows.append(ThroughputRow(o, values.len(), qs))  # type: ignore[arg-type]
+        rows.append(ThroughputRow(o, qs))  # type: ignore[arg-type]
     shown = [r for r in rows if r.quantiles]
     if not shown:
         return None
@@ -208,39 +225,34 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
 
 def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
     r = group.lead
-    nums = (
-        (t("report.card.office_rate", lang), t("report.card.k_of_n", lang, k=numbers.count(r["affected"], lang),
-                                               n=numbers.count(r["eligible"], lang), rate=numbers.rate(r["rate"], lang),
-                                               low=numbers.rate(r["ci_low"], lang), high=numbers.rate(r["ci_high"], lang))),
-        (t("report.card.others", lang), t("report.card.others_value", lang,
-                                          k=numbers.count(r["affected_others"], lang),
-                                          n=numbers.count(r["eligible_others"], lang),
-                                          rate=numbers.rate(r["rate_others"], lang))),
-        (t("report.card.shrunk", lang), numbers.rate(r["shrunk_rate"], lang)),
-        (t("report.card.q", lang), numbers.p_value(r["q_value"], lang)),
-    )
-    best: tuple[tuple[str, str], ...] = ()
-    if r.get("best_offices"):
-        best = ((t("report.card.best", lang), t("report.card.best_value", lang, offices=r["best_offices"],
-                                                rate=numbers.rate(r.get("best_rate"), lang))),)
-        if r.get("best_duration_median_hours") is not None:
-            best += ((t("report.card.best_duration", lang), numbers.hours(r["best_duration_median_hours"], lang)),)
-        if r.get("fragment"):
-            best += ((t("report.card.fragment", lang), r["fragment"]),)
+    lines = [(t("report.card.numbers", lang), t(
+        "report.card.numbers_line", lang, office=r["office"], k=numbers.count(r["affected"], lang),
+        n=numbers.count(r["eligible"], lang), rate=numbers.rate(r["rate"], lang), low=numbers.rate(r["ci_low"], lang),
+        high=numbers.rate(r["ci_high"], lang), others=numbers.rate(r["rate_others"], lang),
+        k_others=numbers.count(r["affected_others"], lang), n_others=numbers.count(r["eligible_others"], lang),
+        shrunk=numbers.rate(r["shrunk_rate"], lang), q=numbers.p_value(r["q_value"], lang)))]
     impact = r.get("impact_hours")
-    parts = (
-        (t("report.card.excess", lang), t("report.card.points", lang,
-                                          n=numbers.decimal(100 * (r["excess_share"] or 0), lang, 1))),
-        (t("report.card.weight", lang), f"{numbers.decimal(r['severity_weight'], lang, 2)} "
-                                        f"({basis_text(r.get('basis'), r.get('severity'), lang)})"),
-        (t("report.card.impact", lang), t("report.card.impact_value", lang,
-                                          factor=numbers.decimal(r["impact_factor"], lang, 2),
-                                          impact=numbers.hours(impact, lang) if impact and impact > 0 else "—",
-                                          cap=numbers.decimal(IMPACT_CAP_DAYS, lang, 0))),
-    )
+    lines.append((t("report.card.score", lang), t(
+        "report.card.score_line", lang, score=numbers.score(r["score"], lang),
+        excess=numbers.decimal(r["excess_share"] or 0.0, lang, 4),
+        points=numbers.decimal(100 * (r["excess_share"] or 0.0), lang, 1),
+        weight=numbers.decimal(r["severity_weight"], lang, 2),
+        basis=basis_text(r.get("basis"), r.get("severity"), lang),
+        factor=numbers.decimal(r["impact_factor"], lang, 4),
+        impact=numbers.hours(impact, lang) if impact and impact > 0 else "—",
+        cap=numbers.decimal(IMPACT_CAP_DAYS, lang, 0))))
+    if r.get("best_offices"):
+        text = t("report.card.best_line", lang, offices=r["best_offices"], rate=numbers.rate(r.get("best_rate"), lang))
+        if r.get("best_duration_median_hours") is not None:
+            text += " · " + t("report.card.best_duration", lang,
+                              duration=numbers.hours(r["best_duration_median_hours"], lang))
+        if r.get("fragment"):
+            text += " · " + t("report.card.fragment", lang, path=r["fragment"])
+        lines.append((t("report.card.best", lang), text))
+    if group.others:
+        lines.append((t("report.card.also", lang), "; ".join(item_label(o, lang) for o in group.others)))
     return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"], office=r["office"],
                        item=item_label(r, lang), statement=statement(r, lang),
-                       basis=basis_text(r.get("basis"), r.get("severity"), lang), numbers=nums, best=best,
-                       score_parts=parts, score=numbers.score(r["score"], lang),
-                       also=tuple(item_label(o, lang) for o in group.others), accepted=bool(r.get("accepted")),
+                       basis=basis_text(r.get("basis"), r.get("severity"), lang), lines=tuple(lines),
+                       score=numbers.score(r["score"], lang), accepted=bool(r.get("accepted")),
                        justification=r.get("justification") or "")

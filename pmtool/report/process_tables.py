@@ -56,12 +56,27 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
         cls = rate_class(pooled)
         cells.append(Cell(numbers.rate(pooled, lang), css=f"heat heat-{cls} pooled" if cls is not None else "pooled"))
         out_rows.append((item_label(rows[0], lang), tuple(cells)))
+    out_rows = _merge_identical(out_rows, lang)
     notes = [t("report.heat.note", lang), t("report.heat.note_pooled", lang)]
     if left_out:
         notes.append(t("report.heat.left_out", lang, n=left_out, share=numbers.rate(MIN_POOLED_RATE, lang)))
     head = (t("report.heat.item", lang), *offices, t("report.heat.pooled", lang))
     return Table(id=f"heat-{pid}", caption=t("report.heat.caption", lang), head=head, rows=tuple(out_rows),
                  notes=tuple(notes), css="heatmap"), left_out
+
+
+def _merge_identical(rows: list[tuple[str, tuple[Cell, ...]]], lang: str) -> list[tuple[str, tuple[Cell, ...]]]:
+    """Rows with the same values in every office are one row (never-closed cases, the missing closing activity
+    and the rule "case closed" usually count the same cases)."""
+    merged: dict[tuple[Cell, ...], list[str]] = {}
+    for label, cells in rows:
+        merged.setdefault(cells, []).append(label)
+    out = []
+    for cells, labels in merged.items():
+        label = labels[0] if len(labels) == 1 else t("report.heat.same", lang, label=labels[0],
+                                                       others="; ".join(labels[1:]))
+        out.append((label, cells))
+    return out
 
 
 def _heat_cell(row: dict[str, Any] | None, lang: str) -> Cell:

@@ -3,7 +3,7 @@ reasons in words, and one verdict per process generated from the numbers.
 
 Verdict levels (per process, findings accepted on the allowlist left out):
 
-- **critical** – a finding rests on a legal rule, or a finding scores 10 or more;
+- **critical** – a finding rests on a legal rule, or a finding scores 20 or more;
 - **action** – there are findings, none of them critical;
 - **inconspicuous** – no office differs significantly from the others.
 """
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from pmtool.analysis import Analysis
 
 TOP_N = 10
-CRITICAL_SCORE = 10.0
+CRITICAL_SCORE = 20.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Summary:
     top: tuple[TopFinding, ...]
     accepted_count: int
     priority_table: Table
+    priority_reasons: tuple[tuple[str, str], ...]  # (process, reasons in words)
     priority_figure: Figure | None
     verdicts: tuple[Verdict, ...]
     groups: dict[str, list[FindingGroup]]  # per process, all finding groups (accepted included)
@@ -96,14 +97,14 @@ def build_summary(analysis: Analysis, lang: str) -> Summary:
         for i, g in enumerate(open_groups[:TOP_N], 1))
     accepted = sum(1 for gs in groups.values() for g in gs if g.lead.get("accepted"))
     verdicts = tuple(verdict(analysis, pid, groups.get(pid, []), lang) for pid in analysis.processes)
-    table, figure = _priorities(analysis, lang)
+    table, reasons, figure = _priorities(analysis, lang)
     legal = sum(1 for g in open_groups if g.lead.get("basis") == "legal")
     first = analysis.priorities.row(0, named=True) if analysis.priorities.height else None
     lead = t("report.summary.lead", lang, n=len(open_groups), legal=legal,
              offices=len({g.lead["office"] for g in open_groups}),
              process=process_name(analysis, first["process"], lang) if first else "—")
-    return Summary(lead=lead, top=top, accepted_count=accepted, priority_table=table, priority_figure=figure,
-                   verdicts=verdicts, groups=groups)
+    return Summary(lead=lead, top=top, accepted_count=accepted, priority_table=table, priority_reasons=reasons,
+                   priority_figure=figure, verdicts=verdicts, groups=groups)
 
 
 def anchor(finding_id: str) -> str:
@@ -114,37 +115,39 @@ def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str)
     name = process_name(analysis, pid, lang)
     summary = analysis.processes[pid].conformance.summary
     cases = int(summary["cases"].sum())
-    fitness = float((summary["fitness"] * summary["cases"]).sum() / cases) if cases else 0.0
+    fitness = float((summary["fitness"] * summary["cases"]).sum() / cases) if cases else None
     open_groups = [g for g in groups if not g.lead.get("accepted")]
     if not open_groups:
         return Verdict(pid, name, "ok", t("report.verdict.level.ok", lang),
-                       t("report.verdict.ok", lang, fitness=numbers.rate(fitness, lang)))
+                       t("report.verdict.ok", lang, fitness=numbers.decimal(fitness, lang, 3)))
     lead = open_groups[0].lead
     critical = any(g.lead.get("basis") == "legal" or (g.lead["score"] or 0) >= CRITICAL_SCORE for g in open_groups)
     level = "critical" if critical else "action"
     same_item = [g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]]
     text = t("report.verdict.text", lang, n=len(open_groups),
-             offices=len({g.lead["office"] for g in open_groups}), fitness=numbers.rate(fitness, lang),
+             offices=len({g.lead["office"] for g in open_groups}), fitness=numbers.decimal(fitness, lang, 3),
              item=item_label(lead, lang), where=", ".join(same_item),
              best=lead.get("best_offices") or "—")
     return Verdict(pid, name, level, t(f"report.verdict.level.{level}", lang), text)
 
 
-def _priorities(analysis: Analysis, lang: str) -> tuple[Table, Figure | None]:
+def _priorities(analysis: Analysis, lang: str) -> tuple[Table, tuple[tuple[str, str], ...], Figure | None]:
     frame = analysis.priorities
     head = (t("report.priority.process", lang), t("report.priority.rank", lang),
-            *(t(f"report.factor.{f}", lang) for f in FACTORS), t("report.priority.priority", lang),
-            t("report.priority.reasons", lang))
+            *(t(f"report.factor.{f}", lang) for f in FACTORS), t("report.priority.priority", lang))
     rows = []
     bars = []
+    reasons_out = []
     for r in frame.sort("rank").iter_rows(named=True) if frame.height else []:
         name = process_name(analysis, r["process"], lang)
         factor_cells = tuple(Cell(_factor_value(f, r[f], lang), css=f"level-{_level(r[f + '_norm'])}")
                              for f in FACTORS)
         reasons = [t(f"report.reason.{x}", lang) for x in (r["reasons"] or "").split(",") if x]
-        cells = (Cell(str(r["rank"])), *factor_cells, Cell(numbers.decimal(r["priority"], lang, 2), css="strong"),
-                 Cell(", ".join(reasons) or t("report.reason.none", lang), numeric=False))
+        cells = (Cell(str(r["rank"])), *factor_cells, Cell(numbers.decimal(r["priority"], lang, 2), css="strong"))
         rows.append((name, cells))
+        reasons_out.append((name, t("report.priority.reason_line", lang, rank=r["rank"],
+                                    priority=numbers.decimal(r["priority"], lang, 2),
+                                    reasons=", ".join(reasons) or t("report.reason.none", lang))))
         bars.append(PriorityBar(name, tuple(r[f + "_norm"] / len(FACTORS) for f in FACTORS), r["priority"]))
     table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(rows),
                   notes=(t("report.priority.note", lang),), css="priorities")
@@ -154,7 +157,7 @@ def _priorities(analysis: Analysis, lang: str) -> tuple[Table, Figure | None]:
                         alt=t("report.priority.alt", lang, order=", ".join(
                             f"{b.label} ({numbers.decimal(b.priority, lang, 2)})" for b in bars)),
                         caption=t("report.priority.figure", lang), size="wide")
-    return table, figure
+    return table, tuple(reasons_out), figure
 
 
 def _factor_value(factor: str, value: float, lang: str) -> str:

@@ -1,0 +1,74 @@
+"""``pmtool aggregate``: an office's bundle (counts and sums, no case rows) from its canonical log(s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.cli.errors import user_errors
+from pmtool.cli.options import parse_as_of
+from pmtool.compare.bundle import AggregateSettings, Bundle
+from pmtool.compare.inputs import CompareInputs, bundles_from_inputs, collect_inputs
+from pmtool.compare.output import bundle_name, bundle_writers
+from pmtool.conform.conformance import ConformanceSettings
+from pmtool.errors import InputError, Location
+from pmtool.i18n import t
+from pmtool.ingest.output import write_atomically
+from pmtool.models.reference import load_reference
+
+console = Console(highlight=False)
+
+
+def aggregate(
+    logs: Annotated[list[Path], typer.Argument(metavar="LOG", help="Canonical log(s) (.parquet from pmtool "
+                                               "ingest) or folders of them; one bundle per office found.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Soll model (.bpmn or .pnml) of the process.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for "
+                                      "<office>_<process>_<period>.bundle.json.")],
+    rules: Annotated[Path | None, typer.Option(help="Rule pack (TOML); default: <model>.rules.toml beside the "
+                                               "model, if present.")] = None,
+    period: Annotated[str, typer.Option(help="Label of the period the log covers (e.g. 2025 or 2025-Q1); the "
+                                        "log is not filtered.")] = "all",
+    suppress_below: Annotated[int, typer.Option(min=1, help="Counts below this number are removed from the "
+                                                "bundle (small-cell suppression).")] = 5,
+    as_of: Annotated[str | None, typer.Option(help="Point in time of the check (ISO date or date-time); "
+                                              "default: the last event in the logs.")] = None,
+    stale_after_days: Annotated[int, typer.Option(min=1, help="A case without a closing activity and without "
+                                                  "events for this many days counts as never closed.")] = 90,
+    incomplete: Annotated[str, typer.Option(help="Running cases: pending, violation, or exclude.")] = "pending",
+    workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+) -> None:
+    """Aggregate an office's canonical log into a bundle to share with the central team: per deviation and
+    rule the eligible and affected cases and impact sums, a throughput histogram, the mean fitness and the
+    data-quality figures, with counts below --suppress-below removed. No case, no pseudonym, no timestamp
+    of a single event leaves the office."""
+    with user_errors():
+        reference = load_reference(model, rules)
+        found = collect_inputs(logs)
+        if not found.logs:
+            raise InputError("cli.conform.no_logs", Location(", ".join(str(p) for p in logs)))
+        process = reference.process or reference.name
+        bundles = bundles_from_inputs(
+            CompareInputs(found.logs, ()), {process: reference},
+            settings=AggregateSettings(suppress_below=suppress_below, period=period),
+            conformance=ConformanceSettings(incomplete=incomplete, as_of=parse_as_of(as_of),
+                                            stale_after_days=stale_after_days, workers=workers))
+        write_atomically(bundle_writers(bundles, out))
+    _render(bundles, out)
+
+
+def _render(bundles: list[Bundle], out: Path) -> None:
+    table = Table(title=t("cli.aggregate.title"), title_justify="left")
+    for col in ("file", "cases", "items", "suppressed", "fitness"):
+        table.add_column(t(f"cli.aggregate.col.{col}"), justify="left" if col == "file" else "right")
+    for b in bundles:
+        fitness = b.fitness_sum / b.cases if b.cases else 0.0
+        table.add_row(bundle_name(b), f"{b.cases:,}", f"{b.items.height:,}", f"{int(b.items['suppressed'].sum()):,}",
+                      f"{fitness:.3f}")
+    table.caption = t("cli.aggregate.caption")
+    console.print(table)
+    console.print(t("cli.aggregate.written", n=len(bundles), out=str(out)))

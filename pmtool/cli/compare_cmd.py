@@ -1,0 +1,151 @@
+"""``pmtool compare``: compare the offices against the Soll and each other, from logs, bundles or a project."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
+from pmtool.cli.errors import EXIT_FINDINGS, user_errors
+from pmtool.cli.options import parse_as_of, parse_table_formats
+from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
+from pmtool.compare.bundle import AggregateSettings
+from pmtool.compare.compare import CompareSettings
+from pmtool.compare.inputs import bundles_from_inputs, collect_inputs
+from pmtool.compare.output import comparison_writers
+from pmtool.compare.statements import percent
+from pmtool.conform.conformance import ConformanceSettings
+from pmtool.errors import ConfigError, Location
+from pmtool.i18n import language, t
+from pmtool.ingest.output import write_atomically
+from pmtool.ingest.pseudonymise import load_key, require_key
+from pmtool.models.reference import ReferenceModel, load_reference
+from pmtool.project import load_project
+from pmtool.stage_cache import StageCache
+
+console = Console(highlight=False)
+
+
+def compare(
+    inputs: Annotated[list[Path] | None, typer.Argument(metavar="INPUTS", help="Canonical logs (.parquet), "
+                                                        "bundles (.bundle.json) or folders of them. Logs are "
+                                                        "aggregated in memory first, then compared exactly like "
+                                                        "bundles.")] = None,
+    project: Annotated[Path | None, typer.Option("--project", "-p", help="Compare the offices of a project file "
+                                                 "instead of INPUTS (ingests its exports; reuses the cache of "
+                                                 "pmtool run).")] = None,
+    model: Annotated[list[str] | None, typer.Option("--model", "-m", help="Soll model per process, P1=path.bpmn; "
+                                                    "repeat for each process. A path alone takes the process "
+                                                    "from its rule pack.")] = None,
+    rules: Annotated[list[str] | None, typer.Option(help="Rule pack per process, P1=path.rules.toml; default: "
+                                                    "<model>.rules.toml beside the model.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder for comparison, findings, "
+                                             "priorities and trend tables; with --project default "
+                                             "<output>/tables.")] = None,
+    allowlist: Annotated[Path | None, typer.Option(help="Accepted deviations (TOML, each with a written "
+                                                   "justification); accepted findings stay in the tables, "
+                                                   "marked accepted.")] = None,
+    fdr: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="False discovery rate per process "
+                                              "(Benjamini-Hochberg); default 0.05 or the project's.")] = None,
+    suppress_below: Annotated[int, typer.Option(min=1, help="Small-cell suppression when aggregating logs "
+                                                "(like pmtool aggregate).")] = 5,
+    period: Annotated[str, typer.Option(help="Period label for logs (like pmtool aggregate).")] = "all",
+    as_of: Annotated[str | None, typer.Option(help="Point in time of the check for logs (ISO date or "
+                                              "date-time); default: the last event per process.")] = None,
+    format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
+                                        "json.")] = "csv,parquet,json",
+    fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help="Exit with code 1 when there are "
+                                                   "findings that are not accepted.")] = False,
+    key_file: Annotated[Path | None, typer.Option(help="With --project: pseudonymisation key file (else "
+                                                  "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
+    allow_identifiable: Annotated[bool, typer.Option(help="With --project: store case ids in clear when no key "
+                                                     "is given.")] = False,
+) -> None:
+    """Compare offices against the Soll and each other and rank the critical differences: rates with
+    confidence intervals, Fisher tests against all other offices with false-discovery-rate control,
+    empirical-Bayes shrinkage, and a transparent score (excess share x severity x impact). Writes the
+    comparison table, the findings (with a statement in German and English and the best practice), the
+    process prioritisation matrix and the trend."""
+    with user_errors():
+        formats = parse_table_formats(format)
+        if (project is None) == (not inputs):
+            raise ConfigError("cli.compare.inputs_or_project", Location())
+        if project is not None:
+            config = load_project(project)
+            config = replace(config, allowlist=allowlist or config.allowlist,
+                             comparison={**config.comparison, **({"fdr": fdr} if fdr is not None else {})})
+            key = require_key(load_key(key_file), allow_identifiable)
+            analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
+                                    store=StageCache(config.output / ".cache"))
+            tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend)
+            target = out or config.output / "tables"
+        else:
+            if out is None:
+                raise ConfigError("cli.compare.no_out", Location())
+            references = _references(model or [], rules or [])
+            accepted = load_allowlist(allowlist) if allowlist else Allowlist()
+            moment = parse_as_of(as_of)
+            bundles = bundles_from_inputs(collect_inputs(inputs or []), references,
+                                          settings=AggregateSettings(suppress_below=suppress_below, period=period),
+                                          conformance=ConformanceSettings(as_of=moment))
+            tables = compare_bundles(bundles, references, settings=CompareSettings(fdr=0.05 if fdr is None else fdr),
+                                     allowlist=replace(accepted, today=data_day(bundles, moment)),
+                                     min_cases=suppress_below)
+            target = out
+        write_atomically(comparison_writers(tables.frames(), target, formats))
+    _render(tables, target)
+    findings = tables.findings
+    if fail_on_findings and findings.height and findings.filter(~pl.col("accepted")).height:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _references(models: list[str], rules: list[str]) -> dict[str, ReferenceModel]:
+    if not models:
+        raise ConfigError("cli.compare.no_model", Location())
+    rule_paths = {}
+    for spec in rules:
+        pid, _, path = spec.partition("=")
+        if not path:
+            raise ConfigError("cli.compare.bad_spec", Location(), option="--rules", value=spec)
+        rule_paths[pid] = Path(path)
+    references: dict[str, ReferenceModel] = {}
+    for spec in models:
+        pid, sep, path = spec.partition("=")
+        if not sep:
+            pid, path = "", spec
+        reference = load_reference(Path(path), rule_paths.get(pid))
+        process = pid or reference.process
+        if not process:
+            raise ConfigError("cli.compare.bad_spec", Location(path), option="--model", value=spec)
+        if reference.process and reference.process != process:
+            raise ConfigError("cli.compare.process_mismatch", Location(path), process=process,
+                              model_process=reference.process)
+        references[process] = reference
+    return references
+
+
+def _render(tables: ComparisonTables, out: Path) -> None:
+    findings = tables.findings
+    lang = language()
+    table = Table(title=t("cli.compare.title"), title_justify="left")
+    for col in ("rank", "process", "office", "item", "rate", "others", "q", "score", "accepted"):
+        table.add_column(t(f"cli.compare.col.{col}"), justify="left" if col in ("process", "office", "item")
+                         else "right")
+    for row in findings.sort(["process", "rank"]).iter_rows(named=True) if findings.height else []:
+        if row["rank"] > 10:
+            continue
+        table.add_row(str(row["rank"]), row["process"], row["office"], row["item"], percent(row["rate"], lang),
+                      percent(row["rate_others"], lang), f"{row['q_value']:.4f}", f"{row['score']:.1f}",
+                      t("cli.compare.yes") if row["accepted"] else "")
+    table.caption = t("cli.compare.caption")
+    console.print(table)
+    accepted = int(findings["accepted"].sum()) if findings.height else 0
+    console.print(t("cli.compare.summary", n=findings.height, accepted=accepted,
+                    offices=tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0))
+    console.print(t("cli.compare.written", out=str(out)))

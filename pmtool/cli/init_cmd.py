@@ -1,0 +1,32 @@
+"""``pmtool init``: a commented starter project file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pmtool.cli.errors import user_errors
+from pmtool.errors import ConfigError, Location
+from pmtool.i18n import t
+from pmtool.ingest.output import write_atomically
+from pmtool.project import starter_project
+
+console = Console(highlight=False)
+PROJECT_FILE = "pmtool.toml"
+
+
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for pmtool.toml (created if missing).")] = Path("."),
+) -> None:
+    """Write a commented starter project file pmtool.toml: every key explained in German and English.
+    An existing pmtool.toml is never overwritten."""
+    target = folder / PROJECT_FILE
+    with user_errors():
+        if target.exists():
+            raise ConfigError("cli.init.exists", Location(str(target)))
+        text = starter_project()
+        write_atomically({target: lambda p: p.write_text(text, encoding="utf-8")})
+    console.print(t("cli.init.written", path=str(target)))

@@ -1,0 +1,118 @@
+"""``pmtool run`` and ``pmtool demo``: the whole analysis of a project file, with a results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
+from pmtool.cli.progress import StageBars
+from pmtool.errors import ConfigError, Location
+from pmtool.i18n import chosen_language, set_language, t
+from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
+from pmtool.project import Project, load_project
+from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
+
+console = Console(highlight=False)
+
+_OUT_HELP = "Results folder; default: output from the project file."
+_CACHE_HELP = "Compute every stage again; the cache (<output>/.cache) is neither read nor written."
+_QUIET_HELP = "No progress bars (they are also off when the output is not a terminal)."
+_FAIL_HELP = "Exit with code 1 when there are findings that are not accepted in the allowlist."
+
+
+def run(
+    project: Annotated[Path, typer.Option("--project", "-p", help="Project file (see docs/project-file.md; "
+                                          "pmtool init writes a starter).")] = Path("pmtool.toml"),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=_OUT_HELP)] = None,
+    key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else PMTOOL_PSEUDONYM_KEY_FILE "
+                                                  "or PMTOOL_PSEUDONYM_KEY).")] = None,
+    allow_identifiable: Annotated[bool, typer.Option(help="Store case ids and names in clear when no key is "
+                                                     "given. Only for data that is not personal.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
+    fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help=_FAIL_HELP)] = False,
+) -> None:
+    """Run the whole analysis of a project: ingest, discover, conform, compare and report for every office
+    and process, into one results folder with a manifest (inputs and outputs with SHA-256, settings,
+    versions).
+
+    Unchanged inputs are not computed again: every stage's result is kept under the SHA-256 of its inputs
+    in <output>/.cache, and a second run takes seconds and writes byte-identical tables."""
+    with user_errors():
+        config = load_project(project)
+        key = require_key(load_key(key_file), allow_identifiable)
+    _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings)
+
+
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("reports/demo"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
+) -> None:
+    """Run the whole analysis on the bundled synthetic sample data (13 offices, processes P1, P2, P3a) with
+    the project file data/demo.toml: the same as pmtool run, in about a minute.
+
+    The synthetic data are pseudonymised with the documented, non-secret demo key unless
+    PMTOOL_PSEUDONYM_KEY (or PMTOOL_PSEUDONYM_KEY_FILE) is set."""
+    with user_errors():
+        if not DEMO_PROJECT.exists():
+            raise ConfigError("cli.demo.missing", Location(str(DEMO_PROJECT)))
+        config = load_project(DEMO_PROJECT)
+        key = load_key()
+    if key is None:
+        key = PseudonymKey(DEMO_KEY.encode())
+        console.print(t("cli.demo.key_note", key=DEMO_KEY))
+    _run(config, key, False, out, no_cache, quiet, False)
+
+
+def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, out: Path | None, no_cache: bool,
+         quiet: bool, fail_on_findings: bool) -> None:
+    lang = chosen_language() or config.language  # flag/environment > project file > default
+    set_language(lang)
+    with user_errors(), StageBars(config, console, enabled=not quiet and console.is_terminal) as bars:
+        result = run_project(config, key=key, allow_identifiable=allow_identifiable, output=out,
+                             use_cache=not no_cache, lang=lang, progress=bars)
+    _render(result, lang)
+    if result.report_status == "failed":
+        raise typer.Exit(EXIT_CANNOT_RUN)
+    open_findings = result.analysis.findings.filter(~pl.col("accepted")) if result.analysis.findings.height else None
+    if fail_on_findings and open_findings is not None and open_findings.height:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _render(result: RunResult, lang: str) -> None:
+    table = Table(title=t("cli.run.title", name=result.analysis.project.name), title_justify="left")
+    for col in ("stage", "steps", "cached", "seconds"):
+        table.add_column(t(f"cli.run.col.{col}"), justify="left" if col == "stage" else "right")
+    stages: dict[str, list[float]] = {}
+    for step in result.steps:
+        row = stages.setdefault(step.stage, [0, 0, 0.0])
+        row[0] += 1
+        row[1] += step.cached
+        row[2] += step.seconds
+    for stage, (n, cached, seconds) in stages.items():
+        table.add_row(t(f"cli.run.stage.{stage}"), f"{n:,}", f"{cached:,}", f"{seconds:.1f}")
+    console.print(table)
+    cached = sum(s.cached for s in result.steps)
+    if cached:
+        console.print(t("cli.run.cached", n=cached, total=len(result.steps)))
+    findings = result.analysis.findings
+    if findings.height:
+        per = findings.group_by("process").len().sort("process")
+        console.print(t("cli.run.findings", n=findings.height, accepted=int(findings["accepted"].sum()),
+                        per=", ".join(f"{p} {n}" for p, n in per.iter_rows())))
+        column = "statement_de" if lang == "de" else "statement_en"
+        for row in findings.filter(pl.col("rank") == 1).sort("process").iter_rows(named=True):
+            console.print(f"  {row['process']} #1: {row[column]}")
+    else:
+        console.print(t("cli.run.no_findings"))
+    if result.report_note:
+        console.print(t("cli.run.no_report", reason=result.report_note),
+                      style="bold red" if result.report_status == "failed" else "yellow")
+    console.print(t("cli.run.written", n=len(result.files), out=str(result.output), seconds=f"{result.seconds:.1f}"))

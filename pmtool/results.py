@@ -1,0 +1,260 @@
+"""``pmtool run`` as a library call: the whole analysis of a project and its results folder.
+
+::
+
+    <output>/logs/<process>/<office>_<process>.parquet   canonical logs (+ .quarantine.csv, .summary.json)
+    <output>/models/<process>/<office>_ist.bpmn, .pnml   Ist models (inductive miner)
+    <output>/figures/<process>/<office>_dfg.svg, …       process maps and Ist nets
+    <output>/tables/conformance/<process>_<table>.<fmt>   pmtool conform's tables per process
+    <output>/tables/discovery/<process>/…                edge and variant tables, discovery summaries
+    <output>/tables/{comparison,findings,priorities,trend}.<fmt>   pmtool compare's tables
+    <output>/bundles/<office>_<process>_<period>.bundle.json       what each office would share
+    <output>/report/                                     the report (pmtool.report)
+    <output>/manifest.json                               inputs and outputs with SHA-256, settings, versions
+    <output>/.cache/                                     stage results by content hash (pmtool.stage_cache)
+
+Tables and manifest hold no wall-clock times, so an unchanged project gives byte-identical files. Files a
+previous run listed in its manifest and this run no longer makes are removed; nothing else is touched.
+
+>>> result = run_project(load_project(Path("pmtool.toml")), key=load_key())  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from pmtool import __version__
+from pmtool.analysis import Analysis, Progress, StepRecord, run_analysis
+from pmtool.compare.output import bundle_writers, comparison_writers
+from pmtool.conform.output import conformance_writers
+from pmtool.discover.export import discovery_files
+from pmtool.discover.graphviz import dot_version
+from pmtool.errors import PmtoolError
+from pmtool.ingest.jobs import export_stem
+from pmtool.ingest.output import Writer, ingest_writers, write_atomically
+from pmtool.ingest.pseudonymise import PseudonymKey
+from pmtool.project import Project
+from pmtool.stage_cache import StageCache, canonical, load_files, save_files, sha256_file
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = "pmtool-run/1"
+_FIGURES = (".svg", ".png")
+_MODELS = (".bpmn", ".pnml")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did: the analysis, the folder and files written (relative paths), the report's status
+    (``written``, ``skipped`` when pmtool.report is not installed, ``failed``) with ``report_note`` saying
+    why, every step with its time and cache use, and the total seconds."""
+
+    analysis: Analysis
+    output: Path
+    files: tuple[str, ...]
+    report_status: str
+    report_note: str | None
+    steps: tuple[StepRecord, ...]
+    seconds: float
+
+
+def _noop(step: str, detail: str) -> None:
+    return None
+
+
+def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool = False,
+                output: Path | None = None, use_cache: bool = True, lang: str | None = None,
+                progress: Progress = _noop) -> RunResult:
+    """Ingest, conform, discover, aggregate, compare and report every office and process of ``project``,
+    and write the results folder (``output``, default ``project.output``) atomically.
+
+    ``use_cache`` reuses stage results whose inputs are unchanged (``<output>/.cache``); ``lang`` is the
+    language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
+    subclasses; nothing is written when a stage fails."""
+    start = perf_counter()
+    out = output or project.output
+    lang = lang or project.language
+    store = StageCache(out / ".cache") if use_cache else None
+    analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
+    steps = list(analysis.steps)
+    writers = _analysis_writers(analysis, out, project.tables)
+    for pid, files in _discovery_files(analysis, store, lang, progress, steps).items():
+        for name, data in files.items():
+            writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
+    report, status, note = _report_files(analysis, out, store, lang, progress, steps)
+    for name, data in report.items():
+        writers[out / "report" / name] = _bytes_writer(data)
+    progress("write", str(out))
+    write_atomically(writers)
+    written = sorted(path.relative_to(out).as_posix() for path in writers)
+    _remove_stale(out, set(written))
+    manifest = build_manifest(analysis, out, written, key=key, lang=lang,
+                              report=status if note is None else f"{status}: {note}")
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
+    return RunResult(analysis, out, (*written, MANIFEST), status, note, tuple(steps), perf_counter() - start)
+
+
+def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:
+    writers: dict[Path, Writer] = {}
+    for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
+        writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
+    for pid, pa in analysis.processes.items():
+        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, formats))
+    frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
+              "priorities": analysis.priorities, "trend": analysis.trend}
+    writers.update(comparison_writers(frames, out / "tables", formats))
+    bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
+    writers.update(bundle_writers(bundles, out / "bundles"))
+    return writers
+
+
+def _discovery_files(analysis: Analysis, store: StageCache | None, lang: str, progress: Progress,
+                     steps: list[StepRecord]) -> dict[str, dict[str, bytes]]:
+    """Figures, models and tables of each process's discoveries (drawing them is slow, so they are cached)."""
+    out: dict[str, dict[str, bytes]] = {}
+    for pid, pa in analysis.processes.items():
+        if not pa.discoveries:
+            continue
+
+        def render(pa: Any = pa) -> dict[str, bytes]:
+            # Graphviz runs as a separate program, so threads draw several offices at once
+            with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
+                parts = list(pool.map(lambda d: discovery_files(d, lang), pa.discoveries))
+            return {name: data for files in parts for name, data in files.items()}
+
+        out[pid] = _step("figures", pid, store, [analysis.fingerprints.get(f"discover:{pid}"), lang, dot_version()],
+                         render, progress, steps)
+    return out
+
+
+def _report_files(analysis: Analysis, out: Path, store: StageCache | None, lang: str, progress: Progress,
+                  steps: list[StepRecord]) -> tuple[dict[str, bytes], str, str | None]:
+    """The report's files by relative name, its status (written, skipped, failed) and why not written.
+    A report that cannot be drawn (PDF engine missing) does not cost the run its other results."""
+    try:
+        from pmtool.report import build_report
+    except ImportError as exc:
+        return {}, "skipped", f"pmtool.report is not available ({exc})"
+    formats = analysis.project.formats
+
+    def render() -> dict[str, bytes]:
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".report.", dir=out))
+        try:
+            build_report(analysis, tmp, lang=lang, formats=formats)
+            return {p.relative_to(tmp).as_posix(): p.read_bytes() for p in sorted(tmp.rglob("*")) if p.is_file()}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    parts = [sorted(analysis.fingerprints.items()), canonical(analysis.project), lang, formats, dot_version()]
+    try:
+        return _step("report", "", store, parts, render, progress, steps), "written", None
+    except PmtoolError as exc:
+        return {}, "failed", exc.render()
+
+
+def _step(stage: str, item: str, store: StageCache | None, parts: list[Any],
+          compute: Callable[[], dict[str, bytes]], progress: Progress, steps: list[StepRecord]) -> dict[str, bytes]:
+    progress(stage, item)
+    start = perf_counter()
+    if store is None:
+        files, cached = compute(), False
+    else:
+        files, cached = store.memo(stage, store.key(stage, *parts), compute, save=save_files, load=load_files)
+    steps.append(StepRecord(stage, item, cached, perf_counter() - start))
+    return files
+
+
+def _discovery_folder(name: str, process: str) -> Path:
+    suffix = Path(name).suffix
+    if suffix in _FIGURES:
+        return Path("figures") / process
+    if suffix in _MODELS:
+        return Path("models") / process
+    return Path("tables") / "discovery" / process
+
+
+def _bytes_writer(data: bytes) -> Writer:
+    return lambda path: path.write_bytes(data)
+
+
+def _remove_stale(out: Path, written: set[str]) -> None:
+    """Delete files the previous manifest listed that this run did not write (an office left the project)."""
+    try:
+        previous = json.loads((out / MANIFEST).read_text("utf-8"))
+        listed = [o["path"] for o in previous.get("outputs", [])]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for rel in listed:
+        path = out / rel
+        if rel not in written and ".." not in Path(rel).parts and path.is_file():
+            path.unlink()
+
+
+def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
+                   report: str) -> dict[str, Any]:
+    """The run's manifest: inputs and outputs with SHA-256, settings and versions (no wall-clock times)."""
+    project = analysis.project
+    root = project.root
+
+    def rel(path: Path) -> str:
+        return Path(os.path.relpath(path, root)).as_posix()
+
+    inputs: list[dict[str, Any]] = []
+    if project.source is not None:
+        inputs.append({"role": "project", "path": rel(project.source), "sha256": sha256_file(project.source)})
+    for source in project.exports:
+        inputs.append({"role": "export", "office": source.office, "process": source.process, "path": rel(source.path),
+                       "sha256": sha256_file(source.path)})
+        if source.profile:
+            inputs.append({"role": "profile", "office": source.office, "process": source.process,
+                           "path": rel(source.profile), "sha256": sha256_file(source.profile)})
+    for pid, config in project.processes.items():
+        inputs.append({"role": "model", "process": pid, "path": rel(config.model), "sha256": sha256_file(config.model)})
+        if config.rules:
+            inputs.append({"role": "rules", "process": pid, "path": rel(config.rules),
+                           "sha256": sha256_file(config.rules)})
+    if project.allowlist:
+        inputs.append({"role": "allowlist", "path": rel(project.allowlist), "sha256": sha256_file(project.allowlist)})
+    settings = {
+        "name": project.name, "language": lang, "period": project.period,
+        "privacy_threshold": project.privacy_threshold,
+        "as_of": project.as_of.isoformat() if project.as_of else None,
+        "stale_after_days": project.stale_after_days, "incomplete": project.incomplete,
+        "comparison": project.comparison, "report_formats": list(project.formats),
+        "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
+        "pseudonymised": key is not None, "key_id": key.key_id if key else None,
+    }
+    return {
+        "format": MANIFEST_FORMAT,
+        "inputs": inputs,
+        "settings": canonical(settings),
+        "versions": {"pmtool": __version__, "pm4py": _version("pm4py"), "polars": _version("polars"),
+                     "python": platform.python_version(), "graphviz": dot_version()},
+        "report": report,
+        "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
+    }
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+#: The bundled demo project over the synthetic sample data (present in a source checkout).
+DEMO_PROJECT = Path(__file__).resolve().parents[1] / "data" / "demo.toml"
+#: The documented, non-secret key for the synthetic sample data only (never for real data).
+DEMO_KEY = "sample-data-demo-key-not-secret"

@@ -1,0 +1,190 @@
+"""pmtool run, init and demo: one command for the whole analysis, a results folder with a manifest, and a
+content-hashed cache that makes an unchanged re-run fast and byte-identical."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import MODEL_FILES, MODELS, SAMPLE_LOGS, TEST_KEY_TEXT
+from typer.testing import CliRunner
+
+from pmtool.analysis import run_analysis
+from pmtool.cli.app import app
+from pmtool.ingest.pseudonymise import PseudonymKey
+from pmtool.project import load_project, starter_project
+from pmtool.results import DEMO_PROJECT, run_project
+from pmtool.stage_cache import StageCache
+
+runner = CliRunner()
+OFFICES = ("GA-01", "GA-02", "GA-03", "GA-04")
+PROCESSES = ("P2", "P3a")
+
+
+def run(*args: str):
+    return runner.invoke(app, ["--lang", "en", *args], env={"PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT})
+
+
+@pytest.fixture
+def small_project(tmp_path) -> Path:
+    """Four offices and two processes of the sample data, copied into a project folder."""
+    for process in PROCESSES:
+        target = tmp_path / "exports" / process
+        target.mkdir(parents=True)
+        for path in sorted((SAMPLE_LOGS / process).iterdir()):
+            if path.name.split("_")[0] in OFFICES:
+                shutil.copy(path, target / path.name)
+        for suffix in (".bpmn", ".rules.toml"):
+            name = MODEL_FILES[process].replace(".bpmn", suffix)
+            (tmp_path / "models").mkdir(exist_ok=True)
+            shutil.copy(MODELS / name, tmp_path / "models" / name)
+    lines = ['[project]', 'name = "Test"', 'output = "results"', 'period = "2025"', 'formats = ["html"]',
+             'as_of = 2026-03-31T23:59:00+02:00', '', '[sources]', 'folder = "exports"']
+    for process in PROCESSES:
+        lines += ["", f"[processes.{process}]", f'model = "models/{MODEL_FILES[process]}"',
+                  f'rules = "models/{MODEL_FILES[process].replace(".bpmn", ".rules.toml")}"']
+    project = tmp_path / "pmtool.toml"
+    project.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return project
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and ".cache" not in p.relative_to(folder).parts}
+
+
+def test_second_run_comes_from_the_cache_at_least_five_times_faster_with_identical_files(small_project):
+    start = time.perf_counter()
+    first = run("run", "--project", str(small_project), "--quiet")
+    first_seconds = time.perf_counter() - start
+    assert first.exit_code == 0, first.output
+    out = small_project.parent / "results"
+    before = files_of(out)
+    start = time.perf_counter()
+    second = run("run", "--project", str(small_project), "--quiet")
+    second_seconds = time.perf_counter() - start
+    assert second.exit_code == 0, second.output
+    assert "from the cache" in second.output and "from the cache" not in first.output
+    assert second_seconds * 5 <= first_seconds, (first_seconds, second_seconds)
+    assert files_of(out) == before  # tables, logs, figures, report and manifest: byte for byte
+    for expected in ("logs/P2/GA-01_P2.parquet", "logs/P2/GA-01_P2.quarantine.csv", "models/P3a/GA-02_ist.bpmn",
+                     "figures/P2/GA-03_dfg.svg", "tables/conformance/P2_summary.csv", "tables/comparison.csv",
+                     "tables/findings.parquet", "tables/priorities.csv", "tables/trend.csv",
+                     "bundles/GA-04_P3a_2025.bundle.json", "manifest.json"):
+        assert expected in before, expected
+    assert any(name.startswith("report/") for name in before) or "No report" in first.output
+
+
+def test_manifest_records_inputs_settings_versions_and_outputs(small_project):
+    assert run("run", "--project", str(small_project), "--quiet").exit_code == 0
+    out = small_project.parent / "results"
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    roles = {i["role"] for i in manifest["inputs"]}
+    assert roles == {"project", "export", "profile", "model", "rules"}
+    for entry in manifest["inputs"]:
+        assert not Path(entry["path"]).is_absolute()
+    export = next(i for i in manifest["inputs"] if i["role"] == "export")
+    assert export["sha256"] == hashlib.sha256((small_project.parent / export["path"]).read_bytes()).hexdigest()
+    for output in manifest["outputs"]:
+        assert output["sha256"] == hashlib.sha256((out / output["path"]).read_bytes()).hexdigest()
+    assert {"pmtool", "pm4py", "polars"} <= set(manifest["versions"])
+    assert manifest["settings"]["key_id"] == PseudonymKey(TEST_KEY_TEXT.encode()).key_id
+    text = (out / "manifest.json").read_text("utf-8")
+    assert TEST_KEY_TEXT not in text
+
+
+def test_a_changed_input_recomputes_only_what_depends_on_it(small_project):
+    project = load_project(small_project)
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    run_project(project, key=key)
+    profile = small_project.parent / "exports" / "P3a" / "GA-02_P3a.profile.toml"
+    profile.write_text(profile.read_text("utf-8") + "\n# geprüft 2026-04-01\n", encoding="utf-8")
+    again = run_project(load_project(small_project), key=key)
+    fresh = {(s.stage, s.item) for s in again.steps if not s.cached}
+    assert ("ingest", "GA-02 P3a") in fresh and ("conform", "P3a") in fresh and ("aggregate", "P3a") in fresh
+    assert ("ingest", "GA-01 P3a") not in fresh and ("conform", "P2") not in fresh and ("figures", "P2") not in fresh
+    # a comment changes the log's provenance, not its events: the bundles are the same, so is the comparison
+    assert ("compare", "") not in fresh
+
+
+def test_the_cache_changes_nothing(small_project, tmp_path):
+    project = load_project(small_project)
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    plain = run_analysis(project, key=key, discover_models=False)
+    store = StageCache(tmp_path / "cache")
+    run_analysis(project, key=key, discover_models=False, store=store)
+    cached = run_analysis(project, key=key, discover_models=False, store=store)
+    assert all(step.cached for step in cached.steps)
+    assert plain.findings.height > 0
+    assert plain.findings.equals(cached.findings)
+    assert plain.comparison.table.equals(cached.comparison.table)
+    assert plain.priorities.equals(cached.priorities)
+
+
+def test_run_in_a_real_subprocess_without_a_terminal(small_project):
+    env = {**os.environ, "PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT, "PMTOOL_LANG": "en"}
+    done = subprocess.run([sys.executable, "-m", "pmtool", "run", "--project", str(small_project)],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "━" in done.stdout  # the run summary table
+    assert "\r" not in done.stdout  # no progress bars when the output is not a terminal
+
+
+def test_run_without_a_key_refuses(small_project):
+    result = runner.invoke(app, ["--lang", "en", "run", "--project", str(small_project)])
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_init_writes_a_commented_starter_and_never_overwrites(tmp_path):
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "pmtool.toml").read_text("utf-8")
+    assert written == starter_project()
+    raw = tomllib.loads(written)
+    assert set(raw) == {"project", "sources", "processes", "comparison"}
+    for key in ("as_of", "allowlist", "[[offices]]", "calendar", "[[offices.exports]]", "profile"):
+        assert key in written, key  # optional keys are there, commented
+    (tmp_path / "pmtool.toml").write_text("# mine\n", encoding="utf-8")
+    again = run("init", str(tmp_path))
+    assert again.exit_code == 2 and "not overwritten" in again.output
+    assert (tmp_path / "pmtool.toml").read_text("utf-8") == "# mine\n"
+
+
+def test_starter_project_loads_once_its_files_exist(tmp_path):
+    assert run("init", str(tmp_path)).exit_code == 0
+    result = run("run", "--project", str(tmp_path / "pmtool.toml"))
+    assert result.exit_code == 2 and "processes.P1.model" in result.output  # says which path to fix
+    (tmp_path / "models").mkdir()
+    for suffix in (".bpmn", ".rules.toml"):
+        name = MODEL_FILES["P1"].replace(".bpmn", suffix)
+        shutil.copy(MODELS / name, tmp_path / "models" / name)
+    (tmp_path / "exports" / "P1").mkdir(parents=True)
+    for name in ("GA-07_P1.parquet", "GA-07_P1.profile.toml"):
+        shutil.copy(SAMPLE_LOGS / "P1" / name, tmp_path / "exports" / "P1" / name)
+    project = load_project(tmp_path / "pmtool.toml")
+    assert [(e.office, e.process) for e in project.exports] == [("GA-07", "P1")]
+    assert project.formats == ("html", "pdf") and project.tables == ("csv", "parquet")
+
+
+def test_demo_project_describes_the_sample_data():
+    project = load_project(DEMO_PROJECT)
+    assert set(project.processes) == {"P1", "P2", "P3a"}
+    assert len(project.exports) == 39 and len(project.offices) == 13
+
+
+def test_compare_with_the_project_reuses_the_run_and_gives_the_same_tables(small_project, tmp_path):
+    assert run("run", "--project", str(small_project), "--quiet").exit_code == 0
+    result = run("compare", "--project", str(small_project), "--format", "csv", "--out", str(tmp_path / "t"))
+    assert result.exit_code == 0, result.output
+    tables = small_project.parent / "results" / "tables"
+    for name in ("comparison.csv", "findings.csv", "priorities.csv", "trend.csv"):
+        assert (tmp_path / "t" / name).read_bytes() == (tables / name).read_bytes(), name
