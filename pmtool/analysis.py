@@ -104,8 +104,9 @@ def _noop(step: str, detail: str) -> None:
     return None
 
 
-class _Stages:
-    """Runs one stage step, through the cache when there is one, and records it."""
+class StageRunner:
+    """Runs stage steps through the cache when there is one (``store``), tells ``progress`` when each starts,
+    and records each as a :class:`StepRecord` with the cache key in ``fingerprints``."""
 
     def __init__(self, store: StageCache | None, progress: Progress) -> None:
         self.store = store
@@ -142,7 +143,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     """
     cache = cache or AlignmentCache()
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
-    stages = _Stages(store, progress)
+    stages = StageRunner(store, progress)
     ingests: list[IngestResult] = []
     log_sha: dict[ExportSource, str | None] = {}
     for source in project.exports:

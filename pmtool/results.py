@@ -26,7 +26,6 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -35,7 +34,7 @@ from time import perf_counter
 from typing import Any
 
 from pmtool import __version__
-from pmtool.analysis import Analysis, Progress, StepRecord, run_analysis
+from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_writers
 from pmtool.discover.export import discovery_files
@@ -80,18 +79,19 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
 
     ``use_cache`` reuses stage results whose inputs are unchanged (``<output>/.cache``); ``lang`` is the
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
-    subclasses; nothing is written when a stage fails."""
+    subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
+    results are written and ``report_status`` is ``failed``."""
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
-    steps = list(analysis.steps)
+    stages = StageRunner(store, progress)
     writers = _analysis_writers(analysis, out, project.tables)
-    for pid, files in _discovery_files(analysis, store, lang, progress, steps).items():
+    for pid, files in _discovery_files(analysis, stages, lang).items():
         for name, data in files.items():
             writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
-    report, status, note = _report_files(analysis, out, store, lang, progress, steps)
+    report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
@@ -102,7 +102,10 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
                               report=status if note is None else f"{status}: {note}")
     text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
-    return RunResult(analysis, out, (*written, MANIFEST), status, note, tuple(steps), perf_counter() - start)
+    if store is not None and status != "failed":
+        store.prune()  # keep what this run used; older entries would only grow the cache
+    return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
+                     perf_counter() - start)
 
 
 def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:
@@ -119,8 +122,7 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     return writers
 
 
-def _discovery_files(analysis: Analysis, store: StageCache | None, lang: str, progress: Progress,
-                     steps: list[StepRecord]) -> dict[str, dict[str, bytes]]:
+def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict[str, dict[str, bytes]]:
     """Figures, models and tables of each process's discoveries (drawing them is slow, so they are cached)."""
     out: dict[str, dict[str, bytes]] = {}
     for pid, pa in analysis.processes.items():
@@ -133,19 +135,20 @@ def _discovery_files(analysis: Analysis, store: StageCache | None, lang: str, pr
                 parts = list(pool.map(lambda d: discovery_files(d, lang), pa.discoveries))
             return {name: data for files in parts for name, data in files.items()}
 
-        out[pid] = _step("figures", pid, store, [analysis.fingerprints.get(f"discover:{pid}"), lang, dot_version()],
-                         render, progress, steps)
+        key = analysis.fingerprints.get(f"discover:{pid}")
+        out[pid] = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
+                              load_files)
     return out
 
 
-def _report_files(analysis: Analysis, out: Path, store: StageCache | None, lang: str, progress: Progress,
-                  steps: list[StepRecord]) -> tuple[dict[str, bytes], str, str | None]:
+def _report_files(analysis: Analysis, out: Path, stages: StageRunner,
+                  lang: str) -> tuple[dict[str, bytes], str, str | None]:
     """The report's files by relative name, its status (written, skipped, failed) and why not written.
     A report that cannot be drawn (PDF engine missing) does not cost the run its other results."""
     try:
         from pmtool.report import build_report
     except ImportError as exc:
-        return {}, "skipped", f"pmtool.report is not available ({exc})"
+        return {}, "skipped", str(exc)
     formats = analysis.project.formats
 
     def render() -> dict[str, bytes]:
@@ -157,23 +160,13 @@ def _report_files(analysis: Analysis, out: Path, store: StageCache | None, lang:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    parts = [sorted(analysis.fingerprints.items()), canonical(analysis.project), lang, formats, dot_version()]
+    def parts() -> list[Any]:
+        return [sorted(analysis.fingerprints.items()), canonical(analysis.project), lang, formats, dot_version()]
+
     try:
-        return _step("report", "", store, parts, render, progress, steps), "written", None
+        return stages.run("report", "", parts, render, save_files, load_files), "written", None
     except PmtoolError as exc:
         return {}, "failed", exc.render()
-
-
-def _step(stage: str, item: str, store: StageCache | None, parts: list[Any],
-          compute: Callable[[], dict[str, bytes]], progress: Progress, steps: list[StepRecord]) -> dict[str, bytes]:
-    progress(stage, item)
-    start = perf_counter()
-    if store is None:
-        files, cached = compute(), False
-    else:
-        files, cached = store.memo(stage, store.key(stage, *parts), compute, save=save_files, load=load_files)
-    steps.append(StepRecord(stage, item, cached, perf_counter() - start))
-    return files
 
 
 def _discovery_folder(name: str, process: str) -> Path:
@@ -198,7 +191,7 @@ def _remove_stale(out: Path, written: set[str]) -> None:
         return
     for rel in listed:
         path = out / rel
-        if rel not in written and ".." not in Path(rel).parts and path.is_file():
+        if rel not in written and ".." not in Path(rel).parts and not Path(rel).is_absolute() and path.is_file():
             path.unlink()
 
 

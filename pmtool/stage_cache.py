@@ -34,6 +34,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pmtool import __version__
+
 T = TypeVar("T")
 _PICKLE = "value.pickle"
 
@@ -87,10 +89,12 @@ class StageCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.used: set[Path] = set()  # entries read or written through this object
 
     def key(self, stage: str, *parts: Any) -> str:
         """The cache key of ``stage`` for inputs ``parts`` (anything :func:`canonical` can express)."""
-        text = json.dumps([stage, code_fingerprint(), canonical(list(parts))], sort_keys=True, ensure_ascii=False)
+        text = json.dumps([stage, __version__, code_fingerprint(), canonical(list(parts))], sort_keys=True,
+                          ensure_ascii=False)
         return sha256_bytes(text.encode("utf-8"))
 
     def path(self, stage: str, key: str) -> Path:
@@ -101,6 +105,7 @@ class StageCache:
         """The cached value of ``key``, else ``compute()`` saved and read back (so a first run and a cached
         run return the same thing). Returns ``(value, came_from_cache)``."""
         entry = self.path(stage, key)
+        self.used.add(entry)
         if entry.is_dir():
             try:
                 return load(entry), True
@@ -119,6 +124,19 @@ class StageCache:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return load(entry), False
+
+
+    def prune(self) -> int:
+        """Remove every entry not used through this object (after a complete run: what the inputs no longer
+        need), so the cache holds one run's results and does not grow with every change. Returns the number
+        of entries removed."""
+        removed = 0
+        for stage in (d for d in self.root.iterdir() if d.is_dir()) if self.root.is_dir() else ():
+            for entry in stage.iterdir():
+                if entry.is_dir() and entry not in self.used:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed += 1
+        return removed
 
 
 def save_pickle(value: Any, folder: Path) -> None:

@@ -33,9 +33,9 @@ def run(*args: str):
     return runner.invoke(app, ["--lang", "en", *args], env={"PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT})
 
 
-@pytest.fixture
-def small_project(tmp_path) -> Path:
+def make_project(folder: Path) -> Path:
     """Four offices and two processes of the sample data, copied into a project folder."""
+    tmp_path = folder
     for process in PROCESSES:
         target = tmp_path / "exports" / process
         target.mkdir(parents=True)
@@ -53,6 +53,20 @@ def small_project(tmp_path) -> Path:
                   f'rules = "models/{MODEL_FILES[process].replace(".bpmn", ".rules.toml")}"']
     project = tmp_path / "pmtool.toml"
     project.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def small_project(tmp_path) -> Path:
+    return make_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def ran_project(tmp_path_factory) -> Path:
+    """A small project after one complete pmtool run (tests using it must not change it)."""
+    project = make_project(tmp_path_factory.mktemp("ran"))
+    result = run("run", "--project", str(project), "--quiet")
+    assert result.exit_code == 0, result.output
     return project
 
 
@@ -83,8 +97,8 @@ def test_second_run_comes_from_the_cache_at_least_five_times_faster_with_identic
     assert any(name.startswith("report/") for name in before) or "No report" in first.output
 
 
-def test_manifest_records_inputs_settings_versions_and_outputs(small_project):
-    assert run("run", "--project", str(small_project), "--quiet").exit_code == 0
+def test_manifest_records_inputs_settings_versions_and_outputs(ran_project):
+    small_project = ran_project
     out = small_project.parent / "results"
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     roles = {i["role"] for i in manifest["inputs"]}
@@ -105,9 +119,13 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(small_project):
     project = load_project(small_project)
     key = PseudonymKey(TEST_KEY_TEXT.encode())
     run_project(project, key=key)
+    cache = small_project.parent / "results" / ".cache"
+    entries = {p for p in cache.glob("*/*") if p.is_dir()}
     profile = small_project.parent / "exports" / "P3a" / "GA-02_P3a.profile.toml"
     profile.write_text(profile.read_text("utf-8") + "\n# geprüft 2026-04-01\n", encoding="utf-8")
     again = run_project(load_project(small_project), key=key)
+    now = {p for p in cache.glob("*/*") if p.is_dir()}
+    assert len(now) == len(entries) and now != entries  # the cache keeps what the last run used, no more
     fresh = {(s.stage, s.item) for s in again.steps if not s.cached}
     assert ("ingest", "GA-02 P3a") in fresh and ("conform", "P3a") in fresh and ("aggregate", "P3a") in fresh
     assert ("ingest", "GA-01 P3a") not in fresh and ("conform", "P2") not in fresh and ("figures", "P2") not in fresh
@@ -129,12 +147,12 @@ def test_the_cache_changes_nothing(small_project, tmp_path):
     assert plain.priorities.equals(cached.priorities)
 
 
-def test_run_in_a_real_subprocess_without_a_terminal(small_project):
+def test_run_in_a_real_subprocess_without_a_terminal(ran_project):
     env = {**os.environ, "PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT, "PMTOOL_LANG": "en"}
-    done = subprocess.run([sys.executable, "-m", "pmtool", "run", "--project", str(small_project)],
+    done = subprocess.run([sys.executable, "-m", "pmtool", "run", "--project", str(ran_project)],
                           capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert "━" in done.stdout  # the run summary table
+    assert "━" in done.stdout and "from the cache" in done.stdout  # the run summary table
     assert "\r" not in done.stdout  # no progress bars when the output is not a terminal
 
 
@@ -181,10 +199,29 @@ def test_demo_project_describes_the_sample_data():
     assert len(project.exports) == 39 and len(project.offices) == 13
 
 
-def test_compare_with_the_project_reuses_the_run_and_gives_the_same_tables(small_project, tmp_path):
-    assert run("run", "--project", str(small_project), "--quiet").exit_code == 0
-    result = run("compare", "--project", str(small_project), "--format", "csv", "--out", str(tmp_path / "t"))
+def test_compare_with_the_project_reuses_the_run_and_gives_the_same_tables(ran_project, tmp_path):
+    result = run("compare", "--project", str(ran_project), "--format", "csv", "--out", str(tmp_path / "t"))
     assert result.exit_code == 0, result.output
-    tables = small_project.parent / "results" / "tables"
+    tables = ran_project.parent / "results" / "tables"
     for name in ("comparison.csv", "findings.csv", "priorities.csv", "trend.csv"):
         assert (tmp_path / "t" / name).read_bytes() == (tables / name).read_bytes(), name
+
+
+def test_a_report_that_cannot_be_drawn_costs_the_run_nothing_else(small_project, monkeypatch):
+    import pmtool.report
+    from pmtool.errors import Location, RenderError
+
+    def broken(*args, **kwargs):
+        raise RenderError("render.no_graphviz", Location())
+
+    monkeypatch.setattr(pmtool.report, "build_report", broken)
+    result = run("run", "--project", str(small_project), "--quiet")
+    assert result.exit_code == 2 and "No report" in result.output
+    out = small_project.parent / "results"
+    assert (out / "tables" / "findings.csv").exists()
+    assert json.loads((out / "manifest.json").read_text("utf-8"))["report"].startswith("failed")
+
+    monkeypatch.setitem(sys.modules, "pmtool.report", None)  # as before pmtool.report existed
+    skipped = run_project(load_project(small_project), key=PseudonymKey(TEST_KEY_TEXT.encode()))
+    assert skipped.report_status == "skipped" and "pmtool.report" in skipped.report_note  # the ImportError
+    assert not any(name.startswith("report/") for name in skipped.files)

@@ -133,18 +133,18 @@ def _references(models: list[str], rules: list[str]) -> dict[str, ReferenceModel
 def _render(tables: ComparisonTables, out: Path) -> None:
     findings = tables.findings
     lang = language()
-    table = Table(title=t("cli.compare.title"), title_justify="left")
-    for col in ("rank", "process", "office", "item", "rate", "others", "q", "score", "accepted"):
-        table.add_column(t(f"cli.compare.col.{col}"), justify="left" if col in ("process", "office", "item")
-                         else "right")
-    for row in findings.sort(["process", "rank"]).iter_rows(named=True) if findings.height else []:
-        if row["rank"] > 10:
-            continue
-        table.add_row(str(row["rank"]), row["process"], row["office"], row["item"], percent(row["rate"], lang),
-                      percent(row["rate_others"], lang), f"{row['q_value']:.4f}", f"{row['score']:.1f}",
-                      t("cli.compare.yes") if row["accepted"] else "")
-    table.caption = t("cli.compare.caption")
-    console.print(table)
+    for (process,), rows in sorted(findings.partition_by("process", as_dict=True).items()) if findings.height else []:
+        table = Table(title=t("cli.compare.table.title", process=process), title_justify="left")
+        for col in ("rank", "office", "item", "rate", "others", "q", "score"):
+            table.add_column(t(f"cli.compare.col.{col}"), justify="left" if col in ("office", "item") else "right",
+                             ratio=1 if col == "item" else None, no_wrap=col != "item")
+        for row in rows.sort("rank").head(10).iter_rows(named=True):
+            item = row["item"] + (f" ({t('cli.compare.col.accepted')})" if row["accepted"] else "")
+            table.add_row(str(row["rank"]), row["office"], item, percent(row["rate"], lang),
+                          percent(row["rate_others"], lang), f"{row['q_value']:.4f}", f"{row['score']:.1f}")
+        console.print(table)
+    if findings.height:
+        console.print(t("cli.compare.caption"))
     accepted = int(findings["accepted"].sum()) if findings.height else 0
     console.print(t("cli.compare.summary", n=findings.height, accepted=accepted,
                     offices=tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0))

@@ -112,7 +112,8 @@ def _render(result: RunResult, lang: str) -> None:
             console.print(f"  {row['process']} #1: {row[column]}")
     else:
         console.print(t("cli.run.no_findings"))
-    if result.report_note:
-        console.print(t("cli.run.no_report", reason=result.report_note),
-                      style="bold red" if result.report_status == "failed" else "yellow")
+    if result.report_status == "skipped":
+        console.print(t("cli.run.report.skipped", reason=result.report_note), style="yellow")
+    elif result.report_status == "failed":
+        console.print(t("cli.run.no_report", reason=result.report_note), style="bold red")
     console.print(t("cli.run.written", n=len(result.files), out=str(result.output), seconds=f"{result.seconds:.1f}"))

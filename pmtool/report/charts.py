@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pmtool.errors import Location, RenderError
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.palette import office_style
@@ -65,7 +66,11 @@ class ThroughputRow:
 
 
 def _plt() -> Any:
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        raise RenderError("report.missing_package", Location(), package="matplotlib",
+                          spec="matplotlib>=3.9,<4") from None
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt

@@ -12,6 +12,7 @@ from importlib import resources
 from markupsafe import Markup
 
 from pmtool import __version__
+from pmtool.errors import Location, RenderError
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.context import ReportContext
@@ -29,8 +30,8 @@ def css_string(text: str) -> Markup:
 def _environment():  # type: ignore[no-untyped-def]
     try:
         import jinja2
-    except ImportError as exc:  # pragma: no cover - jinja2 is a dependency
-        raise ImportError("the report needs Jinja2: pip install 'jinja2>=3.1'") from exc
+    except ImportError:  # pragma: no cover - jinja2 is a dependency
+        raise RenderError("report.missing_package", Location(), package="Jinja2", spec="jinja2>=3.1,<4") from None
     loader = jinja2.PackageLoader(_TEMPLATES, "templates")
     env = jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=False, lstrip_blocks=False,

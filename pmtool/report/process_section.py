@@ -62,7 +62,7 @@ class ProcessSection:
     overlay_table: Table
     ist: tuple[Figure, ...]
     ist_note: str
-    heatmap: Table
+    heatmap: Table | None
     deadline: Figure | None
     throughput: Figure | None
     conformance: Table
