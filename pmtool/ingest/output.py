@@ -48,8 +48,16 @@ def write_atomically(writers: dict[Path, Writer]) -> None:
         except OSError as exc:
             raise InputError("output.write_failed", Location(str(exc.filename or target)),
                              reason=exc.strerror or str(exc)) from None
+        mode = 0o666 & ~_umask()
         for target, tmp in temps.items():
+            os.chmod(tmp, mode)  # mkstemp creates 0600; results get the user's usual permissions
             os.replace(tmp, target)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def ingest_writers(result: IngestResult, out_dir: Path, name: str) -> tuple[IngestFiles, dict[Path, Writer]]:
