@@ -45,6 +45,8 @@ def conform(
     name: Annotated[str | None, typer.Option(help="Prefix of the output files; default: the process id.")] = None,
     fail_under: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Exit with code 1 when an office's "
                                                      "mean fitness is below this value.")] = None,
+    figures: Annotated[str, typer.Option(help="Pictures of the Soll model with the deviations overlaid, "
+                                         "comma-separated: svg, png; empty for none.")] = "svg",
 ) -> None:
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
     the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
@@ -55,7 +57,17 @@ def conform(
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers)
         result = run_conform(log, reference, settings=settings)
-        write_atomically(conformance_writers(result, out, name or result.process, formats))
+        prefix = name or result.process
+        writers = conformance_writers(result, out, prefix, formats)
+        figure_formats = tuple(f.strip() for f in figures.split(",") if f.strip())
+        if figure_formats:
+            from pmtool.i18n import language
+            from pmtool.report.conform_figures import overlay_figures
+
+            pictures = overlay_figures(result, reference, model, figure_formats, language())
+            for fmt, data in pictures.items():
+                writers[out / f"{prefix}_soll_overlay.{fmt}"] = lambda p, d=data: p.write_bytes(d)
+        write_atomically(writers)
     _render(result, out)
     if fail_under is not None and (result.summary["fitness"] < fail_under).any():
         raise typer.Exit(EXIT_FINDINGS)
