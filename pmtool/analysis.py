@@ -31,6 +31,7 @@ from pmtool.compare.gate import GateSettings
 from pmtool.compare.practice import best_practice
 from pmtool.compare.priority import priority_matrix
 from pmtool.compare.statements import statement
+from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
@@ -45,7 +46,7 @@ from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_byte
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput")
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,12 @@ class ComparisonTables:
     findings: pl.DataFrame
     priorities: pl.DataFrame
     trend: pl.DataFrame
+    throughput: pl.DataFrame
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The four output tables by file name: comparison, findings, priorities, trend."""
+        """The output tables by file name: comparison, findings, priorities, trend, throughput."""
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
-                "trend": self.trend}
+                "trend": self.trend, "throughput": self.throughput}
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Analysis:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     steps: tuple[StepRecord, ...] = ()
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
+    throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
 
 
 def _noop(step: str, detail: str) -> None:
@@ -202,7 +205,8 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     for step in stages.steps:
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
-                    tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints))
+                    tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
+                    tables.throughput)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
@@ -215,7 +219,8 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
                             priority_matrix(bundles, references, min_cases=min_cases),
-                            trend(comparison.table) if comparison.table.height else pl.DataFrame())
+                            trend(comparison.table) if comparison.table.height else pl.DataFrame(),
+                            compare_throughput(bundles, fdr=comparison.settings.fdr))
 
 
 def enrich_findings(comparison: Comparison, bundles: list[Bundle],
@@ -272,7 +277,8 @@ def _load_texts(folder: Path) -> list[str]:
 
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
     frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
-              "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend}
+              "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
+              "throughput": tables.throughput}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
@@ -280,4 +286,4 @@ def _save_tables(tables: ComparisonTables, folder: Path) -> None:
 def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
     f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
-                            f["trend"])
+                            f["trend"], f["throughput"])

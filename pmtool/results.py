@@ -7,7 +7,7 @@
     <output>/figures/<process>/<office>_dfg.svg, …       process maps and Ist nets
     <output>/tables/conformance/<process>_<table>.<fmt>   pmtool conform's tables per process
     <output>/tables/discovery/<process>/…                edge and variant tables, discovery summaries
-    <output>/tables/{comparison,findings,priorities,trend}.<fmt>   pmtool compare's tables
+    <output>/tables/{comparison,findings,priorities,trend,throughput}.<fmt>   pmtool compare's tables
     <output>/bundles/<office>_<process>_<period>.bundle.json       what each office would share
     <output>/report/                                     the report (pmtool.report)
     <output>/manifest.json                               inputs and outputs with SHA-256, settings, versions
@@ -115,7 +115,7 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     for pid, pa in analysis.processes.items():
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, formats))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
-              "priorities": analysis.priorities, "trend": analysis.trend}
+              "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput}
     writers.update(comparison_writers(frames, out / "tables", formats))
     bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
     writers.update(bundle_writers(bundles, out / "bundles"))

@@ -83,7 +83,8 @@ def compare(
             key = require_key(load_key(key_file), allow_identifiable)
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
                                     store=StageCache(config.output / ".cache"))
-            tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend)
+            tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend,
+                                      analysis.throughput)
             target = out or config.output / "tables"
         else:
             if out is None:

@@ -47,3 +47,25 @@ def test_ranking_does_not_depend_on_the_order_of_the_bundles():
     backward = compare_bundles(list(reversed(offices())), {})
     assert forward.findings.equals(backward.findings)
     assert forward.comparison.table.equals(backward.comparison.table)
+
+
+def test_throughput_compared_from_histograms():
+    """An office whose cases take clearly longer is found slower than the pooled others, with FDR control."""
+    import polars as pl
+
+    from pmtool.compare.bundle import BIN_EDGES, Bundle
+    from pmtool.compare.throughput import compare_throughput
+
+    def bundle(office: str, centre: int, n: int) -> Bundle:
+        bins = [0] * (len(BIN_EDGES) - 1)
+        for shift, share in ((-1, 0.25), (0, 0.5), (1, 0.25)):
+            bins[centre + shift] += int(n * share)
+        return Bundle(office, "P1", "all", {}, pl.DataFrame(), tuple(bins), 0.0, n)
+
+    bundles = [bundle(f"GA-0{i}", 12, 100) for i in range(1, 6)] + [bundle("GA-06", 16, 100)]
+    table = compare_throughput(bundles)
+    slow = table.filter(pl.col("office") == "GA-06").row(0, named=True)
+    assert slow["significant"] and slow["direction"] == "slower"
+    assert slow["median_hours"] > 2 * slow["median_others_hours"]
+    assert slow["median_low"] <= slow["median_hours"] <= slow["median_high"]
+    assert table.filter(pl.col("office") != "GA-06")["median_hours"].n_unique() == 1
