@@ -77,6 +77,12 @@ class PrivacyError(PmtoolError):
     """An operation would store identifiable data without the user's explicit consent."""
 
 
+def first_line(exc: BaseException | str) -> str:
+    """The first line of an exception's text (or of a text), for one-line messages; the type name if empty."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def display_path(path: str | Path) -> str:
     """The path as the user gave it, for messages (never resolved to an absolute path)."""
     return str(path)

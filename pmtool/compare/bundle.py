@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -215,6 +215,3 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
-
-def bundle_dict(bundle: Bundle) -> dict[str, Any]:
-    return asdict(bundle)

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from pmtool.errors import InputError, Location, LogSchemaError
+from pmtool.errors import InputError, Location, LogSchemaError, first_line
 from pmtool.eventlog import schema
 
 PROVENANCE_KEY = "pmtool.provenance"
@@ -137,14 +137,10 @@ def read_parquet(path: Path) -> EventLog:
         frame = pl.read_parquet(path)
         meta = pl.read_parquet_metadata(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise InputError("parquet.unreadable", Location(str(path)), reason=_first_line(exc)) from None
+        raise InputError("parquet.unreadable", Location(str(path)), reason=first_line(exc)) from None
     provenance = Provenance.from_json(meta[PROVENANCE_KEY]) if PROVENANCE_KEY in meta else Provenance()
     try:
         return EventLog.from_frame(frame, provenance)
     except LogSchemaError as exc:
         raise LogSchemaError(exc.key, Location(str(path), column=exc.location.column), **exc.params) from None
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -6,7 +6,6 @@ summary reconciles ``rows_read == rows_loaded + rows_quarantined``.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from pmtool.ingest import registry, timestamps
 from pmtool.ingest.profile import MappingProfile
 from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions
+from pmtool.stage_cache import sha256_file
 from pmtool.vocabulary import vocabulary
 
 #: Quarantine reasons, in the order they are checked (a row gets the first that applies).
@@ -402,21 +402,13 @@ class _Sha256Thread:
 
     def _run(self, path: Path) -> None:
         try:
-            self._value = file_sha256(path)
+            self._value = sha256_file(path)
         except OSError:
             self._value = None  # the reader reports the unreadable file
 
     def result(self) -> str:
         self._thread.join()
         return self._value or ""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,

@@ -34,7 +34,7 @@ from typing import Any
 
 import polars as pl
 
-from pmtool.errors import ConfigError, InputError, Location, display_path
+from pmtool.errors import ConfigError, InputError, Location, display_path, first_line
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
 
 #: Delimiters tried by detection; on a tie the earlier one wins (German exports mostly use ";").
@@ -259,7 +259,7 @@ def _parse(data: bytes, delimiter: str, quote: str | None, where: str, skipped_l
         problem = _diagnose(data, delimiter, quote, where, skipped_lines)
         if problem is not None:
             raise problem from None
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = first_line(exc)
         raise InputError("csv.unreadable", Location(where), reason=reason) from None
 
 

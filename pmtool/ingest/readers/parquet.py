@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from pmtool.errors import InputError, Location, display_path
+from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import PROVENANCE_KEY
 from pmtool.ingest.readers.xes import XES_DEFAULT_COLUMNS
@@ -32,7 +32,7 @@ def read_parquet(path: Path, options: ReadOptions) -> RawTable:
         frame = pl.read_parquet(path)
         metadata = pl.read_parquet_metadata(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise InputError("parquet_reader.unreadable", Location(file), reason=_first_line(exc)) from None
+        raise InputError("parquet_reader.unreadable", Location(file), reason=first_line(exc)) from None
     details: dict[str, Any] = {"provenance": PROVENANCE_KEY in metadata}
     if ROW in frame.columns:
         frame = frame.drop(ROW)
@@ -61,7 +61,3 @@ def read_parquet(path: Path, options: ReadOptions) -> RawTable:
         defaults = {name: name for name in schema.MAPPABLE if name in frame.columns}
     return RawTable(frame, file, "parquet", row_label="row", default_columns=defaults, details=details)
 
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__

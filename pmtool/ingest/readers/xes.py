@@ -22,7 +22,7 @@ from typing import IO, Any
 import polars as pl
 from lxml import etree
 
-from pmtool.errors import InputError, Location, display_path
+from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
 
@@ -69,7 +69,7 @@ def is_gzip(path: Path) -> bool:
 
 
 def gzip_error(path: Path, exc: BaseException) -> InputError:
-    return InputError("xes.gzip_corrupt", Location(display_path(path)), reason=_first_line(exc))
+    return InputError("xes.gzip_corrupt", Location(display_path(path)), reason=first_line(exc))
 
 
 def check_prolog(path: Path) -> None:
@@ -158,7 +158,7 @@ def refuse_internal_dtd(element: Any, path: Path) -> None:
 def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
     """One-line ``InputError`` for malformed XML, with the line and column lxml reports."""
     line, column = exc.position if exc.position else (exc.lineno, 0)
-    reason = re.sub(r",? line \d+, column \d+\s*$", "", _first_line(exc.msg or str(exc))).strip()
+    reason = re.sub(r",? line \d+, column \d+\s*$", "", first_line(exc.msg or str(exc))).strip()
     return InputError(
         "xes.malformed", Location(display_path(path), row=line or None), col=column, reason=reason
     )
@@ -262,11 +262,6 @@ def parse_iso_timestamps(values: pl.Series) -> tuple[pl.Series, int, int]:
     parsed = out["ts"].alias(name)
     unparsable = int((values.is_not_null() & parsed.is_null()).sum())
     return parsed, int(out["no_offset"][0]), unparsable
-
-
-def _first_line(exc: BaseException | str) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- the reader
