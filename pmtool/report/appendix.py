@@ -221,7 +221,7 @@ def _graphviz() -> str:
 def _versions(lang: str) -> Table:
     items = [("pmtool", __version__), ("Python", sys.version.split()[0]), ("pm4py", _package("pm4py")),
              ("polars", _package("polars")), ("scipy", _package("scipy")), ("matplotlib", _package("matplotlib")),
-             ("Jinja2", _package("jinja2")), ("WeasyPrint", _package("weasyprint")), ("Graphviz", _graphviz())]
+             ("Jinja2", _package("jinja2")), ("Typst", _package("typst")), ("Graphviz", _graphviz())]
     return Table(id="versions", caption=t("report.repro.versions", lang),
                  head=(t("report.repro.component", lang), t("report.repro.version", lang)),
                  rows=tuple((n, (Cell(v, numeric=False),)) for n, v in items), css="kv")

@@ -28,7 +28,7 @@ from pmtool.report.pdf_model import pdf_document
 
 #: PDF/A-2 level a (accessible, tagged), as the KLA/Bundesarchiv recommend.
 PDF_STANDARD = "a-2a"
-TYPST_SPEC = "typst>=0.14,<0.16"
+TYPST_SPEC = "typst>=0.14.3,<0.16"  # 0.14.3 is the first that names PDF/A-2a "a-2a"
 #: The DejaVu files of matplotlib's mpl-data/fonts/ttf that the template uses.
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
               "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
