@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
-from pmtool.discover.graphviz import FORMATS
 from pmtool.discover.inductive import IstModel, discover_ist
 from pmtool.discover.render import dfg_title
 from pmtool.discover.scope import Scope, scopes
@@ -22,6 +21,7 @@ from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
 from pmtool.eventlog import pm4py_bridge
 from pmtool.eventlog.log import EventLog
+from pmtool.graphviz import FORMATS
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

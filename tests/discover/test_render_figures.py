@@ -7,15 +7,15 @@ from discover_helpers import P1_CASES, make_log
 from lxml import etree
 
 from pmtool.discover.dfg import directly_follows
-from pmtool.discover.graphviz import dot_available, html, run_dot, wrap
 from pmtool.discover.inductive import discover_ist
 from pmtool.discover.render import WAIT_CLASSES, dfg_title, dfg_to_dot, render_dfg, wait_colour
 from pmtool.discover.render_net import net_to_dot, render_net
 from pmtool.errors import RenderError
+from pmtool.graphviz import graphviz_available, html, run_dot, wrap
 from pmtool.i18n import set_language
 from pmtool.models.petri import PetriNet
 
-pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz (dot) is not installed")
+pytestmark = pytest.mark.skipif(not graphviz_available(), reason="pygraphviz (Graphviz) is not installed")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
