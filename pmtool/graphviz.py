@@ -153,8 +153,9 @@ class _Engine:
             timeout = _timeout()
             reader.join(timeout)
             if not answer:
+                timed_out = reader.is_alive()
                 self._stop()
-                if reader.is_alive():
+                if timed_out:
                     raise RenderError("render.dot_timeout", Location(), seconds=f"{timeout:g}")
                 raise RenderError("render.dot_failed", Location(), reason="layout process ended")
         status, payload = answer[0]
