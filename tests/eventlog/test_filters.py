@@ -4,6 +4,7 @@ local-date semantics of time frames, and clear errors."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pm4py
 import polars as pl
@@ -138,3 +139,34 @@ def test_a_filter_on_a_missing_column_names_it():
     log = _log([("c1", "A", "2025-02-01T10:00:00+01:00")])
     with pytest.raises(ConfigError, match="column 'disease'"):
         parse_filter("case:disease=Masern").apply(log.frame)
+
+
+def test_the_cli_filter_equals_the_library_filter_and_the_figure_names_it(sample_ingested, tmp_path):
+    from typer.testing import CliRunner
+
+    from pmtool.cli.app import app
+    from pmtool.discover.discovery import DiscoverSettings, discover
+    from pmtool.eventlog.log import read_parquet
+
+    texts = ["office:GA-01", "time:started:2025-01-01..2025-03-31", "case:role=Amtsärztin/Amtsarzt"]
+    logs = sorted((sample_ingested / "P1").glob("*.parquet"))
+    args = ["--lang", "en", "discover", *map(str, logs), "--out", str(tmp_path), "--format", "svg"]
+    for text in texts:
+        args += ["--filter", text]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    chosen = parse_filters(texts)
+    svgs = sorted(tmp_path.glob("*_dfg.svg"))
+    assert [p.name for p in svgs] == [f"GA-01_{chosen.slug()}_dfg.svg"]
+    svg = html.unescape(svgs[0].read_text("utf-8"))
+    assert "Filter: office GA-01 · cases started 01.01.2025–31.03.2025 · cases with role" in svg
+
+    whole = pl.concat([read_parquet(p).frame for p in logs], how="diagonal_relaxed")
+    by_hand = chosen.apply(EventLog.from_frame(whole).frame)
+    (found,) = discover(EventLog.from_frame(whole), DiscoverSettings(process="P1", formats=("svg",), fitness=False,
+                                                                      filters=tuple(texts)))
+    assert found.dfg.cases == by_hand["case_id"].n_unique() > 0
+    assert by_hand.filter(pl.col("role") == "Amtsärztin/Amtsarzt")["case_id"].n_unique() == found.dfg.cases
+    assert str(found.dfg.cases) in result.output
+    summary = next(tmp_path.glob("*_discover.json")).read_text("utf-8")
+    assert "time:started:2025-01-01..2025-03-31" in summary
