@@ -19,6 +19,7 @@ import json
 import shutil
 import tempfile
 from importlib import resources
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -60,23 +61,43 @@ def render_pdf(ctx: ReportContext) -> bytes:
 
     Raises :class:`RenderError` when Typst or the fonts are missing or Typst cannot lay out the document.
     """
-    typst = _typst()
+    _typst()  # before any work
+    font_files()
     template = resources.files("pmtool.report").joinpath("templates", _TEMPLATE).read_bytes()
     with tempfile.TemporaryDirectory(prefix="pmtool-pdf-") as tmp:
         folder = Path(tmp)
-        fonts = folder / "fonts"  # Typst takes font folders, not files: only these fonts, nothing else
-        fonts.mkdir()
-        for f in font_files():
-            shutil.copyfile(f, fonts / f.name)
         document = pdf_document(ctx, folder)
         (folder / "report.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-        (folder / _TEMPLATE).write_bytes(template)
-        try:
-            data, warnings = typst.compile_with_warnings(
-                str(folder / _TEMPLATE), root=str(folder), font_paths=[str(fonts)], ignore_system_fonts=True,
-                pdf_standards=[PDF_STANDARD])
-        except typst.TypstError as exc:
-            raise RenderError("report.pdf_failed", Location(), reason=first_line(exc)) from None
+        return _compile(folder, template)
+
+
+def engine_check() -> str:
+    """Make a one-page PDF/A-2a with the report's fonts to prove the PDF engine works here; its name and
+    version. Raises :class:`RenderError` when Typst or the fonts are missing or Typst cannot render."""
+    source = ('#set document(title: "pmtool", date: datetime(year: 2000, month: 1, day: 1))\n'
+              '#set text(lang: "de", font: "DejaVu Sans")\n= pmtool\nÄmter, Fälle, Prüfpunkte: *1.234*\n')
+    with tempfile.TemporaryDirectory(prefix="pmtool-pdf-") as tmp:
+        data = _compile(Path(tmp), source.encode("utf-8"))
+    if not data.startswith(b"%PDF") or b"pdfaid:part" not in data:
+        raise RenderError("report.pdf_failed", Location(), reason="no PDF/A-2a")
+    return f"Typst {version('typst')}"
+
+
+def _compile(folder: Path, source: bytes) -> bytes:
+    """Compile ``source`` (Typst markup) inside ``folder``, which holds everything it may read, with the
+    report's fonts only, as PDF/A-2a."""
+    typst = _typst()
+    fonts = folder / "fonts"  # Typst takes font folders, not files: only these fonts, nothing else
+    fonts.mkdir()
+    for f in font_files():
+        shutil.copyfile(f, fonts / f.name)
+    (folder / _TEMPLATE).write_bytes(source)
+    try:
+        data, warnings = typst.compile_with_warnings(
+            str(folder / _TEMPLATE), root=str(folder), font_paths=[str(fonts)], ignore_system_fonts=True,
+            pdf_standards=[PDF_STANDARD])
+    except typst.TypstError as exc:
+        raise RenderError("report.pdf_failed", Location(), reason=first_line(exc)) from None
     # a warning means something is not as designed (a font not found, a layout that did not converge):
     # never hand out a silently different PDF
     if warnings:

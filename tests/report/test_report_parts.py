@@ -76,6 +76,8 @@ def test_pdf_without_typst_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "typst", None)  # as if the package were not installed
     with pytest.raises(RenderError, match=re.escape("pip install 'typst>=0.14.3,<0.16'")):
         pdf.render_pdf(None)  # type: ignore[arg-type]
+    with pytest.raises(RenderError, match="typst"):
+        pdf.engine_check()
 
 
 def test_pdf_fonts_come_with_matplotlib_and_their_absence_is_named(monkeypatch):
