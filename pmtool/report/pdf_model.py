@@ -25,7 +25,6 @@ from pmtool.report import numbers
 from pmtool.report.context import Figure, ReportContext, Table
 from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>]*>\s*")
 _SIZE = re.compile(rb'<svg[^>]*?width="([\d.]+)(pt|px)?"[^>]*?height="([\d.]+)(pt|px)?"', re.S)
 #: Room for a picture on a page of its own (points), after heading, legend and caption: A4 portrait and
 #: A4 landscape within the template's margins.
@@ -166,8 +165,7 @@ class _Figures:
             return None
         self.count += 1
         name = f"fig-{self.count:03d}.svg"
-        # the DOCTYPE names an external DTD; nothing in the document may even name a place on the net
-        svg = _DOCTYPE.sub(b"", fig.svg)
+        svg = fig.embeddable_svg
         (self.folder / name).write_bytes(svg)
         return {"file": name, "alt": fig.alt, "caption": fig.caption, "notes": list(fig.notes),
                 "legend_title": fig.legend_title, "legend": [list(item) for item in fig.legend],
