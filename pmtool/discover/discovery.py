@@ -47,6 +47,7 @@ class DiscoverSettings:
     miner: str = "inductive"
     fitness: bool = True
     filters: tuple[str, ...] = ()  # text forms of pmtool.eventlog.filters, applied before anything else
+    png_width: int | None = None  # pixels of the PNG maps (e.g. 1600 for a slide); default: 150 dpi
 
     def check(self) -> None:
         """Raise :class:`ConfigError` (or :class:`RenderError` for a format) for values out of range."""

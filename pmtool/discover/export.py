@@ -71,7 +71,8 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     stem = d.stem
     files: dict[str, bytes] = {}
     for fmt in d.settings.formats:
-        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang)
+        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
+                                                width_px=d.settings.png_width)
     edges = edge_table(d)
     files[f"{stem}_dfg_edges.csv"] = edges.write_csv().encode("utf-8")
     buffer = io.BytesIO()

@@ -87,13 +87,15 @@ def dfg_to_dot(dfg: DirectlyFollowsGraph, *, title: str, lang: str | None = None
     return "\n".join(lines) + "\n"
 
 
-def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None) -> bytes:
-    """The figure as ``fmt`` (``svg`` or ``png``) bytes; raises :class:`RenderError` without Graphviz.
+def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None,
+               width_px: int | None = None) -> bytes:
+    """The figure as ``fmt`` (``svg`` or ``png``; a PNG ``width_px`` wide if given) bytes; raises
+    :class:`RenderError` without Graphviz.
 
     >>> render_dfg(dfg, title="GA-01 · Meldefallbearbeitung (P1)")[:5]  # doctest: +SKIP
     b'<?xml'
     """
-    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt)
+    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt, width_px=width_px)
 
 
 def _node(row: dict, lang: str) -> dict[str, str | float | int]:
