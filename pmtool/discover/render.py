@@ -111,6 +111,8 @@ def _node(row: dict, lang: str) -> dict[str, str | float | int]:
     counts = format_cases(row["cases"], lang)
     if row["events"] != row["cases"]:
         counts += " · " + t("render.events_n", lang, n=format_number(row["events"], lang))
+    if row.get("service_median_hours") is not None:  # activity instances: how long the work itself takes
+        counts += " · " + t("render.service", lang, hours=format_hours(row["service_median_hours"], lang))
     return {"label": f'<{name}<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(counts)}</FONT>>',
             "tooltip": row["activity"]}
 

@@ -78,3 +78,15 @@ def test_bpic12_service_times_equal_pm4pys_interval_lifecycle_and_variants_are_o
 
     # what remains are real repetitions of a work item, not its own start followed by its complete
     assert loops(found.log) < loops(raw) - 60000
+
+
+def test_the_map_shows_the_service_time_of_activity_instances():
+    from pmtool.discover.render import dfg_to_dot
+
+    log = activity_instances(_log([("c", "A", "start", 0), ("c", "A", "complete", 1.5), ("c", "B", "start", 3),
+                                   ("c", "B", "complete", 10)])).log
+    dfg = directly_follows(log)
+    assert dfg.nodes.filter(pl.col("activity") == "A")["service_median_hours"].to_list() == [1.5]
+    assert "service 1.5 h (median)" in dfg_to_dot(dfg, title="T", lang="en")
+    plain = directly_follows(_log([("c", "A", "complete", 0), ("c", "B", "complete", 1)]))
+    assert "service" not in dfg_to_dot(plain, title="T", lang="en")
