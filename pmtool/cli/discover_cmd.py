@@ -52,6 +52,9 @@ def discover(
                                                        "at most this many activities (most frequent "
                                                        "first).")] = None,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
+    png_width: Annotated[int | None, typer.Option("--png-width", min=200, max=20000, help="Width of the PNG "
+                                                  "maps in pixels, e.g. 1600 for a slide (default: 150 dpi, "
+                                                  "as wide as the map needs).")] = None,
 ) -> None:
     """Discover the Ist process per office: directly-follows graph with waiting times, variant table and
     an Ist model (inductive miner) as BPMN and PNML.
@@ -65,7 +68,7 @@ def discover(
             process=process, noise_threshold=noise, top_variants=top_variants, min_edge_share=min_edge_share,
             min_activity_share=min_activity_share, top_activities=top_activities,
             formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()),
-            filters=tuple(filters or ()),
+            filters=tuple(filters or ()), png_width=png_width,
         )
         settings.check()
         log = combine([read_parquet(path) for path in logs])

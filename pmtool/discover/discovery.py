@@ -21,6 +21,7 @@ from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
 from pmtool.eventlog import pm4py_bridge
 from pmtool.eventlog.filters import parse_filters
+from pmtool.eventlog.lifecycle import activity_instances, service_times
 from pmtool.eventlog.log import EventLog
 from pmtool.graphviz import FORMATS
 
@@ -46,6 +47,7 @@ class DiscoverSettings:
     miner: str = "inductive"
     fitness: bool = True
     filters: tuple[str, ...] = ()  # text forms of pmtool.eventlog.filters, applied before anything else
+    png_width: int | None = None  # pixels of the PNG maps (e.g. 1600 for a slide); default: 150 dpi
 
     def check(self) -> None:
         """Raise :class:`ConfigError` (or :class:`RenderError` for a format) for values out of range."""
@@ -82,6 +84,7 @@ class Discovery:
     ist: IstModel
     fitness: float | None
     settings: DiscoverSettings
+    service: pl.DataFrame | None = None  # service and waiting time per activity (logs with start events)
 
     @property
     def title(self) -> str:
@@ -105,6 +108,8 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
     chosen = parse_filters(settings.filters)
     if chosen:
         log = EventLog.from_frame(chosen.apply(log.frame), log.provenance, assume_sorted=True)
+    instances = activity_instances(log)  # start/complete pairs become one activity instance each
+    log = instances.log
     parts = scopes(log, settings.process)
     per_office: dict[str, int] = {}
     for part in parts:
@@ -124,5 +129,6 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
         stem = "_".join(x for x in (stem, chosen.slug()) if x)  # a filtered map never overwrites a whole one
         out.append(Discovery(scope=part, stem=_UNSAFE.sub("_", stem), dfg=full, shown=shown, variants=top,
                              n_variants=table.height, coverage=coverage(table, top.height), ist=ist,
-                             fitness=fitness, settings=settings))
+                             fitness=fitness, settings=settings,
+                             service=service_times(part.log) if instances.converted else None))
     return tuple(out)
