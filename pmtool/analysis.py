@@ -197,9 +197,9 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
                  {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
-                 settings, allowlist, project.privacy_threshold],
+                 settings, allowlist, project.privacy_threshold, project.priorities],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
-                                min_cases=project.privacy_threshold),
+                                min_cases=project.privacy_threshold, weights=project.priorities),
         _save_tables, lambda folder: _load_tables(folder, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
@@ -211,14 +211,15 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
                     settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
-                    min_cases: int = 5) -> ComparisonTables:
+                    min_cases: int = 5, weights: Mapping[str, float] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
-    count for the spread) and the trend."""
+    count for the spread; ``weights`` per factor, see :func:`pmtool.compare.priority.priority_matrix`) and
+    the trend."""
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
-                            priority_matrix(bundles, references, min_cases=min_cases),
+                            priority_matrix(bundles, references, min_cases=min_cases, weights=weights),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
                             compare_throughput(bundles, fdr=comparison.settings.fdr))
 

@@ -34,7 +34,7 @@ from pmtool.i18n import LANGUAGES
 from pmtool.ingest import registry
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
 
-_TOP = {"project", "sources", "processes", "offices", "comparison"}
+_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
@@ -43,12 +43,14 @@ _PROCESS = {"model", "rules", "name"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
+#: The factors of the process prioritisation, each with a weight (pmtool.compare.priority.FACTORS).
+_PRIORITIES = {"volume", "nonconformance", "spread", "legal_risk", "time_lost"}
 _OFFICE_ID = re.compile(r"^(GA-\d{2}|LUA)$")
 #: Every key of a project file, by table (docs/project-file.md documents each one; a test checks).
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
     "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
-    "comparison": frozenset(_COMPARISON),
+    "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES),
 }
 
 
@@ -92,6 +94,7 @@ class Project:
     offices: dict[str, OfficeConfig]
     exports: tuple[ExportSource, ...]
     comparison: dict[str, float] = field(default_factory=dict)
+    priorities: dict[str, float] = field(default_factory=dict)  # weight per prioritisation factor (default 1)
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
@@ -179,6 +182,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         raise ConfigError("project.no_exports", Location(where))
     comparison = _table(raw, "comparison", where)
     _check(comparison, _COMPARISON, "comparison.", where)
+    priorities = _weights(_table(raw, "priorities", where), where)
     allowlist = _path(root, head["allowlist"], "project.allowlist", where) if head.get("allowlist") else None
     return Project(
         name=head.get("name", "pmtool"), root=root, output=root / head.get("output", "reports/analysis"),
@@ -187,9 +191,22 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         incomplete=incomplete, workers=int(head.get("workers", 2)),
         processes=processes, offices=dict(sorted(offices.items())),
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
-        comparison={k: float(v) for k, v in comparison.items()}, source=source,
+        comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
         tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where))
+
+
+def _weights(table: dict[str, Any], where: str) -> dict[str, float]:
+    """The prioritisation weights: known factors only, each a number ≥ 0, and not all of them 0."""
+    _check(table, _PRIORITIES, "priorities.", where)
+    for key, value in table.items():
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ConfigError("project.bad_value", Location(where), key=f"priorities.{key}",
+                              expected="a number ≥ 0 (the factor's weight)")
+    if table and not any(value > 0 for value in {**dict.fromkeys(_PRIORITIES, 1.0), **table}.values()):
+        raise ConfigError("project.bad_value", Location(where), key="priorities",
+                          expected="at least one factor with a weight above 0")
+    return {key: float(table[key]) for key in sorted(table)}
 
 
 def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: str) -> list[ExportSource]:

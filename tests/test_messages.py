@@ -9,17 +9,21 @@ from pathlib import Path
 import pytest
 
 from pmtool.errors import InputError, Location
-from pmtool.i18n import LANGUAGES, catalogue, t
+from pmtool.i18n import LANGUAGES, PLURAL_FORMS, catalogue, t, tn
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pmtool"
 # t("key" …), Error("key" …), f-string keys are checked by their prefix
 USED = re.compile(r"""(?:\bt|Error)\(\s*f?["']([a-z_]+(?:\.[a-z_{}.]+)+)["']""")
+# tn("key", count …): a counted text, which needs both of its forms
+COUNTED = re.compile(r"""\btn\(\s*["']([a-z_]+(?:\.[a-z_.]+)+)["']""")
 
 
 def used_keys() -> set[str]:
     keys = set()
     for path in PACKAGE.rglob("*.py"):
-        keys.update(USED.findall(path.read_text("utf-8")))
+        text = path.read_text("utf-8")
+        keys.update(USED.findall(text))
+        keys.update(f"{key}.{form}" for key in COUNTED.findall(text) for form in PLURAL_FORMS)
     return keys
 
 
@@ -58,3 +62,12 @@ def test_error_rebuilt_from_its_text_keeps_the_text():
     err = InputError("read.not_found", Location("a.csv"))
     rebuilt = InputError(str(err))
     assert str(rebuilt) == str(err)
+
+
+def test_counted_texts_agree_with_their_number():
+    assert tn("report.n.offices", 1, "de") == "1 Amt" and tn("report.n.offices", 2, "de") == "2 Ämter"
+    assert tn("report.n.offices", 1, "en") == "1 office" and tn("report.n.offices", 0, "en") == "0 offices"
+    counted = {k.rsplit(".", 1)[0] for k in catalogue() if k.endswith(".one")}
+    assert counted, "the catalogue has counted texts"
+    for key in counted:
+        assert f"{key}.other" in catalogue(), f"{key}: a counted text needs both forms"

@@ -26,7 +26,7 @@ from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
-FORMAT = "pmtool-bundle/1"
+FORMAT = "pmtool-bundle/2"
 #: Throughput histogram bin edges in hours: log-spaced from 1 hour to ~3 years, same for every office.
 BIN_EDGES: tuple[float, ...] = tuple([0.0] + [round(2 ** (i / 2), 3) for i in range(0, 30)] + [math.inf])
 ITEM_COLUMNS = {
@@ -49,6 +49,9 @@ class Bundle:
     cases: int
     meta: dict[str, Any] = field(default_factory=dict)
     edges: tuple[tuple[str, str, int], ...] = ()  # directly-follows pairs with case counts (small ones removed)
+    finished: int = 0  # cases not running: the eligible cases of every deviation item
+    fitting: int = 0  # cases with fitness 1.0
+    throughput_median_hours: float | None = None  # exact median throughput time of the completed cases
 
     def to_json(self) -> str:
         data = {
@@ -56,7 +59,8 @@ class Bundle:
             "cases": self.cases, "fitness_sum": round(self.fitness_sum, 9), "quality": self.quality,
             "throughput_bins": list(self.throughput_bins), "bin_edges_hours": [str(e) for e in BIN_EDGES],
             "meta": self.meta, "items": self.items.sort("item").to_dicts(),
-            "edges": [list(e) for e in self.edges],
+            "edges": [list(e) for e in self.edges], "finished_cases": self.finished, "fitting_cases": self.fitting,
+            "throughput_median_hours": self.throughput_median_hours,
         }
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -70,9 +74,14 @@ class Bundle:
                 pl.DataFrame(schema=ITEM_COLUMNS)
             return cls(data["office"], data["process"], data["period"], data["quality"], items,
                        tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
-                       tuple((a, b, int(n)) for a, b, n in data.get("edges", [])))
+                       tuple((a, b, int(n)) for a, b, n in data.get("edges", [])), int(data["finished_cases"]),
+                       int(data["fitting_cases"]), _optional_float(data["throughput_median_hours"]))
         except (ValueError, KeyError, TypeError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def read_bundle(path: Path) -> Bundle:
@@ -154,7 +163,9 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
     bundles = []
     for office in result.summary[schema.OFFICE].to_list():
         cases = result.cases.filter(pl.col(schema.OFFICE) == office)
-        hist = _histogram(cases["throughput_hours"].drop_nulls().to_list(), k_min)
+        # throughput time: first to last event of the completed cases (one definition in every table)
+        completed = cases.filter(pl.col("case_status") == "complete")["throughput_hours"].drop_nulls()
+        hist = _histogram(completed.to_list(), k_min)
         q = dict(quality.get(office, {}))
         if coverage and office in coverage:
             q["coverage"] = coverage[office]
@@ -166,7 +177,9 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         bundles.append(Bundle(office, result.process, settings.period, q,
                               frame.select(list(ITEM_COLUMNS)).cast(ITEM_COLUMNS).sort("item"), hist,
                               float(cases["fitness"].fill_null(0).sum()), cases.height, meta,
-                              edges.get(office, ())))
+                              edges.get(office, ()), int((cases["case_status"] != "running").sum()),
+                              int((cases["fitness"] == 1.0).sum()),
+                              float(completed.median()) if completed.len() >= k_min else None))
     return bundles
 
 

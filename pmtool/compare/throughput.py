@@ -1,7 +1,10 @@
 """Throughput time compared between offices, from the bundles' histograms (no case rows needed).
 
-Per process: each office's median throughput time (interpolated within the fixed histogram bins) with a
-distribution-free 95 % interval for the median (order statistics n/2 ± 1.96·√n/2), a two-sided
+Throughput time has one definition in every table and the report: the time from the first to the last event
+of a *completed* case (one that reached a closing activity of the Soll); running and never-closed cases
+have none. Per process: each office's median (exact, from the bundle; interpolated within the fixed
+histogram bins only for a bundle without it) with a distribution-free 95 % interval for the median (order
+statistics n/2 ± 1.96·√n/2), a two-sided
 Mann–Whitney test of the office against all other offices pooled (values at the bins' geometric
 midpoints, so ties are resolved as in the histogram), and Benjamini–Hochberg control across offices.
 Bins suppressed for small counts are left out on both sides.
@@ -74,15 +77,20 @@ def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05) -> pl.DataF
         for i, b in enumerate(group):
             n = counts[i].sum()
             others = sum((c for j, c in enumerate(counts) if j != i), np.zeros_like(counts[i]))
-            median = _quantile(counts[i], (n + 1) / 2)
+            median = b.throughput_median_hours
+            if median is None:
+                median = _quantile(counts[i], (n + 1) / 2)
             half = 1.96 * math.sqrt(n) / 2 if n else 0.0
             median_others = _quantile(others, (others.sum() + 1) / 2)
             direction = None
             if median is not None and median_others is not None:
                 direction = "slower" if median > median_others else "faster" if median < median_others else "same"
+            low, high = _quantile(counts[i], n / 2 - half), _quantile(counts[i], n / 2 + half + 1)
+            if median is not None and low is not None and high is not None:  # the interval holds the median
+                low, high = min(low, median), max(high, median)
             rows.append({"process": process, "period": period, "office": b.office, "cases": int(n),
-                         "median_hours": median, "median_low": _quantile(counts[i], n / 2 - half),
-                         "median_high": _quantile(counts[i], n / 2 + half + 1), "median_others_hours": median_others,
+                         "median_hours": median, "median_low": low, "median_high": high,
+                         "median_others_hours": median_others,
                          "p_value": float(p[i]), "q_value": float(q[i]), "significant": bool(q[i] <= fdr),
                          "direction": direction})
     return pl.DataFrame(rows, schema=COLUMNS)

@@ -118,7 +118,9 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
         (pl.col("fitness") == 1.0).mean().alias("fitting_share"),
         (pl.col("case_status") == "running").sum().alias("running"),
         (pl.col("case_status") == "stale").sum().alias("stale"),
-        pl.col("throughput_hours").median().alias("throughput_median_hours"),
+        # one definition everywhere: first to last event of the completed cases (closed as the Soll says)
+        pl.col("throughput_hours").filter(pl.col("case_status") == "complete").median()
+        .alias("throughput_median_hours"),
     ).sort(schema.OFFICE)
     if settings.precision and settings.method == "alignments":
         values = []

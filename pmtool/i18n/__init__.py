@@ -2,6 +2,12 @@
 
 >>> t("location.line", "en", n=3)
 'line 3'
+
+Texts that name a number come in two forms, ``one`` and ``other`` (German and English need no more):
+:func:`tn` picks the form for the count, so no text says "1 Fristen" or "in allen 1 Prozessen".
+
+>>> tn("report.n.offices", 1, "de"), tn("report.n.offices", 13, "de")
+('1 Amt', '13 Ämter')
 """
 
 from __future__ import annotations
@@ -63,3 +69,17 @@ def t(key: str, /, lang: str | None = None, **params: Any) -> str:
         raise KeyError(f"message key {key!r} is missing from the catalogue")
     text = entry.get(lang or language()) or entry[DEFAULT_LANGUAGE]
     return text.format(**params) if params else text
+
+
+#: The plural forms a counted text has in the catalogue (``<key>.one``, ``<key>.other``).
+PLURAL_FORMS = ("one", "other")
+
+
+def tn(key: str, count: int, /, lang: str | None = None, **params: Any) -> str:
+    """The form of the counted message ``key`` for ``count`` (``<key>.one`` for 1, else ``<key>.other``),
+    formatted with ``params``; ``n`` is ``count`` written out unless given (e.g. with thousands separators).
+
+    Raises ``KeyError`` when ``key`` has no such form in the catalogue.
+    """
+    params.setdefault("n", str(count))
+    return t(f"{key}.{'one' if count == 1 else 'other'}", lang, **params)

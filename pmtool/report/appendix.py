@@ -14,7 +14,7 @@ from pmtool import __version__
 from pmtool.compare.gate import comparability
 from pmtool.compare.score import BASIS_WEIGHT, IMPACT_CAP_DAYS, SEVERITY_WEIGHT
 from pmtool.graphviz import dot_version
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.context import Cell, Table
 from pmtool.report.summary import process_name
@@ -42,15 +42,15 @@ class Appendix:
     weights: Table
     versions: Table
     settings: Table
-    inputs: Table
+    inputs: Table  # the checksums of the inputs: shown in the annex
 
 
 def build_appendix(analysis: Analysis, lang: str) -> Appendix:
     comparable = _comparability(analysis, lang)
     ok = t("report.gate.ok", lang)
     all_ok = all(c.text == ok for _, cells in comparable.rows for c in cells)
-    text = t("report.gate.all_ok", lang, offices=len(comparable.rows), processes=len(analysis.processes)) \
-        if all_ok else ""
+    text = tn("report.gate.all_ok", len(analysis.processes), lang,
+              offices=tn("report.n.offices", len(comparable.rows), lang)) if all_ok else ""
     return Appendix(imports=_imports(analysis, lang), comparability=comparable, comparability_text=text,
                     models=tuple(_model(analysis, pid, lang) for pid in analysis.processes),
                     method=_method(analysis, lang), weights=_weights(lang), versions=_versions(lang),
@@ -177,7 +177,8 @@ def _method(analysis: Analysis, lang: str) -> tuple[tuple[str, tuple[str, ...]],
     return (
         (t("report.method.conformance.title", lang), (
             t("report.method.conformance.text", lang),
-            t("report.method.deadlines", lang, incomplete=p.incomplete, stale=p.stale_after_days))),
+            t("report.method.deadlines", lang, incomplete=t(f"report.method.incomplete.{p.incomplete}", lang),
+              stale=p.stale_after_days))),
         (t("report.method.score.title", lang), (
             t("report.method.score.formula", lang),
             t("report.method.score.excess", lang, confidence=numbers.rate(s.confidence, lang)),

@@ -6,8 +6,9 @@
 
 Report formats are entries of :data:`FORMATS` (name → writer from the report's view model); the view model
 (:class:`~pmtool.report.context.ReportContext`) is built once and every format lays out the same values, so
-the PDF shows the numbers the HTML shows. Files are written atomically: when a format fails, nothing of this
-run is left behind.
+the PDF shows the numbers the HTML shows. Each format writes two files: the report and its annex beside it
+(``bericht-anhang.html`` / ``.pdf``: every map whole, the checksums of the inputs), which the report names
+and links. Files are written atomically: when a format fails, nothing of this run is left behind.
 """
 
 from __future__ import annotations
@@ -26,20 +27,20 @@ if TYPE_CHECKING:
     from pmtool.report.context import ReportContext
 
 
-def _html_bytes(ctx: ReportContext) -> bytes:
-    from pmtool.report.html import render_html
+def _html_bytes(ctx: ReportContext) -> tuple[bytes, bytes]:
+    from pmtool.report.html import render_annex_html, render_html
 
-    return render_html(ctx).encode("utf-8")
-
-
-def _pdf_bytes(ctx: ReportContext) -> bytes:
-    from pmtool.report.pdf import render_pdf
-
-    return render_pdf(ctx)
+    return render_html(ctx).encode("utf-8"), render_annex_html(ctx).encode("utf-8")
 
 
-#: Report format → (file suffix, writer from the report's view model to the file's bytes).
-FORMATS: dict[str, tuple[str, Callable[[ReportContext], bytes]]] = {
+def _pdf_bytes(ctx: ReportContext) -> tuple[bytes, bytes]:
+    from pmtool.report.pdf import render_annex_pdf, render_pdf
+
+    return render_pdf(ctx), render_annex_pdf(ctx)
+
+
+#: Report format → (file suffix, writer from the report's view model to the bytes of report and annex).
+FORMATS: dict[str, tuple[str, Callable[[ReportContext], tuple[bytes, bytes]]]] = {
     "html": (".html", _html_bytes),
     "pdf": (".pdf", _pdf_bytes),
 }
@@ -47,10 +48,11 @@ FORMATS: dict[str, tuple[str, Callable[[ReportContext], bytes]]] = {
 
 @dataclass(frozen=True)
 class ReportFiles:
-    """The files written, by format (``html``, ``pdf``), and the report's language."""
+    """The files written, by format (``html``, ``pdf``): the report and its annex; and the language."""
 
     lang: str
     files: dict[str, Path] = field(default_factory=dict)
+    annex: dict[str, Path] = field(default_factory=dict)
 
     @property
     def html(self) -> Path | None:
@@ -81,11 +83,12 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
     stem = t("report.file_stem", lang)
     writers: dict[Path, Callable[[Path], object]] = {}
     files: dict[str, Path] = {}
+    annex: dict[str, Path] = {}
     for name in dict.fromkeys(formats):
         suffix, render = FORMATS[name]
-        path = out_dir / f"{stem}{suffix}"
-        data = render(ctx)
-        writers[path] = lambda p, data=data: p.write_bytes(data)
-        files[name] = path
+        main, extra = render(ctx)
+        files[name], annex[name] = out_dir / f"{stem}{suffix}", out_dir / ctx.annex_files[name]
+        writers[files[name]] = lambda p, data=main: p.write_bytes(data)
+        writers[annex[name]] = lambda p, data=extra: p.write_bytes(data)
     write_atomically(writers)
-    return ReportFiles(lang, files)
+    return ReportFiles(lang, files, annex)

@@ -92,7 +92,7 @@ def _percent_axis(ax: Any, lang: str) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: numbers.rate(round(v, 4), lang)))
 
 
-def deadline_chart(panels: Sequence[DeadlinePanel], lang: str) -> bytes:
+def deadline_chart(panels: Sequence[DeadlinePanel], lang: str, k: int = 5) -> bytes:
     """Small multiples, one per deadline rule: compliance (1 − violation rate) per office with its 95 %
     Wilson interval; filled markers for offices with a significant difference, a dashed line for all
     offices together."""
@@ -107,7 +107,7 @@ def deadline_chart(panels: Sequence[DeadlinePanel], lang: str) -> bytes:
         lower = max(0.0, min([*values, 0.9]) - 0.05)
         lower = int(lower * 10) / 10
         for ax, panel in zip(axes.flat, panels, strict=False):
-            _deadline_panel(ax, panel, lower, lang)
+            _deadline_panel(ax, panel, lower, lang, k)
         for ax in list(axes.flat)[len(panels):]:
             ax.axis("off")
         fig.tight_layout(h_pad=1.2, w_pad=1.5)
@@ -117,13 +117,13 @@ def deadline_chart(panels: Sequence[DeadlinePanel], lang: str) -> bytes:
         return _svg(fig)
 
 
-def _deadline_panel(ax: Any, panel: DeadlinePanel, lower: float, lang: str) -> None:
+def _deadline_panel(ax: Any, panel: DeadlinePanel, lower: float, lang: str, k: int) -> None:
     ys = list(range(len(panel.offices)))
     for y, o in zip(ys, panel.offices, strict=True):
         style = office_style(o.office)
         if o.value is None:
-            ax.text(lower + 0.01, y, f"{SUPPRESSED} {t('report.chart.suppressed', lang)}", va="center",
-                    ha="left", fontsize=7.5, color=MUTED)
+            ax.text(lower + 0.01, y, f"{SUPPRESSED} {t('report.chart.suppressed', lang, k=k)}", va="center",
+                    ha="left", fontsize=8, color=MUTED)
             continue
         if o.low is not None and o.high is not None:
             ax.plot([o.low, o.high], [y, y], color=style.colour, lw=1.6, solid_capstyle="butt")
@@ -157,7 +157,8 @@ def _deadline_legend(lang: str) -> list[Any]:
             Line2D([], [], color=INK, lw=0.9, ls=(0, (4, 3)), label=t("report.chart.legend_pooled", lang))]
 
 
-def throughput_chart(rows: Sequence[ThroughputRow], pooled_median_hours: float | None, lang: str) -> bytes:
+def throughput_chart(rows: Sequence[ThroughputRow], pooled_median_hours: float | None, lang: str,
+                     k: int = 5) -> bytes:
     """Box per office: median, quartiles, whiskers at the 10th and 90th percentile (no single cases drawn);
     offices with fewer completed cases than the privacy threshold are not drawn."""
     plt = _plt()
@@ -185,8 +186,9 @@ def throughput_chart(rows: Sequence[ThroughputRow], pooled_median_hours: float |
         # would give away the suppressed number of never-closed cases
         for y, row in enumerate(rows):
             if row.quantiles is None:
-                ax.text(0.0, y, f" {SUPPRESSED} {t('report.chart.suppressed', lang)}", va="center", ha="left",
-                        fontsize=7.5, color=MUTED)
+                ax.text(0.0, y, f" {SUPPRESSED} {t('report.chart.suppressed_completed', lang, k=k)}", va="center",
+                        ha="left",
+                        fontsize=8, color=MUTED)
         if pooled_median_hours is not None:
             ax.axvline(pooled_median_hours / 24.0, color=INK, lw=0.9, ls=(0, (4, 3)))
         ax.set_yticks(range(len(rows)), [r.office for r in rows])
@@ -215,7 +217,7 @@ def priority_chart(bars: Sequence[PriorityBar], factor_labels: Sequence[str], la
     hatches = ("", "///", "---", "xxx", "\\\\\\")
     greys = ("#2b4c7e", "#567ebb", "#8fb1dd", "#c6d8ef", "#eef3fa")
     with plt.rc_context(RC):
-        fig, ax = plt.subplots(figsize=(7.1, 0.7 + 0.42 * len(bars)))
+        fig, ax = plt.subplots(figsize=(6.2, 0.7 + 0.42 * len(bars)))
         for y, bar in enumerate(bars):
             left = 0.0
             for i, part in enumerate(bar.parts):
@@ -231,6 +233,6 @@ def priority_chart(bars: Sequence[PriorityBar], factor_labels: Sequence[str], la
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: numbers.decimal(v, lang, 1)))
         ax.set_xlabel(t("report.chart.priority", lang))
         ax.tick_params(axis="y", length=0)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32 if len(bars) < 4 else -0.2), ncol=3,
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32 if len(bars) < 4 else -0.2), ncol=2,
                   frameon=False, fontsize=8)
         return _svg(fig)

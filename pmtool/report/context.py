@@ -20,6 +20,7 @@ from pmtool.report import numbers
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.report.annex import Annex
     from pmtool.report.appendix import Appendix
     from pmtool.report.process_section import ProcessSection
     from pmtool.report.summary import Summary
@@ -30,19 +31,30 @@ _DOCTYPE = re.compile(rb"<!DOCTYPE[^>]*>\s*")
 
 @dataclass(frozen=True)
 class Figure:
-    """A picture with its text alternative (``alt``, in the report language) and caption."""
+    """A picture with its text alternative (``alt``, in the report language) and caption.
+
+    ``print_svgs`` is what the PDFs print when the whole picture cannot be printed on A4 with text of 7 pt
+    or more (:mod:`pmtool.report.print_layout`): its relevant part (an excerpt, a filtered map) or the
+    whole in consecutive parts; ``print_note`` says what is left out and where the whole picture is (the
+    HTML and the annex). Empty: the PDFs print ``svg`` itself."""
 
     id: str
     svg: bytes
     alt: str
     caption: str
-    # "page": a page of its own (A4), "a3": a page of its own in the HTML's print CSS (an A3 page; in the PDF
-    # an A4 page, landscape where the picture gains from it), "wide": in the text flow
-    size: str = "wide"
+    size: str = "wide"  # "sheet": a page of its own (A4, landscape where it gains width); "wide": in the text
     title: str = ""  # heading above a figure that has a page of its own
     legend: tuple[tuple[str, str], ...] = ()  # (colour, label) swatches, written as text beside the picture
     legend_title: str = ""
     notes: tuple[str, ...] = ()
+    print_svgs: tuple[bytes, ...] = ()
+    print_note: str = ""
+    part_label: str = ""  # above each printed part when there are several: „Teil {i} von {n}“
+
+    @property
+    def printed(self) -> tuple[bytes, ...]:
+        """The pictures the PDFs print (without their DOCTYPE line): ``print_svgs``, else ``svg``."""
+        return tuple(_DOCTYPE.sub(b"", s) for s in self.print_svgs) or (self.embeddable_svg,)
 
     @property
     def embeddable_svg(self) -> bytes:
@@ -104,7 +116,9 @@ class ReportContext:
     summary: Summary
     processes: tuple[ProcessSection, ...]
     appendix: Appendix
-    annex: tuple[tuple[str, str, tuple[Figure, ...]], ...] = field(default=())  # (anchor, heading, figures)
+    annex: Annex
+    annex_meta: ReportMeta
+    annex_files: dict[str, str] = field(default_factory=dict)  # format → file name beside the report
 
 
 def as_of_point(analysis: Analysis) -> datetime:
@@ -120,8 +134,9 @@ def as_of_point(analysis: Analysis) -> datetime:
 
 def build_context(analysis: Analysis, lang: str) -> ReportContext:
     """The view model of the report for ``analysis`` in ``lang`` (de or en)."""
+    from pmtool.report.annex import build_annex, file_name
     from pmtool.report.appendix import build_appendix
-    from pmtool.report.process_section import build_process_section
+    from pmtool.report.process_section import build_process_section, soll_figures
     from pmtool.report.summary import build_summary
 
     project = analysis.project
@@ -133,8 +148,10 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     offices = sorted({s.summary.office for s in analysis.ingests})
     cases = sum(int(p.conformance.summary["cases"].sum()) for p in analysis.processes.values())
     summary = build_summary(analysis, lang)
-    sections = tuple(build_process_section(analysis, pid, lang, summary) for pid in analysis.processes)
+    figures = {pid: soll_figures(analysis, pid, summary.groups.get(pid, []), lang) for pid in analysis.processes}
+    sections = tuple(build_process_section(analysis, pid, lang, summary, figures[pid]) for pid in analysis.processes)
     appendix = build_appendix(analysis, lang)
+    annex = build_annex(analysis, figures, appendix.inputs, lang)
     title = t("report.title", lang)
     meta = ReportMeta(
         title=f"{title} – {project.name}",
@@ -145,14 +162,17 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
         created=as_of.isoformat(timespec="seconds"),
         lang=lang,
     )
-    facts = (
-        (t("report.fact.project", lang), project.name),
+    facts = (  # the processes are named in Part A's assessment, one per line
         (t("report.fact.period", lang), period),
         (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
-        (t("report.fact.processes", lang), "\n".join(s.name for s in sections)),
+        (t("report.fact.processes", lang), numbers.count(len(sections), lang)),
         (t("report.fact.cases", lang), numbers.count(cases, lang)),
     )
-    annex = tuple((f"annex-{s.pid}", s.name, s.annex_figures) for s in sections if s.annex_figures)
+    annex_title = t("report.annex.title", lang)
+    annex_meta = ReportMeta(title=f"{annex_title} – {project.name}", author=meta.author,
+                            subject=t("report.annex.subject", lang, report=meta.title), keywords=meta.keywords,
+                            created=meta.created, lang=lang)
     return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,
-                         summary=summary, processes=sections, appendix=appendix, annex=annex)
+                         summary=summary, processes=sections, appendix=appendix, annex=annex, annex_meta=annex_meta,
+                         annex_files={fmt: file_name(lang, f".{fmt}") for fmt in ("html", "pdf")})

@@ -42,6 +42,17 @@ def _environment():  # type: ignore[no-untyped-def]
 
 def render_html(ctx: ReportContext) -> str:
     """The HTML text of the report described by ``ctx``."""
+    return _render(ctx, "report.html.j2", ctx.meta)
+
+
+def render_annex_html(ctx: ReportContext) -> str:
+    """The HTML text of the report's annex: every map whole, the checksums of the inputs."""
+    return _render(ctx, "annex.html.j2", ctx.annex_meta)
+
+
+def _render(ctx: ReportContext, name: str, meta: object) -> str:
+    from pmtool.report.process_tables import heat_legend
+
     env = _environment()
     css = resources.files(_TEMPLATES).joinpath("templates/report.css").read_text("utf-8")
     lang = ctx.lang
@@ -49,12 +60,12 @@ def render_html(ctx: ReportContext) -> str:
     def translate(key: str, **params: object) -> str:
         return t(key, lang, **params)
 
-    template = env.get_template("report.html.j2")
-    return template.render(
-        t=translate, lang=lang, meta=ctx.meta, title=ctx.title, subtitle=ctx.subtitle, context_facts=ctx.facts,
+    return env.get_template(name).render(
+        t=translate, lang=lang, meta=meta, title=ctx.title, subtitle=ctx.subtitle, context_facts=ctx.facts,
         k=ctx.k, summary=ctx.summary, processes=ctx.processes, appendix=ctx.appendix, annex=ctx.annex,
+        annex_file=ctx.annex_files.get("html", ""), report_file=f"{t('report.file_stem', lang)}.html",
         css=Markup(css), version=__version__, heat_classes=list(zip(RATE_COLOURS, RATE_TEXT, strict=True)),
-        created_text=numbers.date(_created(ctx), lang))
+        heat_legend=heat_legend(lang), created_text=numbers.date(_created(ctx), lang))
 
 
 def _created(ctx: ReportContext):  # type: ignore[no-untyped-def]

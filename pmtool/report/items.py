@@ -12,22 +12,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pmtool.i18n import t
+from pmtool.i18n import catalogue, t, tn
+from pmtool.vocabulary import vocabulary
 
 #: Order of item types when scores tie: rules carry the legal text, so they lead.
 _TYPE_ORDER = {"rule": 0, "case": 1, "deviation": 2}
 
 
-def item_label(row: dict[str, Any], lang: str) -> str:
-    """„Frist: Übermittlung an die Landesstelle …“, „fehlt: Falldefinition bewertet“, „nie abgeschlossen“."""
+def item_label(row: dict[str, Any], lang: str, *, source: bool = False) -> str:
+    """„Frist „Übermittlung …““ (with ``source``: „… (§ 11 Abs. 1 IfSG)“), „„Falldefinition bewertet“
+    fehlt“, „Fälle nie abgeschlossen“; an activity the catalogue explains (a merged duplicate case) says
+    what it is."""
     code = row.get("code") or ""
     if row.get("rule_id"):
         title = (row.get("rule_title_en") if lang == "en" else None) or row.get("rule_title") or row["rule_id"]
         key = "deadline" if code == "DEADLINE" else "role" if code == "ROLE" else "rule"
-        return t(f"report.item.{key}", lang, title=title)
+        label = t(f"report.item.{key}", lang, title=title)
+        if source and row.get("legal_source"):
+            label += f" ({row['legal_source']})"
+        return label
     if code == "NO_CLOSURE":
         return t("report.item.no_closure", lang)
-    return t(f"report.item.{code}", lang, activity=row.get("activity") or "")
+    activity = row.get("activity") or ""
+    label = t(f"report.item.{code}", lang, activity=activity)
+    meaning = explanation(activity, lang)
+    return t("report.item.explained", lang, label=label, meaning=meaning) if meaning else label
+
+
+def explanation(activity: str, lang: str) -> str:
+    """What an activity that is no step of the Soll stands for, when the catalogue knows it
+    (``report.explain.<vocabulary id>``): „ein doppelt angelegter Fall wurde zusammengeführt“."""
+    code = _activity_codes().get(activity)
+    entry = catalogue().get(f"report.explain.{code}") if code else None
+    return t(f"report.explain.{code}", lang) if entry else ""
+
+
+def _activity_codes() -> dict[str, str]:
+    return {a.name: a.id for p in vocabulary().processes.values() for a in p.activities}
+
+
+def same_cases_label(others: tuple[dict[str, Any], ...], lang: str) -> str:
+    """„Dieselben Fälle sind auch Befunde: …“ for the other findings of a group ("" without any)."""
+    if not others:
+        return ""
+    return tn("report.item.same_cases", len(others), lang, items="; ".join(item_label(o, lang) for o in others))
 
 
 def basis_text(basis: str | None, severity: str | None, lang: str) -> str:

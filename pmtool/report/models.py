@@ -4,14 +4,17 @@
   end), optionally with the deviations overlaid: each activity filled by the share of cases (all offices)
   in which it was skipped, done out of order, inserted or repeated, its lines naming those shares and the
   offices with a significant difference there; activities the Soll does not have at all are drawn dashed
-  below the flow. Without a BPMN file the activities of the Petri net are drawn in their order.
+  below the flow. Every other kind of finding sits at its place too (:class:`RuleMark`): a deadline or an
+  order rule as a red dashed arrow between its two tasks, a role, mandatory or "must not occur" rule and
+  never-closed cases as a line in the task's box. Without a BPMN file the activities of the Petri net are
+  drawn in their order. ``keep`` draws only part of the flow (an excerpt or one part of a long process):
+  where the flow leaves the part, a "⋯" box names the tasks it continues with.
 - :func:`ist_figure`: an office's directly-follows graph with every node and arrow below the privacy
   threshold removed (the caption says how many are hidden).
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +37,25 @@ CODES = ("SKIP", "ORDER", "INSERT", "REPEAT")
 
 
 @dataclass(frozen=True)
+class RuleMark:
+    """A rule (or never-closed cases) at its place in the Soll: ``kind`` deadline or order between ``start``
+    and ``end``; role, mandatory, absent or no_closure at ``activity``. ``rate``: pooled share of cases
+    violating it (all comparable offices, suppressed cells left out); ``offices``: those with a finding."""
+
+    kind: str
+    label: str
+    rate: float | None
+    offices: tuple[str, ...] = ()
+    activity: str | None = None
+    start: str | None = None
+    end: str | None = None
+
+    @property
+    def on_edge(self) -> bool:
+        return self.kind in ("deadline", "order")
+
+
+@dataclass(frozen=True)
 class ActivityOverlay:
     """What the overlay shows for one activity: pooled rates per deviation code (all comparable offices,
     suppressed cells left out) and the offices with a significant difference at this activity."""
@@ -47,15 +69,25 @@ class ActivityOverlay:
 
 
 def soll_figure(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, roles: bool = True,
-                overlay: Mapping[str, ActivityOverlay] | None = None) -> bytes:
+                overlay: Mapping[str, ActivityOverlay] | None = None, marks: Sequence[RuleMark] = (),
+                keep: frozenset[str] | None = None) -> bytes:
     """The Soll picture as SVG bytes (see the module docstring)."""
-    return run_dot(soll_dot(view, net, title=title, lang=lang, roles=roles, overlay=overlay), "svg")
+    return run_dot(soll_dot(view, net, title=title, lang=lang, roles=roles, overlay=overlay, marks=marks,
+                            keep=keep), "svg")
+
+
+def flow_view(view: ProcessView | None, net: PetriNet) -> ProcessView:
+    """The BPMN view, or a flow of the net's activities when there is no BPMN file."""
+    return view if view is not None else _view_from_net(net)
 
 
 def soll_dot(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, roles: bool = True,
-             overlay: Mapping[str, ActivityOverlay] | None = None) -> str:
-    if view is None:
-        view = _view_from_net(net)
+             overlay: Mapping[str, ActivityOverlay] | None = None, marks: Sequence[RuleMark] = (),
+             keep: frozenset[str] | None = None) -> str:
+    """The DOT text of :func:`soll_figure` (``keep``: ids of the flow nodes to draw; all when ``None``)."""
+    full = flow_view(view, net)
+    view = full if keep is None else ProcessView(full.name, tuple(n for n in full.nodes if n.id in keep),
+                                                 tuple(f for f in full.flows if f[0] in keep and f[1] in keep))
     ids = {n.id: f"n{i}" for i, n in enumerate(view.nodes)}
     lines = ["digraph soll {",
              "  graph " + attributes({"rankdir": "TB", "fontname": FONT, "bgcolor": "white", "pad": "0.15",
@@ -65,20 +97,103 @@ def soll_dot(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, 
                                      "penwidth": 1.2}) + ";",
              "  edge " + attributes({"color": "#555555", "arrowsize": 0.7, "penwidth": 1.1, "fontname": FONT,
                                      "fontsize": 10, "fontcolor": MUTED}) + ";"]
+    at_task: dict[str, list[RuleMark]] = {}
+    for mark in marks:
+        if not mark.on_edge and mark.activity:
+            at_task.setdefault(mark.activity, []).append(mark)
     for node in view.nodes:
-        lines.append(f"  {ids[node.id]} " + attributes(_node(node, lang, roles, overlay)) + ";")
+        lines.append(f"  {ids[node.id]} " + attributes(_node(node, lang, roles, overlay,
+                                                             at_task.get(node.name, ()))) + ";")
     for src, dst, label in view.flows:
         if src in ids and dst in ids:
             extra = {"label": f" {label} "} if label else {}
             lines.append(f"  {ids[src]} -> {ids[dst]}" + (" " + attributes(extra) if extra else "") + ";")
+    if keep is not None:
+        lines += _stubs(full, keep, ids, lang)
+    lines += _edge_marks(view, [m for m in marks if m.on_edge], ids, lang)
     if overlay:
-        lines += _extra_activities(view, overlay, ids, lang)
+        lines += _extra_activities(view, full, overlay, ids, lang, keep)
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _node(node: FlowNode, lang: str, roles: bool,
-          overlay: Mapping[str, ActivityOverlay] | None) -> dict[str, str | float | int]:
+#: Colour of the rule marks (deadlines and order rules between tasks): the report's "critical" red.
+MARK_COLOUR = "#8c1c13"
+
+
+def _edge_marks(view: ProcessView, marks: Sequence[RuleMark], ids: dict[str, str], lang: str) -> list[str]:
+    """Deadline and order rules as red dashed arrows between their tasks (both must be drawn)."""
+    by_name = {n.name: ids[n.id] for n in view.tasks if n.id in ids}
+    lines = []
+    for mark in marks:
+        src, dst = by_name.get(mark.start or ""), by_name.get(mark.end or "")
+        if not src or not dst:
+            continue
+        rows = [html(mark.label)]
+        rows += [html(chunk) for chunk in wrap(_mark_numbers(mark, lang), 30)]
+        lines.append(f"  {src} -> {dst} " + attributes({
+            "style": "dashed", "color": MARK_COLOUR, "fontcolor": MARK_COLOUR, "constraint": "false",
+            "penwidth": 2.4 if mark.offices else 1.3, "arrowhead": "vee", "fontsize": 10,
+            "label": "<" + "<BR/>".join(rows) + ">", "tooltip": mark.label}) + ";")
+    return lines
+
+
+def _mark_numbers(mark: RuleMark, lang: str) -> str:
+    text = t("report.overlay.mark_rate", lang, rate=numbers.rate(mark.rate, lang)) if mark.rate else ""
+    if mark.offices:
+        text += (" · " if text else "") + t("report.overlay.offices", lang, offices=", ".join(mark.offices))
+    return text
+
+
+def _stubs(full: ProcessView, keep: frozenset[str], ids: dict[str, str], lang: str) -> list[str]:
+    """"⋯" boxes where the drawn part of the flow continues outside it, naming the tasks it leads to or
+    comes from (through gateways and events)."""
+    by_id = {n.id: n for n in full.nodes}
+    succ: dict[str, list[str]] = {}
+    pred: dict[str, list[str]] = {}
+    for src, dst, _ in full.flows:
+        succ.setdefault(src, []).append(dst)
+        pred.setdefault(dst, []).append(src)
+    lines = []
+    for i, node in enumerate(n for n in full.nodes if n.id in keep):
+        after = _next_tasks([d for d in succ.get(node.id, ()) if d not in keep], succ, by_id)
+        before = _next_tasks([s for s in pred.get(node.id, ()) if s not in keep], pred, by_id)
+        for direction, names in (("out", after), ("in", before)):
+            if not names:
+                continue
+            key = "report.overlay.continues" if direction == "out" else "report.overlay.comes_from"
+            text = t(key, lang, tasks=", ".join(f"„{n}“" for n in names[:2]) + (" …" if len(names) > 2 else ""))
+            stub = f"s{direction}{i}"
+            lines.append(f"  {stub} " + attributes({
+                "shape": "box", "style": "dashed,rounded", "color": "#888888", "fontcolor": MUTED, "fontsize": 10,
+                "margin": "0.08,0.03", "label": "<" + "<BR/>".join(html(x) for x in wrap(text, 30)) + ">"}) + ";")
+            edge = f"{ids[node.id]} -> {stub}" if direction == "out" else f"{stub} -> {ids[node.id]}"
+            lines.append(f"  {edge} [style=dashed, color=\"#888888\"];")
+    return lines
+
+
+def _next_tasks(start: Sequence[str], step: Mapping[str, Sequence[str]], by_id: Mapping[str, FlowNode]) -> list[str]:
+    """The names of the first tasks (or end events) reached from ``start`` through gateways and events."""
+    found: list[str] = []
+    seen = set(start)
+    queue = deque(start)
+    while queue:
+        node = by_id.get(queue.popleft())
+        if node is None:
+            continue
+        if node.kind == "task" or (node.kind in ("start", "end") and node.name):
+            if node.name not in found:
+                found.append(node.name)
+            continue
+        for nxt in step.get(node.id, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return found
+
+
+def _node(node: FlowNode, lang: str, roles: bool, overlay: Mapping[str, ActivityOverlay] | None,
+          marks: Sequence[RuleMark] = ()) -> dict[str, str | float | int]:
     if node.kind == "start":
         return {"shape": "circle", "label": "", "width": 0.36, "fixedsize": "true", "penwidth": 1.5,
                 "xlabel": _small(node.name, 9), "tooltip": node.name or "Start"}
@@ -98,7 +213,7 @@ def _node(node: FlowNode, lang: str, roles: bool,
         return attrs
     rows = ["<BR/>".join(html(line) for line in wrap(node.name, LABEL_WIDTH))]
     fill, fontcolor, pen = PLAIN_FILL, TEXT, 1.2
-    if roles and node.lane and overlay is None:
+    if roles and node.lane and (overlay is None or any(m.kind == "role" for m in marks)):
         rows.append(f'<FONT POINT-SIZE="9" COLOR="{MUTED}">{html(node.lane)}</FONT>')
     if overlay is not None:
         info = overlay.get(node.name)
@@ -110,6 +225,12 @@ def _node(node: FlowNode, lang: str, roles: bool,
                 pen = 3.0
         else:
             fill = RATE_COLOURS[0]
+        for mark in marks:
+            rows += [f'<FONT POINT-SIZE="10" COLOR="{MARK_COLOUR if fontcolor == TEXT else fontcolor}">'
+                     f'{"<B>" if mark.offices else ""}{html(chunk)}{"</B>" if mark.offices else ""}</FONT>'
+                     for chunk in wrap(mark.label + ": " + _mark_numbers(mark, lang), 34)]
+            if mark.offices:
+                pen = 3.0
     return {"shape": "box", "style": "rounded,filled", "fillcolor": fill, "fontcolor": fontcolor,
             "penwidth": pen, "margin": "0.14,0.06", "label": "<" + "<BR/>".join(rows) + ">",
             "tooltip": node.name}
@@ -128,11 +249,16 @@ def _overlay_lines(info: ActivityOverlay, lang: str, colour: str) -> list[str]:
     return lines
 
 
-def _extra_activities(view: ProcessView, overlay: Mapping[str, ActivityOverlay], ids: dict[str, str],
-                      lang: str) -> list[str]:
-    """Activities with deviations that the Soll does not contain: dashed boxes below the flow."""
-    known = {n.name for n in view.tasks}
-    extra = sorted(a for a in overlay if a not in known)
+#: ``keep`` holds ``extra:<name>`` for an activity outside the Soll that a part of the flow shows.
+EXTRA = "extra:"
+
+
+def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str, ActivityOverlay],
+                      ids: dict[str, str], lang: str, keep: frozenset[str] | None) -> list[str]:
+    """Activities with deviations that the Soll does not contain: dashed boxes below the flow (in a part of
+    the flow only those ``keep`` names)."""
+    known = {n.name for n in full.nodes}
+    extra = sorted(a for a in overlay if a not in known and (keep is None or EXTRA + a in keep))
     if not extra:
         return []
     ends = [ids[n.id] for n in view.nodes if n.kind == "end"] or [ids[view.nodes[-1].id]]
@@ -261,20 +387,3 @@ def ist_figure(dfg: DirectlyFollowsGraph, *, title: str, lang: str) -> bytes:
             lines[i] = line.replace('rankdir="LR"', 'rankdir="TB"').replace('pad="0.3"', 'pad="0.15"')
             break
     return run_dot("\n".join(lines) + "\n", "svg")
-
-
-#: Usable size of a picture on an A4 and on an A3 page (points), after heading, legend and caption.
-_A4 = (510.0, 620.0)
-_A3 = (757.0, 980.0)
-#: Below this scale on A4, a picture gets an A3 page of its own (text would fall under ~7 pt).
-MIN_A4_SCALE = 0.6
-
-
-def page_class(svg: bytes) -> str:
-    """"page" (A4) or "a3": the page a picture needs so that its labels stay readable in print."""
-    match = re.search(rb'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', svg[:2000], re.S)
-    if not match:
-        return "page"
-    width, height = float(match.group(1)), float(match.group(2))
-    scale = min(_A4[0] / width, _A4[1] / height, 1.0)
-    return "page" if scale >= MIN_A4_SCALE else "a3"

@@ -4,6 +4,8 @@
 ('12.345', '·', '8,6\\u202f%', '48%')
 >>> days(36.0, "de"), score(40.55944, "de")
 ('1,5 Tage', '40,6')
+>>> share_of(178, 370, "de"), share_of(3, 276, "de", k=5)
+('178 von 370 Fällen (48\u202f%)', 'weniger als 5 von 276 Fällen')
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import datetime
 
 from pmtool.compare.statements import percent
 from pmtool.discover.formatting import format_date, format_hours, format_number
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.report.suppression import SUPPRESSED, is_small
 
 
@@ -49,10 +51,27 @@ def hours(value: float | None, lang: str) -> str:
 
 
 def days(value_hours: float | None, lang: str) -> str:
-    """A duration always in days (for throughput times, where days are the unit of the Soll)."""
+    """A duration always in days, one decimal (the report's one unit for every duration: throughput times,
+    waiting, time over a deadline, impact); under 0.05 days "unter 0,1 Tagen"."""
     if value_hours is None or (isinstance(value_hours, float) and math.isnan(value_hours)):
         return "—"
+    if 0 < abs(value_hours) < 0.05 * 24:
+        return t("report.unit.under_tenth_day", lang, n=format_number(0.1, lang, 1))
     return t("render.days", lang, n=format_number(value_hours / 24.0, lang, 1))
+
+
+def share_of(affected: int | None, eligible: int | None, lang: str, *, k: int | None = None,
+             noun: str = "cases") -> str:
+    """„178 von 370 Fällen (48 %)“: a rate always with its numerator and denominator (``noun``: ``cases`` or
+    ``checks``). A numerator below the privacy threshold ``k`` is not shown: „weniger als 5 von 276 Fällen“,
+    and no rate, which would give it away. "—" without a denominator."""
+    if eligible is None or affected is None and k is None:
+        return "—"
+    if affected is None or (k is not None and is_small(affected, k)):
+        return tn(f"report.n.of_{noun}_small", eligible, lang, n=count(eligible, lang), k=count(k, lang))
+    share = affected / eligible if eligible else None
+    return tn(f"report.n.of_{noun}", eligible, lang, affected=count(affected, lang), n=count(eligible, lang),
+              rate=rate(share, lang))
 
 
 def p_value(value: float | None, lang: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from pmtool.errors import Location, RenderError, first_line
 from pmtool.report.context import ReportContext
-from pmtool.report.pdf_model import pdf_document
+from pmtool.report.pdf_model import annex_document, pdf_document
 
 #: PDF/A-2 level a (accessible, tagged), as the KLA/Bundesarchiv recommend.
 PDF_STANDARD = "a-2a"
@@ -34,6 +34,9 @@ TYPST_SPEC = "typst>=0.14.3,<0.16"  # 0.14.3 is the first that names PDF/A-2a "a
 FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
               "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
 _TEMPLATE = "report.typ"
+_ANNEX = "annex.typ"
+#: Building blocks both templates import (tables, pictures, legends).
+_BLOCKS = "blocks.typ"
 
 
 def _typst() -> Any:
@@ -61,14 +64,24 @@ def render_pdf(ctx: ReportContext) -> bytes:
 
     Raises :class:`RenderError` when Typst or the fonts are missing or Typst cannot lay out the document.
     """
+    return _render(ctx, _TEMPLATE, pdf_document)
+
+
+def render_annex_pdf(ctx: ReportContext) -> bytes:
+    """The annex of ``ctx`` (every map, the checksums) as PDF/A-2a bytes; raises as :func:`render_pdf`."""
+    return _render(ctx, _ANNEX, annex_document)
+
+
+def _render(ctx: ReportContext, name: str, document: Any) -> bytes:
     _typst()  # before any work
     font_files()
-    template = resources.files("pmtool.report").joinpath("templates", _TEMPLATE).read_bytes()
+    templates = resources.files("pmtool.report").joinpath("templates")
     with tempfile.TemporaryDirectory(prefix="pmtool-pdf-") as tmp:
         folder = Path(tmp)
-        document = pdf_document(ctx, folder)
-        (folder / "report.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
-        return _compile(folder, template)
+        data = document(ctx, folder)
+        (folder / "report.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        (folder / _BLOCKS).write_bytes(templates.joinpath(_BLOCKS).read_bytes())
+        return _compile(folder, templates.joinpath(name).read_bytes())
 
 
 def engine_check() -> str:

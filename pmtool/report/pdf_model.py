@@ -1,20 +1,24 @@
-"""The report's view model as data for the PDF template: plain JSON values and the pictures as SVG files.
+"""The report's view model as data for the PDF templates: plain JSON values and the pictures as SVG files.
 
-:func:`pdf_document` turns a :class:`~pmtool.report.context.ReportContext` — the same view model the HTML
-is rendered from — into a dict of strings, numbers, booleans and lists, and writes every picture as an SVG
-file into a folder. The Typst template (``templates/report.typ``) reads the dict with ``json(...)``: every
-label, office name and number reaches the PDF as a Typst *string*, so nothing from the data is ever read
-as Typst markup, whatever characters it holds.
+:func:`pdf_document` (the report) and :func:`annex_document` (its annex) turn a
+:class:`~pmtool.report.context.ReportContext` — the same view model the HTML is rendered from — into a dict
+of strings, numbers, booleans and lists, and write every picture as an SVG file into a folder. The Typst
+templates (``templates/report.typ``, ``templates/annex.typ``) read the dict with ``json(...)``: every label,
+office name and number reaches the PDF as a Typst *string*, so nothing from the data is ever read as Typst
+markup, whatever characters it holds.
+
+Every picture carries its place on paper (:mod:`pmtool.report.print_layout`): the width in points and
+whether its page is landscape, so its smallest text prints at 7 pt or more; a picture too large for that
+is printed as its relevant part or in parts (``Figure.print_svgs``).
 
 >>> doc = pdf_document(ctx, Path(tmp))  # doctest: +SKIP
->>> soll = doc["processes"][0]["soll"]["figure"]  # doctest: +SKIP
->>> doc["summary"]["top"][0]["score"], (Path(tmp) / soll["file"]).exists()  # doctest: +SKIP
-('40,6', True)
+>>> part = doc["processes"][0]["overlay"]["figure"]["parts"][0]  # doctest: +SKIP
+>>> part["width"], (Path(tmp) / part["file"]).exists()  # doctest: +SKIP
+(493.2, True)
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,58 +26,51 @@ from typing import Any
 from pmtool import __version__
 from pmtool.i18n import t
 from pmtool.report import numbers
-from pmtool.report.context import Figure, ReportContext, Table
+from pmtool.report.context import Figure, ReportContext, ReportMeta, Table
 from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
-
-_SIZE = re.compile(rb'<svg[^>]*?width="([\d.]+)(pt|px)?"[^>]*?height="([\d.]+)(pt|px)?"', re.S)
-#: Room for a picture on a page of its own (points), after heading, legend and caption: A4 portrait and
-#: A4 landscape within the template's margins.
-PORTRAIT = (510.0, 600.0)
-LANDSCAPE = (767.0, 380.0)
-#: A picture turns the page only when it gets this much larger on a landscape page (same size: portrait).
-LANDSCAPE_GAIN = 1.15
+from pmtool.report.print_layout import place
 
 
 def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
     """The report ``ctx`` as JSON-ready data for ``templates/report.typ``; the pictures are written to
     ``folder`` as ``fig-001.svg`` … (names in document order, so the same report gives the same files)."""
-    figures = _Figures(folder)
-    lang, k = ctx.lang, ctx.k
-    suppressed_note = t("report.suppressed_note", lang, k=k)
-
-    def table(tab: Table | None) -> dict[str, Any] | None:
-        return None if tab is None else _table(tab, suppressed_note)
-
-    anchors = {s.pid: s.anchor for s in ctx.processes}
-    summary = ctx.summary
+    figures = Figures(folder)
+    lang = ctx.lang
+    table = _tables(ctx)
+    s = ctx.summary
     return {
         "lang": lang,
-        "meta": _meta(ctx),
+        "meta": meta(ctx.meta),
         "text": _texts(ctx),
         "heat": [[bg, fg] for bg, fg in zip(RATE_COLOURS, RATE_TEXT, strict=True)],
         "cover": {"title": ctx.title, "subtitle": ctx.subtitle, "facts": [list(f) for f in ctx.facts]},
+        "annex_file": ctx.annex_files.get("pdf", ""),
         "summary": {
-            "lead": summary.lead,
-            "verdicts": [{"anchor": anchors.get(v.process, ""), "name": v.name, "level": v.level,
-                          "level_text": v.level_text, "text": v.text} for v in summary.verdicts],
-            "top": [{"number": f.number, "office": f.office, "process_name": f.process_name,
-                     "statement": f.statement, "score": f.score, "bar": f.bar, "basis": f.basis, "best": f.best,
-                     "also": t("report.summary.also", lang, items="; ".join(f.also)) if f.also else "",
-                     "anchor": f.anchor} for f in summary.top],
-            "top_caption": t("report.summary.top_caption", lang, n=len(summary.top)),
-            "accepted_note": (t("report.summary.accepted_note", lang, n=summary.accepted_count)
-                              if summary.accepted_count else ""),
-            "priority_table": table(summary.priority_table),
-            "priority_reasons": [list(r) for r in summary.priority_reasons],
-            "priority_figure": figures.add(summary.priority_figure),
+            "lead": s.lead,
+            "verdicts": [{"anchor": v.anchor, "name": v.name, "level": v.level, "level_text": v.level_text,
+                          "reason": v.reason, "text": v.text} for v in s.verdicts],
+            "matrix": table(s.matrix),
+            "top": [{"number": f.number, "office": f.office, "process_name": f.process_name, "item": f.item,
+                     "numbers": f.numbers, "model": f.model, "advice": f.advice, "score": f.score, "bar": f.bar,
+                     "basis": f.basis, "also": f.also, "anchor": f.anchor, "link": f.link} for f in s.top],
+            "top_caption": s.top_caption,
+            "accepted_note": (t("report.summary.accepted_note", lang, n=s.accepted_count)
+                              if s.accepted_count else ""),
+            "priority_table": table(s.priorities.table),
+            "priority_weights": s.priorities.weights,
+            "priority_reasons": [list(r) for r in s.priorities.reasons],
         },
         "processes": [{
             "name": p.name, "anchor": p.anchor,
-            "verdict": {"level": p.verdict.level, "level_text": p.verdict.level_text, "text": p.verdict.text},
+            "verdict": {"level": p.verdict.level, "level_text": p.verdict.level_text, "reason": p.verdict.reason,
+                        "text": p.verdict.text},
             "facts": [list(f) for f in p.facts],
             "heatmap": table(p.heatmap),
-            "deadline": figures.add(p.deadline),
-            "throughput": figures.add(p.throughput),
+            "heat_legend": _heat_legend(lang),
+            "deadline": figures.flow(p.deadline),
+            "throughput": figures.flow(p.throughput),
+            "durations": figures.flow(p.durations),
+            "bottlenecks": table(p.bottlenecks),
             "overlay": figures.sheet(p.overlay, t("report.process.overlay", lang)),
             "overlay_table": table(p.overlay_table),
             "cards": [{"anchor": c.anchor, "number": c.number, "finding_id": c.finding_id, "office": c.office,
@@ -81,7 +78,8 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
                        "lines": [list(line) for line in c.lines], "accepted": c.accepted,
                        "justification": c.justification} for c in p.cards],
             "conformance": table(p.conformance),
-            "soll": figures.sheet(p.soll, t("report.process.soll", lang)),
+            "soll": figures.sheet(p.soll, t("report.process.soll", lang)) if p.soll else None,
+            "soll_note": p.soll_note,
             "ist": [figures.sheet(f, "", p.ist_note if i == 0 else "") for i, f in enumerate(p.ist)],
         } for p in ctx.processes],
         "appendix": {
@@ -92,54 +90,89 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
                         "conversion": list(m.conversion)} for m in ctx.appendix.models],
             "method": [{"heading": h, "paragraphs": list(ps)} for h, ps in ctx.appendix.method],
             "weights": table(ctx.appendix.weights),
+            "priority_figure": figures.flow(s.priorities.figure),
             "versions": table(ctx.appendix.versions),
             "settings": table(ctx.appendix.settings),
-            "inputs": table(ctx.appendix.inputs),
         },
-        "annex": [figures.sheet(f) for _, _, figs in ctx.annex for f in figs],
     }
 
 
-def _meta(ctx: ReportContext) -> dict[str, Any]:
+def annex_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
+    """The annex of ``ctx`` as JSON-ready data for ``templates/annex.typ`` (pictures into ``folder``)."""
+    figures = Figures(folder)
+    lang = ctx.lang
+    table = _tables(ctx)
+    return {
+        "lang": lang,
+        "meta": meta(ctx.annex_meta),
+        "text": _texts(ctx),
+        "report_file": f"{t('report.file_stem', lang)}.pdf",
+        "processes": [{
+            "name": p.name, "anchor": p.anchor,
+            "soll": figures.sheet(p.soll, t("report.process.soll", lang)),
+            "overlay": figures.sheet(p.overlay, t("report.process.overlay", lang)),
+            "ist": [figures.sheet(f) for f in p.ist],
+        } for p in ctx.annex.processes],
+        "inputs": table(ctx.annex.inputs),
+    }
+
+
+def meta(m: ReportMeta) -> dict[str, Any]:
     # PDF dates are written in UTC; a time without zone is taken as UTC, never as this machine's zone
-    created = datetime.fromisoformat(ctx.meta.created)
+    created = datetime.fromisoformat(m.created)
     created = (created if created.tzinfo else created.replace(tzinfo=UTC)).astimezone(UTC)
-    return {"title": ctx.meta.title, "author": ctx.meta.author, "subject": ctx.meta.subject,
-            "keywords": list(ctx.meta.keywords),
+    return {"title": m.title, "author": m.author, "subject": m.subject, "keywords": list(m.keywords),
             "created": {"year": created.year, "month": created.month, "day": created.day, "hour": created.hour,
                         "minute": created.minute, "second": created.second}}
 
 
+def _tables(ctx: ReportContext):  # type: ignore[no-untyped-def]
+    suppressed_note = t("report.suppressed_note", ctx.lang, k=ctx.k)
+
+    def table(tab: Table | None) -> dict[str, Any] | None:
+        return None if tab is None else _table(tab, suppressed_note)
+    return table
+
+
+def _heat_legend(lang: str) -> list[list[str]]:
+    from pmtool.report.process_tables import heat_legend
+
+    return [list(item) for item in heat_legend(lang)]
+
+
 def _texts(ctx: ReportContext) -> dict[str, str]:
-    """Every fixed text of the template, from the catalogue in the report's language."""
+    """Every fixed text of the templates, from the catalogue in the report's language."""
     lang, k = ctx.lang, ctx.k
-    return {
-        "toc": t("report.toc", lang), "page": t("report.page", lang), "page_of": t("report.page_of", lang),
-        "kicker": t("report.kicker", lang), "privacy_note": t("report.privacy_note", lang, k=k),
-        "summary": t("report.summary.title", lang), "verdicts": t("report.summary.verdicts", lang),
-        "levels": t("report.summary.levels", lang), "top": t("report.summary.top", lang),
-        "col_number": t("report.summary.col.number", lang), "col_where": t("report.summary.col.where", lang),
-        "col_statement": t("report.summary.col.statement", lang), "col_score": t("report.summary.col.score", lang),
-        "col_best": t("report.summary.col.best", lang), "details": t("report.summary.details", lang),
-        "score_note": t("report.summary.score_note", lang), "no_top": t("report.summary.no_findings", lang),
-        "priorities": t("report.summary.priorities", lang),
-        "priorities_intro": t("report.summary.priorities_intro", lang),
-        "heatmap": t("report.process.heatmap", lang), "heatmap_intro": t("report.process.heatmap_intro", lang),
-        "deadlines": t("report.process.deadlines", lang),
-        "deadlines_intro": t("report.process.deadlines_intro", lang),
-        "throughput": t("report.process.throughput", lang), "findings": t("report.process.findings", lang),
-        "findings_intro": t("report.process.findings_intro", lang),
-        "no_findings": t("report.process.no_findings", lang), "accepted": t("report.card.accepted", lang),
-        "justification": t("report.card.justification", lang),
-        "conformance": t("report.process.conformance", lang),
-        "appendix": t("report.appendix.title", lang), "data": t("report.appendix.data", lang),
-        "data_intro": t("report.appendix.data_intro", lang), "models": t("report.appendix.models", lang),
-        "conversion": t("report.models.conversion", lang), "method": t("report.appendix.method", lang),
-        "repro": t("report.appendix.repro", lang), "repro_intro": t("report.appendix.repro_intro", lang),
+    keys = {
+        "toc": "report.toc", "page": "report.page", "page_of": "report.page_of", "kicker": "report.kicker",
+        "part_a": "report.part_a", "part_b": "report.part_b", "summary": "report.summary.title",
+        "verdicts": "report.summary.verdicts", "levels": "report.summary.levels", "matrix": "report.matrix.title",
+        "top": "report.summary.top", "score_note": "report.summary.score_note", "col_score": "report.summary.col.score",
+        "no_top": "report.summary.no_findings", "priorities": "report.summary.priorities",
+        "priorities_intro": "report.summary.priorities_intro", "heatmap": "report.process.heatmap",
+        "heatmap_intro": "report.process.heatmap_intro", "heat_key": "report.heat.key",
+        "deadlines": "report.process.deadlines", "deadlines_intro": "report.process.deadlines_intro",
+        "throughput": "report.process.throughput", "throughput_intro": "report.process.throughput_intro",
+        "durations": "report.process.durations", "bottlenecks": "report.process.bottlenecks",
+        "findings": "report.process.findings", "findings_intro": "report.process.findings_intro",
+        "no_findings": "report.process.no_findings", "accepted": "report.card.accepted",
+        "justification": "report.card.justification", "conformance": "report.process.conformance",
+        "appendix": "report.appendix.title", "data": "report.appendix.data",
+        "data_intro": "report.appendix.data_intro", "models": "report.appendix.models",
+        "conversion": "report.models.conversion", "method": "report.appendix.method",
+        "repro": "report.appendix.repro", "annex": "report.annex.title", "part": "report.annex.part",
+        "checksums": "report.annex.checksums", "annex_back": "report.annex.back",
+    }
+    out = {name: t(key, lang) for name, key in keys.items()}
+    out.update({
+        "privacy_note": t("report.privacy_note", lang, k=k),
+        "repro_intro": t("report.appendix.repro_intro", lang, annex=ctx.annex_files.get("pdf", "")),
+        "annex_link": t("report.annex.link", lang, file=ctx.annex_files.get("pdf", "")),
+        "annex_intro": t("report.annex.intro", lang, k=k, report=f"{t('report.file_stem', lang)}.pdf"),
         "colophon": t("report.colophon", lang, version=__version__,
                       created=numbers.date(datetime.fromisoformat(ctx.meta.created), lang)),
-        "annex": t("report.annex.title", lang), "annex_intro": t("report.annex.intro", lang, k=k),
-    }
+    })
+    return out
 
 
 def _table(tab: Table, suppressed_note: str) -> dict[str, Any]:
@@ -153,41 +186,38 @@ def _table(tab: Table, suppressed_note: str) -> dict[str, Any]:
             "notes": [*tab.notes, *([suppressed_note] if tab.has_suppressed else [])]}
 
 
-class _Figures:
-    """Writes each picture once as an SVG file and describes it for the template."""
+class Figures:
+    """Writes each printed picture once as an SVG file and describes it, with its place on paper, for the
+    templates. ``placed`` keeps every picture written (file, placement) for checks of the print."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        self.placed: list[tuple[str, Any]] = []
 
-    def add(self, fig: Figure | None) -> dict[str, Any] | None:
-        if fig is None:
-            return None
-        self.count += 1
-        name = f"fig-{self.count:03d}.svg"
-        svg = fig.embeddable_svg
-        (self.folder / name).write_bytes(svg)
-        return {"file": name, "alt": fig.alt, "caption": fig.caption, "notes": list(fig.notes),
+    def _parts(self, fig: Figure, kind: str) -> list[dict[str, Any]]:
+        parts = []
+        for svg in fig.printed:
+            self.count += 1
+            name = f"fig-{self.count:03d}.svg"
+            (self.folder / name).write_bytes(svg)
+            where = place(svg, kind)
+            self.placed.append((name, where))
+            parts.append({"file": name, "width": where.width, "landscape": where.landscape})
+        return parts
+
+    def _describe(self, fig: Figure, kind: str) -> dict[str, Any]:
+        return {"parts": self._parts(fig, kind), "alt": fig.alt, "caption": fig.caption, "notes": list(fig.notes),
                 "legend_title": fig.legend_title, "legend": [list(item) for item in fig.legend],
-                "landscape": fig.size != "wide" and landscape(svg)}
+                "print_note": fig.print_note, "part_label": fig.part_label}
+
+    def flow(self, fig: Figure | None) -> dict[str, Any] | None:
+        """A picture in the text flow (text width)."""
+        return None if fig is None else self._describe(fig, "flow")
 
     def sheet(self, fig: Figure, heading: str = "", intro: str = "") -> dict[str, Any]:
-        """A picture on a page of its own: heading (the picture's title unless given), the title as a
-        subtitle when a heading is given, an optional introduction."""
+        """A picture on a page of its own (one page per printed part): heading (the picture's title unless
+        given), the title as a subtitle when a heading is given, an optional introduction."""
         return {"heading": heading or fig.title,
                 "subtitle": fig.title if heading and fig.title and fig.title != heading else "",
-                "intro": intro, "figure": self.add(fig)}
-
-
-def landscape(svg: bytes) -> bool:
-    """Whether the picture is drawn larger on an A4 landscape page than on a portrait one (by
-    :data:`LANDSCAPE_GAIN`); pictures without a size stay portrait."""
-    match = _SIZE.search(svg[:4000])
-    if not match:
-        return False
-    width, height = float(match.group(1)), float(match.group(3))
-    if width <= 0 or height <= 0:
-        return False
-    portrait = min(PORTRAIT[0] / width, PORTRAIT[1] / height)
-    across = min(LANDSCAPE[0] / width, LANDSCAPE[1] / height)
-    return across > portrait * LANDSCAPE_GAIN
+                "intro": intro, "figure": self._describe(fig, "sheet")}

@@ -1,53 +1,47 @@
-"""One process in the report: verdict and key figures, the Soll model, the Soll with deviations overlaid,
-selected Ist models (the rest in the annex), the office × deviation matrix, deadline compliance,
-throughput times, conformance per office and one card per finding."""
+"""Part B, one process: verdict and key figures, offices × checks, deadline compliance, throughput times
+with a histogram per office and the bottleneck table, the Soll with every kind of finding at its place,
+the Ist maps of the top finding's office and its model office, conformance per office and one card per
+finding (group).
+
+Large maps are printed as their relevant part (:mod:`pmtool.report.map_parts`); the HTML shows them whole,
+and the annex (:mod:`pmtool.report.annex`) holds all of them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from pmtool.compare.score import IMPACT_CAP_DAYS
 from pmtool.discover.formatting import format_period
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import read_process_view
+from pmtool.report.cards import FindingCard, card
 from pmtool.report.charts import DeadlinePanel, OfficeInterval, ThroughputRow, deadline_chart, throughput_chart
 from pmtool.report.context import Figure, Table
-from pmtool.report.items import FindingGroup, basis_text, item_label
+from pmtool.report.items import FindingGroup
+from pmtool.report.map_parts import dfg_for_print, soll_excerpts
 from pmtool.report.models import (
     dfg_caption,
+    flow_view,
     ist_figure,
     overlay_legend,
-    page_class,
     private_dfg,
     soll_figure,
     wait_legend,
 )
-from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_table
-from pmtool.report.summary import Summary, Verdict, anchor, process_name, statement
+from pmtool.report.performance import bottleneck_table, duration_histograms
+from pmtool.report.print_layout import fits
+from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_marks, overlay_table
+from pmtool.report.summary import Summary, Verdict, process_anchor, process_name
 
 if TYPE_CHECKING:
-    from pmtool.analysis import Analysis
+    from pmtool.analysis import Analysis, ProcessAnalysis
 
 MAX_IST_SHOWN = 2
-
-
-@dataclass(frozen=True)
-class FindingCard:
-    anchor: str
-    number: int
-    finding_id: str
-    office: str
-    item: str
-    statement: str
-    basis: str
-    lines: tuple[tuple[str, str], ...]
-    score: str
-    accepted: bool
-    justification: str
 
 
 @dataclass(frozen=True)
@@ -57,7 +51,8 @@ class ProcessSection:
     anchor: str
     verdict: Verdict
     facts: tuple[tuple[str, str], ...]
-    soll: Figure
+    soll: Figure | None  # None: too large for a page, in the annex only
+    soll_note: str
     overlay: Figure
     overlay_table: Table
     ist: tuple[Figure, ...]
@@ -65,107 +60,196 @@ class ProcessSection:
     heatmap: Table | None
     deadline: Figure | None
     throughput: Figure | None
+    durations: Figure | None
+    bottlenecks: Table | None
     conformance: Table
     cards: tuple[FindingCard, ...]
-    annex_figures: tuple[Figure, ...]
 
 
-def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary) -> ProcessSection:
+@dataclass(frozen=True)
+class SollFigures:
+    """The Soll of a process, drawn once: plain and with the findings, for the section and the annex."""
+
+    soll: Figure
+    overlay: Figure
+    view: Any
+    draw_overlay: Callable[[frozenset[str] | None], bytes]
+    extras: tuple[str, ...]  # overlay activities the Soll does not have
+
+
+def soll_figures(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str) -> SollFigures:
+    """The Soll and the overlay of process ``pid``; the overlay's print version is the excerpt around the
+    findings with the highest scores when the whole does not fit on A4."""
+    pa = analysis.processes[pid]
+    name = process_name(analysis, pid, lang)
+    table = _process_table(analysis, pid)
+    config = analysis.project.processes.get(pid)
+    view = flow_view(read_process_view(config.model, pa.reference.sha256) if config else None, pa.reference.net)
+    soll_svg = soll_figure(view, pa.reference.net, title=t("report.soll.title", lang, name=name), lang=lang)
+    soll = Figure(f"soll-{pid}", soll_svg, alt=_soll_alt(view, name, lang),
+                  caption=t("report.soll.caption", lang, model=pa.reference.source), size="sheet",
+                  title=t("report.soll.title", lang, name=name), notes=(t("report.soll.legend", lang),))
+    overlay = overlay_data(table) if table.height else {}
+    marks = overlay_marks(table, pa.reference, lang) if table.height else ()
+    title = t("report.overlay.title", lang, name=name)
+
+    def draw(keep: frozenset[str] | None = None) -> bytes:
+        return soll_figure(view, pa.reference.net, lang=lang, overlay=overlay, marks=marks, title=title, keep=keep)
+
+    svg = draw()
+    printed: tuple[bytes, ...] = ()
+    note = ""
+    if not fits(svg):
+        open_groups = [g for g in groups if not g.lead.get("accepted")]
+        excerpts = soll_excerpts(view, [_group_activities(g, pa.reference) for g in open_groups], draw)
+        printed = tuple(svg for svg, _ in excerpts)
+        numbers_shown = sorted(i + 1 for _, members in excerpts for i in members)
+        note = tn("report.overlay.excerpt", len(numbers_shown), lang, total=len(open_groups),
+                  cards=", ".join(str(n) for n in numbers_shown))
+    fig = Figure(f"overlay-{pid}", svg, alt=_overlay_alt(overlay, marks, name, lang),
+                 caption=t("report.overlay.caption", lang), size="sheet", title=title,
+                 legend=overlay_legend(lang), legend_title=t("report.overlay.legend_title", lang),
+                 notes=(t("report.overlay.legend", lang), t("report.overlay.legend_marks", lang),
+                        t("report.soll.legend", lang)), print_svgs=printed, print_note=note,
+                 part_label=t("report.overlay.excerpt_part", lang))
+    names = {n.name for n in view.nodes}
+    return SollFigures(soll, fig, view, draw, tuple(sorted(a for a in overlay if a not in names)))
+
+
+def _group_activities(group: FindingGroup, reference: Any) -> list[str]:
+    """The Soll tasks a finding group is about: its activities and its rules' activities."""
+    out: list[str] = []
+    for row in (group.lead, *group.others):
+        if row.get("activity"):
+            out.append(row["activity"])
+        rule = reference.rules.by_id.get(row["rule_id"]) if reference.rules and row.get("rule_id") else None
+        if rule is not None:
+            out += list(rule.activities)
+        if row.get("code") == "NO_CLOSURE":
+            out += sorted(reference.closing)
+    return list(dict.fromkeys(out))
+
+
+def _process_table(analysis: Analysis, pid: str) -> pl.DataFrame:
+    table = analysis.comparison.table
+    return table.filter(pl.col("process") == pid) if table.height else table
+
+
+def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary,
+                          figures: SollFigures) -> ProcessSection:
     pa = analysis.processes[pid]
     k = analysis.project.privacy_threshold
     name = process_name(analysis, pid, lang)
-    table = analysis.comparison.table.filter(pl.col("process") == pid) if analysis.comparison.table.height \
-        else analysis.comparison.table
+    table = _process_table(analysis, pid)
     offices = sorted(pa.conformance.summary["office"].to_list())
     groups = summary.groups.get(pid, [])
     verdict = next(v for v in summary.verdicts if v.process == pid)
-    config = analysis.project.processes.get(pid)
-    view = read_process_view(config.model, pa.reference.sha256) if config else None
-    soll_svg = soll_figure(view, pa.reference.net, title=t("report.soll.title", lang, name=name), lang=lang)
-    soll = Figure(f"soll-{pid}", soll_svg, alt=_soll_alt(view, pa, name, lang),
-                  caption=t("report.soll.caption", lang, model=pa.reference.source), size=page_class(soll_svg),
-                  title=t("report.soll.title", lang, name=name), notes=(t("report.soll.legend", lang),))
-    overlay = overlay_data(table) if table.height else {}
-    overlay_svg = soll_figure(view, pa.reference.net, lang=lang, overlay=overlay,
-                              title=t("report.overlay.title", lang, name=name))
-    overlay_fig = Figure(f"overlay-{pid}", overlay_svg, alt=_overlay_alt(overlay, name, lang),
-                         caption=t("report.overlay.caption", lang), size=page_class(overlay_svg),
-                         title=t("report.overlay.title", lang, name=name), legend=overlay_legend(lang),
-                         legend_title=t("report.overlay.legend_title", lang),
-                         notes=(t("report.overlay.legend", lang), t("report.soll.legend", lang)))
-    soll_order = ([(n.name, n.lane) for n in view.tasks] if view else
-                  [(lbl, ", ".join(pa.reference.roles.get(lbl, ()))) for lbl in sorted(pa.reference.activities)])
-    ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang)
+    soll_order = [(n.name, n.lane) for n in figures.view.tasks]
+    ist, ist_note = _ist_figures(pa, groups, name, k, lang)
     heat, _ = heatmap(table, offices, lang, pid) if table.height else (None, 0)
     cases = int(pa.conformance.summary["cases"].sum())
+    findings = [r for g in groups for r in (g.lead, *g.others)]
+    open_rows = [r for r in findings if not r.get("accepted")]
     facts = (
         (t("report.fact.cases", lang), numbers.count(cases, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.fitness", lang), numbers.decimal(
             float((pa.conformance.summary["fitness"] * pa.conformance.summary["cases"]).sum() / cases)
             if cases else None, lang, 3)),
-        (t("report.fact.findings", lang), numbers.count(sum(1 for g in groups if not g.lead.get("accepted")), lang)),
-        (t("report.fact.accepted", lang), numbers.count(sum(1 for g in groups if g.lead.get("accepted")), lang)),
+        (t("report.fact.findings", lang), numbers.count(len(open_rows), lang)),
+        (t("report.fact.accepted", lang), numbers.count(len(findings) - len(open_rows), lang)),
         (t("report.fact.rules", lang), f"{pa.reference.rules.id} {pa.reference.rules.version}"
          if pa.reference.rules else "—"),
     )
+    soll_fits = fits(figures.soll.svg)
     return ProcessSection(
-        pid=pid, name=name, anchor=f"process-{pid.lower()}", verdict=verdict, facts=facts, soll=soll,
-        overlay=overlay_fig, overlay_table=overlay_table(overlay, soll_order, lang, pid), ist=ist, ist_note=ist_note,
-        heatmap=heat, deadline=_deadline_figure(table, offices, name, lang, pid),
+        pid=pid, name=name, anchor=process_anchor(pid), verdict=verdict, facts=facts,
+        soll=figures.soll if soll_fits else None,
+        soll_note="" if soll_fits else t("report.soll.in_annex", lang),
+        overlay=figures.overlay, overlay_table=overlay_table(_overlay_of(table), soll_order, lang, pid),
+        ist=ist, ist_note=ist_note, heatmap=heat, deadline=_deadline_figure(table, offices, name, k, lang, pid),
         throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid),
+        durations=duration_histograms(pa.conformance.cases, offices, k, name, lang, pid),
+        bottlenecks=bottleneck_table(pa.log, k, lang, pid),
         conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid),
-        cards=tuple(_card(g, i, lang) for i, g in enumerate(groups, 1)), annex_figures=annex)
+        cards=tuple(card(g, i, table, pa.reference, k, lang) for i, g in enumerate(groups, 1)))
 
 
-def _soll_alt(view: Any, pa: Any, name: str, lang: str) -> str:
-    tasks = [n.name for n in view.tasks] if view else sorted(pa.reference.activities)
-    roles = sorted({n.lane for n in view.tasks if n.lane}) if view else []
+def _overlay_of(table: pl.DataFrame) -> dict:
+    return overlay_data(table) if table.height else {}
+
+
+def _soll_alt(view: Any, name: str, lang: str) -> str:
+    tasks = [n.name for n in view.tasks]
+    roles = sorted({n.lane for n in view.tasks if n.lane})
     return t("report.soll.alt", lang, name=name, n=len(tasks), first=tasks[0] if tasks else "—",
              last=tasks[-1] if tasks else "—", roles=", ".join(roles) or "—")
 
 
-def _overlay_alt(overlay: dict, name: str, lang: str) -> str:
+def _overlay_alt(overlay: dict, marks: Any, name: str, lang: str) -> str:
     ranked = sorted(overlay.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3]
     top = "; ".join(f"„{a}“ {numbers.rate(info.total, lang)}" for a, info in ranked) or "—"
-    return t("report.overlay.alt", lang, name=name, top=top)
+    flagged = "; ".join(f"{m.label} ({', '.join(m.offices)})" for m in marks if m.offices) or "—"
+    return t("report.overlay.alt", lang, name=name, top=top, rules=flagged)
 
 
-def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int,
-                 lang: str) -> tuple[tuple[Figure, ...], tuple[Figure, ...], str]:
-    """The offices of the top finding and its best practice in the section, every other office in the annex."""
-    discoveries = {d.scope.office: d for d in pa.discoveries if d.scope.process == pa.process}
-    chosen: list[str] = []
+def ist_dfgs(pa: ProcessAnalysis, k: int) -> dict[str, Any]:
+    """Each office's directly-follows graph as the report may show it (privacy-filtered), by office."""
+    out = {}
+    for d in sorted((d for d in pa.discoveries if d.scope.process == pa.process), key=lambda d: d.scope.office):
+        dfg = private_dfg(d.shown if d.shown.cases else d.dfg, k)
+        if dfg is not None:
+            out[d.scope.office] = dfg
+    return out
+
+
+def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang: str,
+            focus: list[str] | None = None) -> Figure:
+    """One office's Ist map: the whole (privacy-filtered) graph, and for print the activities around
+    ``focus`` (or the most frequent ones) when the whole does not fit on A4."""
+    title = t("report.ist.title", lang, office=office, name=name)
+    svg = ist_figure(dfg, title=title, lang=lang)
+    printed: tuple[bytes, ...] = ()
+    note = ""
+    if not fits(svg):
+        found = dfg_for_print(dfg, lambda view: ist_figure(view, title=title, lang=lang), focus or ())
+        if found is not None:
+            view, small, focused = found
+            printed = (small,)
+            key = "report.ist.print_focus" if focused else "report.ist.print_top"
+            note = t(key, lang, activities=numbers.count(view.activities.height, lang),
+                     total=numbers.count(dfg.activities.height, lang))
+    return Figure(f"ist-{pa.process}-{office}", svg,
+                  alt=t("report.ist.alt", lang, office=office, name=name, cases=numbers.count(dfg.cases, lang),
+                        activities=dfg.activities.height, edges=dfg.edges.height),
+                  caption=t("report.ist.caption", lang, office=office, k=k,
+                            period=format_period(dfg.period_start, dfg.period_end, lang),
+                            cases=numbers.count(dfg.cases, lang)),
+                  size="sheet", title=title, legend=wait_legend(lang), legend_title=t("render.legend_wait", lang),
+                  notes=(t("render.legend_width", lang), dfg_caption(dfg, lang)), print_svgs=printed,
+                  print_note=note)
+
+
+def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: int,
+                 lang: str) -> tuple[tuple[Figure, ...], str]:
+    """The office of the top finding and its model office, side by side around the finding's tasks."""
+    dfgs = ist_dfgs(pa, k)
     open_groups = [g for g in groups if not g.lead.get("accepted")]
+    focus: list[str] = []
     if open_groups:
         lead = open_groups[0].lead
         chosen = [lead["office"]] + [o.strip() for o in (lead.get("best_offices") or "").split(",") if o.strip()][:1]
-    elif discoveries:
-        chosen = [max(discoveries, key=lambda o: (discoveries[o].dfg.cases, o))]
-    chosen = [o for o in chosen if o in discoveries][:MAX_IST_SHOWN]
-    shown, annex = [], []
-    for office in sorted(discoveries):
-        d = discoveries[office]
-        dfg = private_dfg(d.shown if d.shown.cases else d.dfg, k)
-        if dfg is None:
-            continue
-        title = t("report.ist.title", lang, office=office, name=name)
-        svg = ist_figure(dfg, title=title, lang=lang)
-        fig = Figure(f"ist-{pa.process}-{office}", svg,
-                     alt=t("report.ist.alt", lang, office=office, name=name, cases=numbers.count(dfg.cases, lang),
-                           activities=dfg.activities.height, edges=dfg.edges.height),
-                     caption=t("report.ist.caption", lang, office=office, k=k,
-                               period=format_period(dfg.period_start, dfg.period_end, lang),
-                               cases=numbers.count(dfg.cases, lang)),
-                     size=page_class(svg), title=title, legend=wait_legend(lang),
-                     legend_title=t("render.legend_wait", lang),
-                     notes=(t("render.legend_width", lang), dfg_caption(dfg, lang)))
-        (shown if office in chosen else annex).append(fig)
-    note = t("report.ist.note", lang, offices=", ".join(chosen) or "—") if shown else ""
-    return tuple(sorted(shown, key=lambda f: chosen.index(f.id.split("-", 2)[2]))), tuple(annex), note
+        focus = _group_activities(open_groups[0], pa.reference)
+    else:
+        chosen = [max(dfgs, key=lambda o: (dfgs[o].cases, o))] if dfgs else []
+    chosen = [o for o in chosen if o in dfgs][:MAX_IST_SHOWN]
+    shown = tuple(ist_map(pa, o, dfgs[o], name, k, lang, focus or None) for o in chosen)
+    note = t("report.ist.note", lang, offices=", ".join(chosen)) if shown else ""
+    return shown, note
 
 
-def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: str, pid: str) -> Figure | None:
+def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int, lang: str,
+                     pid: str) -> Figure | None:
     if not table.height:
         return None
     rules = table.filter(pl.col("code") == "DEADLINE")
@@ -186,15 +270,14 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: s
             else:
                 cells.append(OfficeInterval(o, 1 - r["rate"], 1 - r["ci_high"], 1 - r["ci_low"], bool(r["finding"])))
         pooled = first["k_all"] / first["n_all"] if first.get("n_all") else None
-        panels.append(DeadlinePanel(f"{first['rule_id']}: {title}", tuple(cells),
-                                    None if pooled is None else 1 - pooled))
+        panels.append(DeadlinePanel(title, tuple(cells), None if pooled is None else 1 - pooled))
     if not panels:
         return None
-    worst = min(((p.title.split(":")[0], c) for p in panels for c in p.offices if c.value is not None),
+    worst = min(((p.title, c) for p in panels for c in p.offices if c.value is not None),
                 key=lambda x: x[1].value, default=None)
-    alt = t("report.deadline.alt", lang, name=name, n=len(panels),
-            worst=f"{worst[1].office}, {worst[0]}: {numbers.rate(worst[1].value, lang)}" if worst else "—")
-    return Figure(f"deadline-{pid}", deadline_chart(panels, lang), alt=alt,
+    alt = t("report.deadline.alt", lang, name=name, deadlines=tn("report.n.deadlines", len(panels), lang),
+            worst=f"{worst[1].office}, „{worst[0]}“: {numbers.rate(worst[1].value, lang)}" if worst else "—")
+    return Figure(f"deadline-{pid}", deadline_chart(panels, lang, k), alt=alt,
                   caption=t("report.deadline.caption", lang), size="wide")
 
 
@@ -219,40 +302,5 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
     alt = t("report.throughput.alt", lang, name=name, low=numbers.days(lo.quantiles[2], lang), low_office=lo.office,
             high=numbers.days(hi.quantiles[2], lang), high_office=hi.office)  # type: ignore[index]
     pooled = completed["throughput_hours"].median()
-    return Figure(f"throughput-{pid}", throughput_chart(rows, pooled, lang), alt=alt,
+    return Figure(f"throughput-{pid}", throughput_chart(rows, pooled, lang, k), alt=alt,
                   caption=t("report.throughput.caption", lang, k=k), size="wide")
-
-
-def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
-    r = group.lead
-    lines = [(t("report.card.numbers", lang), t(
-        "report.card.numbers_line", lang, office=r["office"], k=numbers.count(r["affected"], lang),
-        n=numbers.count(r["eligible"], lang), rate=numbers.rate(r["rate"], lang), low=numbers.rate(r["ci_low"], lang),
-        high=numbers.rate(r["ci_high"], lang), others=numbers.rate(r["rate_others"], lang),
-        k_others=numbers.count(r["affected_others"], lang), n_others=numbers.count(r["eligible_others"], lang),
-        shrunk=numbers.rate(r["shrunk_rate"], lang), q=numbers.p_value(r["q_value"], lang)))]
-    impact = r.get("impact_hours")
-    lines.append((t("report.card.score", lang), t(
-        "report.card.score_line", lang, score=numbers.score(r["score"], lang),
-        excess=numbers.decimal(r["excess_share"] or 0.0, lang, 4),
-        points=numbers.decimal(100 * (r["excess_share"] or 0.0), lang, 1),
-        weight=numbers.decimal(r["severity_weight"], lang, 2),
-        basis=basis_text(r.get("basis"), r.get("severity"), lang),
-        factor=numbers.decimal(r["impact_factor"], lang, 4),
-        impact=numbers.hours(impact, lang) if impact and impact > 0 else "—",
-        cap=numbers.decimal(IMPACT_CAP_DAYS, lang, 0))))
-    if r.get("best_offices"):
-        text = t("report.card.best_line", lang, offices=r["best_offices"], rate=numbers.rate(r.get("best_rate"), lang))
-        if r.get("best_duration_median_hours") is not None:
-            text += " · " + t("report.card.best_duration", lang,
-                              duration=numbers.hours(r["best_duration_median_hours"], lang))
-        if r.get("fragment"):
-            text += " · " + t("report.card.fragment", lang, path=r["fragment"])
-        lines.append((t("report.card.best", lang), text))
-    if group.others:
-        lines.append((t("report.card.also", lang), "; ".join(item_label(o, lang) for o in group.others)))
-    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"], office=r["office"],
-                       item=item_label(r, lang), statement=statement(r, lang),
-                       basis=basis_text(r.get("basis"), r.get("severity"), lang), lines=tuple(lines),
-                       score=numbers.score(r["score"], lang), accepted=bool(r.get("accepted")),
-                       justification=r.get("justification") or "")

@@ -14,11 +14,13 @@ from typing import Any
 import polars as pl
 
 from pmtool.i18n import t
+from pmtool.models.reference import ReferenceModel
 from pmtool.report import numbers
+from pmtool.report.advice import within_text
 from pmtool.report.context import Cell, Table
 from pmtool.report.items import item_label
-from pmtool.report.models import CODES, ActivityOverlay
-from pmtool.report.palette import rate_class
+from pmtool.report.models import CODES, ActivityOverlay, RuleMark
+from pmtool.report.palette import RATE_BOUNDS, RATE_COLOURS, rate_class
 from pmtool.report.suppression import SUPPRESSED, is_small, suppress, table_relations
 
 #: Items whose pooled rate is below this and that are no finding anywhere are counted, not listed.
@@ -65,6 +67,22 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
                  notes=tuple(notes), css="heatmap"), left_out
 
 
+def heat_legend(lang: str) -> tuple[tuple[str, str], ...]:
+    """(colour, label) of each shade of the heat map: „unter 1 %“, „1 bis unter 2 %“, …, „ab 20 %“."""
+    out = []
+    for i, colour in enumerate(RATE_COLOURS):
+        low = 0.0 if i == 0 else RATE_BOUNDS[i - 1]
+        if i == 0:
+            label = t("report.heat.class_below", lang, high=numbers.rate(RATE_BOUNDS[0], lang))
+        elif i == len(RATE_BOUNDS) - 1:
+            label = t("report.overlay.class_from", lang, low=numbers.rate(low, lang))
+        else:
+            label = t("report.overlay.class", lang, low=numbers.rate(low, lang),
+                      high=numbers.rate(RATE_BOUNDS[i], lang))
+        out.append((colour, label))
+    return tuple(out)
+
+
 def _merge_identical(rows: list[tuple[str, tuple[Cell, ...]]], lang: str) -> list[tuple[str, tuple[Cell, ...]]]:
     """Rows with the same values in every office are one row (never-closed cases, the missing closing activity
     and the rule "case closed" usually count the same cases)."""
@@ -107,6 +125,38 @@ def overlay_data(table: pl.DataFrame) -> dict[str, ActivityOverlay]:
             offices.setdefault(activity, set()).update(hit)
     names = set(rates) | set(offices)
     return {a: ActivityOverlay(rates.get(a, {}), tuple(sorted(offices.get(a, ())))) for a in sorted(names)}
+
+
+def overlay_marks(table: pl.DataFrame, reference: ReferenceModel, lang: str) -> tuple[RuleMark, ...]:
+    """Every rule of the comparison (and never-closed cases) at its place in the Soll, with its pooled
+    violation rate and the offices with a finding; rules nobody breaks noticeably are left out."""
+    rules = reference.rules.by_id if reference.rules else {}
+    marks = []
+    items = table.filter(pl.col("item_type").is_in(["rule", "case"]))
+    for _, group in items.group_by("item", maintain_order=True):
+        rows = group.to_dicts()
+        pooled = pooled_rate(rows)
+        offices = tuple(sorted({r["office"] for r in rows if r["finding"]}))
+        if not offices and (pooled or 0.0) < MIN_POOLED_RATE:
+            continue
+        first = rows[0]
+        if first["code"] == "NO_CLOSURE":
+            marks += [RuleMark("no_closure", t("report.overlay.mark.no_closure", lang), pooled, offices,
+                               activity=a) for a in sorted(reference.closing)]
+            continue
+        rule = rules.get(first.get("rule_id") or "")
+        if rule is None:
+            continue
+        if rule.kind == "deadline":
+            label = t("report.overlay.mark.deadline", lang, within=within_text(rule, lang))
+            marks.append(RuleMark("deadline", label, pooled, offices, start=rule.start, end=rule.end))
+        elif rule.kind == "order":
+            marks.append(RuleMark("order", t("report.overlay.mark.order", lang), pooled, offices,
+                                  start=rule.first, end=rule.then))
+        else:
+            marks.append(RuleMark(rule.kind, t(f"report.overlay.mark.{rule.kind}", lang), pooled, offices,
+                                  activity=rule.activity))
+    return tuple(sorted(marks, key=lambda m: (m.kind, m.activity or m.start or "", m.end or "")))
 
 
 def overlay_table(overlay: dict[str, ActivityOverlay], soll_order: Sequence[tuple[str, str]], lang: str,

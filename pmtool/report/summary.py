@@ -1,11 +1,19 @@
-"""The summary page: the critical differences to tackle first, the process prioritisation matrix with its
-reasons in words, and one verdict per process generated from the numbers.
+"""Part A of the report, the two pages that decide: a verdict per process with its reason, offices ×
+processes (findings, highest score, not comparable), the top findings as "k von n Fällen (x %)" with the
+other offices' rate, the model office and one recommendation each, and the process prioritisation with its
+weights (:mod:`pmtool.report.priority_view`).
 
-Verdict levels (per process, findings accepted on the allowlist left out):
+**One count of findings.** A finding is a row of the findings table (``findings.csv``): the number the
+command line prints is the number this part states, accepted ones included and said so. Findings of one
+office that count the very same cases (a case never closed also skips "Fall abgeschlossen") are shown
+together as one group, led by the one with the highest score; the group names its other findings, so the
+count stays the table's.
 
-- **critical** – a finding rests on a legal rule, or a finding scores 20 or more;
+Verdict levels (per process, accepted findings left out):
+
+- **critical** – a finding rests on a legal rule, or a finding scores :data:`CRITICAL_SCORE` or more;
 - **action** – there are findings, none of them critical;
-- **inconspicuous** – no office differs significantly from the others.
+- **ok** – no office differs significantly from the others.
 """
 
 from __future__ import annotations
@@ -13,18 +21,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pmtool.compare.priority import FACTORS
-from pmtool.i18n import t
+import polars as pl
+
+from pmtool.i18n import t, tn
 from pmtool.report import numbers
-from pmtool.report.charts import PriorityBar, priority_chart
-from pmtool.report.context import Cell, Figure, Table
-from pmtool.report.items import FindingGroup, basis_text, group_findings, item_label
+from pmtool.report.advice import ModelOffice, advise
+from pmtool.report.context import Cell, Table
+from pmtool.report.items import FindingGroup, basis_text, group_findings, item_label, same_cases_label
+from pmtool.report.priority_view import PriorityView, build_priority_view
 from pmtool.vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
 
-TOP_N = 10
+#: Findings shown in Part A (the rest are in the process sections).
+TOP_N = 5
 CRITICAL_SCORE = 20.0
 
 
@@ -34,33 +45,39 @@ class TopFinding:
     process: str
     process_name: str
     office: str
-    statement: str
+    item: str  # „Frist „…“ (§ 11 Abs. 1 IfSG)“
+    numbers: str  # „178 von 370 Fällen (48 %); übrige Ämter: 328 von 3.832 Fällen (8,6 %)“
+    model: str  # „Vorbild GA-04: 9 von 276 Fällen (3,3 %)“
+    advice: str
     score: str
     bar: int  # width of the score bar in percent of the largest score
     basis: str
-    best: str
-    also: tuple[str, ...]
+    also: str  # the group's other findings, in words („Dieselben Fälle: …“)
     anchor: str
+    link: str  # the link text: where it goes („Befund 3 in P1 Meldefallbearbeitung“)
 
 
 @dataclass(frozen=True)
 class Verdict:
     process: str
     name: str
+    anchor: str
     level: str  # critical | action | ok
     level_text: str
-    text: str
+    reason: str  # why this level
+    text: str  # findings, offices, conforming cases, fitness
 
 
 @dataclass(frozen=True)
 class Summary:
     lead: str
-    top: tuple[TopFinding, ...]
+    findings: int  # rows of the findings table (accepted included): the one count everyone shows
     accepted_count: int
-    priority_table: Table
-    priority_reasons: tuple[tuple[str, str], ...]  # (process, reasons in words)
-    priority_figure: Figure | None
     verdicts: tuple[Verdict, ...]
+    matrix: Table
+    top: tuple[TopFinding, ...]
+    top_caption: str
+    priorities: PriorityView
     groups: dict[str, list[FindingGroup]]  # per process, all finding groups (accepted included)
 
 
@@ -75,102 +92,159 @@ def process_name(analysis: Analysis, pid: str, lang: str) -> str:
     return analysis.processes[pid].reference.name
 
 
+def process_anchor(pid: str) -> str:
+    return f"process-{pid.lower()}"
+
+
 def statement(row: dict[str, Any], lang: str) -> str:
     return row.get(f"statement_{lang}") or row.get("statement_de") or ""
-
-
-def build_summary(analysis: Analysis, lang: str) -> Summary:
-    rows = analysis.findings.to_dicts() if analysis.findings.height else []
-    groups: dict[str, list[FindingGroup]] = {}
-    for g in group_findings(rows):
-        groups.setdefault(g.lead["process"], []).append(g)
-    open_groups = [g for gs in groups.values() for g in gs if not g.lead.get("accepted")]
-    open_groups.sort(key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))
-    top_score = max([g.lead["score"] or 0.0 for g in open_groups] or [1.0]) or 1.0
-    top = tuple(
-        TopFinding(number=i, process=g.lead["process"], process_name=process_name(analysis, g.lead["process"], lang),
-                   office=g.lead["office"], statement=statement(g.lead, lang),
-                   score=numbers.score(g.lead["score"], lang), bar=round(100 * (g.lead["score"] or 0) / top_score),
-                   basis=basis_text(g.lead.get("basis"), g.lead.get("severity"), lang),
-                   best=g.lead.get("best_offices") or "—", also=tuple(item_label(o, lang) for o in g.others),
-                   anchor=anchor(g.lead["finding_id"]))
-        for i, g in enumerate(open_groups[:TOP_N], 1))
-    accepted = sum(1 for gs in groups.values() for g in gs if g.lead.get("accepted"))
-    verdicts = tuple(verdict(analysis, pid, groups.get(pid, []), lang) for pid in analysis.processes)
-    table, reasons, figure = _priorities(analysis, lang)
-    legal = sum(1 for g in open_groups if g.lead.get("basis") == "legal")
-    first = analysis.priorities.row(0, named=True) if analysis.priorities.height else None
-    lead = t("report.summary.lead", lang, n=len(open_groups), legal=legal,
-             offices=len({g.lead["office"] for g in open_groups}),
-             process=process_name(analysis, first["process"], lang) if first else "—")
-    return Summary(lead=lead, top=top, accepted_count=accepted, priority_table=table, priority_reasons=reasons,
-                   priority_figure=figure, verdicts=verdicts, groups=groups)
 
 
 def anchor(finding_id: str) -> str:
     return "finding-" + finding_id.lower()
 
 
-def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str) -> Verdict:
+def build_summary(analysis: Analysis, lang: str) -> Summary:
+    """Part A of the report for ``analysis`` in ``lang`` (see the module docstring)."""
+    k = analysis.project.privacy_threshold
+    rows = analysis.findings.to_dicts() if analysis.findings.height else []
+    groups: dict[str, list[FindingGroup]] = {pid: [] for pid in analysis.processes}
+    for g in group_findings(rows):
+        groups.setdefault(g.lead["process"], []).append(g)
+    numbered = {id(g): i for gs in groups.values() for i, g in enumerate(gs, 1)}
+    open_groups = [g for gs in groups.values() for g in gs if not g.lead.get("accepted")]
+    open_groups.sort(key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))
+    top_score = max([g.lead["score"] or 0.0 for g in open_groups] or [1.0]) or 1.0
+    table = analysis.comparison.table
+    top = tuple(_top(analysis, g, i, numbered[id(g)], top_score, table, k, lang)
+                for i, g in enumerate(open_groups[:TOP_N], 1))
+    accepted = sum(1 for r in rows if r.get("accepted"))
+    verdicts = tuple(verdict(analysis, pid, groups.get(pid, []), lang) for pid in analysis.processes)
+    priorities = build_priority_view(analysis, lang)
+    legal = sum(1 for r in rows if not r.get("accepted") and r.get("basis") == "legal")
+    offices = len({r["office"] for r in rows if not r.get("accepted")})
+    first = priorities.first
+    lead = " ".join(part for part in (
+        tn("report.summary.lead_findings", len(rows), lang, n=numbers.count(len(rows), lang),
+           offices=tn("report.n.offices", offices, lang), processes=tn("report.n.processes",
+                                                                        len(analysis.processes), lang)),
+        tn("report.summary.lead_accepted", accepted, lang) if accepted else "",
+        tn("report.summary.lead_legal", legal, lang) if rows else "",
+        t("report.summary.lead_first", lang, process=first) if first else "") if part)
+    return Summary(lead=lead, findings=len(rows), accepted_count=accepted, verdicts=verdicts,
+                   matrix=_matrix(analysis, rows, lang), top=top,
+                   top_caption=tn("report.summary.top_caption", len(top), lang, total=numbers.count(
+                       len(open_groups), lang)),
+                   priorities=priorities, groups=groups)
+
+
+def _top(analysis: Analysis, group: FindingGroup, number: int, card: int, top_score: float, table: pl.DataFrame,
+         k: int, lang: str) -> TopFinding:
+    r = group.lead
+    pid = r["process"]
     name = process_name(analysis, pid, lang)
+    best = [o.strip() for o in (r.get("best_offices") or "").split(",") if o.strip()]
+    model = model_office(table, r, best[0]) if best else None
+    reference = analysis.processes[pid].reference
+    rule = reference.rules.by_id.get(r["rule_id"]) if reference.rules and r.get("rule_id") else None
+    advice = advise(r, model, rule, k, lang)
+    line = t("report.summary.numbers", lang,
+             office=numbers.share_of(r["affected"], r["eligible"], lang, k=k),
+             others=numbers.share_of(r["affected_others"], r["eligible_others"], lang, k=k))
+    return TopFinding(number=number, process=pid, process_name=name, office=r["office"],
+                      item=item_label(r, lang, source=True), numbers=line, model=advice.model,
+                      advice=advice.text, score=numbers.score(r["score"], lang),
+                      bar=round(100 * (r["score"] or 0) / top_score),
+                      basis=basis_text(r.get("basis"), r.get("severity"), lang),
+                      also=same_cases_label(group.others, lang), anchor=anchor(r["finding_id"]),
+                      link=t("report.summary.details", lang, number=card, process=name))
+
+
+def model_office(table: pl.DataFrame, row: dict[str, Any], office: str) -> ModelOffice:
+    """The model office's published numbers for the finding's check (from the comparison table)."""
+    match = table.filter((pl.col("process") == row["process"]) & (pl.col("period") == row["period"])
+                         & (pl.col("item") == row["item"]) & (pl.col("office") == office))
+    if not match.height:
+        return ModelOffice(office, None, None)
+    m = match.row(0, named=True)
+    hidden = bool(m.get("suppressed"))
+    return ModelOffice(office, None if hidden else m["affected"], m["eligible"],
+                       None if hidden else m.get("duration_median_hours"))
+
+
+def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str) -> Verdict:
+    """The verdict on process ``pid``: its level, why, and the numbers behind it."""
+    name = process_name(analysis, pid, lang)
+    k = analysis.project.privacy_threshold
     summary = analysis.processes[pid].conformance.summary
     cases = int(summary["cases"].sum())
+    fitting = int(round(float((summary["fitting_share"] * summary["cases"]).sum()))) if cases else 0
     fitness = float((summary["fitness"] * summary["cases"]).sum() / cases) if cases else None
+    members = [r for g in groups for r in (g.lead, *g.others)]
+    open_rows = [r for r in members if not r.get("accepted")]
     open_groups = [g for g in groups if not g.lead.get("accepted")]
+    text = t("report.verdict.text", lang,
+             findings=tn("report.n.findings", len(open_rows), lang, n=numbers.count(len(open_rows), lang)),
+             offices=tn("report.n.offices", len({r["office"] for r in open_rows}), lang),
+             fitting=numbers.share_of(fitting, cases, lang, k=k), fitness=numbers.decimal(fitness, lang, 3))
     if not open_groups:
-        return Verdict(pid, name, "ok", t("report.verdict.level.ok", lang),
-                       t("report.verdict.ok", lang, fitness=numbers.decimal(fitness, lang, 3)))
-    lead = open_groups[0].lead
-    critical = any(g.lead.get("basis") == "legal" or (g.lead["score"] or 0) >= CRITICAL_SCORE for g in open_groups)
-    level = "critical" if critical else "action"
-    same_item = [g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]]
-    text = t("report.verdict.text", lang, n=len(open_groups),
-             offices=len({g.lead["office"] for g in open_groups}), fitness=numbers.decimal(fitness, lang, 3),
-             item=item_label(lead, lang), where=", ".join(same_item),
-             best=lead.get("best_offices") or "—")
-    return Verdict(pid, name, level, t(f"report.verdict.level.{level}", lang), text)
+        return Verdict(pid, name, process_anchor(pid), "ok", t("report.verdict.level.ok", lang),
+                       t("report.verdict.reason.ok", lang), text)
+    legal = [g for g in open_groups if g.lead.get("basis") == "legal"]
+    lead = (legal or open_groups)[0].lead
+    where = sorted({g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]})
+    item = item_label(lead, lang, source=True)
+    if legal:
+        level, reason = "critical", t("report.verdict.reason.legal", lang, item=item, offices=", ".join(where))
+    elif (lead["score"] or 0) >= CRITICAL_SCORE:
+        level, reason = "critical", t("report.verdict.reason.score", lang, item=item, offices=", ".join(where),
+                                      score=numbers.score(lead["score"], lang),
+                                      limit=numbers.decimal(CRITICAL_SCORE, lang, 0))
+    else:
+        level, reason = "action", t("report.verdict.reason.action", lang, item=item, offices=", ".join(where),
+                                    score=numbers.score(lead["score"], lang))
+    return Verdict(pid, name, process_anchor(pid), level, t(f"report.verdict.level.{level}", lang), reason, text)
 
 
-def _priorities(analysis: Analysis, lang: str) -> tuple[Table, tuple[tuple[str, str], ...], Figure | None]:
-    frame = analysis.priorities
-    head = (t("report.priority.process", lang), t("report.priority.rank", lang),
-            *(t(f"report.factor.{f}", lang) for f in FACTORS), t("report.priority.priority", lang))
-    rows = []
-    bars = []
-    reasons_out = []
-    for r in frame.sort("rank").iter_rows(named=True) if frame.height else []:
-        name = process_name(analysis, r["process"], lang)
-        factor_cells = tuple(Cell(_factor_value(f, r[f], lang), css=f"level-{_level(r[f + '_norm'])}")
-                             for f in FACTORS)
-        reasons = [t(f"report.reason.{x}", lang) for x in (r["reasons"] or "").split(",") if x]
-        cells = (Cell(str(r["rank"])), *factor_cells, Cell(numbers.decimal(r["priority"], lang, 2), css="strong"))
-        rows.append((name, cells))
-        reasons_out.append((name, t("report.priority.reason_line", lang, rank=r["rank"],
-                                    priority=numbers.decimal(r["priority"], lang, 2),
-                                    reasons=", ".join(reasons) or t("report.reason.none", lang))))
-        bars.append(PriorityBar(name, tuple(r[f + "_norm"] / len(FACTORS) for f in FACTORS), r["priority"]))
-    table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(rows),
-                  notes=(t("report.priority.note", lang),), css="priorities")
-    figure = None
-    if bars:
-        figure = Figure("priority-chart", priority_chart(bars, [t(f"report.factor.{f}", lang) for f in FACTORS], lang),
-                        alt=t("report.priority.alt", lang, order=", ".join(
-                            f"{b.label} ({numbers.decimal(b.priority, lang, 2)})" for b in bars)),
-                        caption=t("report.priority.figure", lang), size="wide")
-    return table, tuple(reasons_out), figure
+def _matrix(analysis: Analysis, rows: list[dict[str, Any]], lang: str) -> Table:
+    """Offices × processes: the number of findings (accepted ones said so) and the highest score, or
+    "nicht vergleichbar" where the comparability gate left the office out; totals per process."""
+    pids = list(analysis.processes)
+    table = analysis.comparison.table
+    gate: dict[tuple[str, str], bool] = {}
+    if table.height:
+        for pid, office, ok in table.select("process", "office", "comparable_office").unique().iter_rows():
+            gate[(pid, office)] = gate.get((pid, office), True) and bool(ok)
+    offices = sorted({o for pa in analysis.processes.values() for o in pa.conformance.summary["office"].to_list()})
+    out = []
+    for office in offices:
+        cells: list[Cell] = []
+        for pid in pids:
+            mine = [r for r in rows if r["process"] == pid and r["office"] == office]
+            if not gate.get((pid, office), True):
+                cells += [Cell(t("report.matrix.not_comparable", lang), numeric=False, css="not-comparable"),
+                          Cell("—")]
+                continue
+            cells += [_count_cell(mine, lang),
+                      Cell(numbers.score(max(r["score"] or 0.0 for r in mine), lang) if mine else "—")]
+        out.append((office, tuple(cells)))
+    foot: list[Cell] = []
+    for pid in pids:
+        mine = [r for r in rows if r["process"] == pid]
+        foot += [_count_cell(mine, lang),
+                 Cell(numbers.score(max(r["score"] or 0.0 for r in mine), lang) if mine else "—")]
+    head = (t("report.matrix.office", lang), *(h for pid in pids for h in (
+        t("report.matrix.findings", lang, process=pid), t("report.matrix.score", lang, process=pid))))
+    return Table(id="matrix", caption=t("report.matrix.caption", lang), head=head, rows=tuple(out),
+                 foot=((t("report.matrix.all", lang), tuple(foot)),), notes=(t("report.matrix.note", lang),),
+                 css="matrix")
 
 
-def _factor_value(factor: str, value: float, lang: str) -> str:
-    if factor == "volume":
-        return numbers.count(round(value), lang)
-    if factor == "time_lost":
-        return numbers.hours(value, lang)
-    return numbers.rate(value, lang)
-
-
-def _level(norm: float | None) -> int:
-    """0 … 4 for the shading of a factor cell (share of the largest value across processes)."""
-    if norm is None:
-        return 0
-    return min(4, int(norm * 4.999))
-
+def _count_cell(rows: list[dict[str, Any]], lang: str) -> Cell:
+    if not rows:
+        return Cell("—")
+    accepted = sum(1 for r in rows if r.get("accepted"))
+    text = numbers.count(len(rows), lang)
+    if accepted:
+        text += " " + t("report.matrix.accepted", lang, n=numbers.count(accepted, lang))
+    return Cell(text, css="strong")

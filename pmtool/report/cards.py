@@ -1,0 +1,90 @@
+"""One card per finding (group): the numbers as "k von n Fällen", one sentence each on how the excess share
+and the score follow from the numbers shown, the model office with what it does differently, and the other
+findings that count the same cases.
+
+Every duration on a card is in days (:func:`pmtool.report.numbers.days`); an impact that does not raise
+the score says why ("die betroffenen Fälle dauern nicht länger"), never a bare "—".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from pmtool.compare.score import IMPACT_CAP_DAYS
+from pmtool.i18n import t
+from pmtool.models.reference import ReferenceModel
+from pmtool.report import numbers
+from pmtool.report.advice import advise
+from pmtool.report.items import FindingGroup, basis_text, item_label, same_cases_label
+from pmtool.report.summary import anchor, model_office, statement
+
+
+@dataclass(frozen=True)
+class FindingCard:
+    anchor: str
+    number: int
+    finding_id: str
+    office: str
+    item: str
+    statement: str
+    basis: str
+    lines: tuple[tuple[str, str], ...]
+    score: str
+    accepted: bool
+    justification: str
+
+
+def card(group: FindingGroup, number: int, table: pl.DataFrame, reference: ReferenceModel, k: int,
+         lang: str) -> FindingCard:
+    """The card of finding ``group`` (numbered ``number`` within its process)."""
+    r = group.lead
+    lines = [(t("report.card.numbers", lang), t(
+        "report.card.numbers_line", lang, office=r["office"],
+        share=numbers.share_of(r["affected"], r["eligible"], lang, k=k), low=numbers.rate(r["ci_low"], lang),
+        high=numbers.rate(r["ci_high"], lang),
+        others=numbers.share_of(r["affected_others"], r["eligible_others"], lang, k=k),
+        q=numbers.p_value(r["q_value"], lang)))]
+    lines.append((t("report.card.excess", lang), excess_sentence(r, lang)))
+    lines.append((t("report.card.score", lang), score_sentence(r, lang)))
+    best = [o.strip() for o in (r.get("best_offices") or "").split(",") if o.strip()]
+    rule = reference.rules.by_id.get(r["rule_id"]) if reference.rules and r.get("rule_id") else None
+    advice = advise(r, model_office(table, r, best[0]) if best else None, rule, k, lang)
+    lines.append((t("report.card.best", lang), f"{advice.model} {advice.text}".strip()))
+    if group.others:
+        lines.append((t("report.card.also", lang), same_cases_label(group.others, lang)))
+    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"], office=r["office"],
+                       item=item_label(r, lang, source=True), statement=statement(r, lang),
+                       basis=basis_text(r.get("basis"), r.get("severity"), lang), lines=tuple(lines),
+                       score=numbers.score(r["score"], lang), accepted=bool(r.get("accepted")),
+                       justification=r.get("justification") or "")
+
+
+def excess_sentence(r: dict[str, Any], lang: str) -> str:
+    """„Mehranteil = 42,6 % (vorsichtig geschätzte Rate von GA-01: untere Grenze …) − 8,6 % (übrige Ämter)
+    = 34,0 Prozentpunkte.“"""
+    return t("report.card.excess_line", lang, office=r["office"], low=numbers.rate(r.get("shrunk_low"), lang),
+             shrunk=numbers.rate(r.get("shrunk_rate"), lang), others=numbers.rate(r["rate_others"], lang),
+             points=numbers.decimal(100 * (r["excess_share"] or 0.0), lang, 1))
+
+
+def score_sentence(r: dict[str, Any], lang: str) -> str:
+    """„Score = 100 × 0,340 × 1,00 (Gewicht: gesetzlich, hoch) × 1,19 (Wirkungsfaktor: …) = 40,6.“"""
+    return t("report.card.score_line", lang, score=numbers.score(r["score"], lang),
+             excess=numbers.decimal(r["excess_share"] or 0.0, lang, 3),
+             weight=numbers.decimal(r["severity_weight"], lang, 2),
+             basis=basis_text(r.get("basis"), r.get("severity"), lang),
+             factor=numbers.decimal(r["impact_factor"], lang, 2), impact=impact_text(r, lang))
+
+
+def impact_text(r: dict[str, Any], lang: str) -> str:
+    """Why the impact factor has its value, in days."""
+    impact = r.get("impact_hours")
+    cap = numbers.decimal(IMPACT_CAP_DAYS, lang, 0)
+    if impact is None or impact <= 0:
+        key = "report.card.impact_none_deadline" if r.get("code") == "DEADLINE" else "report.card.impact_none"
+        return t(key, lang)
+    key = "report.card.impact_deadline" if r.get("code") == "DEADLINE" else "report.card.impact_longer"
+    return t(key, lang, days=numbers.days(impact, lang), cap=cap)

@@ -1,0 +1,102 @@
+"""Which process to standardise first: the prioritisation matrix as the committee reads it.
+
+Every share stands with its numbers ("k von n Fällen"), durations are in days, the weights the project file
+sets (``[priorities]``) are shown beside the factors, and the reasons name only what the numbers carry: with
+a single process there is nothing to rank against, so none is named. The chart (each factor's part of the
+priority) belongs to the method appendix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pmtool.compare.priority import FACTORS
+from pmtool.i18n import t
+from pmtool.report import numbers
+from pmtool.report.charts import PriorityBar, priority_chart
+from pmtool.report.context import Cell, Figure, Table
+
+if TYPE_CHECKING:
+    from pmtool.analysis import Analysis
+
+
+@dataclass(frozen=True)
+class PriorityView:
+    table: Table
+    weights: str  # „Gewichte (Projektdatei, [priorities]): Fallzahl 1, …“
+    reasons: tuple[tuple[str, str], ...]  # (process, reasons in words)
+    figure: Figure | None
+    first: str  # the process to standardise first ("" when there is nothing to rank)
+
+
+def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
+    """The prioritisation of ``analysis`` in words and numbers (see the module docstring)."""
+    from pmtool.report.summary import process_name
+
+    k = analysis.project.privacy_threshold
+    frame = analysis.priorities
+    rows = frame.sort("rank").to_dicts() if frame.height else []
+    weights = {f: float(rows[0].get(f"{f}_weight", 1.0)) if rows else 1.0 for f in FACTORS}
+    head = (t("report.priority.process", lang), t("report.priority.rank", lang),
+            *(t(f"report.factor.{f}", lang) for f in FACTORS), t("report.priority.priority", lang))
+    out, bars, reasons = [], [], []
+    for r in rows:
+        name = process_name(analysis, r["process"], lang)
+        # shading compares processes: a single process is the largest of everything, which says nothing
+        cells = (Cell(str(r["rank"])), *(Cell(_factor_value(f, r, k, lang),
+                                              css=f"level-{_level(r[f + '_norm'])}" if len(rows) > 1 else "")
+                                         for f in FACTORS),
+                 Cell(numbers.decimal(r["priority"], lang, 2), css="strong"))
+        out.append((name, cells))
+        total = sum(weights.values()) or 1.0
+        bars.append(PriorityBar(name, tuple(r[f + "_norm"] * weights[f] / total for f in FACTORS), r["priority"]))
+        reasons.append((name, _reasons(r, len(rows), lang)))
+    foot = ((t("report.priority.weight", lang), (Cell("—"), *(Cell(numbers.decimal(weights[f], lang, 1))
+                                                                for f in FACTORS), Cell("—"))),)
+    single = len(rows) == 1
+    table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(out),
+                  foot=foot if rows else (), notes=(t("report.priority.note_single" if single else
+                                                        "report.priority.note", lang),), css="priorities")
+    weights_text = t("report.priority.weights", lang, weights=", ".join(
+        f"{t(f'report.factor.{f}', lang)} {numbers.decimal(weights[f], lang, 1)}" for f in FACTORS),
+        configured=t("report.priority.configured" if analysis.project.priorities else "report.priority.default",
+                     lang))
+    figure = None
+    if len(bars) > 1:
+        figure = Figure("priority-chart", priority_chart(bars, [t(f"report.factor.{f}", lang) for f in FACTORS], lang),
+                        alt=t("report.priority.alt", lang, order=", ".join(
+                            f"{b.label} ({numbers.decimal(b.priority, lang, 2)})" for b in bars)),
+                        caption=t("report.priority.figure", lang), size="wide")
+    first = process_name(analysis, rows[0]["process"], lang) if len(rows) > 1 else ""
+    return PriorityView(table, weights_text, tuple(reasons), figure, first)
+
+
+def _factor_value(factor: str, row: dict[str, Any], k: int, lang: str) -> str:
+    if factor == "volume":
+        return numbers.count(int(row["cases"]), lang)
+    if factor == "nonconformance":
+        return numbers.share_of(row.get("deviating_cases"), row["cases"], lang, k=k, noun="plain")
+    if factor == "spread":
+        return numbers.decimal(100 * row["spread"], lang, 1)
+    if factor == "legal_risk":
+        if not row.get("legal_checked"):
+            return t("report.priority.no_legal", lang)
+        return numbers.share_of(row.get("legal_violated"), row["legal_checked"], lang, k=k, noun="plain")
+    return numbers.days(row["time_lost"], lang)
+
+
+def _reasons(row: dict[str, Any], processes: int, lang: str) -> str:
+    priority = numbers.decimal(row["priority"], lang, 2)
+    if processes == 1:
+        return t("report.priority.single", lang, priority=priority)
+    named = [t(f"report.reason.{x}", lang) for x in (row["reasons"] or "").split(",") if x]
+    return t("report.priority.reason_line", lang, rank=row["rank"], priority=priority,
+             reasons=", ".join(named) or t("report.reason.none", lang))
+
+
+def _level(norm: float | None) -> int:
+    """0 … 4 for the shading of a factor cell (share of the largest value across processes)."""
+    if norm is None:
+        return 0
+    return min(4, int(norm * 4.999))
