@@ -133,8 +133,9 @@ def build_summary(analysis: Analysis, lang: str) -> Summary:
         t("report.summary.lead_first", lang, process=first) if first else "") if part)
     return Summary(lead=lead, findings=len(rows), accepted_count=accepted, verdicts=verdicts,
                    matrix=_matrix(analysis, rows, lang), top=top,
-                   top_caption=tn("report.summary.top_caption", len(top), lang, total=numbers.count(
-                       len(open_groups), lang)),
+                   top_caption=tn("report.summary.top_caption", len(top), lang,
+                                  total=numbers.count(len(rows) - accepted, lang),
+                                  groups=numbers.count(len(open_groups), lang)),
                    priorities=priorities, groups=groups)
 
 
