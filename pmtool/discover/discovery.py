@@ -83,6 +83,11 @@ class Discovery:
     def title(self) -> str:
         return dfg_title([self.scope.office], self.scope.process, self.scope.process_name)
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[Discovery, ...]:
     """Run the discovery stage on ``log``: one :class:`Discovery` per office and process, sorted.
