@@ -18,7 +18,6 @@ from pmtool.display.logs import thing_count
 from pmtool.display.markup import View, cell, esc, facts, heading, note, page, rank_cell, table
 from pmtool.i18n import t
 from pmtool.report import numbers
-from pmtool.report.items import item_label
 from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
 
 if TYPE_CHECKING:
@@ -33,20 +32,20 @@ _HEAT = re.compile(r"heat-(\d)")
 
 
 def findings_table(rows: Sequence[Mapping[str, Any]], v: View, *, caption: str) -> str:
-    """One row per finding: process, rank, office, check, the statement, rates, q-value, score, acceptance."""
+    """One row per finding: process, rank, office, the statement (with the rates), q-value, score, the best
+    practice and whether it is accepted."""
     out = []
     for r in rows:
         said = r.get(f"statement_{v.lang}") or statement(dict(r), v.lang)
         status = (t("display.findings.accepted", v.lang, why=r.get("justification") or "—") if r.get("accepted")
                   else t("display.findings.open", v.lang))
-        out.append((cell(r["process"]), rank_cell(r.get("rank")), cell(r["office"]), cell(item_label(dict(r), v.lang)),
-                    cell(said), v.rate(r.get("rate")), v.rate(r.get("rate_others")),
+        out.append((cell(r["process"]), rank_cell(r.get("rank")), cell(r["office"]), cell(said),
                     v.number(numbers.p_value(r.get("q_value"), v.lang)),
-                    v.number(numbers.score(r.get("score"), v.lang)), cell(status)))
+                    v.number(numbers.score(r.get("score"), v.lang)), cell(r.get("best_offices") or "—"),
+                    cell(status)))
     head = (t("cli.discover.col.process", v.lang), t("cli.compare.col.rank", v.lang),
-            t("cli.compare.col.office", v.lang), t("cli.compare.col.item", v.lang),
-            t("report.summary.col.statement", v.lang), t("cli.compare.col.rate", v.lang),
-            t("cli.compare.col.others", v.lang), t("cli.compare.col.q", v.lang), t("cli.compare.col.score", v.lang),
+            t("cli.compare.col.office", v.lang), t("report.summary.col.statement", v.lang),
+            t("cli.compare.col.q", v.lang), t("cli.compare.col.score", v.lang), t("report.summary.col.best", v.lang),
             t("display.findings.status", v.lang))
     return table(head, out, caption=caption)
 
@@ -159,7 +158,7 @@ def analysis_html(analysis: Analysis, v: View) -> str:
         (t("report.fact.processes", v.lang), cell(", ".join(analysis.processes))),
         (t("report.fact.period", v.lang), cell(project.period)),
         (t("report.fact.as_of", v.lang), cell(numbers.date(analysis.as_of, v.lang))),
-        (t("display.analysis.threshold", v.lang), cell(str(project.privacy_threshold))),
+        (t("display.analysis.threshold", v.lang), thing_count(project.privacy_threshold, v.lang)),
     ]), steps, table((t("report.priority.process", v.lang), t("display.analysis.level", v.lang),
                       t("report.summary.verdicts", v.lang)), verdicts, caption=t("report.summary.verdicts", v.lang))]
     if open_rows:
@@ -170,7 +169,7 @@ def analysis_html(analysis: Analysis, v: View) -> str:
 
 
 def report_files_html(files: ReportFiles, v: View) -> str:
-    return page(heading(t("display.report.title", v.lang, lang=files.lang)),
+    return page(heading(t("display.report.title", v.lang, language=files.lang)),
                 table((t("display.report.format", v.lang), t("display.report.file", v.lang)),
                       [(cell(name), cell(path.name)) for name, path in files.files.items()]))
 

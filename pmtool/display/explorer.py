@@ -117,10 +117,13 @@ class MapExplorer(widgets.VBox):
         """Draw the map and the Ist model of the current selection into the output."""
         from pmtool.discover.dfg import directly_follows
         from pmtool.discover.render import dfg_title
+        from pmtool.vocabulary import vocabulary
 
         part = self.selection()
         where = [self.office.value] if self.office.value else part.offices
-        title = dfg_title(where, self.process.value) + f" · {self.period.value[0]} – {self.period.value[1]}"
+        known = vocabulary().processes
+        name = known[self.process.value].name if self.process.value in known else None
+        title = dfg_title(where, self.process.value, name) + f" · {self.period.value[0]} – {self.period.value[1]}"
         pictures: list[Picture] = []
         messages: list[str] = []
         try:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import html
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -28,13 +27,13 @@ STYLE = (
     ".pmtool h3{margin:.6em 0 .2em}.pmtool h4{margin:.8em 0 .2em}"
     ".pmtool table{border-collapse:collapse;margin:.2em 0 .6em}"
     ".pmtool th,.pmtool td{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}"
-    ".pmtool td.pm-n,.pmtool td.pm-x,.pmtool td.pm-rank{text-align:right;font-variant-numeric:tabular-nums}"
+    ".pmtool td.pm-n,.pmtool td.pm-x,.pmtool td.pm-c,.pmtool td.pm-rank{text-align:right;"
+    "font-variant-numeric:tabular-nums}"
     ".pmtool .pm-note{color:#595959;font-size:92%;margin:.1em 0}"
     ".pmtool .pm-warn{color:#a50f15;font-weight:bold}"
     ".pmtool figure{margin:.4em 0}.pmtool figure img{max-width:100%}"
     ".pmtool .pm-finding{font-weight:bold;outline:2px solid #222}</style>"
 )
-_DOCTYPE = re.compile(rb"<\?xml[^>]*>\s*|<!DOCTYPE[^>]*>\s*")
 
 
 def esc(text: object) -> str:
@@ -120,8 +119,10 @@ def page(*parts: str) -> str:
 
 
 def svg_text(svg: bytes) -> str:
-    """SVG bytes without the XML declaration and DOCTYPE line (which names an external DTD)."""
-    return _DOCTYPE.sub(b"", svg).decode("utf-8")
+    """The ``<svg>`` element alone: without the XML declaration, the DOCTYPE line (it names an external DTD)
+    and Graphviz's comments before it."""
+    start = svg.find(b"<svg")
+    return svg[start if start >= 0 else 0:].decode("utf-8")
 
 
 def figure(svg: bytes, *, alt: str, caption: str = "", legend: Sequence[tuple[str, str]] = ()) -> str:
