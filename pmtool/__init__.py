@@ -4,7 +4,7 @@ health offices.
     import pmtool as pt
 
     project = pt.demo_project()                     # or pt.load_project("pmtool.toml")
-    analysis = pt.analyse(project, key=pt.demo_key())   # what `pmtool run` computes
+    analysis = pt.analyse(project, key=pt.demo_key())   # what `pmtool run` computes, in memory
     analysis                                        # in Jupyter: verdicts, findings, priorities
     pt.soll_map(analysis, process="P1")             # the Soll with the offices' deviations overlaid
     pt.process_map(analysis, office="GA-04", process="P1")

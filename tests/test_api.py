@@ -202,3 +202,40 @@ def test_the_map_explorer_redraws_when_a_control_moves():
     explorer.period.value = (explorer.period.options[0], explorer.period.options[0])
     explorer.process.value = None
     assert json.dumps(explorer.output.outputs)  # what nbclient stores is plain data
+
+
+def _api_reference_builder():
+    import runpy
+
+    return runpy.run_path(str(REPO / "docs" / "generate_api_reference.py"))["build"]
+
+
+def test_the_api_reference_builds_without_a_warning(tmp_path):
+    pytest.importorskip("pdoc")
+    problems = _api_reference_builder()(tmp_path)
+    assert problems == [], "pdoc could not document the public API cleanly:\n" + "\n".join(problems)
+    page = (tmp_path / "pmtool.html").read_text("utf-8")
+    for name in pmtool.__all__:
+        assert f'id="{name}"' in page, name
+    assert str(REPO) not in page  # no machine path in a default value
+
+
+def test_the_api_reference_check_catches_a_broken_annotation(tmp_path, monkeypatch):
+    pytest.importorskip("pdoc")
+
+    def broken(log: NoSuchType) -> None:  # noqa: F821
+        """A public function whose annotation names nothing."""
+
+    broken.__module__ = "pmtool"
+    monkeypatch.setattr(pmtool, "broken", broken, raising=False)
+    monkeypatch.setattr(pmtool, "__all__", [*pmtool.__all__, "broken"])
+    assert any("NoSuchType" in p for p in _api_reference_builder()(tmp_path))
+
+
+def test_the_readme_example_runs():
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("### The Python API", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
+    assert namespace["analysis"].findings.height > 0
+    assert isinstance(namespace["relaxed"], pt.ReferenceModel)
