@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from pmtool import __all__ as _PUBLIC
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
@@ -52,14 +53,7 @@ TYPES: dict[str, str] = {
     "PrivacyError": "pmtool.errors",
 }
 
-__all__ = [
-    "load_project", "demo_project", "restrict", "load_key", "demo_key", "new_key", "set_language",
-    "read_export", "read_log", "filter_log", "inspect",
-    "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
-    "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
-    "analyse", "run", "write_report", "simulate_logs",
-    *TYPES,
-]
+__all__ = [name for name in _PUBLIC if name != "__version__"]  # pmtool.__all__ is the one list
 
 
 def __getattr__(name: str) -> Any:

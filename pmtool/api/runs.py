@@ -104,7 +104,8 @@ def simulate_logs(out: str | Path, *, seed: int = 2025, offices: int = 13, scale
                   processes: Sequence[str] = ("P1", "P2", "P3a"), force: bool = False) -> SimulationResult:
     """``pmtool simulate``: synthetic exports of up to 13 offices in their own dialects, with known deviations
     and their ground truth, into ``out`` (replaced only with ``force``). The same settings give
-    byte-identical files.
+    byte-identical files. Unlike the command line (default ``data/sample_logs``), ``out`` has no default:
+    a notebook should not overwrite the bundled sample data by accident.
 
     >>> import pmtool as pt, tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as folder:

@@ -150,18 +150,17 @@ def _rules(result: ConformanceResult, v: View) -> str:
 def bundle_html(bundle: Bundle, v: View) -> str:
     """An office's bundle: what it shares — per check eligible and affected cases, small counts removed."""
     items = bundle.items.sort("item").to_dicts()
-    rows = []
-    for r in items:
-        gone = r["suppressed"] or r["affected"] is None or is_small(r["eligible"], v.k)
-        rows.append((item_label(r, v.lang), (v.count(r["eligible"]), v.count(r["affected"], hidden=gone),
-                                             v.rate(r["affected"] / r["eligible"] if not gone and r["eligible"]
-                                                    else None, hidden=gone))))
+    # a suppressed check is counted, not listed: its label (an inserted activity) may be a rare free text
+    shown = [r for r in items if not (r["suppressed"] or r["affected"] is None or is_small(r["eligible"], v.k))]
+    rows = [(item_label(r, v.lang), (v.count(r["eligible"]), v.count(r["affected"]),
+                                     v.rate(r["affected"] / r["eligible"] if r["eligible"] else None)))
+            for r in shown]
     fitness = bundle.fitness_sum / bundle.cases if bundle.cases else None
     parts = [heading(t("display.bundle.title", v.lang, office=bundle.office, process=bundle.process,
                        period=bundle.period)), facts([
         (t("report.conf.cases", v.lang), v.count(bundle.cases)),
         (t("report.conf.fitness", v.lang), v.decimal(fitness, hidden=is_small(bundle.cases, v.k))),
-        (t("display.bundle.suppressed", v.lang), thing_count(sum(1 for r in items if r["suppressed"]), v.lang)),
+        (t("display.bundle.suppressed", v.lang), thing_count(len(items) - len(shown), v.lang)),
     ]), table((t("report.heat.item", v.lang), t("display.conformance.judged", v.lang),
                t("display.conformance.affected", v.lang), t("display.conformance.share", v.lang)), rows),
         v.suppressed_note()]
