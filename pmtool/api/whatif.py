@@ -97,7 +97,6 @@ def compare_offices(source: Analysis | Sequence[Bundle | str | Path], *,
     >>> again.findings["finding_id"].to_list() == analysis.findings["finding_id"].to_list()
     True
     """
-    from dataclasses import replace
 
     from pmtool.analysis import Analysis, compare_bundles
     from pmtool.api.inputs import moment
@@ -134,7 +133,7 @@ def compare_offices(source: Analysis | Sequence[Bundle | str | Path], *,
     if allowlist is not None:
         entries = load_allowlist(Path(allowlist)).entries
     listed = Allowlist((*entries, *accepted), data_day(bundles, moment_as_of))
-    return compare_bundles(bundles, references, settings=replace(settings), allowlist=listed, min_cases=k)
+    return compare_bundles(bundles, references, settings=settings, allowlist=listed, min_cases=k)
 
 
 def _bundles_of(analysis: Analysis, references: Mapping[str, ReferenceModel]) -> list[Bundle]:
