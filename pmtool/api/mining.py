@@ -82,16 +82,16 @@ def process_map(source: EventLog | Discovery | Analysis, *, office: str | None =
     if isinstance(source, Discovery):
         dfg, title = source.dfg, source.title
     else:
-        known = vocabulary().processes
-        name = known[process].name if process in known else None
+        configured = None
         if isinstance(source, Analysis):
             k = privacy_threshold or source.project.privacy_threshold
             process = _one_process(source, process)
-            config = source.project.processes.get(process)
-            name = (config.name if config else None) or (known[process].name if process in known else None)
+            configured = source.project.processes[process].name
             part = filter_log(source.processes[process].log, offices=[office] if office else None)
         else:
             part = filter_log(source, offices=[office] if office else None, process=process)
+        known = vocabulary().processes
+        name = configured or (known[process].name if process in known else None)
         dfg, title = directly_follows(part), dfg_title([office] if office else part.offices, process, name)
     shown = dfg.filter(min_edge_share=min_edge_share, min_activity_share=min_activity_share,
                        top_activities=top_activities)
