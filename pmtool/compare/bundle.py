@@ -74,6 +74,11 @@ class Bundle:
         except (ValueError, KeyError, TypeError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def read_bundle(path: Path) -> Bundle:
     try:
