@@ -202,10 +202,22 @@ def read_log(*paths: str | Path) -> EventLog:
 
 
 def filter_log(log: EventLog, *, offices: Sequence[str] | None = None, process: str | None = None,
-               start: date | datetime | str | None = None, end: date | datetime | str | None = None) -> EventLog:
+               start: date | datetime | str | None = None, end: date | datetime | str | None = None,
+               filters: Sequence[str] = ()) -> EventLog:
     """The cases of ``log`` of some ``offices``, of one ``process`` of the vocabulary (``P1``…: the process
     most of a case's activities belong to), and that began on or after ``start`` and before ``end`` (dates
     are days in Saxony, Europe/Berlin). Every event of a kept case stays.
+
+    ``filters`` are then applied in order, in the text form the command line's ``--filter`` takes
+    (docs/filters.md): ``"time:started:2025-01-01..2025-03-31"``, ``"case:role=Amtsärztin/Amtsarzt"``,
+    ``"variants:top=10"``, ``"duration:1d..30d"``, ``"follows:A>>B"``, … — the same text gives the same cases
+    here and in ``pmtool discover --filter``.
+
+    >>> import pmtool as pt
+    >>> log = pt.read_export(pt.demo_project().exports[0], key=pt.demo_key()).log
+    >>> q1 = pt.filter_log(log, filters=["time:started:2025-01-01..2025-03-31", "case:role=Amtsärztin/Amtsarzt"])
+    >>> 0 < q1.n_cases < log.n_cases
+    True
 
     Raises `InputError` for an unknown process. The result may be empty; its view says so.
 
@@ -237,6 +249,9 @@ def filter_log(log: EventLog, *, offices: Sequence[str] | None = None, process: 
     if end is not None:
         cases = cases.filter(pl.col("_first") < moment(end))
     kept = log.frame.join(cases.select(key), on=key, how="semi", maintain_order="left")
+    from pmtool.eventlog.filters import parse_filters
+
+    kept = parse_filters(filters).apply(kept)
     return EventLog.from_frame(kept, log.provenance, assume_sorted=True)
 
 

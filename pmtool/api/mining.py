@@ -6,7 +6,7 @@ Defaults are those of ``pmtool discover``, ``pmtool conform`` and ``pmtool aggre
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,13 +26,14 @@ if TYPE_CHECKING:
 def discover_process(log: EventLog, *, process: str | None = None, noise_threshold: float = 0.2,
                      top_variants: int = 10, min_edge_share: float = 0.05, min_activity_share: float = 0.01,
                      top_activities: int | None = None, miner: str = "inductive",
-                     fitness: bool = True) -> Discoveries:
+                     fitness: bool = True, filters: Sequence[str] = ()) -> Discoveries:
     """What each office actually does: per office and process the directly-follows graph, the variants and
     the Ist model (inductive miner), as ``pmtool discover`` finds them.
 
     ``process`` keeps one process of the vocabulary (``P1``…; default: every process found).
     ``noise_threshold`` (0–1) simplifies the Ist model; ``min_edge_share``, ``min_activity_share`` and
     ``top_activities`` choose what the map hides; ``fitness`` replays the cases on the Ist model.
+    ``filters`` (text forms as for `filter_log`) are applied first and named in the map's title.
     Raises `InputError` when nothing of the process is in the log, `ConfigError` for settings out of range.
 
     >>> import pmtool as pt
@@ -47,7 +48,8 @@ def discover_process(log: EventLog, *, process: str | None = None, noise_thresho
 
     settings = DiscoverSettings(process=process, noise_threshold=noise_threshold, top_variants=top_variants,
                                 min_edge_share=min_edge_share, min_activity_share=min_activity_share,
-                                top_activities=top_activities, miner=miner, fitness=fitness)
+                                top_activities=top_activities, miner=miner, fitness=fitness,
+                                filters=tuple(filters))
     return Discoveries(discover(log, settings))
 
 
