@@ -183,10 +183,12 @@ def findings(source: Analysis | ComparisonTables, *, process: str | None = None,
 
 
 def affected_cases(analysis: Analysis, finding: str) -> pl.DataFrame:
-    """The cases behind one finding (its id, ``F-…``), under their pseudonyms: ``office``, ``case_id``,
-    ``late_hours`` (for a deadline) and ``throughput_hours``. This is the analyst's drill-down inside the
-    office that holds the log; bundles and the report never contain cases. Whoever may resolve a pseudonym
-    does so in the office, with its key.
+    """The cases behind one finding (its id, ``F-…``), under their pseudonyms — what ``pmtool cases`` lists:
+    ``office``, ``case_id``, ``variant``, ``first`` and ``last`` event (local time), ``case_status``, for a rule
+    its ``clock_start``, ``due``, ``clock_end`` and ``late_hours``, and ``throughput_hours``. Selected exactly as
+    the comparison counted them, so there are as many rows as the finding's ``affected``. This is the analyst's
+    drill-down inside the office that holds the log; bundles and the report never contain cases. Whoever may
+    resolve a pseudonym does so in the office, with its key.
 
     Raises `ConfigError` for a finding id the analysis does not have.
 
@@ -198,20 +200,9 @@ def affected_cases(analysis: Analysis, finding: str) -> pl.DataFrame:
     >>> cases.height == top["affected"], cases["case_id"][0].startswith("C-")
     (True, True)
     """
-    import polars as pl
+    from pmtool.compare.cases import finding_cases
 
-    from pmtool.compare.bundle import case_items
-    from pmtool.errors import ConfigError, Location
-
-    frame = analysis.findings
-    row = frame.filter(pl.col("finding_id") == finding) if frame.height else frame
-    if row.height == 0:
-        raise ConfigError("api.unknown_choice", Location(), key="finding", value=finding,
-                          known=", ".join(frame["finding_id"].head(5).to_list()) + (" …" if frame.height > 5 else ""))
-    top = row.row(0, named=True)
-    items = case_items(analysis.processes[top["process"]].conformance)
-    return (items.filter((pl.col("office") == top["office"]) & (pl.col("item") == top["item"]) & pl.col("affected"))
-            .select("office", "case_id", "late_hours", "throughput_hours").sort("office", "case_id"))
+    return finding_cases(analysis, finding_id=finding)
 
 
 def rank_changes(before: Analysis | ComparisonTables, after: Analysis | ComparisonTables, *,
