@@ -75,6 +75,11 @@ class ComparisonTables:
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
                 "trend": self.trend, "throughput": self.throughput}
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 @dataclass(frozen=True)
 class StepRecord:
@@ -101,6 +106,11 @@ class Analysis:
     steps: tuple[StepRecord, ...] = ()
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 def _noop(step: str, detail: str) -> None:

@@ -67,6 +67,11 @@ class RunResult:
     steps: tuple[StepRecord, ...]
     seconds: float
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def _noop(step: str, detail: str) -> None:
     return None

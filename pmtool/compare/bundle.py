@@ -79,6 +79,11 @@ class Bundle:
         except (ValueError, KeyError, TypeError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)

@@ -56,6 +56,11 @@ class ConformanceResult:
     rules: RuleResults | None
     alignments: dict[tuple[str, ...], Alignment] = field(default_factory=dict, repr=False)
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:

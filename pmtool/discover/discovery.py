@@ -97,6 +97,11 @@ def _titled(title: str, settings: DiscoverSettings) -> str:
     described = parse_filters(settings.filters).describe()
     return f"{title} · Filter: {described}" if described else title
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[Discovery, ...]:
     """Run the discovery stage on ``log``: one :class:`Discovery` per office and process, sorted.

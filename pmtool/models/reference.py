@@ -9,7 +9,7 @@ BPMN lanes), the rule pack, the conversion report and where it all came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pmtool.errors import ConfigError, Location
@@ -34,10 +34,16 @@ class ReferenceModel:
     sha256: str
     documentation: dict[str, str]
     closing: frozenset[str] = frozenset()  # activities that may end a case (see petri.closing_labels)
+    path: Path | None = field(default=None, compare=False, repr=False)  # the model file, to draw it as BPMN
 
     @property
     def activities(self) -> frozenset[str]:
         return self.net.labels
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 def load_reference(path: Path, rules: Path | None = None) -> ReferenceModel:
@@ -57,12 +63,16 @@ def load_reference(path: Path, rules: Path | None = None) -> ReferenceModel:
         net, sha, roles, docs, report, name = (bpmn.net, bpmn.sha256, bpmn.roles, bpmn.documentation,
                                                 bpmn.report, bpmn.name)
     if pack is not None:
-        unknown = sorted({a for r in pack.rules for a in r.activities} - net.labels - _optional_markers(pack))
-        if unknown:
-            raise ConfigError("reference.rule_activity_not_in_model", Location(str(rules)), activity=unknown[0],
-                              model=path.name)
+        check_rules_fit(pack, net, where=str(rules), model=path.name)
     process = pack.process if pack else _guess_process(net)
-    return ReferenceModel(name, process, net, roles, pack, report, path.name, sha, docs, closing_labels(net))
+    return ReferenceModel(name, process, net, roles, pack, report, path.name, sha, docs, closing_labels(net), path)
+
+
+def check_rules_fit(pack: RulePack, net: PetriNet, *, where: str, model: str) -> None:
+    """Raise :class:`ConfigError` (at ``where``) when a rule of ``pack`` names an activity the model lacks."""
+    unknown = sorted({a for r in pack.rules for a in r.activities} - net.labels - _optional_markers(pack))
+    if unknown:
+        raise ConfigError("reference.rule_activity_not_in_model", Location(where), activity=unknown[0], model=model)
 
 
 def _optional_markers(pack: RulePack) -> set[str]:

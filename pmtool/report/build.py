@@ -62,6 +62,11 @@ class ReportFiles:
     def pdf(self) -> Path | None:
         return self.files.get("pdf")
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
                  formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
