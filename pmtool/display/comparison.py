@@ -151,7 +151,7 @@ def analysis_html(analysis: Analysis, v: View) -> str:
     for pid in analysis.processes:
         found = verdict(analysis, pid, groups.get(pid, []), v.lang)
         verdicts.append((process_name(analysis, pid, v.lang), (cell(found.level_text, css=f"pm-{found.level}"),
-                                                               cell(found.text))))
+                                                               cell(f"{found.reason} {found.text}"))))
     open_rows = sorted((r for r in rows if not r.get("accepted")), key=lambda r: (-(r["score"] or 0), r["finding_id"]))
     parts = [heading(project.name), facts([
         (t("report.fact.offices", v.lang), thing_count(len(project.offices), v.lang)),
@@ -171,7 +171,8 @@ def analysis_html(analysis: Analysis, v: View) -> str:
 def report_files_html(files: ReportFiles, v: View) -> str:
     return page(heading(t("display.report.title", v.lang, language=files.lang)),
                 table((t("display.report.format", v.lang), t("display.report.file", v.lang)),
-                      [(cell(name), cell(path.name)) for name, path in files.files.items()]))
+                      [(cell(name), cell(path.name)) for name, path in (*files.files.items(),
+                                                                          *files.annex.items())]))
 
 
 def run_result_html(result: RunResult, v: View) -> str:

@@ -3,8 +3,9 @@
 >>> t("location.line", "en", n=3)
 'line 3'
 
-Texts that name a number come in two forms, ``one`` and ``other`` (German and English need no more):
-:func:`tn` picks the form for the count, so no text says "1 Fristen" or "in allen 1 Prozessen".
+Texts that name a number come in two forms, ``one`` and ``other`` (German and English need no more), and
+optionally ``zero`` where "none" reads better than "0": :func:`tn` picks the form for the count, so no
+text says "1 Fristen" or "in allen 1 Prozessen".
 
 >>> tn("report.n.offices", 1, "de"), tn("report.n.offices", 13, "de")
 ('1 Amt', '13 Ämter')
@@ -76,10 +77,13 @@ PLURAL_FORMS = ("one", "other")
 
 
 def tn(key: str, count: int, /, lang: str | None = None, **params: Any) -> str:
-    """The form of the counted message ``key`` for ``count`` (``<key>.one`` for 1, else ``<key>.other``),
+    """The form of the counted message ``key`` for ``count`` (``<key>.one`` for 1, ``<key>.zero`` for 0 where
+    the catalogue has it, else ``<key>.other``),
     formatted with ``params``; ``n`` is ``count`` written out unless given (e.g. with thousands separators).
 
     Raises ``KeyError`` when ``key`` has no such form in the catalogue.
     """
     params.setdefault("n", str(count))
+    if count == 0 and f"{key}.zero" in catalogue():
+        return t(f"{key}.zero", lang, **params)
     return t(f"{key}.{'one' if count == 1 else 'other'}", lang, **params)

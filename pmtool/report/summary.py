@@ -185,8 +185,8 @@ def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str)
     open_rows = [r for r in members if not r.get("accepted")]
     open_groups = [g for g in groups if not g.lead.get("accepted")]
     text = t("report.verdict.text", lang,
-             findings=tn("report.n.findings", len(open_rows), lang, n=numbers.count(len(open_rows), lang)),
-             offices=tn("report.n.offices", len({r["office"] for r in open_rows}), lang),
+             findings=tn("report.verdict.findings", len(open_rows), lang, n=numbers.count(len(open_rows), lang),
+                         offices=tn("report.n.in_offices", len({r["office"] for r in open_rows}), lang)),
              fitting=numbers.share_of(fitting, cases, lang, k=k), fitness=numbers.decimal(fitness, lang, 3))
     if not open_groups:
         return Verdict(pid, name, process_anchor(pid), "ok", t("report.verdict.level.ok", lang),

@@ -15,7 +15,7 @@ from pmtool.report import build_report, numbers
 from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.html import css_string
 from pmtool.report.items import group_findings, item_label
-from pmtool.report.models import page_class, soll_dot
+from pmtool.report.models import soll_dot
 from pmtool.report.palette import office_style, rate_class
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "pmtool" / "report" / "templates"
@@ -52,19 +52,36 @@ def test_office_styles_are_fixed_and_distinct():
     assert [rate_class(x) for x in (None, 0.0, 0.015, 0.3, 1.0)] == [None, 0, 1, 5, 5]
 
 
-def test_large_pictures_get_an_a3_page():
-    small = b'<svg width="400pt" height="500pt" viewBox="0 0 400 500">'
-    tall = b'<svg width="650pt" height="2000pt" viewBox="0 0 650 2000">'
-    assert page_class(small) == "page" and page_class(tall) == "a3"
+def _svg(width: float, height: float, font: float = 10.0, scale: float = 1.0) -> bytes:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}pt" height="{height}pt" '
+            f'viewBox="0 0 {width} {height}"><g transform="scale({scale})"><text font-size="{font}">A</text></g>'
+            f'</svg>').encode()
 
 
-def test_a_picture_turns_the_pdf_page_only_when_it_needs_width():
-    from pmtool.report.pdf_model import landscape
+def test_text_sizes_are_read_from_graphviz_and_matplotlib_pictures():
+    from pmtool.graphviz import run_dot
+    from pmtool.report.charts import ThroughputRow, throughput_chart
+    from pmtool.report.svg_text import min_text_pt, natural_size, text_sizes
 
-    assert landscape(b'<svg width="1400pt" height="300pt" viewBox="0 0 1400 300">')
-    assert not landscape(b'<svg width="871pt" height="1929pt" viewBox="0 0 871 1929">'), "a tall process map"
-    assert not landscape(b'<svg width="500pt" height="500pt">'), "as large on a portrait page"
-    assert not landscape(b'<svg viewBox="0 0 10 10">'), "no size: portrait"
+    assert text_sizes(_svg(200, 100, 14, 0.5)) == [7.0], "transforms count"
+    dot = run_dot('digraph { a [label="A", fontsize=12]; b [label="B", fontsize=9]; a -> b; }\n', "svg")
+    assert sorted(set(round(x, 2) for x in text_sizes(dot))) == [9.0, 12.0]
+    chart = throughput_chart([ThroughputRow("GA-01", (10.0, 20.0, 30.0, 40.0, 50.0))], 30.0, "de")
+    sizes = text_sizes(chart)  # matplotlib draws glyphs as paths: their scale is the font size / 100
+    assert sizes and min(sizes) >= 8.0 and natural_size(chart)[0] > 100
+    assert min_text_pt(b'<svg xmlns="http://www.w3.org/2000/svg" width="10pt" height="10pt"/>') is None
+
+
+def test_a_picture_is_placed_where_its_text_stays_readable():
+    from pmtool.report.print_layout import place
+
+    small = place(_svg(400, 500), "sheet")
+    assert (small.landscape, small.width, small.min_text_pt) == (False, 400.0, 10.0), "never drawn larger"
+    wide = place(_svg(1400, 300), "sheet")
+    assert wide.landscape and wide.width == 767.0, "a wide picture turns the page"
+    tall = place(_svg(871, 1929, font=9), "sheet")
+    assert not tall.landscape and not tall.readable, "a tall process map does not fit A4 readably"
+    assert place(_svg(600, 200, font=9), "flow").width == 510.0
 
 
 def test_pdf_without_typst_says_how_to_install_it(monkeypatch):
@@ -125,7 +142,11 @@ def test_findings_about_the_same_cases_are_one_card_led_by_the_rule():
     assert [g.lead["finding_id"] for g in groups] == ["F-4", "F-2"]
     assert [o["finding_id"] for o in groups[1].others] == ["F-3", "F-1"]
     assert item_label(groups[1].lead, "de") == "Regel „Fall abgeschlossen“"
-    assert item_label(rows[0], "en") == "skipped: Fall abgeschlossen"
+    assert item_label(rows[0], "en") == "'Fall abgeschlossen' skipped"
+    assert item_label(rows[0], "de") == "„Fall abgeschlossen“ fehlt"
+    merged = _row(code="INSERT", activity="Fall zusammengeführt")
+    assert item_label(merged, "de") == ("„Fall zusammengeführt“ zusätzlich, obwohl im Soll nicht vorgesehen – ein "
+                                        "doppelt angelegter Fall wurde später zusammengeführt"), "says what it is"
 
 
 def test_unknown_format_or_language_is_refused_before_any_work(tmp_path):
@@ -135,3 +156,25 @@ def test_unknown_format_or_language_is_refused_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match="fr"):
         build_report(dummy, tmp_path, lang="fr")  # type: ignore[arg-type]
     assert not any(tmp_path.iterdir())
+
+
+def test_the_template_places_a_picture_at_its_computed_width(tmp_path):
+    """What the print checks assume: blocks.typ draws a picture exactly as wide as pdf_model says."""
+    pdfium = pytest.importorskip("pypdfium2")
+    import pypdfium2.raw as pdfium_raw
+
+    from pmtool.report import pdf
+
+    (tmp_path / "blocks.typ").write_bytes((TEMPLATES / "blocks.typ").read_bytes())
+    (tmp_path / "box.svg").write_bytes(b'<svg xmlns="http://www.w3.org/2000/svg" width="400pt" height="200pt" '
+                                       b'viewBox="0 0 400 200"><rect x="0" y="0" width="400" height="200" '
+                                       b'fill="#336699"/></svg>')
+    source = ('#import "blocks.typ": *\n#set document(title: "t", date: datetime(year: 2000, month: 1, day: 1))\n'
+              '#set text(lang: "de", font: "DejaVu Sans")\n'
+              '#flow-figure((parts: ((file: "box.svg", width: 321.5, landscape: false),), alt: "Kasten", '
+              'caption: "", notes: (), legend_title: "", legend: (), print_note: "", part_label: ""))\n')
+    doc = pdfium.PdfDocument(pdf._compile(tmp_path, source.encode("utf-8")))
+    paths = [o.get_bounds() for o in doc[0].get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_PATH], max_depth=5)]
+    left, bottom, right, top = (min(b[0] for b in paths), min(b[1] for b in paths), max(b[2] for b in paths),
+                                max(b[3] for b in paths))
+    assert right - left == pytest.approx(321.5, abs=0.5) and top - bottom == pytest.approx(160.75, abs=0.5)
