@@ -21,7 +21,7 @@ from pmtool.report.svg_text import MIN_PRINT_PT, min_text_pt, natural_size
 #: Room for a picture (points) within the template's margins, after its heading, legend and notes:
 #: a page of its own, portrait and landscape, and in the text flow (text width, at most 215 mm high).
 SHEET_PORTRAIT = (510.0, 560.0)
-SHEET_LANDSCAPE = (767.0, 320.0)
+SHEET_LANDSCAPE = (757.0, 320.0)
 FLOW = (510.0, 600.0)
 #: A picture on a page of its own is not drawn larger than its natural size (its text would grow
 #: beyond the report's); charts in the text flow take the text width.
