@@ -9,6 +9,7 @@ whole). Then the input files with their SHA-256, the mapping profiles and the ke
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -55,7 +56,10 @@ def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Tab
         soll = _in_parts(drawn.soll, drawn, lambda keep, d=drawn, p=pa: soll_figure(
             d.view, p.reference.net, title=d.soll.title, lang=lang, keep=keep), (), lang)
         overlay = _in_parts(drawn.overlay, drawn, drawn.draw_overlay, drawn.extras, lang)
-        ist = tuple(ist_map(pa, office, dfg, name, k, lang) for office, dfg in ist_dfgs(pa, k).items())
+        # Graphviz runs as a program of its own: threads draw several offices at once
+        with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
+            ist = tuple(pool.map(lambda item, p=pa, n=name: ist_map(p, item[0], item[1], n, k, lang),
+                                 ist_dfgs(pa, k).items()))
         out.append(AnnexProcess(pid, name, f"annex-{pid.lower()}", soll, overlay, ist))
     return Annex(tuple(out), inputs)
 

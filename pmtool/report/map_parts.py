@@ -16,6 +16,7 @@ overlay and the Ist maps alike, and tries the largest readable part first.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -80,24 +81,28 @@ def _forward_flows(view: ProcessView) -> list[tuple[str, str, str]]:
 
 
 def neighbourhood(view: ProcessView, focus: Sequence[str], radius: int) -> frozenset[str]:
-    """The flow nodes within ``radius`` tasks of the tasks named in ``focus`` (either direction; gateways
-    and events on the way cost nothing), and ``extra:<name>`` for a focus activity the Soll does not have."""
+    """The flow nodes within ``radius`` tasks of the tasks named in ``focus`` (either direction) and the
+    gateways and events right next to them (a step to a task costs 1, to a gateway or event ½), and
+    ``extra:<name>`` for a focus activity the Soll does not have."""
     links: dict[str, set[str]] = {}
     for src, dst, _ in view.flows:
         links.setdefault(src, set()).add(dst)
         links.setdefault(dst, set()).add(src)
     kind = {n.id: n.kind for n in view.nodes}
     start = [n.id for n in view.nodes if n.kind == "task" and n.name in set(focus)]
-    cost = dict.fromkeys(start, 0)
-    queue = deque(start)
+    limit = radius + 0.5
+    cost = dict.fromkeys(start, 0.0)
+    queue = [(0.0, node) for node in start]
+    heapq.heapify(queue)
     while queue:
-        node = queue.popleft()
+        here, node = heapq.heappop(queue)
+        if here > cost.get(node, limit + 1):
+            continue
         for nxt in sorted(links.get(node, ())):
-            step = cost[node] + (1 if kind.get(nxt) == "task" else 0)
-            if step <= radius and step < cost.get(nxt, radius + 1):
+            step = here + (1.0 if kind.get(nxt) == "task" else 0.5)
+            if step <= limit and step < cost.get(nxt, limit + 1):
                 cost[nxt] = step
-                # zero-cost steps first, so a gateway chain is explored before the next task
-                queue.appendleft(nxt) if step == cost[node] else queue.append(nxt)
+                heapq.heappush(queue, (step, nxt))
     names = {n.name for n in view.nodes}
     return frozenset(cost) | {EXTRA + a for a in focus if a not in names}
 

@@ -29,7 +29,7 @@ from pmtool.i18n import t
 from pmtool.models.petri import PetriNet
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import FlowNode, ProcessView
-from pmtool.report.palette import OVERLAY_BOUNDS, RATE_COLOURS, RATE_TEXT, rate_class
+from pmtool.report.palette import OVERLAY_BOUNDS, OVERLAY_COLOURS, OVERLAY_TEXT, rate_class
 
 LABEL_WIDTH = 26
 PLAIN_FILL = "#f3f3f3"
@@ -117,8 +117,8 @@ def soll_dot(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, 
     return "\n".join(lines) + "\n"
 
 
-#: Colour of the rule marks (deadlines and order rules between tasks): the report's "critical" red.
-MARK_COLOUR = "#8c1c13"
+#: Colour of the rule marks: a dark red that keeps a contrast of 4.5:1 even on the darkest orange but one.
+MARK_COLOUR = "#7a1008"
 
 
 def _edge_marks(view: ProcessView, marks: Sequence[RuleMark], ids: dict[str, str], lang: str) -> list[str]:
@@ -219,12 +219,12 @@ def _node(node: FlowNode, lang: str, roles: bool, overlay: Mapping[str, Activity
         info = overlay.get(node.name)
         if info is not None:
             cls = rate_class(info.total, OVERLAY_BOUNDS) or 0
-            fill, fontcolor = RATE_COLOURS[cls], RATE_TEXT[cls]
+            fill, fontcolor = OVERLAY_COLOURS[cls], OVERLAY_TEXT[cls]
             rows += _overlay_lines(info, lang, fontcolor)
             if info.offices:
                 pen = 3.0
         else:
-            fill = RATE_COLOURS[0]
+            fill = OVERLAY_COLOURS[0]
         for mark in marks:
             rows += [f'<FONT POINT-SIZE="10" COLOR="{MARK_COLOUR if fontcolor == TEXT else fontcolor}">'
                      f'{"<B>" if mark.offices else ""}{html(chunk)}{"</B>" if mark.offices else ""}</FONT>'
@@ -270,10 +270,10 @@ def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str
         info = overlay[activity]
         cls = rate_class(info.total, OVERLAY_BOUNDS) or 0
         rows = ["<BR/>".join(html(line) for line in wrap(activity, LABEL_WIDTH))]
-        rows += _overlay_lines(info, lang, RATE_TEXT[cls])
+        rows += _overlay_lines(info, lang, OVERLAY_TEXT[cls])
         lines.append(f"    x{i} " + attributes({
-            "shape": "box", "style": "rounded,dashed,filled", "fillcolor": RATE_COLOURS[cls],
-            "fontcolor": RATE_TEXT[cls], "penwidth": 3.0 if info.offices else 1.2, "margin": "0.14,0.06",
+            "shape": "box", "style": "rounded,dashed,filled", "fillcolor": OVERLAY_COLOURS[cls],
+            "fontcolor": OVERLAY_TEXT[cls], "penwidth": 3.0 if info.offices else 1.2, "margin": "0.14,0.06",
             "label": "<" + "<BR/>".join(rows) + ">", "tooltip": activity}) + ";")
     lines.append("  }")
     lines += [f"  {ends[0]} -> x{i} [style=invis];" for i in range(len(extra))]
@@ -283,7 +283,7 @@ def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str
 def overlay_legend(lang: str) -> tuple[tuple[str, str], ...]:
     """(colour, label) of each rate class, for the legend beside the overlay figure."""
     out = []
-    for i, colour in enumerate(RATE_COLOURS):
+    for i, colour in enumerate(OVERLAY_COLOURS):
         lower = 0.0 if i == 0 else OVERLAY_BOUNDS[i - 1]
         if i == len(OVERLAY_BOUNDS) - 1:
             label = t("report.overlay.class_from", lang, low=numbers.rate(lower, lang))

@@ -50,6 +50,10 @@ RATE_TEXT: tuple[str, ...] = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a
 
 #: Finer classes for the Soll overlay: rates pooled over all offices are small where few offices deviate.
 OVERLAY_BOUNDS: tuple[float, ...] = (0.005, 0.01, 0.02, 0.03, 0.05, 1.0)
+#: The overlay's own scale (ColorBrewer "Oranges"-like, monotone lightness): its classes have other bounds
+#: than the heat map's, so the same colour never stands for two different thresholds.
+OVERLAY_COLOURS: tuple[str, ...] = ("#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#f16913", "#a63603")
+OVERLAY_TEXT: tuple[str, ...] = ("#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#1a1a1a", "#ffffff")
 
 
 def rate_class(rate: float | None, bounds: tuple[float, ...] = RATE_BOUNDS) -> int | None:

@@ -205,7 +205,7 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
         cells = (
             _count(values[(o, "cases")], (o, "cases") in hidden, lang),
             _value(numbers.decimal(r["fitness"], lang, 3), small),
-            _value(numbers.rate(r["fitting_share"], lang), small or is_small(fitting, k)
+            _value(numbers.share_of(fitting, r["cases"], lang, noun="plain"), small or is_small(fitting, k)
                    or is_small(r["cases"] - fitting, k)),
             _value(numbers.decimal(r["precision"], lang, 3), small),
             _count(values[(o, "running")], (o, "running") in hidden, lang),
@@ -216,11 +216,11 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
         out.append((o, cells))
     total_cases = values[("__all__", "cases")]
     fitness = float((summary["fitness"] * summary["cases"]).sum() / total_cases) if total_cases else None
-    fitting = float((summary["fitting_share"] * summary["cases"]).sum() / total_cases) if total_cases else None
+    fitting = round(float((summary["fitting_share"] * summary["cases"]).sum())) if total_cases else None
     all_median = completed["throughput_hours"].median() if completed.height >= k else None
     foot = ((t("report.conf.all", lang), (
         _count(total_cases, ("__all__", "cases") in hidden, lang), Cell(numbers.decimal(fitness, lang, 3)),
-        Cell(numbers.rate(fitting, lang)), Cell("—"),
+        Cell(numbers.share_of(fitting, total_cases, lang, k=k, noun="plain")), Cell("—"),
         _count(values[("__all__", "running")], ("__all__", "running") in hidden, lang),
         _count(values[("__all__", "stale")], ("__all__", "stale") in hidden, lang),
         Cell(numbers.days(all_median, lang)))),)  # type: ignore[arg-type]
