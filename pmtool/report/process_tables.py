@@ -197,10 +197,12 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
     medians = dict(completed.group_by("office").agg(pl.col("throughput_hours").median(), pl.len()).select(
         "office", pl.struct("throughput_hours", "len")).iter_rows())
     out = []
+    fitting_hidden = False  # a hidden office value must not be recomputable from the total
     for r in rows:
         o = r["office"]
         small = is_small(r["cases"], k)
         fitting = round((r["fitting_share"] or 0) * r["cases"])
+        fitting_hidden |= small or is_small(fitting, k) or is_small(r["cases"] - fitting, k)
         med = medians.get(o)
         cells = (
             _count(values[(o, "cases")], (o, "cases") in hidden, lang),
@@ -220,7 +222,7 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
     all_median = completed["throughput_hours"].median() if completed.height >= k else None
     foot = ((t("report.conf.all", lang), (
         _count(total_cases, ("__all__", "cases") in hidden, lang), Cell(numbers.decimal(fitness, lang, 3)),
-        Cell(numbers.share_of(fitting, total_cases, lang, k=k, noun="plain")), Cell("—"),
+        _value(numbers.share_of(fitting, total_cases, lang, k=k, noun="plain"), fitting_hidden), Cell("—"),
         _count(values[("__all__", "running")], ("__all__", "running") in hidden, lang),
         _count(values[("__all__", "stale")], ("__all__", "stale") in hidden, lang),
         Cell(numbers.days(all_median, lang)))),)  # type: ignore[arg-type]
