@@ -82,5 +82,7 @@ def test_test_command_runs_the_notebooks():
 def test_documents_linked_from_the_readme_exist():
     for link in re.findall(r"\]\(((?:docs|notebooks)/[^)#]+)\)", README):
         assert (REPO / link).exists(), link
-    picture = REPO / "docs" / "img" / "report.png"
-    assert picture.exists() and picture.stat().st_size < 300_000
+    for page in (1, 2):  # Part A of the demo report (docs/generate_report_pictures.py)
+        picture = REPO / "docs" / "img" / f"report-page{page}.png"
+        assert f"docs/img/report-page{page}.png" in README
+        assert picture.exists() and picture.stat().st_size < 300_000

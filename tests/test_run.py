@@ -168,7 +168,7 @@ def test_init_writes_a_commented_starter_and_never_overwrites(tmp_path):
     written = (tmp_path / "pmtool.toml").read_text("utf-8")
     assert written == starter_project()
     raw = tomllib.loads(written)
-    assert set(raw) == {"project", "sources", "processes", "comparison"}
+    assert set(raw) == {"project", "sources", "processes", "comparison", "priorities"}
     for key in ("as_of", "allowlist", "[[offices]]", "calendar", "[[offices.exports]]", "profile"):
         assert key in written, key  # optional keys are there, commented
     (tmp_path / "pmtool.toml").write_text("# mine\n", encoding="utf-8")
@@ -238,3 +238,38 @@ def test_an_empty_format_list_means_no_report(small_project):
     assert not (out / "report").exists()
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert not any(o["path"].startswith("report/") for o in manifest["outputs"])
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ("[priorities]\nvolumen = 1.0\n", "priorities.volumen"),
+    ("[priorities]\nlegal_risk = -1\n", "priorities.legal_risk"),
+    ("[priorities]\nspread = \"hoch\"\n", "priorities.spread"),
+    ("[priorities]\nvolume = 0\nnonconformance = 0\nspread = 0\nlegal_risk = 0\ntime_lost = 0\n", "priorities"),
+])
+def test_priority_weights_are_validated_strictly(small_project, table, expected):
+    text = small_project.read_text("utf-8") + "\n" + table
+    small_project.write_text(text, encoding="utf-8")
+    result = run("run", "--project", str(small_project), "--quiet")
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+def test_priority_weights_reach_the_priorities_table(small_project):
+    from pmtool.analysis import compare_bundles
+    from pmtool.compare.compare import CompareSettings
+
+    project = load_project(small_project)
+    analysis = run_analysis(project, key=PseudonymKey(TEST_KEY_TEXT.encode()), discover_models=False)
+    bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
+    references = {pid: pa.reference for pid, pa in analysis.processes.items()}
+    plain = compare_bundles(bundles, references, settings=CompareSettings()).priorities
+    legal = compare_bundles(bundles, references, settings=CompareSettings(),
+                            weights={"legal_risk": 3.0, "volume": 0.0}).priorities
+    assert plain["volume_weight"].to_list() == [1.0, 1.0] and legal["legal_risk_weight"].to_list() == [3.0, 3.0]
+    for frame, weights in ((plain, dict.fromkeys(("volume", "nonconformance", "spread", "legal_risk",
+                                                   "time_lost"), 1.0)),
+                           (legal, {"volume": 0.0, "nonconformance": 1.0, "spread": 1.0, "legal_risk": 3.0,
+                                    "time_lost": 1.0})):
+        for row in frame.iter_rows(named=True):
+            expected = sum(w * row[f"{f}_norm"] for f, w in weights.items()) / sum(weights.values())
+            assert row["priority"] == pytest.approx(expected)
+            assert row["nonconformance"] == pytest.approx(row["deviating_cases"] / row["cases"])

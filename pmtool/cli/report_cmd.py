@@ -35,12 +35,14 @@ def report(
                                                      "personal; the report itself never shows case ids or "
                                                      "names.")] = False,
 ) -> None:
-    """Write the gap report: summary with the critical differences and the process priorities, per process the
-    Soll and Ist models, the Soll with deviations overlaid, offices × deviations, deadline compliance,
-    throughput times and finding cards, and the data and method appendix. German by default.
+    """Write the gap report: Part A on two A4 pages decides (a verdict per process, offices × processes, the
+    top findings with the model office and a recommendation, the process priorities with their weights);
+    Part B per process (offices × checks, deadlines, throughput times with bottlenecks, the Soll with every
+    finding at its place, the Ist maps, one card per finding); data and method. Beside it the annex
+    (bericht-anhang.html/.pdf): every office's map and the checksums of the inputs. German by default.
 
-    The HTML file embeds everything it shows (no external requests); the PDF is PDF/A-2a, tagged, with
-    the data's as-of date as creation date, so the same data give the same files.
+    The HTML file embeds everything it shows (no external requests); the PDF is PDF/A-2a, tagged, A4 only,
+    with the data's as-of date as creation date, so the same data give the same files.
     """
     with user_errors():
         formats = tuple(f.strip() for f in format.split(",") if f.strip())
@@ -57,7 +59,8 @@ def report(
                                         t("cli.report.analysing", step=step, detail=detail)))
             status.update(t("cli.report.rendering"))
             files = build_report(analysis, out or config.output, lang=language, formats=formats)
-    console.print(t("cli.report.written", files=", ".join(str(p) for p in files.files.values())))
+    console.print(t("cli.report.written", files=", ".join(str(p) for p in (*files.files.values(),
+                                                                           *files.annex.values()))))
 
 
 def _env_language() -> str | None:
