@@ -22,7 +22,7 @@ from pmtool.compare.output import comparison_writers
 from pmtool.compare.statements import percent
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.errors import ConfigError, Location
-from pmtool.i18n import language, t
+from pmtool.i18n import language, t, tn
 from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.models.reference import ReferenceModel, load_reference
@@ -147,6 +147,7 @@ def _render(tables: ComparisonTables, out: Path) -> None:
     if findings.height:
         console.print(t("cli.compare.caption"))
     accepted = int(findings["accepted"].sum()) if findings.height else 0
-    console.print(t("cli.compare.summary", n=findings.height, accepted=accepted,
-                    offices=tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0))
+    compared = tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0
+    console.print(tn("cli.compare.summary", findings.height, accepted=accepted,
+                     offices=tn("report.n.offices", compared)))
     console.print(t("cli.compare.written", out=str(out)))

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import user_errors
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
 from pmtool.ingest.pipeline import IngestResult
@@ -91,4 +91,4 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
             console.print(f"{name}: {t('cli.ingest.unmapped')}: {labels}{more}")
         if not s.pseudonymised:
             console.print(f"{name}: {t('cli.ingest.identifiable')}", style="bold red")
-    console.print(t("cli.ingest.written", n=len(results), out=str(out)))
+    console.print(tn("cli.ingest.written", len(results), out=str(out)))

@@ -13,7 +13,7 @@ from rich.table import Table
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
 from pmtool.cli.progress import StageBars
 from pmtool.errors import ConfigError, Location
-from pmtool.i18n import chosen_language, set_language, t
+from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
 from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
@@ -105,8 +105,8 @@ def _render(result: RunResult, lang: str) -> None:
     findings = result.analysis.findings
     if findings.height:
         per = findings.group_by("process").len().sort("process")
-        console.print(t("cli.run.findings", n=findings.height, accepted=int(findings["accepted"].sum()),
-                        per=", ".join(f"{p} {n}" for p, n in per.iter_rows())))
+        console.print(tn("cli.run.findings", findings.height, accepted=int(findings["accepted"].sum()),
+                         per=", ".join(f"{p} {n}" for p, n in per.iter_rows())))
         column = "statement_de" if lang == "de" else "statement_en"
         for row in findings.filter(pl.col("rank") == 1).sort("process").iter_rows(named=True):
             console.print(f"  {row['process']} #1: {row[column]}")

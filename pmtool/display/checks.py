@@ -32,9 +32,9 @@ _COUNTS = ("cases", "running", "stale")
 def rule_text(rule: Rule, lang: str) -> str:
     """What a rule demands, in words: „Falldefinition bewertet → Fall übermittelt: 1 Arbeitstag“."""
     if rule.kind == "deadline":
-        amount = f"{rule.amount:g}".replace(".", "," if lang == "de" else ".")
-        return t("display.rule.deadline", lang, start=rule.start, end=rule.end,
-                 within=t(f"display.unit.{rule.unit}", lang, n=amount))
+        from pmtool.report.advice import within_text
+
+        return t("display.rule.deadline", lang, start=rule.start, end=rule.end, within=within_text(rule, lang))
     if rule.kind == "order":
         return t("display.rule.order", lang, first=rule.first, then=rule.then)
     if rule.kind == "role":

@@ -16,7 +16,7 @@ import polars as pl
 from pmtool.compare.statements import statement
 from pmtool.display.logs import thing_count
 from pmtool.display.markup import View, cell, esc, facts, heading, note, page, rank_cell, table
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
 
@@ -120,7 +120,7 @@ def comparison_html(tables: ComparisonTables, v: View) -> str:
             (t("report.fact.accepted", v.lang), thing_count(len(rows) - n_open, v.lang))])]
         if rows:
             parts.append(findings_table(rows[:TOP], v,
-                                        caption=t("display.findings.top", v.lang, n=min(TOP, len(rows)))))
+                                        caption=tn("display.findings.top", min(TOP, len(rows)), v.lang)))
         parts.append(heat_html(frame, pid, v))
     if not processes:
         parts.append(note(t("report.summary.no_findings", v.lang)))
@@ -162,8 +162,8 @@ def analysis_html(analysis: Analysis, v: View) -> str:
     ]), steps, table((t("report.priority.process", v.lang), t("display.analysis.level", v.lang),
                       t("report.summary.verdicts", v.lang)), verdicts, caption=t("report.summary.verdicts", v.lang))]
     if open_rows:
-        parts.append(findings_table(open_rows[:TOP], v, caption=t("display.findings.top", v.lang,
-                                                                   n=min(TOP, len(open_rows)))))
+        parts.append(findings_table(open_rows[:TOP], v, caption=tn("display.findings.top",
+                                                                   min(TOP, len(open_rows)), v.lang)))
     parts += [priorities_table(analysis.priorities, v), note(t("display.analysis.hint", v.lang)), v.suppressed_note()]
     return page(*parts)
 
