@@ -282,14 +282,21 @@ def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str
 
 def overlay_legend(lang: str) -> tuple[tuple[str, str], ...]:
     """(colour, label) of each rate class, for the legend beside the overlay figure."""
+    return scale_legend(OVERLAY_COLOURS, OVERLAY_BOUNDS, lang)
+
+
+def scale_legend(colours: Sequence[str], bounds: Sequence[float], lang: str) -> tuple[tuple[str, str], ...]:
+    """(colour, label) of each class of a colour scale with class upper ``bounds`` (the last open):
+    „unter 0,5 %“, „0,5 % bis unter 1,0 %“, …, „ab 5,0 %“."""
     out = []
-    for i, colour in enumerate(OVERLAY_COLOURS):
-        lower = 0.0 if i == 0 else OVERLAY_BOUNDS[i - 1]
-        if i == len(OVERLAY_BOUNDS) - 1:
-            label = t("report.overlay.class_from", lang, low=numbers.rate(lower, lang))
+    for i, colour in enumerate(colours):
+        if i == 0:
+            label = t("report.heat.class_below", lang, high=numbers.rate(bounds[0], lang))
+        elif i == len(bounds) - 1:
+            label = t("report.overlay.class_from", lang, low=numbers.rate(bounds[i - 1], lang))
         else:
-            label = t("report.overlay.class", lang, low=numbers.rate(lower, lang),
-                      high=numbers.rate(OVERLAY_BOUNDS[i], lang))
+            label = t("report.overlay.class", lang, low=numbers.rate(bounds[i - 1], lang),
+                      high=numbers.rate(bounds[i], lang))
         out.append((colour, label))
     return tuple(out)
 

@@ -19,7 +19,7 @@ from pmtool.report import numbers
 from pmtool.report.advice import within_text
 from pmtool.report.context import Cell, Table
 from pmtool.report.items import item_label
-from pmtool.report.models import CODES, ActivityOverlay, RuleMark
+from pmtool.report.models import CODES, ActivityOverlay, RuleMark, scale_legend
 from pmtool.report.palette import RATE_BOUNDS, RATE_COLOURS, rate_class
 from pmtool.report.suppression import SUPPRESSED, is_small, suppress, table_relations
 
@@ -68,19 +68,8 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
 
 
 def heat_legend(lang: str) -> tuple[tuple[str, str], ...]:
-    """(colour, label) of each shade of the heat map: „unter 1 %“, „1 bis unter 2 %“, …, „ab 20 %“."""
-    out = []
-    for i, colour in enumerate(RATE_COLOURS):
-        low = 0.0 if i == 0 else RATE_BOUNDS[i - 1]
-        if i == 0:
-            label = t("report.heat.class_below", lang, high=numbers.rate(RATE_BOUNDS[0], lang))
-        elif i == len(RATE_BOUNDS) - 1:
-            label = t("report.overlay.class_from", lang, low=numbers.rate(low, lang))
-        else:
-            label = t("report.overlay.class", lang, low=numbers.rate(low, lang),
-                      high=numbers.rate(RATE_BOUNDS[i], lang))
-        out.append((colour, label))
-    return tuple(out)
+    """(colour, label) of each shade of the heat map: „unter 1 %“, „1 % bis unter 2 %“, …, „ab 20 %“."""
+    return scale_legend(RATE_COLOURS, RATE_BOUNDS, lang)
 
 
 def _merge_identical(rows: list[tuple[str, tuple[Cell, ...]]], lang: str) -> list[tuple[str, tuple[Cell, ...]]]:
