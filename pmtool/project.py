@@ -38,7 +38,7 @@ _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
-TABLE_FORMATS = ("csv", "parquet", "json")
+TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 _PROCESS = {"model", "rules", "name"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}

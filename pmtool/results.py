@@ -36,10 +36,11 @@ from typing import Any
 from pmtool import __version__
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.output import bundle_writers, comparison_writers
-from pmtool.conform.output import conformance_writers
+from pmtool.conform.output import conformance_tables, conformance_writers
 from pmtool.discover.export import discovery_files
-from pmtool.discover.graphviz import dot_version
 from pmtool.errors import PmtoolError
+from pmtool.excel import workbook
+from pmtool.graphviz import dot_version
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -112,11 +113,21 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     writers: dict[Path, Writer] = {}
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
         writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
+    per_table = tuple(f for f in formats if f != "xlsx")
     for pid, pa in analysis.processes.items():
-        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, formats))
+        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput}
-    writers.update(comparison_writers(frames, out / "tables", formats))
+    writers.update(comparison_writers(frames, out / "tables", per_table))
+    if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
+        sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
+        for pid, pa in analysis.processes.items():
+            tables = conformance_tables(pa.conformance)
+            sheets[f"{pid} Konformität"] = tables["summary"]
+            if "rule_summary" in tables:
+                sheets[f"{pid} Regeln"] = tables["rule_summary"]
+        data = workbook(sheets)
+        writers[out / "tables" / "pmtool.xlsx"] = lambda p, data=data: p.write_bytes(data)
     bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
     writers.update(bundle_writers(bundles, out / "bundles"))
     return writers
@@ -150,6 +161,8 @@ def _report_files(analysis: Analysis, out: Path, stages: StageRunner,
     except ImportError as exc:
         return {}, "skipped", str(exc)
     formats = analysis.project.formats
+    if not formats:  # formats = [] in the project file: no report asked for
+        return {}, "not_requested", None
 
     def render() -> dict[str, bytes]:
         out.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import user_errors
+from pmtool.cli.options import FILTER_HELP
 from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.discovery import discover as run_discover
 from pmtool.discover.export import discovery_writers
@@ -50,6 +51,10 @@ def discover(
     top_activities: Annotated[int | None, typer.Option("--top-activities", min=1, help="The figure shows "
                                                        "at most this many activities (most frequent "
                                                        "first).")] = None,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
+    png_width: Annotated[int | None, typer.Option("--png-width", min=200, max=20000, help="Width of the PNG "
+                                                  "maps in pixels, e.g. 1600 for a slide (default: 150 dpi, "
+                                                  "as wide as the map needs).")] = None,
 ) -> None:
     """Discover the Ist process per office: directly-follows graph with waiting times, variant table and
     an Ist model (inductive miner) as BPMN and PNML.
@@ -63,6 +68,7 @@ def discover(
             process=process, noise_threshold=noise, top_variants=top_variants, min_edge_share=min_edge_share,
             min_activity_share=min_activity_share, top_activities=top_activities,
             formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()),
+            filters=tuple(filters or ()), png_width=png_width,
         )
         settings.check()
         log = combine([read_parquet(path) for path in logs])

@@ -8,9 +8,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pmtool.cli.errors import user_errors
+from pmtool.cli.options import FILTER_HELP
 from pmtool.errors import LogSchemaError
+from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
 from pmtool.i18n import t
@@ -28,11 +31,18 @@ def inspect(
     profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile for an export.")] = None,
     object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type to flatten on.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
 ) -> None:
     """Print an overview of a log: cases, events, activities, period, variants and data-quality flags."""
     with user_errors():
+        chosen = parse_filters(filters or ())
         event_log = _load(log, profile, object_type)
+        if chosen:
+            event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
+                                            assume_sorted=True)
         ov = overview(event_log, top=top)
+    if chosen:
+        console.print(Text(f"Filter: {chosen.describe()}"))
     _render(ov, log, top)
 
 

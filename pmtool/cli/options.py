@@ -26,3 +26,10 @@ def parse_table_formats(value: str) -> tuple[str, ...]:
     if not formats or any(f not in TABLE_FORMATS for f in formats):
         raise ConfigError("cli.conform.bad_format", Location(), value=value, known=", ".join(TABLE_FORMATS))
     return formats
+
+
+FILTER_HELP = ("Filter the log first (repeatable, applied in order): time:started:2025-01-01..2025-03-31 "
+               "(also ended, contained, intersecting, trimmed; local dates, both ends inclusive), "
+               "office:GA-01, case:role=Amtsarzt, event:role!=…, variants:top=10, variants:coverage=0.8, "
+               "duration:1d..30d, starts:A, ends:B, follows:A>B, follows:A>>B, !follows:A>B. The filter is "
+               "named in figure titles, file names and the run's summary (docs/filters.md).")

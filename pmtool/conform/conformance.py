@@ -20,6 +20,7 @@ from pmtool.conform.deviations import deviation_table
 from pmtool.conform.precision import precision
 from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
 from pmtool.eventlog import schema
+from pmtool.eventlog.lifecycle import activity_instances
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
@@ -61,6 +62,7 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
     did something outside the Soll never has fitness 1.0."""
     settings = settings or ConformanceSettings()
+    log = activity_instances(log).log  # a start and its complete are one step of the process
     as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
     status = case_status(log, reference.closing, as_of, settings.stale_after_days)
     cases = (log.frame.group_by(_KEY, maintain_order=True).agg(

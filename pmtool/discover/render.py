@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
 from pmtool.discover.formatting import format_cases, format_hours, format_number, format_period, format_share
-from pmtool.discover.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.i18n import language, t
 
 
@@ -87,13 +87,15 @@ def dfg_to_dot(dfg: DirectlyFollowsGraph, *, title: str, lang: str | None = None
     return "\n".join(lines) + "\n"
 
 
-def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None) -> bytes:
-    """The figure as ``fmt`` (``svg`` or ``png``) bytes; raises :class:`RenderError` without Graphviz.
+def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None,
+               width_px: int | None = None) -> bytes:
+    """The figure as ``fmt`` (``svg`` or ``png``; a PNG ``width_px`` wide if given) bytes; raises
+    :class:`RenderError` without Graphviz.
 
     >>> render_dfg(dfg, title="GA-01 · Meldefallbearbeitung (P1)")[:5]  # doctest: +SKIP
     b'<?xml'
     """
-    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt)
+    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt, width_px=width_px)
 
 
 def _node(row: dict, lang: str) -> dict[str, str | float | int]:
@@ -109,6 +111,8 @@ def _node(row: dict, lang: str) -> dict[str, str | float | int]:
     counts = format_cases(row["cases"], lang)
     if row["events"] != row["cases"]:
         counts += " · " + t("render.events_n", lang, n=format_number(row["events"], lang))
+    if row.get("service_median_hours") is not None:  # activity instances: how long the work itself takes
+        counts += " · " + t("render.service", lang, hours=format_hours(row["service_median_hours"], lang))
     return {"label": f'<{name}<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(counts)}</FONT>>',
             "tooltip": row["activity"]}
 

@@ -36,17 +36,24 @@ class Figure:
     svg: bytes
     alt: str
     caption: str
-    size: str = "wide"  # CSS class: "page" (an A4 page of its own), "a3" (an A3 page of its own), "wide"
+    # "page": a page of its own (A4), "a3": a page of its own in the HTML's print CSS (an A3 page; in the PDF
+    # an A4 page, landscape where the picture gains from it), "wide": in the text flow
+    size: str = "wide"
     title: str = ""  # heading above a figure that has a page of its own
     legend: tuple[tuple[str, str], ...] = ()  # (colour, label) swatches, written as text beside the picture
     legend_title: str = ""
     notes: tuple[str, ...] = ()
 
     @property
+    def embeddable_svg(self) -> bytes:
+        """The picture without the DOCTYPE line Graphviz and matplotlib write: it names an external DTD, and
+        an embedded picture must not even name a place on the net."""
+        return _DOCTYPE.sub(b"", self.svg)
+
+    @property
     def data_uri(self) -> str:
-        """The picture as a data URI, without the DOCTYPE line Graphviz and matplotlib write: it names an
-        external DTD, and an embedded picture must not even name a place on the net."""
-        return "data:image/svg+xml;base64," + base64.b64encode(_DOCTYPE.sub(b"", self.svg)).decode("ascii")
+        """The picture as a data URI (without its DOCTYPE line)."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.embeddable_svg).decode("ascii")
 
 
 @dataclass(frozen=True)
