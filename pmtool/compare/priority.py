@@ -43,13 +43,14 @@ def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, Referenc
             n += legal_items["eligible"].sum() or 0
             late += b.items.filter(pl.col("code") == "DEADLINE")["late_hours_sum"].sum() or 0.0
         legal_hidden = any((c, process, None, None, ALL) in hidden for c in ("legal_affected", "legal_eligible"))
-        rows.append({"process": process, "process_name": ref.name if ref else process, "cases": cases,
-                     "offices": len(bs), "fitness": fitness,
-                     "volume": float(cases), "nonconformance": 1 - fitness,
+        cases_hidden = ("cases", process, None, None, ALL) in hidden
+        rows.append({"process": process, "process_name": ref.name if ref else process,
+                     "cases": None if cases_hidden else cases, "offices": len(bs), "fitness": fitness,
+                     "volume": None if cases_hidden else float(cases), "nonconformance": 1 - fitness,
                      "spread": (max(office_fit) - min(office_fit)) if office_fit else 0.0,
                      "legal_risk": None if legal_hidden else (k / n) if n else 0.0,
                      "time_lost": (late / cases) if cases else 0.0})
-    frame = pl.DataFrame(rows, schema_overrides={"legal_risk": pl.Float64})
+    frame = pl.DataFrame(rows, schema_overrides={"legal_risk": pl.Float64, "cases": pl.Int64, "volume": pl.Float64})
     if frame.height == 0:
         return frame
     norm = [pl.when(pl.col(f).is_null()).then(None).otherwise((pl.col(f) / pl.col(f).max()).fill_nan(0.0)
