@@ -100,7 +100,6 @@ class Ledger:
 
     cells: dict[Key, Cell] = field(default_factory=dict)
     relations: list[Relation] = field(default_factory=list)
-    ties: dict[Key, tuple[Key, ...]] = field(default_factory=dict)  # hidden together (one label, two numbers)
 
     def cell(self, key: Key, value: int, *, sensitive: bool = True, shown: bool = True, total: bool = False,
              keep: int = 0) -> Key:
@@ -138,11 +137,6 @@ class Ledger:
         if not self.cells[low].value <= total <= self.cells[high].value:
             raise ValueError(f"{parts!r} do not lie between {low!r} and {high!r}")
         self.relations.append(Relation(tuple((p, 1.0) for p in parts), kind="between", low=low, high=high))
-
-    def tie(self, *keys: Key) -> None:
-        """These cells are shown or hidden together (the numbers of one label)."""
-        for key in keys:
-            self.ties[key] = tuple(dict.fromkeys((*self.ties.get(key, ()), *(k for k in keys if k != key))))
 
 
 @dataclass(frozen=True)
@@ -192,9 +186,7 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
     order = {key: i for i, key in enumerate(ledger.cells)}
     frozen = frozenset(frozen)
     primary = frozenset(key for key, c in ledger.cells.items() if c.sensitive and is_small(c.value, k))
-    out: set[Key] = set()
-    for key in (*primary, *hidden):
-        _hide(ledger, out, key)
+    out = set(primary) | set(hidden)
     by_cell: dict[Key, list[int]] = {}
     for i, rel in enumerate(ledger.relations):
         for key in rel.keys:
@@ -215,8 +207,7 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
             if choice is None:
                 unprotected.add(key)
             else:
-                for c in choice:
-                    _hide(ledger, out, c)
+                out |= choice
                 _singletons(ledger, out, frozen, order, by_cell, choice)
                 added = True
         if not added:
@@ -240,8 +231,8 @@ def _repair(ledger: Ledger, solver: _Solver, out: set[Key], key: Key, k: int, by
     options = []
     for candidate in ([c for c in ranked if not ledger.cells[c].total][:_TRIALS]
                       + [c for c in ranked if ledger.cells[c].total][:_TRIALS]):
-        trial = set(out)
-        _singletons(ledger, trial, frozen, order, by_cell, _hide(ledger, trial, candidate))
+        trial = set(out) | {candidate}
+        _singletons(ledger, trial, frozen, order, by_cell, [candidate])
         added = trial - out
         # fewest numbers lost first (a partner that closes a cycle of relations beats one that starts a chain)
         options.append((sum(ledger.cells[c].shown for c in added), sum(ledger.cells[c].value for c in added),
@@ -282,18 +273,6 @@ def _cheapest(ledger: Ledger, candidates: Iterable[Key], order: dict[Key, int], 
     return min(candidates, key=lambda key: _cost(ledger, key, order, out, by_cell), default=None)
 
 
-def _hide(ledger: Ledger, out: set[Key], key: Key) -> list[Key]:
-    """Hide ``key`` and every cell tied to it; returns what was newly hidden."""
-    added, stack = [], [key]
-    while stack:
-        k = stack.pop()
-        if k not in out:
-            out.add(k)
-            added.append(k)
-            stack.extend(ledger.ties.get(k, ()))
-    return added
-
-
 def _singletons(ledger: Ledger, out: set[Key], frozen: frozenset, order: dict[Key, int],
                 by_cell: dict[Key, list[int]], since: Iterable[Key] | None = None) -> None:
     """Give every equality with exactly one hidden member a second hidden member, until none is left.
@@ -311,7 +290,8 @@ def _singletons(ledger: Ledger, out: set[Key], frozen: frozenset, order: dict[Ke
             choice = _cheapest(ledger, (key for key in keys if key not in out and key not in frozen), order, out,
                                by_cell)
             if choice is not None:
-                added += _hide(ledger, out, choice)
+                out.add(choice)
+                added.append(choice)
         todo = sorted({i for key in added for i in by_cell.get(key, ())})
 
 
