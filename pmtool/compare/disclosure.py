@@ -7,14 +7,17 @@ offices" = total − own, the same count shown in two tables (one cell, one key)
 
 1. hides every *sensitive* cell with a count of 1 … k−1 (**primary suppression**; zero is shown: "none"
    reveals nothing about a person);
-2. gives every relation with a single hidden member a second one (**secondary suppression**), the member
-   that costs least: first cells that are never printed themselves, then small positive counts, totals
-   and zeros last (a zero partner bounds the hidden cell by its own value);
-3. **audits** the result: for every primary cell it computes, by linear programming over all published
-   numbers (the hidden cells are the unknowns, ≥ 0, the published ones constants), the smallest and the
-   largest value the cell can take. The cell is protected when that interval still holds the whole
-   protection interval [1, k−1] — whatever a reader combines, "·" stays "somewhere from 1 to k−1". A cell
-   that is narrowed gets one more hidden partner from its component, and the audit repeats.
+2. gives every relation a reader knows as an exact sum and that has a single hidden member a second one
+   (**secondary suppression**), the member that costs least: first cells that are never printed
+   themselves, then members whose hiding leaves no new relation with a single hidden member (they close a
+   cycle instead of starting a chain), the smallest positive counts, rows that could be a finding later,
+   zeros and totals last (a zero partner bounds the hidden cell by its own value);
+3. **audits** the result by linear programming over all published numbers (the hidden cells are the
+   unknowns, ≥ 0, the published ones constants; :mod:`pmtool.compare.lp_audit`): a small cell is protected
+   when the values it can take, rounded inwards to whole numbers, still hold the whole protection interval
+   [1, k−1] — whatever a reader combines, "·" stays "somewhere from 1 to k−1". A narrowed cell gets further
+   hidden partners from its component (the candidates weighed by what they cost and tried by the audit)
+   and the audit repeats.
 
 Cells in ``frozen`` keep their state (a table already decided elsewhere); when only frozen cells could help,
 the cell is reported in :attr:`Protection.unprotected` and the caller withholds the numbers that depend
@@ -41,11 +44,9 @@ import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import linprog
+from pmtool.compare.lp_audit import EPS, Auditor, covers, linked
 
 Key = Hashable
-_EPS = 1e-6
 _TRIALS = 12  # candidates (and as many margins) weighed per repair
 
 
@@ -168,14 +169,6 @@ def is_small(value: int | None, k: int) -> bool:
     return value is not None and 0 < value < k
 
 
-def covers(bounds: tuple[float, float], k: int) -> bool:
-    """True when the interval, rounded inwards to whole numbers, still holds all of [1, k−1]."""
-    low, high = bounds
-    low_int = math.ceil(low - _EPS)
-    high_int = math.inf if math.isinf(high) else math.floor(high + _EPS)
-    return low_int <= 1 and high_int >= k - 1
-
-
 def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Iterable[Key] = (),
             bounds: bool = True) -> Protection:
     """Primary and secondary suppression of ``ledger`` at threshold ``k``, audited by linear programming
@@ -191,7 +184,7 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
     for i, rel in enumerate(ledger.relations):
         for key in rel.keys:
             by_cell.setdefault(key, []).append(i)
-    solver = _Solver(ledger, order, by_cell)
+    solver = Auditor(ledger, order, by_cell)
     unprotected: set[Key] = set()
     _singletons(ledger, out, frozen, order, by_cell)
     while True:
@@ -202,7 +195,7 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
         for key in bad:
             if key in done:
                 continue
-            done |= _component(ledger, out, key, by_cell)
+            done |= linked(ledger, out, key, by_cell)
             choice = _repair(ledger, solver, out, key, k, by_cell, frozen, order)
             if choice is None:
                 unprotected.add(key)
@@ -217,13 +210,13 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
     return Protection(k, frozenset(out), primary & frozenset(out), final, frozenset(still), solver.solved)
 
 
-def _repair(ledger: Ledger, solver: _Solver, out: set[Key], key: Key, k: int, by_cell: dict[Key, list[int]],
+def _repair(ledger: Ledger, solver: Auditor, out: set[Key], key: Key, k: int, by_cell: dict[Key, list[int]],
             frozen: frozenset, order: dict[Key, int]) -> set[Key] | None:
     """The cells to hide so that ``key`` gets its protection interval back: candidates from its component,
     cheapest first, each tried with its secondary partners (a few cheap ones, then the margins — a count
     pinned by two published totals is only freed by hiding one of them); the first that protects the cell,
     else the one that widens its interval most, else the cheapest."""
-    component = _component(ledger, out, key, by_cell)
+    component = linked(ledger, out, key, by_cell)
     ranked = sorted(_candidates(ledger, out, component, by_cell, frozen),
                     key=lambda c: _cost(ledger, c, order, out, by_cell))
     if not ranked:
@@ -239,7 +232,7 @@ def _repair(ledger: Ledger, solver: _Solver, out: set[Key], key: Key, k: int, by
                         order[candidate], trial, added))
     options.sort(key=lambda o: o[:3])
     low, high = solver.interval(out, key)
-    need_low, need_high = math.ceil(low - _EPS) > 1, not covers((0.0, high), k)
+    need_low, need_high = math.ceil(low - EPS) > 1, not covers((0.0, high), k)
     best, best_gain = None, 0.0
     for *_, trial, added in options:
         new_low = solver.extreme(trial, key, lowest=True) if need_low else low
@@ -295,20 +288,6 @@ def _singletons(ledger: Ledger, out: set[Key], frozen: frozenset, order: dict[Ke
         todo = sorted({i for key in added for i in by_cell.get(key, ())})
 
 
-def _component(ledger: Ledger, out: set[Key], start: Key, by_cell: dict[Key, list[int]]) -> set[Key]:
-    """The hidden cells linked to ``start`` through relations."""
-    seen = {start}
-    stack = [start]
-    while stack:
-        key = stack.pop()
-        for i in by_cell.get(key, ()):
-            for other in ledger.relations[i].keys:
-                if other in out and other not in seen:
-                    seen.add(other)
-                    stack.append(other)
-    return seen
-
-
 def _candidates(ledger: Ledger, out: set[Key], component: set[Key], by_cell: dict[Key, list[int]],
                 frozen: frozenset) -> set[Key]:
     found: set[Key] = set()
@@ -316,149 +295,3 @@ def _candidates(ledger: Ledger, out: set[Key], component: set[Key], by_cell: dic
         for i in by_cell.get(key, ()):
             found.update(other for other in ledger.relations[i].keys if other not in out and other not in frozen)
     return found
-
-
-class _Solver:
-    """Linear programs over the hidden cells of one connected component at a time (the published cells are
-    constants), remembered per component: the loop of :func:`protect` re-audits only what changed."""
-
-    def __init__(self, ledger: Ledger, order: dict[Key, int], by_cell: dict[Key, list[int]]) -> None:
-        self.ledger = ledger
-        self.order = order
-        self.by_cell = by_cell
-        self.solved = 0
-        # a bound no count reaches: certificates look for points inside it (the true point is one)
-        self.ceiling = 10.0 * (1 + max((c.value for c in ledger.cells.values()), default=0))
-        self._problems: dict[frozenset, tuple[list[Key], dict]] = {}
-        self._intervals: dict[tuple[frozenset, Key], tuple[float, float]] = {}
-        self._narrowed: dict[tuple[frozenset, frozenset], frozenset] = {}
-
-    def interval(self, out: set[Key], key: Key) -> tuple[float, float]:
-        """The smallest and largest value ``key`` can take given everything published."""
-        component = frozenset(_component(self.ledger, out, key, self.by_cell))
-        memo = self._intervals.get((component, key))
-        if memo is None:
-            variables, problem = self._problem(component)
-            c = np.zeros(len(variables))
-            c[variables.index(key)] = 1.0
-            low = self._optimum(c, problem)
-            high = -self._optimum(-c, problem)
-            memo = self._intervals[(component, key)] = (low, high)
-        return memo
-
-    def extreme(self, out: set[Key], key: Key, *, lowest: bool) -> float:
-        """The smallest (``lowest``) or the largest value ``key`` can take: one program, not two."""
-        component = frozenset(_component(self.ledger, out, key, self.by_cell))
-        memo = self._intervals.get((component, key))
-        if memo is not None:
-            return memo[0] if lowest else memo[1]
-        variables, problem = self._problem(component)
-        c = np.zeros(len(variables))
-        c[variables.index(key)] = 1.0
-        return self._optimum(c, problem) if lowest else -self._optimum(-c, problem)
-
-    def narrowed(self, out: set[Key], targets: Sequence[Key], k: int) -> set[Key]:
-        """The ``targets`` whose feasible interval does not hold [1, k−1]. Per component, points that lift
-        (or lower) all open targets at once certify most of them with a few programs; only the rest get a
-        program each."""
-        result: set[Key] = set()
-        seen: set[Key] = set()
-        for key in targets:
-            if key in seen:
-                continue
-            component = frozenset(_component(self.ledger, out, key, self.by_cell))
-            mine = frozenset(t for t in targets if t in component)
-            seen |= mine
-            memo = self._narrowed.get((component, mine))
-            if memo is None:
-                memo = self._narrowed[(component, mine)] = self._certify(component, mine, k)
-            result |= memo
-        return result
-
-    def _certify(self, component: frozenset, targets: frozenset, k: int) -> frozenset:
-        variables, problem = self._problem(component)
-        index = {key: i for i, key in enumerate(variables)}
-        bad: set[Key] = set()
-        for lowest in (False, True):
-            open_ = set(targets)
-            while open_:
-                point = self._point(sorted(open_, key=self.order.__getitem__), index, problem, k, lowest)
-                done = {key for key in open_
-                        if (point[index[key]] <= 1 + _EPS if lowest else point[index[key]] >= k - 1 - _EPS)}
-                if not done:
-                    break
-                open_ -= done
-            for key in open_:
-                value = self.extreme(set(component), key, lowest=lowest)
-                if not covers((value, math.inf) if lowest else (0.0, value), k):
-                    bad.add(key)
-        return frozenset(bad)
-
-    def _point(self, open_: list[Key], index: dict[Key, int], problem: dict, k: int, lowest: bool) -> np.ndarray:
-        """A feasible point with as many ``open_`` cells as possible at most 1 (``lowest``) or at least k−1:
-        the sum of the cells is minimised, or the sum of ``min(cell, k−1)`` maximised (one helper variable
-        per cell), within a ceiling no count reaches."""
-        n = len(index)
-        if lowest:
-            c = np.zeros(n)
-            c[[index[key] for key in open_]] = 1.0
-            bounds = [(0, self.ceiling)] * n
-            extra = {k_: problem[k_] for k_ in ("A_eq", "b_eq", "A_ub", "b_ub")}
-        else:
-            m = len(open_)
-            c = np.concatenate([np.zeros(n), -np.ones(m)])
-            lift = np.zeros((m, n + m))
-            for j, key in enumerate(open_):
-                lift[j, index[key]] = -1.0
-                lift[j, n + j] = 1.0
-            a_eq = problem["A_eq"]
-            a_ub = problem["A_ub"]
-            extra = {"A_eq": None if a_eq is None else np.hstack([a_eq, np.zeros((a_eq.shape[0], m))]),
-                     "b_eq": problem["b_eq"],
-                     "A_ub": lift if a_ub is None else np.vstack([np.hstack([a_ub, np.zeros((a_ub.shape[0], m))]),
-                                                                   lift]),
-                     "b_ub": np.zeros(m) if a_ub is None else np.concatenate([problem["b_ub"], np.zeros(m)])}
-            bounds = [(0, self.ceiling)] * n + [(0, k - 1)] * m
-        self.solved += 1
-        res = linprog(c, bounds=bounds, method="highs", **extra)
-        if res.status != 0:  # the true values always satisfy the relations; anything else is a bug
-            raise RuntimeError(f"disclosure audit: linear program failed ({res.message})")
-        return res.x[:n]
-
-    def _problem(self, component: frozenset) -> tuple[list[Key], dict]:
-        memo = self._problems.get(component)
-        if memo is not None:
-            return memo
-        cells = self.ledger.cells
-        variables = sorted(component, key=self.order.__getitem__)
-        index = {key: i for i, key in enumerate(variables)}
-        rels = sorted({i for key in component for i in self.by_cell.get(key, ())})
-        eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
-        for i in rels:
-            rel = self.ledger.relations[i]
-            rows = ([(rel.terms, rel.rhs, rel.kind == "eq")] if rel.kind != "between" else
-                    [(((rel.low, 1.0), *((p, -1.0) for p, _ in rel.terms)), 0.0, False),
-                     ((*rel.terms, (rel.high, -1.0)), 0.0, False)])
-            for terms, rhs, equal in rows:
-                row = np.zeros(len(variables))
-                for key, coef in terms:
-                    if key in index:
-                        row[index[key]] += coef
-                    else:
-                        rhs -= coef * cells[key].value
-                (eq_rows if equal else ub_rows).append(row)
-                (eq_rhs if equal else ub_rhs).append(rhs)
-        problem = {"A_eq": np.array(eq_rows) if eq_rows else None, "b_eq": np.array(eq_rhs) if eq_rows else None,
-                   "A_ub": np.array(ub_rows) if ub_rows else None, "b_ub": np.array(ub_rhs) if ub_rows else None,
-                   "bounds": [(0, None)] * len(variables), "method": "highs"}
-        memo = self._problems[component] = (variables, problem)
-        return memo
-
-    def _optimum(self, c: np.ndarray, problem: dict) -> float:
-        self.solved += 1
-        res = linprog(c, **problem)
-        if res.status == 3:  # unbounded: nothing published limits the cell in this direction
-            return -math.inf
-        if res.status != 0:  # the true values always satisfy the relations; anything else is a bug
-            raise RuntimeError(f"disclosure audit: linear program failed ({res.message})")
-        return float(res.fun)
