@@ -10,6 +10,11 @@ by its largest value across processes (0..1); the priority is their weighted mea
 project file sets in ``[priorities]`` (default: every factor 1, the plain mean). The table records the
 weights it used. The reasons name the factors with weight where the process is highest or above three
 quarters of the highest; with a single process there is nothing to be highest against, so none is named.
+
+The factors come from the bundles' exact counts. A count the comparison hides (``hidden``, see
+:mod:`pmtool.compare.publication`: a process with fewer legal-rule violations than the privacy threshold,
+say) is not printed: the factor (and its count) is empty and the priority is the weighted mean of the
+others. An office whose fitting cases are hidden does not count for the spread.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from pmtool.compare.bundle import Bundle
+from pmtool.compare.publication import ALL
 from pmtool.models.reference import ReferenceModel
 
 FACTORS = ("volume", "nonconformance", "spread", "legal_risk", "time_lost")
@@ -27,11 +33,13 @@ DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
 
 
 def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
-                    min_cases: int = 5, weights: Mapping[str, float] | None = None) -> pl.DataFrame:
+                    min_cases: int = 5, hidden: frozenset = frozenset(),
+                    weights: Mapping[str, float] | None = None) -> pl.DataFrame:
     """One row per process: the factors, their share of the largest (``<factor>_norm``), the weights used
-    (``<factor>_weight``), the priority (weighted mean of the shares), the reasons and the rank.
+    (``<factor>_weight``), the priority (weighted mean of the shares present), the reasons and the rank.
 
-    ``weights``: factor → weight ≥ 0 (missing factors weigh 1, see :data:`DEFAULT_WEIGHTS`).
+    ``hidden``: the cells the comparison does not publish; ``weights``: factor → weight ≥ 0 (missing
+    factors weigh 1, see :data:`DEFAULT_WEIGHTS`).
     """
     weight = {**DEFAULT_WEIGHTS, **(weights or {})}
     rows = []
@@ -40,33 +48,47 @@ def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, Referenc
         cases = sum(b.cases for b in bs)
         fitness = sum(b.fitness_sum for b in bs) / cases if cases else 1.0
         deviating = sum(b.cases - b.fitting for b in bs)
-        office_share = [(b.cases - b.fitting) / b.cases for b in bs if b.cases >= min_cases]
+        office_share = [(b.cases - b.fitting) / b.cases for b in bs if b.cases >= min_cases
+                        and ("fitting", process, b.period, None, b.office) not in hidden]
         ref = references.get(process)
         legal = {r.id for r in ref.rules.rules if r.basis == "legal"} if ref and ref.rules else set()
         k = n = late = 0.0
         for b in bs:
-            items = b.items.filter(~pl.col("suppressed"))
-            legal_items = items.filter(pl.col("rule_id").is_in(list(legal)))
+            legal_items = b.items.filter(pl.col("rule_id").is_in(sorted(legal)))
             k += legal_items["affected"].sum() or 0
             n += legal_items["eligible"].sum() or 0
-            late += items.filter(pl.col("code") == "DEADLINE")["late_hours_sum"].sum() or 0.0
-        rows.append({"process": process, "process_name": ref.name if ref else process, "cases": cases,
-                     "offices": len(bs), "fitness": fitness, "deviating_cases": deviating,
-                     "legal_violated": int(k), "legal_checked": int(n),
-                     "volume": float(cases), "nonconformance": deviating / cases if cases else 0.0,
+            late += b.items.filter(pl.col("code") == "DEADLINE")["late_hours_sum"].sum() or 0.0
+        legal_hidden = any((c, process, None, None, ALL) in hidden for c in ("legal_affected", "legal_eligible"))
+        cases_hidden = ("cases", process, None, None, ALL) in hidden
+        fitting_hidden = cases_hidden or any(("fitting", process, b.period, None, ALL) in hidden for b in bs)
+        rows.append({"process": process, "process_name": ref.name if ref else process,
+                     "cases": None if cases_hidden else cases, "offices": len(bs), "fitness": fitness,
+                     "deviating_cases": None if fitting_hidden else deviating,
+                     "legal_violated": None if legal_hidden else int(k),
+                     "legal_checked": None if legal_hidden else int(n),
+                     "volume": None if cases_hidden else float(cases),
+                     "nonconformance": None if fitting_hidden else deviating / cases if cases else 0.0,
                      "spread": (max(office_share) - min(office_share)) if office_share else 0.0,
-                     "legal_risk": (k / n) if n else 0.0, "time_lost": (late / cases) if cases else 0.0})
-    frame = pl.DataFrame(rows)
+                     "legal_risk": None if legal_hidden else (k / n) if n else 0.0,
+                     "time_lost": (late / cases) if cases else 0.0})
+    frame = pl.DataFrame(rows, schema_overrides={
+        "legal_risk": pl.Float64, "cases": pl.Int64, "volume": pl.Float64, "nonconformance": pl.Float64,
+        "deviating_cases": pl.Int64, "legal_violated": pl.Int64, "legal_checked": pl.Int64})
     if frame.height == 0:
         return frame
-    norm = [(pl.col(f) / pl.col(f).max()).fill_nan(0.0).fill_null(0.0).alias(f"{f}_norm") for f in FACTORS]
-    total = sum(weight[f] for f in FACTORS) or 1.0
+    norm = [pl.when(pl.col(f).is_null()).then(None).otherwise((pl.col(f) / pl.col(f).max()).fill_nan(0.0)
+                                                              .fill_null(0.0)).alias(f"{f}_norm") for f in FACTORS]
+    # the weighted mean of the factors present: a hidden factor neither counts nor weighs
+    present = [pl.col(f"{f}_norm").is_not_null().cast(pl.Float64) * weight[f] for f in FACTORS]
+    total = pl.max_horizontal(pl.sum_horizontal(present), pl.lit(1e-12))
     frame = frame.with_columns(norm).with_columns(
         *(pl.lit(weight[f]).alias(f"{f}_weight") for f in FACTORS),
-        (pl.sum_horizontal([pl.col(f"{f}_norm") * weight[f] for f in FACTORS]) / total).alias("priority"))
+        (pl.sum_horizontal([pl.col(f"{f}_norm").fill_null(0.0) * weight[f] for f in FACTORS]) / total)
+        .alias("priority"))
     reasons = []
     for row in frame.iter_rows(named=True):
-        top = [f for f in FACTORS if weight[f] > 0 and row[f"{f}_norm"] >= 0.75 and row[f] > 0]
+        top = [f for f in FACTORS if weight[f] > 0 and row[f] is not None and row[f"{f}_norm"] >= 0.75
+               and row[f] > 0]
         reasons.append(",".join(top) if frame.height > 1 else "")
     return (frame.with_columns(pl.Series("reasons", reasons))
             .sort(["priority", "process"], descending=[True, False])

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pmtool.compare.disclosure import Protection
 from pmtool.i18n import t, tn
 from pmtool.report.context import Figure, Table
 from pmtool.report.map_parts import soll_parts
@@ -46,9 +47,12 @@ def file_name(lang: str, suffix: str) -> str:
     return f"{t('report.file_stem', lang)}-{t('report.annex.file_stem', lang)}{suffix}"
 
 
-def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Table, lang: str) -> Annex:
-    """The annex of ``analysis``; ``figures`` are the Soll pictures the process sections drew."""
+def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Table, lang: str, *,
+                protection: Protection) -> Annex:
+    """The annex of ``analysis``; ``figures`` are the Soll pictures the process sections drew, ``protection``
+    the report's disclosure check (the Ist maps show what it lets through)."""
     k = analysis.project.privacy_threshold
+    period = analysis.project.period
     out = []
     for pid, pa in analysis.processes.items():
         name = process_name(analysis, pid, lang)
@@ -59,7 +63,7 @@ def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Tab
         # Graphviz runs as a program of its own: threads draw several offices at once
         with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
             ist = tuple(pool.map(lambda item, p=pa, n=name: ist_map(p, item[0], item[1], n, k, lang),
-                                 ist_dfgs(pa, k).items()))
+                                 ist_dfgs(pa, k, protection, period).items()))
         out.append(AnnexProcess(pid, name, f"annex-{pid.lower()}", soll, overlay, ist))
     return Annex(tuple(out), inputs)
 

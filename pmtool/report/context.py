@@ -138,6 +138,7 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     from pmtool.report.appendix import build_appendix
     from pmtool.report.process_section import build_process_section, soll_figures
     from pmtool.report.summary import build_summary
+    from pmtool.report.suppression import SUPPRESSED, report_protection
 
     project = analysis.project
     k = project.privacy_threshold
@@ -147,11 +148,13 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     period = (f"{numbers.date(min(starts), lang)} – {numbers.date(max(ends), lang)}" if starts and ends else "—")
     offices = sorted({s.summary.office for s in analysis.ingests})
     cases = sum(int(p.conformance.summary["cases"].sum()) for p in analysis.processes.values())
-    summary = build_summary(analysis, lang)
+    protection = report_protection(analysis)  # one disclosure check over everything published together
+    summary = build_summary(analysis, lang, protection=protection)
     figures = {pid: soll_figures(analysis, pid, summary.groups.get(pid, []), lang) for pid in analysis.processes}
-    sections = tuple(build_process_section(analysis, pid, lang, summary, figures[pid]) for pid in analysis.processes)
-    appendix = build_appendix(analysis, lang)
-    annex = build_annex(analysis, figures, appendix.inputs, lang)
+    sections = tuple(build_process_section(analysis, pid, lang, summary, figures[pid], protection=protection)
+                     for pid in analysis.processes)
+    appendix = build_appendix(analysis, lang, protection=protection)
+    annex = build_annex(analysis, figures, appendix.inputs, lang, protection=protection)
     title = t("report.title", lang)
     meta = ReportMeta(
         title=f"{title} – {project.name}",
@@ -167,7 +170,9 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
         (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.processes", lang), numbers.count(len(sections), lang)),
-        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+        (t("report.fact.cases", lang), SUPPRESSED if any(
+            ("cases", pid, project.period, None, "all") in protection.hidden for pid in analysis.processes)
+         else numbers.count(cases, lang)),
     )
     annex_title = t("report.annex.title", lang)
     annex_meta = ReportMeta(title=f"{annex_title} – {project.name}", author=meta.author,

@@ -62,12 +62,15 @@ def days(value_hours: float | None, lang: str) -> str:
 
 def share_of(affected: int | None, eligible: int | None, lang: str, *, k: int | None = None,
              noun: str = "cases") -> str:
-    """„178 von 370 Fällen (48 %)“: a rate always with its numerator and denominator (``noun``: ``cases`` or
-    ``checks``). A numerator below the privacy threshold ``k`` is not shown: „weniger als 5 von 276 Fällen“,
-    and no rate, which would give it away. "—" without a denominator."""
-    if eligible is None or affected is None and k is None:
-        return "—"
-    if affected is None or (k is not None and is_small(affected, k)):
+    """„178 von 370 Fällen (48 %)“: a rate always with its numerator and denominator (``noun``: ``cases``,
+    ``checks`` or ``plain``). A numerator below the privacy threshold ``k`` is not shown: „weniger als 5 von
+    276 Fällen“, and no rate, which would give it away; a numerator the disclosure check hid (``None``):
+    „· von 276 Fällen“; a hidden denominator: "·"."""
+    if eligible is None:
+        return SUPPRESSED
+    if affected is None:
+        return tn(f"report.n.of_{noun}_hidden", eligible, lang, n=count(eligible, lang))
+    if k is not None and is_small(affected, k):
         return tn(f"report.n.of_{noun}_small", eligible, lang, n=count(eligible, lang), k=count(k, lang))
     share = affected / eligible if eligible else None
     return tn(f"report.n.of_{noun}", eligible, lang, affected=count(affected, lang), n=count(eligible, lang),

@@ -1,14 +1,16 @@
 """Where the time goes, per process: a case-duration histogram per office and the bottleneck table.
 
 - :func:`duration_histograms`: for every office, the share of its completed cases per throughput-time class
-  (fixed classes in days, the same for every office), one small panel per office. A class with fewer cases
-  than the privacy threshold is not drawn ("·" below the axis), and where the office's number of completed
-  cases can be worked out from the conformance table, a second class is left out as well, so the hidden
-  one cannot be recomputed from the others (:func:`pmtool.report.suppression.suppress`).
+  (fixed classes in days, the same for every office), one small panel per office. A class the report's
+  disclosure check hides (fewer cases than the privacy threshold, or one from which a hidden count could
+  be recomputed: the classes add up to the office's finished minus never-closed cases, see
+  :func:`pmtool.report.suppression.performance_cells`) is not drawn ("·" below the axis).
 - :func:`bottleneck_table`: the transitions of the process (all offices together) ranked by the total
   waiting time they hold (:func:`pmtool.discover.dfg.bottlenecks`): transitions, cases, median and 90th
-  percentile of the waiting time and the total with its share of all waiting. Transitions taken by fewer
-  cases than the threshold are left out; the longest single wait is not shown (one case's value).
+  percentile of the waiting time and the total with its share of all waiting. Only transitions taken by
+  at least the threshold's number of cases are listed, and no count is printed: the pooled cases of a
+  transition add up the offices' arrows of the Ist figures, some of which the disclosure check hides; the
+  longest single wait is not shown either (one case's value).
 
 Throughput time is the report's one definition: first to last event of a completed case, in days.
 """
@@ -28,7 +30,7 @@ from pmtool.report import numbers
 from pmtool.report.charts import INK, MUTED, RC, _plt, _svg
 from pmtool.report.context import Cell, Figure, Table
 from pmtool.report.palette import office_style
-from pmtool.report.suppression import SUPPRESSED, suppress
+from pmtool.report.suppression import SUPPRESSED, duration_key
 
 #: Throughput-time classes in days (lower edges); the last class is open.
 DAY_EDGES: tuple[float, ...] = (0.0, 1.0, 2.0, 4.0, 7.0, 14.0, 28.0, 56.0)
@@ -47,20 +49,19 @@ def duration_classes(hours: Sequence[float]) -> list[int]:
     return counts
 
 
-def duration_histograms(cases: pl.DataFrame, offices: Sequence[str], k: int, name: str, lang: str,
-                        pid: str) -> Figure | None:
-    """The histogram figure (see the module docstring); ``None`` when no office has ``k`` completed cases."""
+def duration_histograms(cases: pl.DataFrame, offices: Sequence[str], k: int, name: str, lang: str, pid: str, *,
+                        hidden: frozenset = frozenset(), period: str = "all") -> Figure | None:
+    """The histogram figure (see the module docstring); ``None`` when no office has ``k`` completed cases.
+    ``hidden``: the cells the report's disclosure check hides."""
     completed = cases.filter(pl.col("case_status") == "complete")
     panels: list[tuple[str, list[float | None]]] = []
     for office in offices:
         hours = completed.filter(pl.col("office") == office)["throughput_hours"].drop_nulls().to_list()
-        if len(hours) < k:
+        if len(hours) < k or ("cases", pid, period, None, office) in hidden:
             continue
         counts = duration_classes(hours)
-        values = {i: c for i, c in enumerate(counts)}
-        values["total"] = len(hours)
-        hidden = suppress(values, [[*range(len(counts)), "total"]], k)
-        panels.append((office, [None if i in hidden else c / len(hours) for i, c in enumerate(counts)]))
+        panels.append((office, [None if duration_key(pid, period, i, office) in hidden or 0 < c < k
+                                else c / len(hours) for i, c in enumerate(counts)]))
     if not panels:
         return None
     svg = _histogram_chart(panels, lang)
@@ -110,20 +111,24 @@ def _histogram_chart(panels: Sequence[tuple[str, Sequence[float | None]]], lang:
         return _svg(fig)
 
 
+def bottleneck_rows(log: EventLog, k: int) -> pl.DataFrame:
+    """The transitions the bottleneck table shows (taken by ``k`` cases or more, the most waiting first),
+    with ``total_all_hours``: the waiting of every transition together."""
+    ranked = bottlenecks(directly_follows(log))
+    total = float(ranked["total_hours"].sum() or 0.0) if ranked.height else 0.0
+    return ranked.filter(pl.col("cases") >= k).head(TOP_TRANSITIONS).with_columns(
+        pl.lit(total).alias("total_all_hours"))
+
+
 def bottleneck_table(log: EventLog, k: int, lang: str, pid: str) -> Table | None:
     """The transitions holding the most waiting time (see the module docstring); ``None`` without any."""
-    ranked = bottlenecks(directly_follows(log))
-    if not ranked.height:
-        return None
-    total = float(ranked["total_hours"].sum() or 0.0)
-    shown = ranked.filter(pl.col("cases") >= k).head(TOP_TRANSITIONS)
+    shown = bottleneck_rows(log, k)
     rows = []
     for r in shown.iter_rows(named=True):
-        rows.append((f"{r['source']} → {r['target']}", _bottleneck_cells(r, total, lang)))
+        rows.append((f"{r['source']} → {r['target']}", _bottleneck_cells(r, r["total_all_hours"], lang)))
     if not rows:
         return None
-    head = tuple(t(f"report.bottleneck.{c}", lang) for c in
-                 ("transition", "events", "cases", "median", "p90", "total"))
+    head = tuple(t(f"report.bottleneck.{c}", lang) for c in ("transition", "median", "p90", "total"))
     return Table(id=f"bottlenecks-{pid}", caption=t("report.bottleneck.caption", lang, n=len(rows)), head=head,
                  rows=tuple(rows), notes=(t("report.bottleneck.note", lang, k=k),), css="bottlenecks")
 
@@ -131,5 +136,5 @@ def bottleneck_table(log: EventLog, k: int, lang: str, pid: str) -> Table | None
 def _bottleneck_cells(r: dict[str, Any], total: float, lang: str) -> tuple[Cell, ...]:
     share = t("report.bottleneck.share", lang, days=numbers.days(r["total_hours"], lang),
               total=numbers.days(total, lang), rate=numbers.rate(r["total_hours"] / total if total else None, lang))
-    return (Cell(numbers.count(r["events"], lang)), Cell(numbers.count(r["cases"], lang)),
+    return (
             Cell(numbers.days(r["median_hours"], lang)), Cell(numbers.days(r["p90_hours"], lang)), Cell(share))

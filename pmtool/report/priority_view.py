@@ -16,6 +16,7 @@ from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.charts import PriorityBar, priority_chart
 from pmtool.report.context import Cell, Figure, Table
+from pmtool.report.suppression import SUPPRESSED
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
@@ -50,7 +51,8 @@ def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
                  Cell(numbers.decimal(r["priority"], lang, 2), css="strong"))
         out.append((name, cells))
         total = sum(weights.values()) or 1.0
-        bars.append(PriorityBar(name, tuple(r[f + "_norm"] * weights[f] / total for f in FACTORS), r["priority"]))
+        bars.append(PriorityBar(name, tuple((r[f + "_norm"] or 0.0) * weights[f] / total for f in FACTORS),
+                                r["priority"]))
         reasons.append((name, _reasons(r, len(rows), lang)))
     foot = ((t("report.priority.weight", lang), (Cell("—"), *(Cell(numbers.decimal(weights[f], lang, 1))
                                                                 for f in FACTORS), Cell("—"))),)
@@ -73,14 +75,16 @@ def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
 
 
 def _factor_value(factor: str, row: dict[str, Any], k: int, lang: str) -> str:
+    if row.get(factor) is None:  # hidden: a count below the privacy threshold, or one it could be recomputed from
+        return SUPPRESSED
     if factor == "volume":
         return numbers.count(int(row["cases"]), lang)
     if factor == "nonconformance":
-        return numbers.share_of(row.get("deviating_cases"), row["cases"], lang, k=k, noun="plain")
+        return numbers.share_of(row.get("deviating_cases"), row.get("cases"), lang, k=k, noun="plain")
     if factor == "spread":
         return numbers.decimal(100 * row["spread"], lang, 1)
     if factor == "legal_risk":
-        if not row.get("legal_checked"):
+        if row.get("legal_checked") == 0:
             return t("report.priority.no_legal", lang)
         return numbers.share_of(row.get("legal_violated"), row["legal_checked"], lang, k=k, noun="plain")
     return numbers.days(row["time_lost"], lang)

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pmtool.compare.disclosure import Protection
+from pmtool.compare.publication import ALL
 from pmtool.discover.formatting import format_period
 from pmtool.i18n import t, tn
 from pmtool.report import numbers
@@ -29,7 +31,6 @@ from pmtool.report.models import (
     flow_view,
     ist_figure,
     overlay_legend,
-    private_dfg,
     soll_figure,
     wait_legend,
 )
@@ -37,6 +38,7 @@ from pmtool.report.performance import bottleneck_table, duration_histograms
 from pmtool.report.print_layout import fits
 from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_marks, overlay_table
 from pmtool.report.summary import Summary, Verdict, process_anchor, process_name
+from pmtool.report.suppression import SUPPRESSED, ist_view, published_dfg, report_protection
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis, ProcessAnalysis
@@ -135,23 +137,29 @@ def _process_table(analysis: Analysis, pid: str) -> pl.DataFrame:
     return table.filter(pl.col("process") == pid) if table.height else table
 
 
-def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary,
-                          figures: SollFigures) -> ProcessSection:
+def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary, figures: SollFigures, *,
+                          protection: Protection | None = None) -> ProcessSection:
+    """The section of process ``pid``; ``figures``: its Soll pictures (:func:`soll_figures`); ``protection``:
+    the report's disclosure check (computed when not given, see
+    :func:`~pmtool.report.suppression.report_protection`)."""
     pa = analysis.processes[pid]
     k = analysis.project.privacy_threshold
+    protection = protection or report_protection(analysis)
+    period = analysis.project.period
     name = process_name(analysis, pid, lang)
     table = _process_table(analysis, pid)
     offices = sorted(pa.conformance.summary["office"].to_list())
     groups = summary.groups.get(pid, [])
     verdict = next(v for v in summary.verdicts if v.process == pid)
     soll_order = [(n.name, n.lane) for n in figures.view.tasks]
-    ist, ist_note = _ist_figures(pa, groups, name, k, lang)
+    ist, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period)
     heat, _ = heatmap(table, offices, lang, pid) if table.height else (None, 0)
     cases = int(pa.conformance.summary["cases"].sum())
     findings = [r for g in groups for r in (g.lead, *g.others)]
     open_rows = [r for r in findings if not r.get("accepted")]
     facts = (
-        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+        (t("report.fact.cases", lang), SUPPRESSED if ("cases", pid, period, None, ALL) in protection.hidden
+         else numbers.count(cases, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.fitness", lang), numbers.decimal(
             float((pa.conformance.summary["fitness"] * pa.conformance.summary["cases"]).sum() / cases)
@@ -169,9 +177,11 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         overlay=figures.overlay, overlay_table=overlay_table(_overlay_of(table), soll_order, lang, pid),
         ist=ist, ist_note=ist_note, heatmap=heat, deadline=_deadline_figure(table, offices, name, k, lang, pid),
         throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid),
-        durations=duration_histograms(pa.conformance.cases, offices, k, name, lang, pid),
+        durations=duration_histograms(pa.conformance.cases, offices, k, name, lang, pid, hidden=protection.hidden,
+                                      period=period),
         bottlenecks=bottleneck_table(pa.log, k, lang, pid),
-        conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid),
+        conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid,
+                                      hidden=protection.hidden, period=period),
         cards=tuple(card(g, i, table, pa.reference, k, lang) for i, g in enumerate(groups, 1)))
 
 
@@ -193,13 +203,15 @@ def _overlay_alt(overlay: dict, marks: Any, name: str, lang: str) -> str:
     return t("report.overlay.alt", lang, name=name, top=top, rules=flagged)
 
 
-def ist_dfgs(pa: ProcessAnalysis, k: int) -> dict[str, Any]:
-    """Each office's directly-follows graph as the report may show it (privacy-filtered), by office."""
+def ist_dfgs(pa: ProcessAnalysis, k: int, protection: Protection, period: str) -> dict[str, Any]:
+    """Each office's directly-follows graph as the report may show it, by office: privacy-filtered, without
+    what the disclosure check hides (no graph for an office whose case count is hidden)."""
     out = {}
     for d in sorted((d for d in pa.discoveries if d.scope.process == pa.process), key=lambda d: d.scope.office):
-        dfg = private_dfg(d.shown if d.shown.cases else d.dfg, k)
-        if dfg is not None:
-            out[d.scope.office] = dfg
+        dfg = ist_view(d, k)
+        if dfg is None or ("cases", pa.process, period, None, d.scope.office) in protection.hidden:
+            continue
+        out[d.scope.office] = published_dfg(dfg, protection, pa.process, d.scope.office)
     return out
 
 
@@ -230,10 +242,10 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
                   print_note=note)
 
 
-def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: int,
-                 lang: str) -> tuple[tuple[Figure, ...], str]:
+def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: int, lang: str,
+                 protection: Protection, period: str) -> tuple[tuple[Figure, ...], str]:
     """The office of the top finding and its model office, side by side around the finding's tasks."""
-    dfgs = ist_dfgs(pa, k)
+    dfgs = ist_dfgs(pa, k, protection, period)
     open_groups = [g for g in groups if not g.lead.get("accepted")]
     focus: list[str] = []
     if open_groups:

@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pmtool.compare.disclosure import Protection
+from pmtool.compare.publication import ALL
 from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.advice import ModelOffice, advise
 from pmtool.report.context import Cell, Table
 from pmtool.report.items import FindingGroup, basis_text, group_findings, item_label, same_cases_label
 from pmtool.report.priority_view import PriorityView, build_priority_view
+from pmtool.report.suppression import report_protection
 from pmtool.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -104,8 +107,10 @@ def anchor(finding_id: str) -> str:
     return "finding-" + finding_id.lower()
 
 
-def build_summary(analysis: Analysis, lang: str) -> Summary:
-    """Part A of the report for ``analysis`` in ``lang`` (see the module docstring)."""
+def build_summary(analysis: Analysis, lang: str, *, protection: Protection | None = None) -> Summary:
+    """Part A of the report for ``analysis`` in ``lang`` (see the module docstring); ``protection``: the
+    report's disclosure check (computed when not given)."""
+    protection = protection or report_protection(analysis)
     k = analysis.project.privacy_threshold
     rows = analysis.findings.to_dicts() if analysis.findings.height else []
     groups: dict[str, list[FindingGroup]] = {pid: [] for pid in analysis.processes}
@@ -119,7 +124,8 @@ def build_summary(analysis: Analysis, lang: str) -> Summary:
     top = tuple(_top(analysis, g, i, numbered[id(g)], top_score, table, k, lang)
                 for i, g in enumerate(open_groups[:TOP_N], 1))
     accepted = sum(1 for r in rows if r.get("accepted"))
-    verdicts = tuple(verdict(analysis, pid, groups.get(pid, []), lang) for pid in analysis.processes)
+    verdicts = tuple(verdict(analysis, pid, groups.get(pid, []), lang, protection=protection)
+                     for pid in analysis.processes)
     priorities = build_priority_view(analysis, lang)
     legal = sum(1 for r in rows if not r.get("accepted") and r.get("basis") == "legal")
     offices = len({r["office"] for r in rows if not r.get("accepted")})
@@ -173,14 +179,23 @@ def model_office(table: pl.DataFrame, row: dict[str, Any], office: str) -> Model
                        None if hidden else m.get("duration_median_hours"))
 
 
-def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str) -> Verdict:
-    """The verdict on process ``pid``: its level, why, and the numbers behind it."""
+def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str, *,
+            protection: Protection | None = None) -> Verdict:
+    """The verdict on process ``pid``: its level, why, and the numbers behind it (the cases and the cases
+    that follow the Soll completely as far as the disclosure check ``protection`` publishes them)."""
     name = process_name(analysis, pid, lang)
     k = analysis.project.privacy_threshold
+    hidden = protection.hidden if protection is not None else frozenset()
+    period = analysis.project.period
     summary = analysis.processes[pid].conformance.summary
-    cases = int(summary["cases"].sum())
-    fitting = int(round(float((summary["fitting_share"] * summary["cases"]).sum()))) if cases else 0
-    fitness = float((summary["fitness"] * summary["cases"]).sum() / cases) if cases else None
+    cases: int | None = int(summary["cases"].sum())
+    fitting: int | None = int(round(float((summary["fitting_share"] * summary["cases"]).sum()))) if cases else 0
+    if ("fitting", pid, period, None, ALL) in hidden:
+        fitting = None
+    if ("cases", pid, period, None, ALL) in hidden:
+        cases = fitting = None
+    total = int(summary["cases"].sum())
+    fitness = float((summary["fitness"] * summary["cases"]).sum() / total) if total else None
     members = [r for g in groups for r in (g.lead, *g.others)]
     open_rows = [r for r in members if not r.get("accepted")]
     open_groups = [g for g in groups if not g.lead.get("accepted")]
