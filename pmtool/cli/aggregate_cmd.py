@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.options import parse_as_of
 from pmtool.compare.bundle import AggregateSettings, Bundle
@@ -20,7 +20,7 @@ from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def aggregate(

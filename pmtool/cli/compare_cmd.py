@@ -8,10 +8,10 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
 from pmtool.cli.options import parse_as_of, parse_table_formats
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
@@ -29,7 +29,7 @@ from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.project import load_project
 from pmtool.stage_cache import StageCache
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def compare(

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
 from pmtool.cli.options import parse_as_of, parse_table_formats
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
@@ -21,7 +21,7 @@ from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def conform(

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.discovery import discover as run_discover
@@ -19,7 +19,7 @@ from pmtool.eventlog.log import read_parquet
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def discover(

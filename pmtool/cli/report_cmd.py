@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from pmtool.analysis import run_analysis
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES, t
@@ -17,7 +17,7 @@ from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.project import load_project
 from pmtool.report import FORMATS, build_report
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def report(

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
 from pmtool.cli.progress import StageBars
 from pmtool.errors import ConfigError, Location
@@ -18,7 +18,7 @@ from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
 from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
 
-console = Console(highlight=False)
+console = make_console()
 
 _OUT_HELP = "Results folder; default: output from the project file."
 _CACHE_HELP = "Compute every stage again; the cache (<output>/.cache) is neither read nor written."
