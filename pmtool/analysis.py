@@ -197,9 +197,9 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
                  {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
-                 settings, allowlist, project.privacy_threshold],
+                 settings, allowlist, project.privacy_threshold, project.office_names],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
-                                min_cases=project.privacy_threshold),
+                                min_cases=project.privacy_threshold, office_names=project.office_names),
         _save_tables, lambda folder: _load_tables(folder, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
@@ -211,26 +211,46 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
                     settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
-                    min_cases: int = 5) -> ComparisonTables:
+                    min_cases: int = 5, office_names: Mapping[str, str] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
-    count for the spread) and the trend."""
+    count for the spread) and the trend. ``office_names`` (id → display name, default the id) fill the
+    tables' ``office_name`` column and the statements."""
+    names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
-    return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
+    comparison = replace(comparison, table=with_office_names(comparison.table, names),
+                         findings=with_office_names(comparison.findings, names))
+    return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
-                            compare_throughput(bundles, fdr=comparison.settings.fdr))
+                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr), names))
 
 
-def enrich_findings(comparison: Comparison, bundles: list[Bundle],
-                    references: dict[str, ReferenceModel]) -> pl.DataFrame:
-    """Findings with their German and English statements and best practice."""
+def with_office_names(frame: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
+    """``frame`` with an ``office_name`` column right after ``office`` (the display name, else the id)."""
+    if "office" not in frame.columns:
+        return frame
+    named = frame.with_columns(pl.col("office").replace_strict(dict(names), default=pl.col("office"),
+                                                               return_dtype=pl.String).alias("office_name"))
+    order = [c for c in frame.columns if c != "office_name"]
+    at = order.index("office") + 1
+    return named.select([*order[:at], "office_name", *order[at:]])
+
+
+def enrich_findings(comparison: Comparison, bundles: list[Bundle], references: dict[str, ReferenceModel],
+                    office_names: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Findings with their German and English statements (naming offices by display name) and best
+    practice (``best_offices`` by id, ``best_office_names`` by display name)."""
     findings = comparison.findings
     if findings.height == 0:
         return findings
+    names = dict(office_names or {})
     practice = best_practice(comparison.table, bundles, references)
-    rows = findings.to_dicts()
+    practice = practice.with_columns(pl.col("best_offices").map_elements(
+        lambda text: ", ".join(names.get(o.strip(), o.strip()) for o in text.split(",")) if text else text,
+        return_dtype=pl.String).alias("best_office_names"))
+    rows = [{**r, "office": names.get(r["office"], r["office"])} for r in findings.to_dicts()]
     return findings.with_columns(
         pl.Series("statement_de", [statement(r, "de") for r in rows]),
         pl.Series("statement_en", [statement(r, "en") for r in rows]),
@@ -239,7 +259,8 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle],
 
 def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
     profile = load_profile(source.profile) if source.profile else MappingProfile()
-    return ingest(source.path, profile, office=source.office, key=key, allow_identifiable=allow_identifiable)
+    return ingest(source.path, profile, office=source.office, office_source="project", key=key,
+                  allow_identifiable=allow_identifiable)
 
 
 def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:

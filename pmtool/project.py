@@ -19,7 +19,6 @@ A minimal project::
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +32,7 @@ from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import LANGUAGES
 from pmtool.ingest import registry
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
+from pmtool.offices import check_office_id, is_office_id
 
 _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
@@ -43,7 +43,6 @@ _PROCESS = {"model", "rules", "name"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
-_OFFICE_ID = re.compile(r"^(GA-\d{2}|LUA)$")
 #: Every key of a project file, by table (docs/project-file.md documents each one; a test checks).
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
@@ -99,6 +98,11 @@ class Project:
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
         return {o.id: o.calendar for o in self.offices.values()}
+
+    @property
+    def office_names(self) -> dict[str, str]:
+        """Display name by office id (the id where the project file gives no name)."""
+        return {o.id: o.name for o in self.offices.values()}
 
 
 def load_project(path: Path) -> Project:
@@ -156,12 +160,15 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     exports: list[ExportSource] = []
     for i, o in enumerate(raw.get("offices", []), 1):
         _check(o, _OFFICE, f"offices[{i}].", where)
-        oid = o.get("id", "")
-        if not _OFFICE_ID.match(oid):
-            raise ConfigError("project.bad_value", Location(where), key=f"offices[{i}].id",
-                              expected="a pseudonymous office code such as GA-07")
+        oid = check_office_id(o.get("id", ""), where=where, key=f"offices[{i}].id")
+        name = o.get("name", oid)
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError("project.bad_value", Location(where), key=f"offices[{i}].name",
+                              expected="a display name in quotes")
+        if oid in offices:
+            raise ConfigError("project.duplicate_office", Location(where), office=oid)
         calendar = WorkingCalendar.from_settings(o.get("calendar", {}), source=where)
-        offices[oid] = OfficeConfig(oid, o.get("name", oid), calendar)
+        offices[oid] = OfficeConfig(oid, name.strip(), calendar)
         for e in o.get("exports", []):
             _check(e, _EXPORT, f"offices[{i}].exports.", where)
             exports.append(ExportSource(oid, e["process"], _path(root, e["path"], "exports.path", where),
@@ -206,12 +213,29 @@ def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: st
             except InputError:
                 continue  # not an export (README, notes)
             stem = export_stem(path)
-            match = _OFFICE_ID.match(stem.split("_")[0])
-            if not match:
+            office = office_of_export(stem, pid)
+            if office is None:
                 continue
             profile = path.with_name(stem + PROFILE_SUFFIX)
-            out.append(ExportSource(match.group(1), pid, path, profile if profile.exists() else None))
+            out.append(ExportSource(office, pid, path, profile if profile.exists() else None))
     return out
+
+
+def office_of_export(stem: str, process: str) -> str | None:
+    """The office of an export named ``<office>_<process>`` (optionally ``…_<process>_<more>``), ``None``
+    when the name does not follow that pattern.
+
+    >>> office_of_export("Amt_7_P1", "P1"), office_of_export("GA-07_P1_2025", "P1"), office_of_export("x", "P1")
+    ('Amt_7', 'GA-07', None)
+    """
+    marker = f"_{process}"
+    if stem.endswith(marker):
+        office = stem[: -len(marker)]
+    elif marker + "_" in stem:
+        office = stem[: stem.rindex(marker + "_")]
+    else:
+        return None
+    return office if is_office_id(office) else None
 
 
 def _check(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
+from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.progress import StageBars
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import chosen_language, set_language, t
@@ -99,6 +100,9 @@ def _render(result: RunResult, lang: str) -> None:
     for stage, (n, cached, seconds) in stages.items():
         table.add_row(t(f"cli.run.stage.{stage}"), f"{n:,}", f"{cached:,}", f"{seconds:.1f}")
     console.print(table)
+    for source, ingested in zip(result.analysis.project.exports, result.analysis.ingests, strict=True):
+        if ingested.summary.office_disagreements:
+            console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))
