@@ -146,7 +146,7 @@ def ingest(
     )
     work = _map_activities(work, profile)
     work = work.with_columns(_reason_expr(profile).alias("__reason"))
-    work = _mark_duplicates(work, profile.duplicate_key)
+    work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping, path))
     unmapped_counts = _unmapped_labels(work)
     _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
 
@@ -183,7 +183,8 @@ def ingest(
         key_id=key.key_id if key else None,
         pmtool_version=__version__,
         settings={"timezone": profile.timezone, "ambiguous": profile.ambiguous,
-                  "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share},
+                  "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share,
+                  "duplicate_key": list(profile.duplicate_key) if profile.duplicate_key else "all columns"},
     )
     log = EventLog.from_frame(loaded_frame, provenance, assume_sorted=True)
     return IngestResult(log, quarantine, summary)
@@ -332,6 +333,34 @@ def _reason_expr(profile: MappingProfile) -> pl.Expr:
     if profile.require_full_map:
         expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null()).then(pl.lit("unmapped_activity"))
     return expr.otherwise(pl.lit(None, pl.String))
+
+
+def _duplicate_columns(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
+                       mapping: dict[str, tuple[str, ...]], path: Path) -> tuple[str, ...]:
+    """The columns of ``work`` two rows must agree in to be one event: the profile's ``[duplicates] key``
+    (canonical names or export columns), by default every imported column — case, source label, time,
+    resource, role, lifecycle, source system and every further column the profile keeps."""
+    imported = [f"__x_{c}" for c in raw.frame.columns
+                if f"__x_{c}" in work.columns and c not in profile.drop
+                and (profile.keep_only is None or c in profile.keep_only)]
+    canonical = {schema.ACTIVITY: "__label"}
+    if profile.duplicate_key is None:
+        return (schema.CASE_ID, "__label", schema.TIMESTAMP, schema.PRECISION, schema.RESOURCE, schema.ROLE,
+                schema.LIFECYCLE, schema.SOURCE_SYSTEM, *imported)
+    columns = []
+    for name in profile.duplicate_key:
+        if name in schema.MAPPABLE:
+            columns.append(canonical.get(name, name))
+        elif f"__x_{name}" in imported:
+            columns.append(f"__x_{name}")
+        elif any(name in sources for sources in mapping.values()):
+            canon = next(c for c, sources in mapping.items() if name in sources)
+            columns.append(canonical.get(canon, canon))
+        else:
+            found = [c for c in raw.frame.columns if c != ROW]
+            raise ConfigError("ingest.bad_duplicate_key", Location(str(path), column=name), name=name,
+                              found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""))
+    return tuple(dict.fromkeys(columns))
 
 
 def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:

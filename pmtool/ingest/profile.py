@@ -42,7 +42,7 @@ _FILE = {"format", "delimiter", "encoding", "sheet", "object_type"}
 _COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep_only"}
 _TIMESTAMPS = {"timezone", "formats", "ambiguous", "nonexistent"}
 _ACTIVITIES = {"map", "require_full_map", "ignore"}
-_DUPLICATES = {"key", "action"}
+_DUPLICATES = {"key"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ class MappingProfile:
     activity_map: dict[str, str] = field(default_factory=dict)
     require_full_map: bool = False
     ignore: tuple[str, ...] = ()
-    duplicate_key: tuple[str, ...] = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP, schema.RESOURCE,
-                                      schema.LIFECYCLE)
+    duplicate_key: tuple[str, ...] | None = None  # None: every imported column (a copy is equal in all of them)
     calendar: dict[str, Any] = field(default_factory=dict)
     name: str = "<default>"
     sha256: str | None = None
@@ -145,11 +144,11 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         raise ConfigError("profile.bad_value", Location(where), key="activities.require_full_map",
                           expected="true or false")
 
-    dup_key = tuple(_string_list(dups, "key", "duplicates.", where) or MappingProfile.duplicate_key)
-    bad = [k for k in dup_key if k not in schema.MAPPABLE]
-    if bad:
+    listed = _string_list(dups, "key", "duplicates.", where)
+    if listed is not None and (not listed or any(not k.strip() for k in listed)):
         raise ConfigError("profile.bad_value", Location(where), key="duplicates.key",
-                          expected=f"canonical columns from: {', '.join(schema.MAPPABLE)}")
+                          expected="a non-empty list of canonical or export column names")
+    dup_key = tuple(k.strip() for k in listed) if listed else None
     calendar = _table(raw, "calendar", where)
 
     keep_only = _string_list(cols, "keep_only", "columns.", where)
