@@ -43,6 +43,7 @@ from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.project import ExportSource, Project
 from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_bytes, sha256_file
+from pmtool.vocabulary import extended, vocabulary
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
@@ -144,6 +145,13 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
     subclasses for bad inputs.
     """
+    with extended(project.vocabulary_files):
+        return _run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
+                             cache=cache, discover_models=discover_models, store=store)
+
+
+def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
+                  cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
     cache = cache or AlignmentCache()
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
@@ -171,14 +179,16 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         result = stages.run(
             "conform", pid,
             lambda r=reference, lg=logs: [lg, r.sha256, r.rules.sha256 if r.rules else None,
-                                          _settings_parts(conform_settings), project.calendars],
+                                          _settings_parts(conform_settings), project.calendars,
+                                          vocabulary().fingerprint],
             lambda lg=log, r=reference: conform(lg, r, calendars=project.calendars, cache=cache,
                                                 settings=conform_settings),
             save_pickle, load_pickle)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
             settings = DiscoverSettings(process=pid)
-            discoveries = stages.run("discover", pid, lambda lg=logs, s=settings: [lg, s.to_dict()],
+            discoveries = stages.run("discover", pid,
+                                     lambda lg=logs, s=settings: [lg, s.to_dict(), vocabulary().fingerprint],
                                      lambda lg=log, s=settings: discover(lg, s), save_pickle, load_pickle)
         coverage = {r.summary.office: r.summary.coverage for _, r in sources}
         texts = stages.run(
@@ -266,7 +276,7 @@ def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: 
 def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:
     return [source.office, source.process, source.path.name, sha256_file(source.path),
             sha256_file(source.profile) if source.profile else None, key.key_id if key else None,
-            allow_identifiable, pl.__version__]
+            allow_identifiable, pl.__version__, vocabulary().fingerprint]
 
 
 def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:

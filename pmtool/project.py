@@ -33,13 +33,14 @@ from pmtool.i18n import LANGUAGES
 from pmtool.ingest import registry
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
 from pmtool.offices import check_office_id, is_office_id
+from pmtool.vocabulary import combine, load_vocabulary_file
 
 _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json")
-_PROCESS = {"model", "rules", "name"}
+_PROCESS = {"model", "rules", "name", "vocabulary"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
@@ -72,6 +73,7 @@ class ProcessConfig:
     model: Path
     rules: Path | None
     name: str | None = None
+    vocabulary: Path | None = None  # the project's own process: its activities, names and roles
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,11 @@ class Project:
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
         return {o.id: o.calendar for o in self.offices.values()}
+
+    @property
+    def vocabulary_files(self) -> tuple[Path, ...]:
+        """The vocabulary files of the project's own processes (see :func:`pmtool.vocabulary.extended`)."""
+        return tuple(p.vocabulary for p in self.processes.values() if p.vocabulary is not None)
 
     @property
     def office_names(self) -> dict[str, str]:
@@ -153,9 +160,16 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.missing", Location(where), key=f"processes.{pid}.model")
         model = _path(root, p["model"], f"processes.{pid}.model", where)
         rules = _path(root, p["rules"], f"processes.{pid}.rules", where) if p.get("rules") else None
-        processes[pid] = ProcessConfig(pid, model, rules, p.get("name"))
+        name = p.get("name")
+        own = None
+        if p.get("vocabulary"):
+            own = _path(root, p["vocabulary"], f"processes.{pid}.vocabulary", where)
+            defined, _ = load_vocabulary_file(own, process=pid)
+            name = name or defined[pid].name
+        processes[pid] = ProcessConfig(pid, model, rules, name, own)
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
+    combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors
     offices: dict[str, OfficeConfig] = {}
     exports: list[ExportSource] = []
     for i, o in enumerate(raw.get("offices", []), 1):

@@ -45,6 +45,7 @@ from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.project import Project
 from pmtool.stage_cache import StageCache, canonical, load_files, save_files, sha256_file
+from pmtool.vocabulary import extended
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "pmtool-run/1"
@@ -81,6 +82,13 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
+    with extended(project.vocabulary_files):
+        return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
+                            use_cache=use_cache, lang=lang, progress=progress)
+
+
+def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, output: Path | None,
+                 use_cache: bool, lang: str | None, progress: Progress) -> RunResult:
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import parse_as_of
+from pmtool.cli.options import VocabularyOption, parse_as_of
 from pmtool.compare.bundle import AggregateSettings, Bundle
 from pmtool.compare.inputs import CompareInputs, bundles_from_inputs, collect_inputs
 from pmtool.compare.output import bundle_name, bundle_writers
@@ -19,6 +19,7 @@ from pmtool.errors import InputError, Location
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -41,12 +42,13 @@ def aggregate(
                                                   "events for this many days counts as never closed.")] = 90,
     incomplete: Annotated[str, typer.Option(help="Running cases: pending, violation, or exclude.")] = "pending",
     workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Aggregate an office's canonical log into a bundle to share with the central team: per deviation and
     rule the eligible and affected cases and impact sums, a throughput histogram, the mean fitness and the
     data-quality figures, with counts below --suppress-below removed. No case, no pseudonym, no timestamp
     of a single event leaves the office."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         reference = load_reference(model, rules)
         found = collect_inputs(logs)
         if not found.logs:

@@ -13,7 +13,7 @@ from rich.table import Table
 from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import parse_as_of, parse_table_formats
+from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings
 from pmtool.compare.compare import CompareSettings
@@ -28,6 +28,7 @@ from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.project import load_project
 from pmtool.stage_cache import StageCache
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -66,13 +67,14 @@ def compare(
                                                   "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
     allow_identifiable: Annotated[bool, typer.Option(help="With --project: store case ids in clear when no key "
                                                      "is given.")] = False,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Compare offices against the Soll and each other and rank the critical differences: rates with
     confidence intervals, Fisher tests against all other offices with false-discovery-rate control,
     empirical-Bayes shrinkage, and a transparent score (excess share x severity x impact). Writes the
     comparison table, the findings (with a statement in German and English and the best practice), the
     process prioritisation matrix and the trend."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
         if (project is None) == (not inputs):
             raise ConfigError("cli.compare.inputs_or_project", Location())

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import parse_as_of, parse_table_formats
+from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
 from pmtool.conform.output import conformance_writers
@@ -20,6 +20,7 @@ from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -47,10 +48,11 @@ def conform(
                                                      "mean fitness is below this value.")] = None,
     figures: Annotated[str, typer.Option(help="Pictures of the Soll model with the deviations overlaid, "
                                          "comma-separated: svg, png; empty for none.")] = "svg",
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
     the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
         reference = load_reference(model, rules)
         log = _combine(logs)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.options import VocabularyOption
 from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.discovery import discover as run_discover
 from pmtool.discover.export import discovery_writers
@@ -18,6 +19,7 @@ from pmtool.discover.scope import combine
 from pmtool.eventlog.log import read_parquet
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -50,6 +52,7 @@ def discover(
     top_activities: Annotated[int | None, typer.Option("--top-activities", min=1, help="The figure shows "
                                                        "at most this many activities (most frequent "
                                                        "first).")] = None,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Discover the Ist process per office: directly-follows graph with waiting times, variant table and
     an Ist model (inductive miner) as BPMN and PNML.
@@ -58,7 +61,7 @@ def discover(
     rare transitions are hidden and counted in the caption. All files of a run appear together or not
     at all; the same input and options give the same files.
     """
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         settings = DiscoverSettings(
             process=process, noise_threshold=noise, top_variants=top_variants, min_edge_share=min_edge_share,
             min_activity_share=min_activity_share, top_activities=top_activities,

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.options import VocabularyOption
 from pmtool.i18n import t
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
@@ -18,6 +19,7 @@ from pmtool.ingest.pipeline import ingest as run_ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.ingest.registry import ReadOptions
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -46,13 +48,14 @@ def ingest(
     max_invalid_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Above this share of rows failing "
                                                      "on one required column, stop with an error instead of "
                                                      "quarantining.")] = 0.5,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) into canonical, pseudonymised event logs.
 
     Rows that cannot be imported go to <name>.quarantine.csv with their reason; the summary reconciles
     rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read.
     """
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         key = require_key(load_key(key_file), allow_identifiable)
         jobs = collect_jobs(exports, profile)
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)

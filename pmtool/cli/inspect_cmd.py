@@ -10,6 +10,7 @@ from rich.table import Table
 
 from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.options import VocabularyOption
 from pmtool.errors import LogSchemaError
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
@@ -18,6 +19,7 @@ from pmtool.ingest.pipeline import ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key
 from pmtool.ingest.registry import ReadOptions
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -31,11 +33,12 @@ def inspect(
                                                "overrides the profile's. Default: the profile's, else the "
                                                "file name.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Print an overview of a log: cases, events, activities, period, variants and data-quality flags.
 
     Periods are shown as local dates in the export's time zone (the profile's, default Europe/Berlin)."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         event_log = _load(log, profile, object_type, office)
         ov = overview(event_log, top=top)
     _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")

@@ -16,6 +16,7 @@ from pmtool.i18n import LANGUAGES, t
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.project import load_project
 from pmtool.report import FORMATS, build_report
+from pmtool.vocabulary import extended
 
 console = make_console()
 
@@ -51,7 +52,8 @@ def report(
             raise ConfigError("report.bad_language", Location(), value=language, known=", ".join(LANGUAGES))
         config = load_project(project)
         key = require_key(load_key(key_file), allow_identifiable)
-        with console.status(t("cli.report.analysing", step="", detail=""), spinner="line") as status:
+        with (extended(config.vocabulary_files),
+              console.status(t("cli.report.analysing", step="", detail=""), spinner="line") as status):
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable,
                                     progress=lambda step, detail: status.update(
                                         t("cli.report.analysing", step=step, detail=detail)))
