@@ -38,8 +38,8 @@ from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_ana
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_writers
 from pmtool.discover.export import discovery_files
-from pmtool.discover.graphviz import dot_version
 from pmtool.errors import PmtoolError
+from pmtool.graphviz import dot_version
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -158,6 +158,8 @@ def _report_files(analysis: Analysis, out: Path, stages: StageRunner,
     except ImportError as exc:
         return {}, "skipped", str(exc)
     formats = analysis.project.formats
+    if not formats:  # formats = [] in the project file: no report asked for
+        return {}, "not_requested", None
 
     def render() -> dict[str, bytes]:
         out.mkdir(parents=True, exist_ok=True)

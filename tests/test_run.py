@@ -225,3 +225,16 @@ def test_a_report_that_cannot_be_drawn_costs_the_run_nothing_else(small_project,
     skipped = run_project(load_project(small_project), key=PseudonymKey(TEST_KEY_TEXT.encode()))
     assert skipped.report_status == "skipped" and "pmtool.report" in skipped.report_note  # the ImportError
     assert not any(name.startswith("report/") for name in skipped.files)
+
+
+def test_an_empty_format_list_means_no_report(small_project):
+    text = small_project.read_text(encoding="utf-8").replace('formats = ["html"]', "formats = []")
+    small_project.write_text(text, encoding="utf-8")
+    result = run("run", "--project", str(small_project), "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "No report written: the project file asks for none" in result.output
+    out = small_project.parent / "results"
+    assert (out / "tables" / "findings.csv").is_file()
+    assert not (out / "report").exists()
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert not any(o["path"].startswith("report/") for o in manifest["outputs"])

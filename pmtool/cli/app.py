@@ -13,6 +13,7 @@ from pmtool.cli import (
     compare_cmd,
     conform_cmd,
     discover_cmd,
+    doctor_cmd,
     ingest_cmd,
     init_cmd,
     inspect_cmd,
@@ -65,6 +66,7 @@ app.command("init", no_args_is_help=False)(init_cmd.init)
 app.command("run", no_args_is_help=False)(run_cmd.run)
 app.command("demo", no_args_is_help=False)(run_cmd.demo)
 app.command("report", no_args_is_help=True)(report_cmd.report)
+app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)
 app.add_typer(key_app, name="key")

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import VocabularyOption
+from pmtool.cli.options import FILTER_HELP, VocabularyOption
 from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.discovery import discover as run_discover
 from pmtool.discover.export import discovery_writers
@@ -52,6 +52,7 @@ def discover(
     top_activities: Annotated[int | None, typer.Option("--top-activities", min=1, help="The figure shows "
                                                        "at most this many activities (most frequent "
                                                        "first).")] = None,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
     vocabulary: VocabularyOption = None,
 ) -> None:
     """Discover the Ist process per office: directly-follows graph with waiting times, variant table and
@@ -66,6 +67,7 @@ def discover(
             process=process, noise_threshold=noise, top_variants=top_variants, min_edge_share=min_edge_share,
             min_activity_share=min_activity_share, top_activities=top_activities,
             formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()),
+            filters=tuple(filters or ()),
         )
         settings.check()
         log = combine([read_parquet(path) for path in logs])

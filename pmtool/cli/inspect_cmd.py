@@ -7,11 +7,13 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import VocabularyOption
+from pmtool.cli.options import FILTER_HELP, VocabularyOption
 from pmtool.errors import LogSchemaError
+from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
 from pmtool.i18n import t
@@ -33,14 +35,21 @@ def inspect(
                                                "overrides the profile's. Default: the profile's, else the "
                                                "file name.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
     vocabulary: VocabularyOption = None,
 ) -> None:
     """Print an overview of a log: cases, events, activities, period, variants and data-quality flags.
 
     Periods are shown as local dates in the export's time zone (the profile's, default Europe/Berlin)."""
     with user_errors(), extended(vocabulary or []):
+        chosen = parse_filters(filters or ())
         event_log = _load(log, profile, object_type, office)
+        if chosen:
+            event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
+                                            assume_sorted=True)
         ov = overview(event_log, top=top)
+    if chosen:
+        console.print(Text(f"Filter: {chosen.describe()}"))
     _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")
 
 

@@ -36,3 +36,10 @@ def parse_table_formats(value: str) -> tuple[str, ...]:
 VocabularyOption = Annotated[list[Path] | None, typer.Option(
     "--vocabulary", help="Vocabulary file of a process of your own (activities, names, roles; format in "
                          "docs/vocabulary.md); repeat for several.")]
+
+
+FILTER_HELP = ("Filter the log first (repeatable, applied in order): time:started:2025-01-01..2025-03-31 "
+               "(also ended, contained, intersecting, trimmed; local dates, both ends inclusive), "
+               "office:GA-01, case:role=Amtsarzt, event:role!=…, variants:top=10, variants:coverage=0.8, "
+               "duration:1d..30d, starts:A, ends:B, follows:A>B, follows:A>>B, !follows:A>B. The filter is "
+               "named in figure titles, file names and the run's summary (docs/filters.md).")

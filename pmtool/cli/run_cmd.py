@@ -116,7 +116,9 @@ def _render(result: RunResult, lang: str) -> None:
             console.print(f"  {row['process']} #1: {row[column]}")
     else:
         console.print(t("cli.run.no_findings"))
-    if result.report_status == "skipped":
+    if result.report_status == "not_requested":
+        console.print(t("cli.run.report.not_requested"))
+    elif result.report_status == "skipped":
         console.print(t("cli.run.report.skipped", reason=result.report_note), style="yellow")
     elif result.report_status == "failed":
         console.print(t("cli.run.no_report", reason=result.report_note), style="bold red")

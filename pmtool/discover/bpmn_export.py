@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 
 from pmtool import __version__
-from pmtool.discover.graphviz import layout_plain, quoted
+from pmtool.graphviz import layout_plain, quoted
 from pmtool.i18n import t
 from pmtool.models.tree import LOOP, OR, PARALLEL, SEQUENCE, XOR, ProcessTree
 

@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
-from pmtool.discover.graphviz import FORMATS
 from pmtool.discover.inductive import IstModel, discover_ist
 from pmtool.discover.render import dfg_title
 from pmtool.discover.scope import Scope, scopes
 from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
 from pmtool.eventlog import pm4py_bridge
+from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog
+from pmtool.graphviz import FORMATS
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -44,6 +45,7 @@ class DiscoverSettings:
     formats: tuple[str, ...] = ("svg", "png")
     miner: str = "inductive"
     fitness: bool = True
+    filters: tuple[str, ...] = ()  # text forms of pmtool.eventlog.filters, applied before anything else
 
     def check(self) -> None:
         """Raise :class:`ConfigError` (or :class:`RenderError` for a format) for values out of range."""
@@ -53,6 +55,7 @@ class DiscoverSettings:
                 raise ConfigError("discover.bad_share", Location(column=name), value=value)
         if not 0.0 <= self.noise_threshold <= 1.0:
             raise ConfigError("discover.bad_noise", Location(), value=self.noise_threshold)
+        parse_filters(self.filters)
         for fmt in self.formats:
             if fmt not in FORMATS:
                 raise RenderError("render.unknown_format", Location(), name=fmt, known=", ".join(FORMATS))
@@ -60,6 +63,7 @@ class DiscoverSettings:
     def to_dict(self) -> dict:
         out = asdict(self)
         out["formats"] = list(self.formats)
+        out["filters"] = list(self.filters)
         return out
 
 
@@ -81,7 +85,14 @@ class Discovery:
 
     @property
     def title(self) -> str:
-        return dfg_title([self.scope.office], self.scope.process, self.scope.process_name)
+        return _titled(dfg_title([self.scope.office], self.scope.process, self.scope.process_name), self.settings)
+
+
+def _titled(title: str, settings: DiscoverSettings) -> str:
+    """The figure title with the filters applied named after it, so a filtered map never passes for a whole
+    one."""
+    described = parse_filters(settings.filters).describe()
+    return f"{title} · Filter: {described}" if described else title
 
 
 def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[Discovery, ...]:
@@ -91,6 +102,9 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
     for settings out of range."""
     settings = settings or DiscoverSettings()
     settings.check()
+    chosen = parse_filters(settings.filters)
+    if chosen:
+        log = EventLog.from_frame(chosen.apply(log.frame), log.provenance, assume_sorted=True)
     parts = scopes(log, settings.process)
     per_office: dict[str, int] = {}
     for part in parts:
@@ -104,9 +118,10 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
         table = variant_table(part.log)
         top = table if settings.top_variants == 0 else table.head(settings.top_variants)
         ist = discover_ist(part.log, noise_threshold=settings.noise_threshold, miner=settings.miner,
-                           name=dfg_title([part.office], part.process, part.process_name))
+                           name=_titled(dfg_title([part.office], part.process, part.process_name), settings))
         fitness = pm4py_bridge.log_token_replay_fitness(part.log, ist.net) if settings.fitness else None
         stem = part.office if per_office[part.office] == 1 else f"{part.office}_{part.process or 'other'}"
+        stem = "_".join(x for x in (stem, chosen.slug()) if x)  # a filtered map never overwrites a whole one
         out.append(Discovery(scope=part, stem=_UNSAFE.sub("_", stem), dfg=full, shown=shown, variants=top,
                              n_variants=table.height, coverage=coverage(table, top.height), ist=ist,
                              fitness=fitness, settings=settings))

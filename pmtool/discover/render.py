@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
 from pmtool.discover.formatting import format_cases, format_hours, format_number, format_period, format_share
-from pmtool.discover.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.i18n import language, t
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from pmtool.discover.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.discover.render import MUTED, NODE_FILL, NODE_LINE, TEXT
+from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.i18n import language, t
 from pmtool.models.petri import PetriNet
 

@@ -5,8 +5,6 @@ numbers are computed, and what it takes to reproduce the report (input hashes, v
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -15,6 +13,7 @@ from typing import TYPE_CHECKING
 from pmtool import __version__
 from pmtool.compare.gate import comparability
 from pmtool.compare.score import BASIS_WEIGHT, IMPACT_CAP_DAYS, SEVERITY_WEIGHT
+from pmtool.graphviz import dot_version
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.context import Cell, Table
@@ -211,11 +210,7 @@ def _package(name: str) -> str:
 
 
 def _graphviz() -> str:
-    exe = shutil.which("dot")
-    if exe is None:
-        return "—"
-    done = subprocess.run([exe, "-V"], capture_output=True, timeout=30, check=False)
-    return done.stderr.decode("utf-8", "replace").strip().replace("dot - graphviz version ", "") or "—"
+    return dot_version() or "—"
 
 
 def _versions(lang: str) -> Table:

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
-from pmtool.discover.graphviz import run_dot
+from pmtool.graphviz import run_dot
 from pmtool.models.reference import ReferenceModel
 from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.models import CODES, ActivityOverlay, soll_dot

@@ -20,8 +20,8 @@ import polars as pl
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
 from pmtool.discover.formatting import format_number, format_share
-from pmtool.discover.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.discover.render import MUTED, NODE_LINE, TEXT, WAIT_CLASSES, dfg_to_dot
+from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
 from pmtool.i18n import t
 from pmtool.models.petri import PetriNet
 from pmtool.report import numbers

@@ -62,3 +62,15 @@ def _add_language(pdf: Any, lang: str) -> None:
              "</rdf:Description>").encode()
     if b"</rdf:RDF>" in content:
         stream.stream = [content.replace(b"</rdf:RDF>", extra + b"</rdf:RDF>", 1)]
+
+
+def engine_check() -> str:
+    """Make a one-page PDF/A to prove the PDF engine works here; its name and version.
+
+    Raises :class:`RenderError` when the engine is missing or cannot render."""
+    weasyprint = _weasyprint()
+    try:
+        render_pdf("<html><body><p>pmtool</p></body></html>", lang="de")
+    except Exception as exc:  # any failure of the engine means no PDF report on this machine
+        raise RenderError("report.pdf_unavailable", Location(), reason=str(exc).splitlines()[0]) from None
+    return f"WeasyPrint {weasyprint.__version__}"

@@ -14,11 +14,11 @@ from discover_helpers import P1_CASES, combine_frames, make_log
 from typer.testing import CliRunner
 
 from pmtool.cli.app import app
-from pmtool.discover.graphviz import dot_available
+from pmtool.graphviz import graphviz_available
 from pmtool.models.bpmn import load_bpmn
 from pmtool.models.pnml import load_pnml
 
-pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz (dot) is not installed")
+pytestmark = pytest.mark.skipif(not graphviz_available(), reason="pygraphviz (Graphviz) is not installed")
 runner = CliRunner()
 KINDS = ("_dfg.svg", "_dfg.png", "_dfg_edges.csv", "_dfg_edges.parquet", "_variants.csv", "_ist.bpmn",
          "_ist.pnml", "_ist_net.svg", "_ist_net.png", "_discover.json")

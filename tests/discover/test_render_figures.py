@@ -7,15 +7,15 @@ from discover_helpers import P1_CASES, make_log
 from lxml import etree
 
 from pmtool.discover.dfg import directly_follows
-from pmtool.discover.graphviz import dot_available, html, run_dot, wrap
 from pmtool.discover.inductive import discover_ist
 from pmtool.discover.render import WAIT_CLASSES, dfg_title, dfg_to_dot, render_dfg, wait_colour
 from pmtool.discover.render_net import net_to_dot, render_net
 from pmtool.errors import RenderError
+from pmtool.graphviz import graphviz_available, html, run_dot, wrap
 from pmtool.i18n import set_language
 from pmtool.models.petri import PetriNet
 
-pytestmark = pytest.mark.skipif(not dot_available(), reason="Graphviz (dot) is not installed")
+pytestmark = pytest.mark.skipif(not graphviz_available(), reason="pygraphviz (Graphviz) is not installed")
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -94,3 +94,25 @@ def test_unknown_format_and_broken_dot_are_render_errors():
         run_dot("digraph {}", "pdf")
     with pytest.raises(RenderError, match="Graphviz could not draw"):
         run_dot("digraph { a -> }", "svg")
+    with pytest.raises(RenderError, match="syntax error in line 1"):
+        run_dot("digraph { a -> }", "svg")
+
+
+def test_a_layout_that_takes_too_long_is_stopped_with_a_clear_error_and_the_next_one_works(monkeypatch):
+    import random
+
+    rnd = random.Random(7)
+    edges = "\n".join(f"n{rnd.randrange(300)} -> n{rnd.randrange(300)} [label=\"{i}\"];" for i in range(2500))
+    monkeypatch.setenv("PMTOOL_GRAPHVIZ_TIMEOUT", "1")
+    with pytest.raises(RenderError, match="did not finish the figure within 1 s"):
+        run_dot("digraph {\n" + edges + "\n}", "svg")
+    monkeypatch.delenv("PMTOOL_GRAPHVIZ_TIMEOUT")
+    assert run_dot("digraph { a -> b }", "svg").startswith(b"<?xml")
+
+
+def test_pictures_are_drawn_with_the_fonts_pmtool_brings():
+    png = run_dot('digraph { a [label="Meldung eingegangen" fontname="DejaVu Sans"]; }', "png")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = run_dot('digraph { a [label="Meldung eingegangen" fontname="DejaVu Sans" shape=box]; }', "svg").decode()
+    # the box fits the text as DejaVu Sans measures it at 14 pt, on every machine, with or without system fonts
+    assert 'points="175,-36 0,-36 0,0 175,0 175,-36"' in svg

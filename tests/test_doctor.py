@@ -1,0 +1,45 @@
+"""pmtool doctor: every required part is tried for real; a missing one is named and exits 2."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from pmtool import doctor
+from pmtool.cli.app import app
+
+runner = CliRunner()
+
+
+def test_doctor_names_every_part_and_passes_where_everything_required_works():
+    result = runner.invoke(app, ["--lang", "en", "doctor"])
+    assert result.exit_code == 0, result.output
+    for part in ("Python", "Graphviz", "PDF/A", "DejaVu Sans", "Chromium", "sample data"):
+        assert part in result.output
+    assert "Everything required is present" in result.output
+    diagnosis = doctor.diagnose()
+    assert diagnosis.ok
+    assert {c.name for c in diagnosis.checks} == set(doctor.CHECKS)
+
+
+def test_doctor_speaks_german():
+    result = runner.invoke(app, ["--lang", "de", "doctor"])
+    assert "vorhanden" in result.output
+
+
+def test_a_missing_required_part_is_named_with_what_to_do_and_exits_2(monkeypatch):
+    checks = dict(doctor.CHECKS)
+    checks["graphviz"] = (True, lambda: (False, "pip install pygraphviz"))
+    checks["browser"] = (False, lambda: (False, "chromium"))
+    monkeypatch.setattr(doctor, "CHECKS", checks)
+    result = runner.invoke(app, ["--lang", "en", "doctor"])
+    assert result.exit_code == 2
+    assert "missing" in result.output and "pip install pygraphviz" in result.output
+    assert "missing (optional)" in result.output
+    assert "Something pmtool run needs is missing" in result.output
+
+
+def test_a_missing_optional_part_does_not_fail(monkeypatch):
+    checks = dict(doctor.CHECKS)
+    checks["poppler"] = (False, lambda: (False, "pdftoppm"))
+    monkeypatch.setattr(doctor, "CHECKS", checks)
+    assert runner.invoke(app, ["doctor"]).exit_code == 0
