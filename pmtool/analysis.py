@@ -35,6 +35,7 @@ from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
+from pmtool.conform.labels import apply_task_labels, label_coverage
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
@@ -164,7 +165,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                  _save_ingest, _load_ingest)
         ingests.append(result)
         log_sha[source] = sha
-    references = {pid: load_reference(p.model, p.rules) for pid, p in project.processes.items()}
+    references = {pid: load_reference(p.model, p.rules, p.labels) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
@@ -174,15 +175,17 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        log = EventLog.from_frame(pl.concat([r.log.frame for _, r in sources], how="diagonal_relaxed"))
+        log = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
+                                                              how="diagonal_relaxed")), reference)
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
+        settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
         result = stages.run(
             "conform", pid,
-            lambda r=reference, lg=logs: [lg, r.sha256, r.rules.sha256 if r.rules else None,
-                                          _settings_parts(conform_settings), project.calendars,
-                                          vocabulary().fingerprint],
-            lambda lg=log, r=reference: conform(lg, r, calendars=project.calendars, cache=cache,
-                                                settings=conform_settings),
+            lambda r=reference, lg=logs, c=settings_p: [lg, r.fingerprint, r.rules.sha256 if r.rules else None,
+                                                        _settings_parts(c), project.calendars,
+                                                        vocabulary().fingerprint],
+            lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
+                                                              settings=c),
             save_pickle, load_pickle)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
@@ -190,7 +193,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, s=settings: [lg, s.to_dict(), vocabulary().fingerprint],
                                      lambda lg=log, s=settings: discover(lg, s), save_pickle, load_pickle)
-        coverage = {r.summary.office: r.summary.coverage for _, r in sources}
+        coverage = label_coverage(log, reference)
         texts = stages.run(
             "aggregate", pid,
             lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
@@ -206,7 +209,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
-                 {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
+                 {p: [r.fingerprint, r.rules.sha256 if r.rules else None] for p, r in references.items()},
                  settings, allowlist, project.privacy_threshold, project.office_names],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
                                 min_cases=project.privacy_threshold, office_names=project.office_names),

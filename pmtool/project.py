@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pmtool.calendar import WorkingCalendar
+from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import LANGUAGES
@@ -40,7 +41,7 @@ _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of"
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json")
-_PROCESS = {"model", "rules", "name", "vocabulary"}
+_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
@@ -74,6 +75,13 @@ class ProcessConfig:
     rules: Path | None
     name: str | None = None
     vocabulary: Path | None = None  # the project's own process: its activities, names and roles
+    labels: Path | None = None  # label map: Soll tasks and lanes → what the logs show (default: beside the model)
+    accept_missing: tuple[str, ...] = ()  # Soll tasks that may occur in no office (label check)
+    max_unknown_share: float = MAX_UNKNOWN_SHARE  # largest share of an office's events the model may not know
+
+    @property
+    def label_settings(self) -> LabelSettings:
+        return LabelSettings(self.accept_missing, self.max_unknown_share)
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,16 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             own = _path(root, p["vocabulary"], f"processes.{pid}.vocabulary", where)
             defined, _ = load_vocabulary_file(own, process=pid)
             name = name or defined[pid].name
-        processes[pid] = ProcessConfig(pid, model, rules, name, own)
+        labels = _path(root, p["labels"], f"processes.{pid}.labels", where) if p.get("labels") else None
+        accept = p.get("accept_missing", [])
+        if not isinstance(accept, list) or not all(isinstance(a, str) for a in accept):
+            raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.accept_missing",
+                              expected='a list of Soll task names ["…"]')
+        share = p.get("max_unknown_share", MAX_UNKNOWN_SHARE)
+        if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
+                              expected="a number from 0 to 1")
+        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
     combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors

@@ -14,6 +14,7 @@ from pmtool.cli.errors import EXIT_FINDINGS, user_errors
 from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
+from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
@@ -48,16 +49,31 @@ def conform(
                                                      "mean fitness is below this value.")] = None,
     figures: Annotated[str, typer.Option(help="Pictures of the Soll model with the deviations overlaid, "
                                          "comma-separated: svg, png; empty for none.")] = "svg",
+    labels: Annotated[Path | None, typer.Option(help="Label map of the Soll model (TOML: [tasks] Soll task = "
+                                                "vocabulary id or log label, [lanes] lane = role); default: "
+                                                "<model>.labels.toml beside the model, if present.")] = None,
+    accept_missing: Annotated[list[str] | None, typer.Option("--accept-missing", help="A Soll task that may "
+                                                             "occur in no office (repeat for several); else the "
+                                                             "label check stops.")] = None,
+    max_unknown_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="The label check stops when the "
+                                                     "model does not know more than this share of an office's "
+                                                     "events.")] = MAX_UNKNOWN_SHARE,
     vocabulary: VocabularyOption = None,
 ) -> None:
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
-    the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
+    the rule pack's deadlines (in Saxon working days), order, mandatory and role rules.
+
+    First the label check: Soll tasks an office never shows and office activities the model does not know,
+    with counts and close matches (table <process>_labels). When a Soll task occurs in no office, or the
+    model does not know a large share of an office's events, it stops with exit code 2 and names the labels
+    and the fix (a label map beside the model)."""
     with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
-        reference = load_reference(model, rules)
+        reference = load_reference(model, rules, labels)
         log = _combine(logs)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
-                                       stale_after_days=stale_after_days, workers=workers)
+                                       stale_after_days=stale_after_days, workers=workers,
+                                       labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share))
         result = run_conform(log, reference, settings=settings)
         prefix = name or result.process
         writers = conformance_writers(result, out, prefix, formats)
@@ -102,4 +118,31 @@ def _render(result: ConformanceResult, out: Path) -> None:
     top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
            .sort(["cases", "code"], descending=[True, False]))
     console.print(t("cli.conform.deviations") + ": " + ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()))
+    for line in label_notes(result.labels):
+        console.print(line, style="yellow")
     console.print(t("cli.conform.written", out=str(out)))
+
+
+def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
+    """The label check in words: activities the model does not know and Soll tasks some offices (or, when
+    accepted, all offices) never show, most events first, with the closest label of the other side."""
+    if check is None or check.table.height == 0:
+        return []
+    rows = check.table
+    lines = []
+    unknown = (rows.filter(pl.col("kind") == "unknown_activity")
+               .group_by("label").agg(pl.col("events").sum(), pl.col("suggestion").first())
+               .sort(["events", "label"], descending=[True, False]))
+    if unknown.height:
+        items = [f"„{r['label']}“ {r['events']:,}" + (f" (≈ „{r['suggestion']}“)" if r["suggestion"] else "")
+                 for r in unknown.head(shown).iter_rows(named=True)]
+        more = t("cli.ingest.more", n=unknown.height - shown) if unknown.height > shown else ""
+        lines.append(t("cli.labels.unknown", process=check.process, n=unknown.height, labels=", ".join(items) + more))
+    unseen = rows.filter(pl.col("kind") == "task_unseen")
+    for label, group in sorted(unseen.group_by("label", maintain_order=True), key=lambda kv: kv[0][0]):
+        offices = group["office"].to_list()
+        task = group["task"][0]
+        name = task if task == label[0] else f"{task} → {label[0]}"
+        lines.append(t("cli.labels.nowhere" if offices == ["*"] else "cli.labels.unseen", process=check.process,
+                       task=name, offices=", ".join(offices)))
+    return lines

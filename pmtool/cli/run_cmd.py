@@ -9,6 +9,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from pmtool.cli.conform_cmd import label_notes
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
@@ -103,6 +104,9 @@ def _render(result: RunResult, lang: str) -> None:
     for source, ingested in zip(result.analysis.project.exports, result.analysis.ingests, strict=True):
         if ingested.summary.office_disagreements:
             console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
+    for pa in result.analysis.processes.values():
+        for line in label_notes(pa.conformance.labels):
+            console.print(line, style="yellow")
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))

@@ -158,7 +158,7 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         q = dict(quality.get(office, {}))
         if coverage and office in coverage:
             q["coverage"] = coverage[office]
-        meta = {"pmtool_version": __version__, "model": reference.source, "model_sha256": reference.sha256,
+        meta = {"pmtool_version": __version__, "model": reference.source, "model_sha256": reference.fingerprint,
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": k_min}

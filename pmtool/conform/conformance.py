@@ -17,6 +17,7 @@ import polars as pl
 from pmtool.calendar import WorkingCalendar
 from pmtool.conform.alignments import Alignment, AlignmentCache, align_variants
 from pmtool.conform.deviations import deviation_table
+from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, check_labels
 from pmtool.conform.precision import precision
 from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
 from pmtool.eventlog import schema
@@ -35,6 +36,7 @@ class ConformanceSettings:
     stale_after_days: int = 90
     workers: int = 2
     precision: bool = True
+    labels: LabelSettings = field(default_factory=LabelSettings)  # the label check before conformance
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -54,13 +56,21 @@ class ConformanceResult:
     deviations: pl.DataFrame
     rules: RuleResults | None
     alignments: dict[tuple[str, ...], Alignment] = field(default_factory=dict, repr=False)
+    labels: LabelCheck | None = None
 
 
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
     """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
-    did something outside the Soll never has fitness 1.0."""
+    did something outside the Soll never has fitness 1.0.
+
+    First the label check (:mod:`pmtool.conform.labels`): events named like a renamed Soll task get the label
+    it stands for, and a Soll task no office shows or an office whose events the model mostly does not know
+    raises :class:`~pmtool.errors.ConfigError` (``settings.labels`` accepts either on purpose)."""
     settings = settings or ConformanceSettings()
+    log = apply_task_labels(log, reference)
+    label_check = check_labels(log, reference, settings.labels)
+    label_check.raise_if_fatal()
     as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
     status = case_status(log, reference.closing, as_of, settings.stale_after_days)
     cases = (log.frame.group_by(_KEY, maintain_order=True).agg(
@@ -103,7 +113,7 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
                   if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules, process=process))
     summary = _summary(cases, reference, settings, alignments)
     return ConformanceResult(process, reference.source, reference.sha256, settings.method,
-                             cases.drop("timestamps"), summary, deviations, rules, alignments)
+                             cases.drop("timestamps"), summary, deviations, rules, alignments, label_check)
 
 
 def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: ConformanceSettings,

@@ -147,7 +147,7 @@ def ingest(
     work = _map_activities(work, profile)
     work = work.with_columns(_reason_expr(profile).alias("__reason"))
     work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping, path))
-    unmapped_counts = _unmapped_labels(work)
+    unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
     _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
 
     drop = set(profile.drop)
@@ -307,6 +307,8 @@ def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame
         code_of[label] = code
     codes = {k: v for k, v in code_of.items() if v is not None}
     name_of = {label: vocab.resolve(code).name for label, code in codes.items()}  # type: ignore[union-attr]
+    # mapped onto a Soll task's own label: the label check ties it to the task when conformance runs
+    name_of.update({label: target for label, target in profile.soll_map.items() if label not in codes})
     work = work.with_columns(
         pl.col(schema.ACTIVITY).alias("__label"),
         pl.col(schema.ACTIVITY).replace_strict(codes, default=None, return_dtype=pl.String)
@@ -331,7 +333,8 @@ def _reason_expr(profile: MappingProfile) -> pl.Expr:
     if profile.ignore:
         expr = expr.when(pl.col("__label").is_in(list(profile.ignore))).then(pl.lit("excluded_by_profile"))
     if profile.require_full_map:
-        expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null()).then(pl.lit("unmapped_activity"))
+        expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null() & ~pl.col("__label").is_in(list(profile.soll_map))
+                         ).then(pl.lit("unmapped_activity"))
     return expr.otherwise(pl.lit(None, pl.String))
 
 

@@ -15,6 +15,7 @@ A minimal profile::
 
     [activities.map]
     "Meldung erfasst" = "IS-01"      # vocabulary id or canonical name
+    "Erstkontakt" = { soll = "Ermittlung begonnen" }   # or a task of the Soll model by its own name
 
 Every key is documented in ``docs/mapping-profiles.md``; unknown keys are errors, so a typo never
 silently changes what is imported.
@@ -63,6 +64,7 @@ class MappingProfile:
     ambiguous: str = "earliest"
     nonexistent: str = "quarantine"
     activity_map: dict[str, str] = field(default_factory=dict)
+    soll_map: dict[str, str] = field(default_factory=dict)  # source label → a Soll task's own label
     require_full_map: bool = False
     ignore: tuple[str, ...] = ()
     duplicate_key: tuple[str, ...] | None = None  # None: every imported column (a copy is equal in all of them)
@@ -132,7 +134,14 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
                           expected="a table of \"source label\" = \"IS-01\"")
     vocab = vocabulary()
     activity_map: dict[str, str] = {}
+    soll_map: dict[str, str] = {}
     for label, target in amap_raw.items():
+        if isinstance(target, dict):
+            if set(target) != {"soll"} or not isinstance(target["soll"], str) or not target["soll"].strip():
+                raise ConfigError("profile.bad_value", Location(where), key=f"activities.map.{label}",
+                                  expected='a vocabulary id, a canonical name, or { soll = "task of the Soll model" }')
+            soll_map[label] = target["soll"].strip()
+            continue
         act = vocab.resolve(target) if isinstance(target, str) else None
         if act is None:
             close = difflib.get_close_matches(str(target), [a.name for a in vocab.activities], n=1)
@@ -172,6 +181,7 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         ambiguous=ambiguous,
         nonexistent=nonexistent,
         activity_map=activity_map,
+        soll_map=soll_map,
         require_full_map=require_full,
         ignore=tuple(_string_list(acts, "ignore", "activities.", where) or ()),
         duplicate_key=dup_key,

@@ -19,6 +19,7 @@ from pmtool.report.context import Figure, Table
 from pmtool.report.items import FindingGroup, basis_text, item_label
 from pmtool.report.models import (
     dfg_caption,
+    drawn_overlay,
     ist_figure,
     overlay_legend,
     page_class,
@@ -86,7 +87,8 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
                   caption=t("report.soll.caption", lang, model=pa.reference.source), size=page_class(soll_svg),
                   title=t("report.soll.title", lang, name=name), notes=(t("report.soll.legend", lang),))
     overlay = overlay_data(table) if table.height else {}
-    overlay_svg = soll_figure(view, pa.reference.net, lang=lang, overlay=overlay,
+    overlay_svg = soll_figure(view, pa.reference.net, lang=lang,
+                              overlay=drawn_overlay(overlay, pa.reference.task_labels) if view else overlay,
                               title=t("report.overlay.title", lang, name=name))
     overlay_fig = Figure(f"overlay-{pid}", overlay_svg, alt=_overlay_alt(overlay, name, lang),
                          caption=t("report.overlay.caption", lang), size=page_class(overlay_svg),
