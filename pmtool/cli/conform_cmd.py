@@ -138,6 +138,11 @@ def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
                  for r in unknown.head(shown).iter_rows(named=True)]
         more = t("cli.ingest.more", n=unknown.height - shown) if unknown.height > shown else ""
         lines.append(t("cli.labels.unknown", process=check.process, n=unknown.height, labels=", ".join(items) + more))
+    roles = (rows.filter(pl.col("kind") == "unknown_role").group_by("label").agg(pl.col("events").sum())
+             .sort(["events", "label"], descending=[True, False]))
+    if roles.height:
+        lines.append(t("cli.labels.roles", process=check.process, n=roles.height, roles=", ".join(
+            f"„{r}“ {n:,}" for r, n in roles.head(shown).iter_rows())))
     unseen = rows.filter(pl.col("kind") == "task_unseen")
     for label, group in sorted(unseen.group_by("label", maintain_order=True), key=lambda kv: kv[0][0]):
         offices = group["office"].to_list()

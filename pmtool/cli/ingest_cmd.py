@@ -95,6 +95,11 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
             labels = ", ".join(f"„{label}“ {count:,}" for label, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_labels) - 5) if len(s.unmapped_labels) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped')}: {labels}{more}")
+        if s.unmapped_roles:
+            top = list(s.unmapped_roles.items())[:5]
+            values = ", ".join(f"„{value}“ {count:,}" for value, count in top)
+            more = t("cli.ingest.more", n=len(s.unmapped_roles) - 5) if len(s.unmapped_roles) > 5 else ""
+            console.print(f"{name}: {t('cli.ingest.unmapped_roles')}: {values}{more}")
         if s.office_disagreements:
             console.print(office_disagreement(name, s), style="yellow")
         if not s.pseudonymised:

@@ -54,8 +54,9 @@ class LabelSettings:
 @dataclass(frozen=True)
 class LabelCheck:
     """The label check of one process. ``table`` has one row per finding (see :data:`TABLE_SCHEMA`):
-    ``kind`` "task_unseen" (a Soll task, ``office`` "*" when no office shows it) or "unknown_activity"
-    (per office, with the share of the office's events), with a ``suggestion`` from the other side."""
+    ``kind`` "task_unseen" (a Soll task, ``office`` "*" when no office shows it), "unknown_activity" or
+    "unknown_role" (per office, with the share of the office's events), with a ``suggestion`` from the other
+    side."""
 
     process: str
     model: str
@@ -166,9 +167,26 @@ def check_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettin
         unknown_share[office] = unknown_share.get(office, 0.0) + share
         rows.append(_row(process, "unknown_activity", activity, None, office, events, cases, share,
                          suggestions[activity], False))
+    rows += _unknown_roles(frame, reference, process)
     above = {o: round(s, 6) for o, s in unknown_share.items() if s > settings.max_unknown_share + 1e-12}
     table = pl.DataFrame(rows, schema=TABLE_SCHEMA) if rows else pl.DataFrame(schema=TABLE_SCHEMA)
     return LabelCheck(process, reference.source, table, tuple(missing), above, settings)
+
+
+def _unknown_roles(frame: pl.DataFrame, reference: ReferenceModel, process: str) -> list[dict]:
+    """Rows "unknown_role": role values of an office that are neither a role of the vocabulary nor a lane of
+    the Soll (as the label map ties lanes to roles) — counted like unknown activities, never fatal (role
+    rules judge only events whose role they know)."""
+    known = set(vocabulary().roles()) | {r for rs in reference.roles.values() for r in rs} \
+        | set(reference.labels.lanes) | set(reference.labels.lanes.values())
+    roles = sorted(known)
+    counts = (frame.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(roles))
+              .group_by(schema.OFFICE, schema.ROLE).agg(pl.len().alias("events"),
+                                                        pl.col(schema.CASE_ID).n_unique().alias("cases"))
+              .sort([schema.OFFICE, "events", schema.ROLE], descending=[False, True, False]))
+    totals = dict(frame.group_by(schema.OFFICE).len().iter_rows())
+    return [_row(process, "unknown_role", role, None, office, events, cases, events / totals[office],
+                 _closest(role, roles), False) for office, role, events, cases in counts.iter_rows()]
 
 
 def _row(process: str, kind: str, label: str, task: str | None, office: str, events: int, cases: int,

@@ -80,6 +80,7 @@ class IngestSummary:
     timezone: str = "Europe/Berlin"  # the profile's zone: local times were read, and dates are shown, in it
     office_source: str = "flag"  # which source named the office (pmtool.offices.PRECEDENCE)
     office_disagreements: dict[str, str] = field(default_factory=dict)  # other sources naming another office
+    unmapped_roles: dict[str, int] = field(default_factory=dict)  # role values neither mapped nor in the vocabulary
 
     @property
     def reconciles(self) -> bool:
@@ -145,6 +146,8 @@ def ingest(
         parsed.reason.alias("__ts_reason"),
     )
     work = _map_activities(work, profile)
+    if profile.role_map:
+        work = work.with_columns(pl.col(schema.ROLE).replace(profile.role_map))
     work = work.with_columns(_reason_expr(profile).alias("__reason"))
     work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping, path))
     unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
@@ -174,6 +177,7 @@ def ingest(
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, path)
     summary = _summary(path, hashing.result(), raw, profile, choice, loaded_frame, quarantine,
                        unmapped_counts, parsed.formats_used, key)
+    summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile))
     provenance = Provenance(
         sources=(SourceInfo(file=path.name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
@@ -324,6 +328,15 @@ def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
                           & (pl.col("__reason").is_null() | (pl.col("__reason") == "unmapped_activity")))
               .group_by("__label").len().sort(["len", "__label"], descending=[True, False]))
     return dict(zip(counts["__label"].to_list(), counts["len"].to_list(), strict=True))
+
+
+def _unmapped_roles(loaded: pl.DataFrame, profile: MappingProfile) -> dict[str, int]:
+    """Role values of the loaded events that are neither a role of the vocabulary nor a target of the
+    profile's ``[roles] map``, with event counts (most first): like unmapped activity labels."""
+    known = [*vocabulary().roles(), *profile.role_map.values()]
+    counts = (loaded.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(known))
+              .group_by(schema.ROLE).len().sort(["len", schema.ROLE], descending=[True, False]))
+    return dict(zip(counts[schema.ROLE].to_list(), counts["len"].to_list(), strict=True))
 
 
 def _reason_expr(profile: MappingProfile) -> pl.Expr:

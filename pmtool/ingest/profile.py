@@ -38,12 +38,13 @@ from pmtool.ingest.registry import ReadOptions
 from pmtool.vocabulary import vocabulary
 
 _TOP = {"office", "source_system", "description", "file", "columns", "timestamps", "activities", "duplicates",
-        "calendar"}
+        "calendar", "roles"}
 _FILE = {"format", "delimiter", "encoding", "sheet", "object_type"}
 _COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep_only"}
 _TIMESTAMPS = {"timezone", "formats", "ambiguous", "nonexistent"}
 _ACTIVITIES = {"map", "require_full_map", "ignore"}
 _DUPLICATES = {"key"}
+_ROLES = {"map"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class MappingProfile:
     nonexistent: str = "quarantine"
     activity_map: dict[str, str] = field(default_factory=dict)
     soll_map: dict[str, str] = field(default_factory=dict)  # source label → a Soll task's own label
+    role_map: dict[str, str] = field(default_factory=dict)  # export role value → vocabulary role or Soll lane
     require_full_map: bool = False
     ignore: tuple[str, ...] = ()
     duplicate_key: tuple[str, ...] | None = None  # None: every imported column (a copy is equal in all of them)
@@ -104,6 +106,12 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
     _check_keys(acts, _ACTIVITIES, "activities.", where)
     dups = _table(raw, "duplicates", where)
     _check_keys(dups, _DUPLICATES, "duplicates.", where)
+    roles = _table(raw, "roles", where)
+    _check_keys(roles, _ROLES, "roles.", where)
+    role_map = roles.get("map", {})
+    if not isinstance(role_map, dict) or not all(isinstance(v, str) and v.strip() for v in role_map.values()):
+        raise ConfigError("profile.bad_value", Location(where), key="roles.map",
+                          expected='a table of "export value" = "role of the vocabulary or lane of the Soll model"')
 
     columns: dict[str, tuple[str, ...]] = {}
     for canon in schema.MAPPABLE:
@@ -182,6 +190,7 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         nonexistent=nonexistent,
         activity_map=activity_map,
         soll_map=soll_map,
+        role_map={str(k): v.strip() for k, v in role_map.items()},
         require_full_map=require_full,
         ignore=tuple(_string_list(acts, "ignore", "activities.", where) or ()),
         duplicate_key=dup_key,
