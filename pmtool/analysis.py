@@ -28,6 +28,9 @@ from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare
 from pmtool.compare.gate import GateSettings
+from pmtool.compare.outcome import SCHEMA as COMPARABILITY_SCHEMA
+from pmtool.compare.outcome import Outcome, comparability_table
+from pmtool.compare.outcome import outcome as outcome_of
 from pmtool.compare.practice import best_practice
 from pmtool.compare.priority import priority_matrix
 from pmtool.compare.statements import statement
@@ -48,7 +51,7 @@ from pmtool.vocabulary import extended, vocabulary
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "comparability")
 
 
 @dataclass(frozen=True)
@@ -71,11 +74,17 @@ class ComparisonTables:
     priorities: pl.DataFrame
     trend: pl.DataFrame
     throughput: pl.DataFrame
+    comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The output tables by file name: comparison, findings, priorities, trend, throughput."""
+        """The output tables by file name: comparison, findings, priorities, trend, throughput, comparability."""
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
-                "trend": self.trend, "throughput": self.throughput}
+                "trend": self.trend, "throughput": self.throughput, "comparability": self.comparability}
+
+    @property
+    def outcome(self) -> Outcome:
+        """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
+        return outcome_of(self.comparability, open_findings(self.findings))
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,17 @@ class Analysis:
     steps: tuple[StepRecord, ...] = ()
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
+    comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
+
+    @property
+    def outcome(self) -> Outcome:
+        """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
+        return outcome_of(self.comparability, open_findings(self.findings))
+
+
+def open_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    """The findings not accepted in the allowlist."""
+    return findings.filter(~pl.col("accepted")) if findings.height else findings
 
 
 def _noop(step: str, detail: str) -> None:
@@ -219,7 +239,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
-                    tables.throughput)
+                    tables.throughput, tables.comparability)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
@@ -237,7 +257,8 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
-                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr), names))
+                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr), names),
+                            comparability_table(bundles, comparison.settings.gate, names))
 
 
 def with_office_names(frame: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
@@ -312,7 +333,7 @@ def _load_texts(folder: Path) -> list[str]:
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
     frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
               "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
-              "throughput": tables.throughput}
+              "throughput": tables.throughput, "comparability": tables.comparability}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
@@ -320,4 +341,4 @@ def _save_tables(tables: ComparisonTables, folder: Path) -> None:
 def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
     f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
-                            f["trend"], f["throughput"])
+                            f["trend"], f["throughput"], f["comparability"])

@@ -123,7 +123,8 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     for pid, pa in analysis.processes.items():
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, formats))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
-              "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput}
+              "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
+              "comparability": analysis.comparability}
     writers.update(comparison_writers(frames, out / "tables", formats))
     bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
     writers.update(bundle_writers(bundles, out / "bundles"))

@@ -13,6 +13,7 @@ from pmtool.errors import PmtoolError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
+EXIT_NOT_COMPARED = 3  # the analysis ran, but offices could not be compared (see pmtool.cli.verdict)
 
 stderr = PlainConsole(stderr=True, soft_wrap=True)
 

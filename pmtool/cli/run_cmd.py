@@ -11,9 +11,10 @@ from rich.table import Table
 
 from pmtool.cli.conform_cmd import label_notes
 from pmtool.cli.console import make_console
-from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
+from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.progress import StageBars
+from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import chosen_language, set_language, t
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
@@ -25,7 +26,9 @@ console = make_console()
 _OUT_HELP = "Results folder; default: output from the project file."
 _CACHE_HELP = "Compute every stage again; the cache (<output>/.cache) is neither read nor written."
 _QUIET_HELP = "No progress bars (they are also off when the output is not a terminal)."
-_FAIL_HELP = "Exit with code 1 when there are findings that are not accepted in the allowlist."
+_FAIL_HELP = ("Exit with code 1 when there are findings that are not accepted in the allowlist, and with code 3 "
+              "when any office could not be compared (without this option: code 3 only when a process could "
+              "not be compared at all).")
 
 
 def run(
@@ -83,9 +86,9 @@ def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, ou
     _render(result, lang)
     if result.report_status == "failed":
         raise typer.Exit(EXIT_CANNOT_RUN)
-    open_findings = result.analysis.findings.filter(~pl.col("accepted")) if result.analysis.findings.height else None
-    if fail_on_findings and open_findings is not None and open_findings.height:
-        raise typer.Exit(EXIT_FINDINGS)
+    code = exit_code(result.analysis.outcome, fail_on_findings=fail_on_findings)
+    if code:
+        raise typer.Exit(code)
 
 
 def _render(result: RunResult, lang: str) -> None:
@@ -118,8 +121,12 @@ def _render(result: RunResult, lang: str) -> None:
         column = "statement_de" if lang == "de" else "statement_en"
         for row in findings.filter(pl.col("rank") == 1).sort("process").iter_rows(named=True):
             console.print(f"  {row['process']} #1: {row[column]}")
-    else:
-        console.print(t("cli.run.no_findings"))
+    outcome = result.analysis.outcome
+    for line in outcome_lines(outcome):
+        console.print(line, style="bold red")
+    said = summary_line(outcome)
+    if said and (not findings.height or outcome.status == "not_comparable"):
+        console.print(said, style="bold red" if outcome.status == "not_comparable" else None)
     if result.report_status == "not_requested":
         console.print(t("cli.run.report.not_requested"))
     elif result.report_status == "skipped":

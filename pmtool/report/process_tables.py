@@ -8,7 +8,7 @@ shown, so no hidden cell can be recomputed from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -34,9 +34,10 @@ def pooled_rate(rows: Sequence[dict[str, Any]]) -> float | None:
     return None
 
 
-def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) -> tuple[Table, int]:
-    """Items × offices with the rate of affected cases; returns the table and the number of items left out
-    because no office deviates noticeably."""
+def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str,
+            names: Mapping[str, str] | None = None) -> tuple[Table, int]:
+    """Items × offices (headed by ``names``, their display names) with the rate of affected cases; returns the
+    table and the number of items left out because no office deviates noticeably."""
     by_item: dict[str, list[dict[str, Any]]] = {}
     for r in table.iter_rows(named=True):
         by_item.setdefault(r["item"], []).append(r)
@@ -60,7 +61,7 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
     notes = [t("report.heat.note", lang), t("report.heat.note_pooled", lang)]
     if left_out:
         notes.append(t("report.heat.left_out", lang, n=left_out, share=numbers.rate(MIN_POOLED_RATE, lang)))
-    head = (t("report.heat.item", lang), *offices, t("report.heat.pooled", lang))
+    head = (t("report.heat.item", lang), *((names or {}).get(o, o) for o in offices), t("report.heat.pooled", lang))
     return Table(id=f"heat-{pid}", caption=t("report.heat.caption", lang), head=head, rows=tuple(out_rows),
                  notes=tuple(notes), css="heatmap"), left_out
 
@@ -128,7 +129,8 @@ def overlay_table(overlay: dict[str, ActivityOverlay], soll_order: Sequence[tupl
                  rows=tuple(rows), notes=(t("report.overlay.table_note", lang),), css="overlay")
 
 
-def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str) -> Table:
+def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str,
+                      names: Mapping[str, str] | None = None) -> Table:
     """Per office: cases, mean fitness, share of fitting cases, precision, running and never-closed cases,
     median throughput of completed cases; totals for all offices. Counts below ``k`` are hidden, with
     secondary suppression over the column totals."""
@@ -163,7 +165,7 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
             _value(numbers.days(med["throughput_hours"], lang) if med else "—",
                    small or med is None or is_small(med["len"], k)),
         )
-        out.append((o, cells))
+        out.append(((names or {}).get(o, o), cells))
     total_cases = values[("__all__", "cases")]
     fitness = float((summary["fitness"] * summary["cases"]).sum() / total_cases) if total_cases else None
     fitting = float((summary["fitting_share"] * summary["cases"]).sum() / total_cases) if total_cases else None

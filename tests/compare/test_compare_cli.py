@@ -15,7 +15,7 @@ from pmtool.cli.app import app
 
 runner = CliRunner()
 PROCESSES = ("P2", "P3a")  # the two faster processes keep these tests quick; P1 is covered by the ranking test
-TABLES = ("comparison", "findings", "priorities", "trend", "throughput")
+TABLES = ("comparison", "findings", "priorities", "trend", "throughput", "comparability")
 
 
 def run(*args: str):
