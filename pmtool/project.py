@@ -44,7 +44,8 @@ TABLE_FORMATS = ("csv", "parquet", "json")
 _PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
-_COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
+_COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap",
+               "max_bounded_share"}
 #: Every key of a project file, by table (docs/project-file.md documents each one; a test checks).
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),

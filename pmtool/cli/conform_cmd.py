@@ -12,7 +12,7 @@ from rich.table import Table
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
 from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
-from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
+from pmtool.conform.conformance import MAX_STATES, ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
@@ -42,6 +42,9 @@ def conform(
     stale_after_days: Annotated[int, typer.Option(min=1, help="A case without a closing activity and without "
                                                   "events for this many days counts as never closed.")] = 90,
     workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+    max_states: Annotated[int, typer.Option("--max-states", min=1000, help="Bound of one alignment search in "
+                                            "states; a variant that needs more is counted and labelled as "
+                                            "bounded, not scored.")] = MAX_STATES,
     format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
                                         "json.")] = "csv",
     name: Annotated[str | None, typer.Option(help="Prefix of the output files; default: the process id.")] = None,
@@ -73,7 +76,8 @@ def conform(
         log = _combine(logs)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers,
-                                       labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share))
+                                       labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
+                                       max_states=max_states)
         result = run_conform(log, reference, settings=settings)
         prefix = name or result.process
         writers = conformance_writers(result, out, prefix, formats)
@@ -106,21 +110,34 @@ def _combine(paths: list[Path]) -> EventLog:
 
 def _render(result: ConformanceResult, out: Path) -> None:
     table = Table(title=t("cli.conform.title", process=result.process, model=result.model), title_justify="left")
-    for col in ("office", "cases", "fitness", "fitting", "precision", "f1", "running", "stale"):
+    bounded = "bounded" in result.summary.columns and int(result.summary["bounded"].sum()) > 0
+    for col in ("office", "cases", "fitness", "fitting", "precision", "f1", "running", "stale",
+                *(("bounded",) if bounded else ())):
         table.add_column(t(f"cli.conform.col.{col}"), justify="left" if col == "office" else "right")
     for row in result.summary.iter_rows(named=True):
         table.add_row(row["office"], f"{row['cases']:,}", f"{row['fitness']:.3f}", f"{row['fitting_share']:.1%}",
                       "—" if row["precision"] is None else f"{row['precision']:.3f}",
-                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}")
+                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}",
+                      *((f"{row['bounded']:,}",) if bounded else ()))
     if result.method == "token_replay":
         table.caption = t("cli.conform.token_replay_note")
     console.print(table)
     top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
            .sort(["cases", "code"], descending=[True, False]))
     console.print(t("cli.conform.deviations") + ": " + ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()))
-    for line in label_notes(result.labels):
+    for line in label_notes(result.labels) + bounded_notes(result):
         console.print(line, style="yellow")
     console.print(t("cli.conform.written", out=str(out)))
+
+
+def bounded_notes(result: ConformanceResult) -> list[str]:
+    """One line when some variants' alignments hit the search bound: how many cases, labelled, not scored."""
+    if "bounded" not in result.cases.columns:
+        return []
+    hit = result.cases.filter(pl.col("bounded"))
+    if not hit.height:
+        return []
+    return [t("cli.conform.bounded", process=result.process, cases=hit.height, variants=hit["variant"].n_unique())]
 
 
 def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:

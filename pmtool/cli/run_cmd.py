@@ -9,7 +9,7 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from pmtool.cli.conform_cmd import label_notes
+from pmtool.cli.conform_cmd import bounded_notes, label_notes
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
@@ -108,7 +108,7 @@ def _render(result: RunResult, lang: str) -> None:
         if ingested.summary.office_disagreements:
             console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
     for pa in result.analysis.processes.values():
-        for line in label_notes(pa.conformance.labels):
+        for line in label_notes(pa.conformance.labels) + bounded_notes(pa.conformance):
             console.print(line, style="yellow")
     cached = sum(s.cached for s in result.steps)
     if cached:

@@ -95,7 +95,8 @@ def case_items(result: ConformanceResult) -> pl.DataFrame:
     Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
     clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases).
     """
-    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours")
+    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
+    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
     key = [schema.OFFICE, schema.CASE_ID]
     parts = []
     dev = result.deviations.filter(pl.col("source") == "alignment")
@@ -103,7 +104,8 @@ def case_items(result: ConformanceResult) -> pl.DataFrame:
         dev_items = dev.select(*key, "code", "activity").unique().with_columns(
             (pl.lit("dev:") + pl.col("code") + pl.lit(":") + pl.col("activity")).alias("item"))
         kinds = dev_items.select("item", "code", "activity").unique()
-        finished = cases.filter(pl.col("case_status") != "running").select(key)
+        # a case whose alignment hit the search bound has no deviations to count: not eligible (see quality)
+        finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(key)
         grid = finished.join(kinds, how="cross")
         hit = dev_items.select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
         parts.append(grid.join(hit, on=[*key, "item"], how="left").with_columns(
@@ -163,10 +165,14 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": k_min}
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
+        # bounded cases have no fitness: the sum counts them at the mean of the aligned ones, so that
+        # fitness_sum / cases stays the mean fitness of what was aligned (their share is in quality)
+        aligned = cases.filter(~pl.col("bounded")) if "bounded" in cases.columns else cases
+        fitness_sum = (float(aligned["fitness"].fill_null(0).sum()) * cases.height / aligned.height
+                       if aligned.height else 0.0)
         bundles.append(Bundle(office, result.process, settings.period, q,
                               frame.select(list(ITEM_COLUMNS)).cast(ITEM_COLUMNS).sort("item"), hist,
-                              float(cases["fitness"].fill_null(0).sum()), cases.height, meta,
-                              edges.get(office, ())))
+                              fitness_sum, cases.height, meta, edges.get(office, ())))
     return bundles
 
 
@@ -200,13 +206,16 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
         pl.col(schema.TIMESTAMP).min().alias("period_start"),
         pl.col(schema.TIMESTAMP).max().alias("period_end"),
     )
-    running = result.cases.group_by(schema.OFFICE).agg((pl.col("case_status") == "running").mean().alias("running"))
+    running = result.cases.group_by(schema.OFFICE).agg(
+        (pl.col("case_status") == "running").mean().alias("running"),
+        (pl.col("bounded").mean() if "bounded" in result.cases.columns else pl.lit(0.0)).alias("bounded"))
     out: dict[str, dict[str, Any]] = {}
     for row in frame.join(running, on=schema.OFFICE, how="left").iter_rows(named=True):
         out[row[schema.OFFICE]] = {
             "coverage": round(float(row["coverage"]), 6),
             "date_only_share": round(float(row["date_only_share"]), 6),
             "running_share": round(float(row["running"] or 0.0), 6),
+            "bounded_share": round(float(row["bounded"] or 0.0), 6),
             "period_start": _iso(row["period_start"]), "period_end": _iso(row["period_end"]),
         }
     return out

@@ -25,6 +25,9 @@ from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
 METHODS = ("alignments", "token_replay")
+#: Default bound of one alignment search (states expanded). Real models of a few dozen activities need a few
+#: thousand; the bound only stops the rare variant that would run for minutes on a model with hundreds.
+MAX_STATES = 200_000
 _KEY = [schema.OFFICE, schema.CASE_ID]
 
 
@@ -37,6 +40,7 @@ class ConformanceSettings:
     workers: int = 2
     precision: bool = True
     labels: LabelSettings = field(default_factory=LabelSettings)  # the label check before conformance
+    max_states: int = MAX_STATES  # per variant: a search expanding more is stopped, its cases counted as bounded
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -85,23 +89,25 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     distinct = [tuple(v) for v in variants["variant"].to_list()]
     alignments: dict[tuple[str, ...], Alignment] = {}
     if settings.method == "alignments":
-        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache),
-                        strict=True):
+        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache,
+                                                 max_states=settings.max_states), strict=True):
             alignments[v] = a
         fit = pl.DataFrame({"variant": [list(v) for v in distinct],
                             "fitness": [alignments[v].fitness for v in distinct],
                             "cost": [alignments[v].cost for v in distinct],
-                            "deviating_moves": [alignments[v].deviations for v in distinct]},
+                            "deviating_moves": [alignments[v].deviations for v in distinct],
+                            "bounded": [alignments[v].bounded for v in distinct]},
                            schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64})
+                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
     else:
         from pmtool.eventlog import pm4py_bridge
 
         scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
         fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
-                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct)},
+                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
+                            "bounded": [False] * len(distinct)},
                            schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64})
+                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
     cases = cases.join(fit, on="variant", how="left").sort(_KEY)
     rules = None
     if reference.rules is not None:
@@ -109,7 +115,8 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
                             settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
                                                        stale_after_days=settings.stale_after_days))
     process = reference.process or reference.name
-    deviations = (deviation_table(cases, alignments, reference.net.labels, rules, process=process)
+    aligned = {v: a for v, a in alignments.items() if not a.bounded}  # bounded cases have no deviations to show
+    deviations = (deviation_table(cases, aligned, reference.net.labels, rules, process=process)
                   if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules, process=process))
     summary = _summary(cases, reference, settings, alignments)
     return ConformanceResult(process, reference.source, reference.sha256, settings.method,
@@ -122,8 +129,9 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
         pl.len().alias("cases"),
         pl.col("events").sum().alias("events"),
         pl.col("variant").n_unique().alias("variants"),
-        pl.col("fitness").mean().alias("fitness"),
+        pl.col("fitness").mean().alias("fitness"),  # over the aligned cases: bounded ones have none
         (pl.col("fitness") == 1.0).mean().alias("fitting_share"),
+        pl.col("bounded").sum().alias("bounded"),
         (pl.col("case_status") == "running").sum().alias("running"),
         (pl.col("case_status") == "stale").sum().alias("stale"),
         pl.col("throughput_hours").median().alias("throughput_median_hours"),
@@ -131,7 +139,7 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
     if settings.precision and settings.method == "alignments":
         values = []
         for office in summary[schema.OFFICE].to_list():
-            counts = cases.filter(pl.col(schema.OFFICE) == office).group_by("variant").len()
+            counts = cases.filter((pl.col(schema.OFFICE) == office) & ~pl.col("bounded")).group_by("variant").len()
             values.append(precision(reference.net, [(tuple(v), n) for v, n in counts.iter_rows()]))
         summary = summary.with_columns(pl.Series("precision", values, dtype=pl.Float64))
     else:

@@ -179,8 +179,13 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
     head = (t("report.conf.office", lang), t("report.conf.cases", lang), t("report.conf.fitness", lang),
             t("report.conf.fitting", lang), t("report.conf.precision", lang), t("report.conf.running", lang),
             t("report.conf.stale", lang), t("report.conf.throughput", lang))
+    notes = [t("report.conf.note", lang)]
+    bounded = int(summary["bounded"].sum()) if "bounded" in summary.columns else 0
+    if bounded:  # cases whose alignment hit the search bound: counted and named, never scored
+        notes.append(t("report.conf.bounded", lang, n=numbers.count(bounded, lang) if bounded >= k
+                       else t("report.conf.fewer_than", lang, k=k)))
     return Table(id=f"conformance-{pid}", caption=t("report.conf.caption", lang), head=head, rows=tuple(out),
-                 foot=foot, notes=(t("report.conf.note", lang),), css="conformance")
+                 foot=foot, notes=tuple(notes), css="conformance")
 
 
 def _count(value: int, hidden: bool, lang: str) -> Cell:
