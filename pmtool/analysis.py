@@ -40,12 +40,13 @@ from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
 from pmtool.conform.labels import apply_task_labels, label_coverage
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
+from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.reference import ReferenceModel, load_reference
-from pmtool.project import ExportSource, Project
+from pmtool.project import ExportSource, ProcessConfig, Project
 from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_bytes, sha256_file
 from pmtool.vocabulary import extended, vocabulary
 
@@ -185,7 +186,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                  _save_ingest, _load_ingest)
         ingests.append(result)
         log_sha[source] = sha
-    references = {pid: load_reference(p.model, p.rules, p.labels) for pid, p in project.processes.items()}
+    references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
@@ -209,10 +210,10 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             save_pickle, load_pickle)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
-            settings = DiscoverSettings(process=pid)
             discoveries = stages.run("discover", pid,
-                                     lambda lg=logs, s=settings: [lg, s.to_dict(), vocabulary().fingerprint],
-                                     lambda lg=log, s=settings: discover(lg, s), save_pickle, load_pickle)
+                                     lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
+                                                             vocabulary().fingerprint],
+                                     lambda lg=log, p=pid: _discover(lg, p, project), save_pickle, load_pickle)
         coverage = label_coverage(log, reference)
         texts = stages.run(
             "aggregate", pid,
@@ -240,6 +241,27 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
                     tables.throughput, tables.comparability)
+
+
+def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
+    """The Soll model of a project's process, known by the project's process id (a model without a rule pack
+    outside the vocabulary would otherwise go by its own name); a rule pack for another process is an error."""
+    reference = load_reference(config.model, config.rules, config.labels)
+    if reference.rules is not None and reference.rules.process != pid:
+        raise ConfigError("cli.compare.process_mismatch", Location(str(config.rules)), process=pid,
+                          model_process=reference.rules.process)
+    return replace(reference, process=pid)
+
+
+def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
+    # a process outside the vocabulary: its log (the process's exports) is discovered as a whole
+    known = pid in vocabulary().processes
+    return DiscoverSettings(process=pid if known else None, workers=project.workers)
+
+
+def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
+    found = discover(log, _discover_settings(pid, project))
+    return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,

@@ -110,6 +110,11 @@ def _render(result: RunResult, lang: str) -> None:
     for pa in result.analysis.processes.values():
         for line in label_notes(pa.conformance.labels) + bounded_notes(pa.conformance):
             console.print(line, style="yellow")
+        for d in pa.discoveries:  # an Ist model of part of the log, or a fallback, says so
+            m = d.ist.mining
+            if m is not None and (m.filtered or m.fallback or m.activities < m.activities_total):
+                console.print(t("cli.run.mining", process=pa.process, office=d.scope.office, method=m.describe()),
+                              style="yellow" if m.fallback else None)
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))

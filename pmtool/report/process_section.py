@@ -167,6 +167,11 @@ def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int, lang: s
                      notes=(t("render.legend_width", lang), dfg_caption(dfg, lang)))
         (shown if office in chosen else annex).append(fig)
     note = t("report.ist.note", lang, offices=", ".join(names.get(o, o) for o in chosen) or "—") if shown else ""
+    mined = [t("report.ist.mining", lang, office=names.get(o, o), method=discoveries[o].ist.mining.describe(lang))
+             for o in sorted(discoveries) if discoveries[o].ist.mining is not None
+             and (discoveries[o].ist.mining.filtered or discoveries[o].ist.mining.fallback
+                  or discoveries[o].ist.mining.activities < discoveries[o].ist.mining.activities_total)]
+    note = " ".join(x for x in (note, *mined) if x)  # a filtered or fallback Ist model says so here too
     return tuple(sorted(shown, key=lambda f: chosen.index(f.id.split("-", 2)[2]))), tuple(annex), note
 
 
