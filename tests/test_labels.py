@@ -146,3 +146,18 @@ def test_label_map_and_attribute_tie_tasks_and_a_wrong_map_entry_is_an_error(tmp
     (tmp_path / "P1.labels.toml").write_text('[tasks]\n"Ermittlung begonen" = "IS-07"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="close: 'Ermittlung begonnen'"):
         load_reference(tmp_path / "P1.bpmn")
+
+
+def test_conform_cli_runs_the_label_check_and_writes_its_table(tmp_path, sample_ingested):
+    (tmp_path / "P1.bpmn").write_text(renamed_bpmn(), encoding="utf-8")
+    (tmp_path / "P1.rules.toml").write_text(rules_without_first_contact(), encoding="utf-8")
+    logs = sorted(str(p) for p in (sample_ingested / "P1").glob("GA-0[12]_*.parquet"))
+    args = ["--lang", "en", "conform", *logs, "--model", str(tmp_path / "P1.bpmn"), "--out", str(tmp_path / "out"),
+            "--figures", ""]
+    stopped = runner.invoke(app, args)
+    assert stopped.exit_code == 2 and "„Ermittlung begonnen“" in stopped.output
+    (tmp_path / "P1.labels.toml").write_text(LABEL_MAP, encoding="utf-8")
+    tied = runner.invoke(app, args)
+    assert tied.exit_code == 0, tied.output
+    labels = (tmp_path / "out" / "P1_labels.csv").read_text("utf-8")
+    assert labels.splitlines()[0].startswith("process,kind,label,task,office,events")
