@@ -18,7 +18,6 @@ A minimal project::
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pmtool.calendar import WorkingCalendar
+from pmtool.config_file import refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, InputError, Location
@@ -271,11 +271,7 @@ def office_of_export(stem: str, process: str) -> str | None:
 
 
 def _check(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            raise ConfigError("project.unknown_key", Location(where), key=prefix + key,
-                              hint=prefix + (close[0] if close else ", ".join(sorted(allowed))))
+    refuse_unknown_keys(table, allowed, kind="project", prefix=prefix, where=where)
 
 
 def _choices(head: dict[str, Any], key: str, allowed: tuple[str, ...], default: tuple[str, ...],

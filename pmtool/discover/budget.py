@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import atexit
 import io
-import os
 import pickle
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from pmtool.conform.workers import child_env
 from pmtool.errors import Location, ModelError
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
@@ -72,11 +71,8 @@ class _Helper:
     def _process(self) -> subprocess.Popen:
         if self._proc is not None and self._proc.poll() is None:
             return self._proc
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, env=env, preexec_fn=_limit_memory)
+                                      stderr=subprocess.DEVNULL, env=child_env(), preexec_fn=_limit_memory)
         return self._proc
 
     def stop(self) -> None:

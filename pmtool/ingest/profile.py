@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pmtool.config_file import refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.ingest import timestamps
@@ -201,11 +202,7 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
 
 
 def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = close[0] if close else ", ".join(sorted(allowed))
-            raise ConfigError("profile.unknown_key", Location(where), key=f"{prefix}{key}", hint=f"{prefix}{hint}")
+    refuse_unknown_keys(table, allowed, kind="profile", prefix=prefix, where=where)
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:

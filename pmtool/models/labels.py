@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pmtool.config_file import read_toml, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.vocabulary import vocabulary
 
@@ -65,24 +65,14 @@ def label_map_beside(model: Path) -> Path | None:
 
 def load_label_map(path: Path) -> LabelMap:
     """Read and validate a label map; raises :class:`ConfigError` naming the file, key and fix."""
-    where = str(path)
-    try:
-        data = path.read_bytes()
-        raw = tomllib.loads(data.decode("utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError("labels.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("labels.syntax", Location(where), reason=str(exc)) from None
-    return label_map_from_dict(raw, where=where, source=path.name, sha256=hashlib.sha256(data).hexdigest())
+    raw, data = read_toml(path, "labels")
+    return label_map_from_dict(raw, where=str(path), source=path.name, sha256=hashlib.sha256(data).hexdigest())
 
 
 def label_map_from_dict(raw: dict[str, Any], *, where: str = "<labels>", source: str | None = None,
                         sha256: str | None = None) -> LabelMap:
     """Validate a label map given as the parsed TOML."""
-    for key in raw:
-        if key not in _TOP:
-            close = difflib.get_close_matches(key, sorted(_TOP), n=1)
-            raise ConfigError("labels.unknown_key", Location(where), key=key, hint=close[0] if close else "tasks")
+    refuse_unknown_keys(raw, _TOP, kind="labels", prefix="", where=where)
     tables = {}
     for name in sorted(_TOP):
         table = raw.get(name, {})

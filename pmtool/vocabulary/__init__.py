@@ -26,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pmtool.config_file import read_toml, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 
 _PROCESS_KEYS = {"name", "gloss", "activities"}
@@ -112,9 +113,7 @@ def vocabulary() -> Vocabulary:
 def parse_processes(raw: dict[str, Any], *, where: str, source: str) -> dict[str, Process]:
     """The ``[processes.<id>]`` tables of a vocabulary file, validated (unknown keys, missing ids or names,
     duplicates within the file); raises :class:`ConfigError` naming the file and key."""
-    for key in raw:
-        if key != "processes":
-            raise ConfigError("vocabulary.unknown_key", Location(where), key=key, hint="processes")
+    refuse_unknown_keys(raw, {"processes"}, kind="vocabulary", prefix="", where=where)
     tables = raw.get("processes")
     if not isinstance(tables, dict) or not tables:
         raise ConfigError("vocabulary.no_processes", Location(where))
@@ -123,7 +122,7 @@ def parse_processes(raw: dict[str, Any], *, where: str, source: str) -> dict[str
     for pid, proc in tables.items():
         if not isinstance(proc, dict):
             raise ConfigError("vocabulary.bad_value", Location(where), key=f"processes.{pid}", expected="a table")
-        _keys(proc, _PROCESS_KEYS, f"processes.{pid}.", where)
+        refuse_unknown_keys(proc, _PROCESS_KEYS, kind="vocabulary", prefix=f"processes.{pid}.", where=where)
         acts_raw = proc.get("activities")
         if not isinstance(acts_raw, list) or not acts_raw:
             raise ConfigError("vocabulary.bad_value", Location(where), key=f"processes.{pid}.activities",
@@ -133,7 +132,7 @@ def parse_processes(raw: dict[str, Any], *, where: str, source: str) -> dict[str
             key = f"processes.{pid}.activities[{i}]"
             if not isinstance(a, dict):
                 raise ConfigError("vocabulary.bad_value", Location(where), key=key, expected="a table { … }")
-            _keys(a, _ACTIVITY_KEYS, key + ".", where)
+            refuse_unknown_keys(a, _ACTIVITY_KEYS, kind="vocabulary", prefix=key + ".", where=where)
             for field in ("id", "name"):
                 if not isinstance(a.get(field), str) or not a[field].strip():
                     raise ConfigError("vocabulary.bad_value", Location(where), key=f"{key}.{field}",
@@ -149,25 +148,11 @@ def parse_processes(raw: dict[str, Any], *, where: str, source: str) -> dict[str
     return processes
 
 
-def _keys(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            raise ConfigError("vocabulary.unknown_key", Location(where), key=prefix + key,
-                              hint=prefix + (close[0] if close else ", ".join(sorted(allowed))))
-
-
 def load_vocabulary_file(path: Path, *, process: str | None = None) -> tuple[dict[str, Process], str]:
     """The processes of a project's vocabulary file and the file's SHA-256. With ``process``, the file must
     define exactly that process. Raises :class:`ConfigError` naming the file, key and fix."""
     where = str(path)
-    try:
-        data = path.read_bytes()
-        raw = tomllib.loads(data.decode("utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError("vocabulary.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("vocabulary.syntax", Location(where), reason=str(exc)) from None
+    raw, data = read_toml(path, "vocabulary")
     processes = parse_processes(raw, where=where, source=path.name)
     if process is not None and list(processes) != [process]:
         raise ConfigError("vocabulary.wrong_process", Location(where), process=process,
