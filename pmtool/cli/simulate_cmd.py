@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.i18n import t
 from pmtool.simulate.simulator import Settings, SimulationResult
 from pmtool.simulate.simulator import simulate as run_simulation
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def simulate(

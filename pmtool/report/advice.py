@@ -36,6 +36,11 @@ class ModelOffice:
     affected: int | None
     eligible: int | None
     duration_hours: float | None = None
+    name: str = ""  # display name (default: the id)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.office
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,8 @@ def advise(row: Mapping[str, Any], model: ModelOffice | None, rule: Rule | None,
     write = ADVICE.get(kind, _generic)
     text = write(row, model, rule, lang)
     if row.get("fragment"):
-        text += " " + t("report.advice.path", lang, office=model.office, path=row["fragment"])
-    return Advice(t("report.advice.model", lang, office=model.office, numbers=numbers_text), text)
+        text += " " + t("report.advice.path", lang, office=model.label, path=row["fragment"])
+    return Advice(t("report.advice.model", lang, office=model.label, numbers=numbers_text), text)
 
 
 def _deadline(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
@@ -71,10 +76,10 @@ def _deadline(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lan
         return _generic(row, model, rule, lang)
     within = within_text(rule, lang)
     if model.duration_hours is None or row.get("duration_median_hours") is None:
-        return t("report.advice.deadline_plain", lang, best=model.office, start=rule.start, end=rule.end,
+        return t("report.advice.deadline_plain", lang, best=model.label, start=rule.start, end=rule.end,
                  within=within)
-    return t("report.advice.deadline", lang, best=model.office, office=row["office"], start=rule.start,
-             end=rule.end, within=within, best_duration=numbers.days(model.duration_hours, lang),
+    return t("report.advice.deadline", lang, best=model.label, office=row.get("office_name") or row["office"],
+             start=rule.start, end=rule.end, within=within, best_duration=numbers.days(model.duration_hours, lang),
              duration=numbers.days(row["duration_median_hours"], lang))
 
 
@@ -89,7 +94,7 @@ def within_text(rule: Rule, lang: str) -> str:
 def _role(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
     if rule is None or not rule.activity:
         return _generic(row, model, rule, lang)
-    return t("report.advice.role", lang, best=model.office, activity=rule.activity,
+    return t("report.advice.role", lang, best=model.label, activity=rule.activity,
              roles=" / ".join(rule.roles) or "—")
 
 
@@ -97,35 +102,35 @@ def _mandatory(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, la
     if rule is None or not rule.activity:
         return _generic(row, model, rule, lang)
     if rule.if_present:
-        return t("report.advice.mandatory_if", lang, best=model.office, activity=rule.activity,
+        return t("report.advice.mandatory_if", lang, best=model.label, activity=rule.activity,
                  condition=rule.if_present)
-    return t("report.advice.mandatory", lang, best=model.office, activity=rule.activity)
+    return t("report.advice.mandatory", lang, best=model.label, activity=rule.activity)
 
 
 def _order(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
     if rule is None or not rule.first or not rule.then:
         return _generic(row, model, rule, lang)
-    return t("report.advice.order_rule", lang, best=model.office, first=rule.first, then=rule.then)
+    return t("report.advice.order_rule", lang, best=model.label, first=rule.first, then=rule.then)
 
 
 def _absent(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
     if rule is None or not rule.activity:
         return _generic(row, model, rule, lang)
-    return t("report.advice.absent", lang, best=model.office, activity=rule.activity)
+    return t("report.advice.absent", lang, best=model.label, activity=rule.activity)
 
 
 def _activity(code: str) -> Callable[[Mapping[str, Any], ModelOffice, Rule | None, str], str]:
     def write(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
-        return t(f"report.advice.{code}", lang, best=model.office, activity=row.get("activity") or "—")
+        return t(f"report.advice.{code}", lang, best=model.label, activity=row.get("activity") or "—")
     return write
 
 
 def _no_closure(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
-    return t("report.advice.NO_CLOSURE", lang, best=model.office)
+    return t("report.advice.NO_CLOSURE", lang, best=model.label)
 
 
 def _generic(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lang: str) -> str:
-    return t("report.advice.generic", lang, best=model.office)
+    return t("report.advice.generic", lang, best=model.label)
 
 
 #: Kind of check → the recommendation for it.

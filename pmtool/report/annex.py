@@ -53,6 +53,7 @@ def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Tab
     the report's disclosure check (the Ist maps show what it lets through)."""
     k = analysis.project.privacy_threshold
     period = analysis.project.period
+    office_names = analysis.project.office_names
     out = []
     for pid, pa in analysis.processes.items():
         name = process_name(analysis, pid, lang)
@@ -62,7 +63,8 @@ def build_annex(analysis: Analysis, figures: dict[str, SollFigures], inputs: Tab
         overlay = _in_parts(drawn.overlay, drawn, drawn.draw_overlay, drawn.extras, lang)
         # Graphviz runs as a program of its own: threads draw several offices at once
         with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
-            ist = tuple(pool.map(lambda item, p=pa, n=name: ist_map(p, item[0], item[1], n, k, lang),
+            ist = tuple(pool.map(lambda item, p=pa, n=name: ist_map(p, item[0], item[1], n, k, lang,
+                                                                    label=office_names.get(item[0], item[0])),
                                  ist_dfgs(pa, k, protection, period).items()))
         out.append(AnnexProcess(pid, name, f"annex-{pid.lower()}", soll, overlay, ist))
     return Annex(tuple(out), inputs)

@@ -8,6 +8,7 @@ the score says why ("die betroffenen Fälle dauern nicht länger"), never a bare
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,11 +39,12 @@ class FindingCard:
 
 
 def card(group: FindingGroup, number: int, table: pl.DataFrame, reference: ReferenceModel, k: int,
-         lang: str) -> FindingCard:
-    """The card of finding ``group`` (numbered ``number`` within its process)."""
+         lang: str, names: Mapping[str, str] | None = None) -> FindingCard:
+    """The card of finding ``group`` (numbered ``number`` within its process); ``names``: the offices'
+    display names (default: their ids)."""
     r = group.lead
     lines = [(t("report.card.numbers", lang), t(
-        "report.card.numbers_line", lang, office=r["office"],
+        "report.card.numbers_line", lang, office=r.get("office_name") or r["office"],
         share=numbers.share_of(r["affected"], r["eligible"], lang, k=k), low=numbers.rate(r["ci_low"], lang),
         high=numbers.rate(r["ci_high"], lang),
         others=numbers.share_of(r["affected_others"], r["eligible_others"], lang, k=k),
@@ -51,11 +53,13 @@ def card(group: FindingGroup, number: int, table: pl.DataFrame, reference: Refer
     lines.append((t("report.card.score", lang), score_sentence(r, lang)))
     best = [o.strip() for o in (r.get("best_offices") or "").split(",") if o.strip()]
     rule = reference.rules.by_id.get(r["rule_id"]) if reference.rules and r.get("rule_id") else None
-    advice = advise(r, model_office(table, r, best[0]) if best else None, rule, k, lang)
+    label = (names or {}).get(best[0], "") if best else ""
+    advice = advise(r, model_office(table, r, best[0], label) if best else None, rule, k, lang)
     lines.append((t("report.card.best", lang), f"{advice.model} {advice.text}".strip()))
     if group.others:
         lines.append((t("report.card.also", lang), same_cases_label(group.others, lang)))
-    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"], office=r["office"],
+    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"],
+                       office=r.get("office_name") or r["office"],
                        item=item_label(r, lang, source=True), statement=statement(r, lang),
                        basis=basis_text(r.get("basis"), r.get("severity"), lang), lines=tuple(lines),
                        score=numbers.score(r["score"], lang), accepted=bool(r.get("accepted")),
@@ -65,7 +69,8 @@ def card(group: FindingGroup, number: int, table: pl.DataFrame, reference: Refer
 def excess_sentence(r: dict[str, Any], lang: str) -> str:
     """„Mehranteil = 42,6 % (vorsichtig geschätzte Rate von GA-01: untere Grenze …) − 8,6 % (übrige Ämter)
     = 34,0 Prozentpunkte.“"""
-    return t("report.card.excess_line", lang, office=r["office"], low=numbers.rate(r.get("shrunk_low"), lang),
+    return t("report.card.excess_line", lang, office=r.get("office_name") or r["office"],
+             low=numbers.rate(r.get("shrunk_low"), lang),
              shrunk=numbers.rate(r.get("shrunk_rate"), lang), others=numbers.rate(r["rate_others"], lang),
              points=numbers.decimal(100 * (r["excess_share"] or 0.0), lang, 1))
 

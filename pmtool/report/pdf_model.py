@@ -54,6 +54,7 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
                      "numbers": f.numbers, "model": f.model, "advice": f.advice, "score": f.score, "bar": f.bar,
                      "basis": f.basis, "also": f.also, "anchor": f.anchor, "link": f.link} for f in s.top],
             "top_caption": s.top_caption,
+            "no_findings": s.no_findings,
             "accepted_note": (t("report.summary.accepted_note", lang, n=s.accepted_count)
                               if s.accepted_count else ""),
             "priority_table": table(s.priorities.table),

@@ -18,7 +18,7 @@ Throughput time is the report's one definition: first to last event of a complet
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -50,9 +50,10 @@ def duration_classes(hours: Sequence[float]) -> list[int]:
 
 
 def duration_histograms(cases: pl.DataFrame, offices: Sequence[str], k: int, name: str, lang: str, pid: str, *,
-                        hidden: frozenset = frozenset(), period: str = "all") -> Figure | None:
+                        hidden: frozenset = frozenset(), period: str = "all",
+                        names: Mapping[str, str] | None = None) -> Figure | None:
     """The histogram figure (see the module docstring); ``None`` when no office has ``k`` completed cases.
-    ``hidden``: the cells the report's disclosure check hides."""
+    ``hidden``: the cells the report's disclosure check hides; ``names``: the offices' display names."""
     completed = cases.filter(pl.col("case_status") == "complete")
     panels: list[tuple[str, list[float | None]]] = []
     for office in offices:
@@ -60,8 +61,9 @@ def duration_histograms(cases: pl.DataFrame, offices: Sequence[str], k: int, nam
         if len(hours) < k or ("cases", pid, period, None, office) in hidden:
             continue
         counts = duration_classes(hours)
-        panels.append((office, [None if duration_key(pid, period, i, office) in hidden or 0 < c < k
-                                else c / len(hours) for i, c in enumerate(counts)]))
+        shares = [None if duration_key(pid, period, i, office) in hidden or 0 < c < k else c / len(hours)
+                  for i, c in enumerate(counts)]
+        panels.append(((names or {}).get(office, office), shares))
     if not panels:
         return None
     svg = _histogram_chart(panels, lang)

@@ -9,7 +9,7 @@ and the annex (:mod:`pmtool.report.annex`) holds all of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from pmtool.report.items import FindingGroup
 from pmtool.report.map_parts import dfg_for_print, soll_excerpts
 from pmtool.report.models import (
     dfg_caption,
+    drawn_overlay,
     flow_view,
     ist_figure,
     overlay_legend,
@@ -95,8 +96,10 @@ def soll_figures(analysis: Analysis, pid: str, groups: list[FindingGroup], lang:
     marks = overlay_marks(table, pa.reference, lang) if table.height else ()
     title = t("report.overlay.title", lang, name=name)
 
+    drawn = drawn_overlay(overlay, pa.reference.task_labels)  # by the task names the model draws
+
     def draw(keep: frozenset[str] | None = None) -> bytes:
-        return soll_figure(view, pa.reference.net, lang=lang, overlay=overlay, marks=marks, title=title, keep=keep)
+        return soll_figure(view, pa.reference.net, lang=lang, overlay=drawn, marks=marks, title=title, keep=keep)
 
     svg = draw()
     printed: tuple[bytes, ...] = ()
@@ -114,8 +117,8 @@ def soll_figures(analysis: Analysis, pid: str, groups: list[FindingGroup], lang:
                  notes=(t("report.overlay.legend", lang), t("report.overlay.legend_marks", lang),
                         t("report.soll.legend", lang)), print_svgs=printed, print_note=note,
                  part_label=t("report.overlay.excerpt_part", lang))
-    names = {n.name for n in view.nodes}
-    return SollFigures(soll, fig, view, draw, tuple(sorted(a for a in overlay if a not in names)))
+    tasks = {n.name for n in view.nodes}
+    return SollFigures(soll, fig, view, draw, tuple(sorted(a for a in drawn if a not in tasks)))
 
 
 def _group_activities(group: FindingGroup, reference: Any) -> list[str]:
@@ -152,8 +155,9 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
     groups = summary.groups.get(pid, [])
     verdict = next(v for v in summary.verdicts if v.process == pid)
     soll_order = [(n.name, n.lane) for n in figures.view.tasks]
-    ist, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period)
-    heat, _ = heatmap(table, offices, lang, pid) if table.height else (None, 0)
+    names = analysis.project.office_names
+    ist, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period, names)
+    heat, _ = heatmap(table, offices, lang, pid, names) if table.height else (None, 0)
     cases = int(pa.conformance.summary["cases"].sum())
     findings = [r for g in groups for r in (g.lead, *g.others)]
     open_rows = [r for r in findings if not r.get("accepted")]
@@ -175,14 +179,14 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         soll=figures.soll if soll_fits else None,
         soll_note="" if soll_fits else t("report.soll.in_annex", lang),
         overlay=figures.overlay, overlay_table=overlay_table(_overlay_of(table), soll_order, lang, pid),
-        ist=ist, ist_note=ist_note, heatmap=heat, deadline=_deadline_figure(table, offices, name, k, lang, pid),
-        throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid),
+        ist=ist, ist_note=ist_note, heatmap=heat, deadline=_deadline_figure(table, offices, name, k, lang, pid, names),
+        throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid, names),
         durations=duration_histograms(pa.conformance.cases, offices, k, name, lang, pid, hidden=protection.hidden,
-                                      period=period),
+                                      period=period, names=names),
         bottlenecks=bottleneck_table(pa.log, k, lang, pid),
         conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid,
-                                      hidden=protection.hidden, period=period),
-        cards=tuple(card(g, i, table, pa.reference, k, lang) for i, g in enumerate(groups, 1)))
+                                      hidden=protection.hidden, period=period, names=names),
+        cards=tuple(card(g, i, table, pa.reference, k, lang, names) for i, g in enumerate(groups, 1)))
 
 
 def _overlay_of(table: pl.DataFrame) -> dict:
@@ -216,10 +220,11 @@ def ist_dfgs(pa: ProcessAnalysis, k: int, protection: Protection, period: str) -
 
 
 def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang: str,
-            focus: list[str] | None = None) -> Figure:
-    """One office's Ist map: the whole (privacy-filtered) graph, and for print the activities around
-    ``focus`` (or the most frequent ones) when the whole does not fit on A4."""
-    title = t("report.ist.title", lang, office=office, name=name)
+            focus: list[str] | None = None, label: str = "") -> Figure:
+    """One office's Ist map (``label``: the office's display name): the whole (privacy-filtered) graph, and
+    for print the activities around ``focus`` (or the most frequent ones) when the whole does not fit."""
+    office_text = label or office
+    title = t("report.ist.title", lang, office=office_text, name=name)
     svg = ist_figure(dfg, title=title, lang=lang)
     printed: tuple[bytes, ...] = ()
     note = ""
@@ -232,9 +237,10 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
             note = t(key, lang, activities=numbers.count(view.activities.height, lang),
                      total=numbers.count(dfg.activities.height, lang))
     return Figure(f"ist-{pa.process}-{office}", svg,
-                  alt=t("report.ist.alt", lang, office=office, name=name, cases=numbers.count(dfg.cases, lang),
-                        activities=dfg.activities.height, edges=dfg.edges.height),
-                  caption=t("report.ist.caption", lang, office=office, k=k,
+                  alt=t("report.ist.alt", lang, office=office_text, name=name,
+                        cases=numbers.count(dfg.cases, lang), activities=dfg.activities.height,
+                        edges=dfg.edges.height),
+                  caption=t("report.ist.caption", lang, office=office_text, k=k,
                             period=format_period(dfg.period_start, dfg.period_end, lang),
                             cases=numbers.count(dfg.cases, lang)),
                   size="sheet", title=title, legend=wait_legend(lang), legend_title=t("render.legend_wait", lang),
@@ -243,7 +249,7 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
 
 
 def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: int, lang: str,
-                 protection: Protection, period: str) -> tuple[tuple[Figure, ...], str]:
+                 protection: Protection, period: str, names: Mapping[str, str]) -> tuple[tuple[Figure, ...], str]:
     """The office of the top finding and its model office, side by side around the finding's tasks."""
     dfgs = ist_dfgs(pa, k, protection, period)
     open_groups = [g for g in groups if not g.lead.get("accepted")]
@@ -255,13 +261,19 @@ def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: 
     else:
         chosen = [max(dfgs, key=lambda o: (dfgs[o].cases, o))] if dfgs else []
     chosen = [o for o in chosen if o in dfgs][:MAX_IST_SHOWN]
-    shown = tuple(ist_map(pa, o, dfgs[o], name, k, lang, focus or None) for o in chosen)
-    note = t("report.ist.note", lang, offices=", ".join(chosen)) if shown else ""
+    shown = tuple(ist_map(pa, o, dfgs[o], name, k, lang, focus or None, names.get(o, o)) for o in chosen)
+    note = t("report.ist.note", lang, offices=", ".join(names.get(o, o) for o in chosen)) if shown else ""
+    discoveries = {d.scope.office: d for d in pa.discoveries if d.scope.process == pa.process}
+    mined = [t("report.ist.mining", lang, office=names.get(o, o), method=discoveries[o].ist.mining.describe(lang))
+             for o in sorted(discoveries) if discoveries[o].ist.mining is not None
+             and (discoveries[o].ist.mining.filtered or discoveries[o].ist.mining.fallback
+                  or discoveries[o].ist.mining.activities < discoveries[o].ist.mining.activities_total)]
+    note = " ".join(x for x in (note, *mined) if x)  # a filtered or fallback Ist model says so here too
     return shown, note
 
 
 def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int, lang: str,
-                     pid: str) -> Figure | None:
+                     pid: str, names: Mapping[str, str]) -> Figure | None:
     if not table.height:
         return None
     rules = table.filter(pl.col("code") == "DEADLINE")
@@ -278,9 +290,10 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int,
             if r is None:
                 continue
             if r["suppressed"] or r["rate"] is None:
-                cells.append(OfficeInterval(o, None))
+                cells.append(OfficeInterval(o, None, label=names.get(o, o)))
             else:
-                cells.append(OfficeInterval(o, 1 - r["rate"], 1 - r["ci_high"], 1 - r["ci_low"], bool(r["finding"])))
+                cells.append(OfficeInterval(o, 1 - r["rate"], 1 - r["ci_high"], 1 - r["ci_low"], bool(r["finding"]),
+                                            label=names.get(o, o)))
         pooled = first["k_all"] / first["n_all"] if first.get("n_all") else None
         panels.append(DeadlinePanel(title, tuple(cells), None if pooled is None else 1 - pooled))
     if not panels:
@@ -294,7 +307,7 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int,
 
 
 def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: str, lang: str,
-                       pid: str) -> Figure | None:
+                       pid: str, names: Mapping[str, str]) -> Figure | None:
     completed = cases.filter(pl.col("case_status") == "complete")
     if completed.height < k:
         return None
@@ -302,17 +315,18 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
     for o in offices:
         values = completed.filter(pl.col("office") == o)["throughput_hours"].drop_nulls()
         if values.len() < k:
-            rows.append(ThroughputRow(o, None))
+            rows.append(ThroughputRow(o, None, label=names.get(o, o)))
             continue
         qs = tuple(float(values.quantile(q, "linear")) for q in (0.1, 0.25, 0.5, 0.75, 0.9))
-        rows.append(ThroughputRow(o, qs))  # type: ignore[arg-type]
+        rows.append(ThroughputRow(o, qs, label=names.get(o, o)))  # type: ignore[arg-type]
     shown = [r for r in rows if r.quantiles]
     if not shown:
         return None
     lo = min(shown, key=lambda r: (r.quantiles[2], r.office))  # type: ignore[index]
     hi = max(shown, key=lambda r: (r.quantiles[2], r.office))  # type: ignore[index]
-    alt = t("report.throughput.alt", lang, name=name, low=numbers.days(lo.quantiles[2], lang), low_office=lo.office,
-            high=numbers.days(hi.quantiles[2], lang), high_office=hi.office)  # type: ignore[index]
+    alt = t("report.throughput.alt", lang, name=name, low=numbers.days(lo.quantiles[2], lang),
+            low_office=lo.label or lo.office, high=numbers.days(hi.quantiles[2], lang),
+            high_office=hi.label or hi.office)  # type: ignore[index]
     pooled = completed["throughput_hours"].median()
     return Figure(f"throughput-{pid}", throughput_chart(rows, pooled, lang, k), alt=alt,
                   caption=t("report.throughput.caption", lang, k=k), size="wide")

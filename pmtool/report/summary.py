@@ -11,9 +11,12 @@ count stays the table's.
 
 Verdict levels (per process, accepted findings left out):
 
+- **not comparable** – fewer than two offices passed the comparability gate, so there is no verdict on
+  differences at all; the reason is named per office (never shown as "inconspicuous");
 - **critical** – a finding rests on a legal rule, or a finding scores :data:`CRITICAL_SCORE` or more;
 - **action** – there are findings, none of them critical;
-- **ok** – no office differs significantly from the others.
+- **ok** – no compared office differs significantly from the others (offices that were not compared are
+  named with their reason).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pmtool.compare.disclosure import Protection
+from pmtool.compare.outcome import reason_text
 from pmtool.compare.publication import ALL
 from pmtool.i18n import t, tn
 from pmtool.report import numbers
@@ -75,6 +79,7 @@ class Verdict:
 class Summary:
     lead: str
     findings: int  # rows of the findings table (accepted included): the one count everyone shows
+    no_findings: str  # what Part A says where the top findings would be
     accepted_count: int
     verdicts: tuple[Verdict, ...]
     matrix: Table
@@ -101,6 +106,19 @@ def process_anchor(pid: str) -> str:
 
 def statement(row: dict[str, Any], lang: str) -> str:
     return row.get(f"statement_{lang}") or row.get("statement_de") or ""
+
+
+def office_label(analysis: Analysis, office: str) -> str:
+    """The office's display name from the project file (its id where none is given)."""
+    return analysis.project.office_names.get(office, office)
+
+
+def _not_compared_text(analysis: Analysis, pid: str, lang: str) -> tuple[str | None, str]:
+    """(status of the process's comparison, "office (reason); …" for the offices not compared)."""
+    for p in analysis.outcome.processes:
+        if p.process == pid:
+            return p.status, "; ".join(f"{name} ({reason_text(reason, lang)})" for _, name, reason in p.not_compared)
+    return None, ""
 
 
 def anchor(finding_id: str) -> str:
@@ -137,7 +155,16 @@ def build_summary(analysis: Analysis, lang: str, *, protection: Protection | Non
         tn("report.summary.lead_accepted", accepted, lang) if accepted else "",
         tn("report.summary.lead_legal", legal, lang) if rows else "",
         t("report.summary.lead_first", lang, process=first) if first else "") if part)
-    return Summary(lead=lead, findings=len(rows), accepted_count=accepted, verdicts=verdicts,
+    statuses = {p.process: p.status for p in analysis.outcome.processes}
+    blocked = [pid for pid in analysis.processes if statuses.get(pid, "not_comparable") == "not_comparable"]
+    no_findings = t("report.summary.no_findings", lang)
+    if blocked:  # said first, where the reader looks: no all-clear for what could not be compared
+        names = ", ".join(process_name(analysis, pid, lang) for pid in blocked)
+        prefix = t("report.summary.not_comparable", lang, n=len(blocked), total=len(analysis.processes),
+                   processes=names)
+        lead = f"{prefix} {lead}" if open_groups else prefix
+        no_findings = t("report.summary.no_findings_blocked", lang, processes=names)
+    return Summary(lead=lead, findings=len(rows), no_findings=no_findings, accepted_count=accepted, verdicts=verdicts,
                    matrix=_matrix(analysis, rows, lang), top=top,
                    top_caption=tn("report.summary.top_caption", len(top), lang,
                                   total=numbers.count(len(rows) - accepted, lang),
@@ -151,14 +178,14 @@ def _top(analysis: Analysis, group: FindingGroup, number: int, card: int, top_sc
     pid = r["process"]
     name = process_name(analysis, pid, lang)
     best = [o.strip() for o in (r.get("best_offices") or "").split(",") if o.strip()]
-    model = model_office(table, r, best[0]) if best else None
+    model = model_office(table, r, best[0], office_label(analysis, best[0])) if best else None
     reference = analysis.processes[pid].reference
     rule = reference.rules.by_id.get(r["rule_id"]) if reference.rules and r.get("rule_id") else None
     advice = advise(r, model, rule, k, lang)
     line = t("report.summary.numbers", lang,
              office=numbers.share_of(r["affected"], r["eligible"], lang, k=k),
              others=numbers.share_of(r["affected_others"], r["eligible_others"], lang, k=k))
-    return TopFinding(number=number, process=pid, process_name=name, office=r["office"],
+    return TopFinding(number=number, process=pid, process_name=name, office=office_label(analysis, r["office"]),
                       item=item_label(r, lang, source=True), numbers=line, model=advice.model,
                       advice=advice.text, score=numbers.score(r["score"], lang),
                       bar=round(100 * (r["score"] or 0) / top_score),
@@ -167,16 +194,16 @@ def _top(analysis: Analysis, group: FindingGroup, number: int, card: int, top_sc
                       link=t("report.summary.details", lang, number=card, process=name))
 
 
-def model_office(table: pl.DataFrame, row: dict[str, Any], office: str) -> ModelOffice:
+def model_office(table: pl.DataFrame, row: dict[str, Any], office: str, name: str = "") -> ModelOffice:
     """The model office's published numbers for the finding's check (from the comparison table)."""
     match = table.filter((pl.col("process") == row["process"]) & (pl.col("period") == row["period"])
                          & (pl.col("item") == row["item"]) & (pl.col("office") == office))
     if not match.height:
-        return ModelOffice(office, None, None)
+        return ModelOffice(office, None, None, name=name)
     m = match.row(0, named=True)
     hidden = bool(m.get("suppressed"))
     return ModelOffice(office, None if hidden else m["affected"], m["eligible"],
-                       None if hidden else m.get("duration_median_hours"))
+                       None if hidden else m.get("duration_median_hours"), name)
 
 
 def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str, *,
@@ -203,23 +230,32 @@ def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str,
              findings=tn("report.verdict.findings", len(open_rows), lang, n=numbers.count(len(open_rows), lang),
                          offices=tn("report.n.in_offices", len({r["office"] for r in open_rows}), lang)),
              fitting=numbers.share_of(fitting, cases, lang, k=k), fitness=numbers.decimal(fitness, lang, 3))
+    status, not_compared = _not_compared_text(analysis, pid, lang)
+    if status in (None, "not_comparable"):
+        return Verdict(pid, name, process_anchor(pid), "not_comparable",
+                       t("report.verdict.level.not_comparable", lang),
+                       t("report.verdict.not_comparable", lang, offices=not_compared or "—",
+                         fitness=numbers.decimal(fitness, lang, 3)), text)
+    also = " " + t("report.verdict.not_compared", lang, offices=not_compared) if not_compared else ""
     if not open_groups:
         return Verdict(pid, name, process_anchor(pid), "ok", t("report.verdict.level.ok", lang),
-                       t("report.verdict.reason.ok", lang), text)
+                       t("report.verdict.reason.ok", lang) + also, text)
     legal = [g for g in open_groups if g.lead.get("basis") == "legal"]
     lead = (legal or open_groups)[0].lead
-    where = sorted({g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]})
+    where = ", ".join(office_label(analysis, o) for o in
+                      sorted({g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]}))
     item = item_label(lead, lang, source=True)
     if legal:
-        level, reason = "critical", t("report.verdict.reason.legal", lang, item=item, offices=", ".join(where))
+        level, reason = "critical", t("report.verdict.reason.legal", lang, item=item, offices=where)
     elif (lead["score"] or 0) >= CRITICAL_SCORE:
-        level, reason = "critical", t("report.verdict.reason.score", lang, item=item, offices=", ".join(where),
+        level, reason = "critical", t("report.verdict.reason.score", lang, item=item, offices=where,
                                       score=numbers.score(lead["score"], lang),
                                       limit=numbers.decimal(CRITICAL_SCORE, lang, 0))
     else:
-        level, reason = "action", t("report.verdict.reason.action", lang, item=item, offices=", ".join(where),
+        level, reason = "action", t("report.verdict.reason.action", lang, item=item, offices=where,
                                     score=numbers.score(lead["score"], lang))
-    return Verdict(pid, name, process_anchor(pid), level, t(f"report.verdict.level.{level}", lang), reason, text)
+    return Verdict(pid, name, process_anchor(pid), level, t(f"report.verdict.level.{level}", lang), reason + also,
+                   text)
 
 
 def _matrix(analysis: Analysis, rows: list[dict[str, Any]], lang: str) -> Table:
@@ -243,7 +279,7 @@ def _matrix(analysis: Analysis, rows: list[dict[str, Any]], lang: str) -> Table:
                 continue
             cells += [_count_cell(mine, lang),
                       Cell(numbers.score(max(r["score"] or 0.0 for r in mine), lang) if mine else "—")]
-        out.append((office, tuple(cells)))
+        out.append((office_label(analysis, office), tuple(cells)))
     foot: list[Cell] = []
     for pid in pids:
         mine = [r for r in rows if r["process"] == pid]
