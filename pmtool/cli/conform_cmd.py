@@ -18,7 +18,7 @@ from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
 from pmtool.vocabulary import extended
@@ -154,11 +154,11 @@ def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
         items = [f"„{r['label']}“ {r['events']:,}" + (f" (≈ „{r['suggestion']}“)" if r["suggestion"] else "")
                  for r in unknown.head(shown).iter_rows(named=True)]
         more = t("cli.ingest.more", n=unknown.height - shown) if unknown.height > shown else ""
-        lines.append(t("cli.labels.unknown", process=check.process, n=unknown.height, labels=", ".join(items) + more))
+        lines.append(tn("cli.labels.unknown", unknown.height, process=check.process, labels=", ".join(items) + more))
     roles = (rows.filter(pl.col("kind") == "unknown_role").group_by("label").agg(pl.col("events").sum())
              .sort(["events", "label"], descending=[True, False]))
     if roles.height:
-        lines.append(t("cli.labels.roles", process=check.process, n=roles.height, roles=", ".join(
+        lines.append(tn("cli.labels.roles", roles.height, process=check.process, roles=", ".join(
             f"„{r}“ {n:,}" for r, n in roles.head(shown).iter_rows())))
     unseen = rows.filter(pl.col("kind") == "task_unseen")
     for label, group in sorted(unseen.group_by("label", maintain_order=True), key=lambda kv: kv[0][0]):
