@@ -26,13 +26,14 @@ import polars as pl
 
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
-from pmtool.compare.compare import CompareSettings, Comparison, compare
+from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
 from pmtool.compare.gate import GateSettings
 from pmtool.compare.outcome import SCHEMA as COMPARABILITY_SCHEMA
 from pmtool.compare.outcome import Outcome, comparability_table
 from pmtool.compare.outcome import outcome as outcome_of
 from pmtool.compare.practice import best_practice
 from pmtool.compare.priority import priority_matrix
+from pmtool.compare.publication import DISCLOSURE_COLUMNS, disclosure_table
 from pmtool.compare.statements import statement
 from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
@@ -52,7 +53,7 @@ from pmtool.vocabulary import extended, vocabulary
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "comparability")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
 
 
 @dataclass(frozen=True)
@@ -68,24 +69,33 @@ class ProcessAnalysis:
 @dataclass(frozen=True)
 class ComparisonTables:
     """The comparison with everything derived from it: ranked findings in words with best practice, the
-    process prioritisation matrix and the trend per period."""
+    process prioritisation matrix, the trend per period, throughput times, and the disclosure audit (every
+    hidden cell with the interval the published numbers leave for it)."""
 
     comparison: Comparison
     findings: pl.DataFrame
     priorities: pl.DataFrame
     trend: pl.DataFrame
     throughput: pl.DataFrame
+    disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
     comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The output tables by file name: comparison, findings, priorities, trend, throughput, comparability."""
+        """The output tables by file name: comparison, findings, priorities, trend, throughput, disclosure,
+        comparability."""
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
-                "trend": self.trend, "throughput": self.throughput, "comparability": self.comparability}
+                "trend": self.trend, "throughput": self.throughput, "disclosure": self.disclosure,
+                "comparability": self.comparability}
 
     @property
     def outcome(self) -> Outcome:
         """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
         return outcome_of(self.comparability, open_findings(self.findings))
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 @dataclass(frozen=True)
@@ -113,12 +123,18 @@ class Analysis:
     steps: tuple[StepRecord, ...] = ()
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
+    disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
     comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
 
     @property
     def outcome(self) -> Outcome:
         """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
         return outcome_of(self.comparability, open_findings(self.findings))
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 def open_findings(findings: pl.DataFrame) -> pl.DataFrame:
@@ -226,7 +242,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
-        k: v for k, v in project.comparison.items() if k != "fdr"}))
+        k: v for k, v in project.comparison.items() if k != "fdr"}), privacy_threshold=project.privacy_threshold)
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
@@ -240,7 +256,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
-                    tables.throughput, tables.comparability)
+                    tables.throughput, tables.disclosure, tables.comparability)
 
 
 def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
@@ -269,17 +285,23 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
                     min_cases: int = 5, office_names: Mapping[str, str] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
-    count for the spread) and the trend. ``office_names`` (id → display name, default the id) fill the
-    tables' ``office_name`` column and the statements."""
+    count for the spread), the trend, the throughput times and the disclosure audit. Every table holds only
+    what may be published: the cells the comparison hides are empty in all of them. ``office_names`` (id →
+    display name, default the id) fill the tables' ``office_name`` column and the statements."""
     names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
+    protection = comparison.protection
+    hidden = protection.hidden if protection else frozenset()
     comparison = replace(comparison, table=with_office_names(comparison.table, names),
                          findings=with_office_names(comparison.findings, names))
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
-                            priority_matrix(bundles, references, min_cases=min_cases),
+                            priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
-                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr), names),
+                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr,
+                                                                 gate=comparison.settings.gate, hidden=hidden),
+                                              names),
+                            disclosure_table(protection) if protection else pl.DataFrame(schema=DISCLOSURE_COLUMNS),
                             comparability_table(bundles, comparison.settings.gate, names))
 
 
@@ -302,7 +324,8 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle], references: d
     if findings.height == 0:
         return findings
     names = dict(office_names or {})
-    practice = best_practice(comparison.table, bundles, references)
+    practice = best_practice(comparison.table, bundles, references,
+                             k=privacy_threshold(bundles, comparison.settings))
     practice = practice.with_columns(pl.col("best_offices").map_elements(
         lambda text: ", ".join(names.get(o.strip(), o.strip()) for o in text.split(",")) if text else text,
         return_dtype=pl.String).alias("best_office_names"))
@@ -355,7 +378,8 @@ def _load_texts(folder: Path) -> list[str]:
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
     frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
               "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
-              "throughput": tables.throughput, "comparability": tables.comparability}
+              "throughput": tables.throughput, "disclosure": tables.disclosure,
+              "comparability": tables.comparability}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
@@ -363,4 +387,4 @@ def _save_tables(tables: ComparisonTables, folder: Path) -> None:
 def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
     f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
-                            f["trend"], f["throughput"], f["comparability"])
+                            f["trend"], f["throughput"], f["disclosure"], f["comparability"])

@@ -92,10 +92,14 @@ def _pdf() -> tuple[bool, str]:
 
 
 def _fonts() -> tuple[bool, str]:
-    import matplotlib
+    from pmtool.errors import PmtoolError
+    from pmtool.report.pdf import font_files
 
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return (folder / "DejaVuSans.ttf").is_file(), f"DejaVu Sans ({folder})"
+    try:
+        files = font_files()
+    except PmtoolError as exc:
+        return False, exc.render()
+    return True, f"DejaVu Sans ({files[0].parent})"
 
 
 def _sample_data() -> tuple[bool, str]:
@@ -137,7 +141,6 @@ CHECKS: dict[str, tuple[bool, Callable[[], tuple[bool, str]]]] = {
     "key": (False, _key),
     "folders": (False, _folders),
     "browser": (False, _program("chromium", "chromium-browser", "google-chrome")),
-    "poppler": (False, _program("pdftoppm")),
 }
 
 

@@ -13,7 +13,7 @@ A minimal project::
     folder = "data/sample_logs"        # <process>/<office>_<process>.<ext> with .profile.toml beside
 
     [processes.P1]
-    model = "data/reference_models/P1_meldefallbearbeitung.bpmn"
+    model = "models/P1_meldefallbearbeitung.bpmn"
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
-TABLE_FORMATS = ("csv", "parquet", "json")
+TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 _PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}

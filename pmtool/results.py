@@ -36,9 +36,10 @@ from typing import Any
 from pmtool import __version__
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.output import bundle_writers, comparison_writers
-from pmtool.conform.output import conformance_writers
+from pmtool.conform.output import conformance_tables, conformance_writers
 from pmtool.discover.export import discovery_files
 from pmtool.errors import PmtoolError
+from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, write_atomically
@@ -66,6 +67,11 @@ class RunResult:
     report_note: str | None
     steps: tuple[StepRecord, ...]
     seconds: float
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 def _noop(step: str, detail: str) -> None:
@@ -120,12 +126,22 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     writers: dict[Path, Writer] = {}
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
         writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
+    per_table = tuple(f for f in formats if f != "xlsx")
     for pid, pa in analysis.processes.items():
-        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, formats))
+        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
-              "comparability": analysis.comparability}
-    writers.update(comparison_writers(frames, out / "tables", formats))
+              "disclosure": analysis.disclosure, "comparability": analysis.comparability}
+    writers.update(comparison_writers(frames, out / "tables", per_table))
+    if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
+        sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
+        for pid, pa in analysis.processes.items():
+            tables = conformance_tables(pa.conformance)
+            sheets[f"{pid} Konformität"] = tables["summary"]
+            if "rule_summary" in tables:
+                sheets[f"{pid} Regeln"] = tables["rule_summary"]
+        data = workbook(sheets)
+        writers[out / "tables" / "pmtool.xlsx"] = lambda p, data=data: p.write_bytes(data)
     bundles = [b for pa in analysis.processes.values() for b in pa.bundles]
     writers.update(bundle_writers(bundles, out / "bundles"))
     return writers
@@ -247,8 +263,22 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "versions": {"pmtool": __version__, "pm4py": _version("pm4py"), "polars": _version("polars"),
                      "python": platform.python_version(), "graphviz": dot_version()},
         "report": report,
+        "disclosure": disclosure_audit(analysis),
         "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
     }
+
+
+def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
+    """The disclosure audit of everything the run publishes (report and comparison tables together, see
+    :mod:`pmtool.report.suppression`): threshold, hidden numbers, linear programs solved, small numbers still
+    recoverable (0). Without the report package, the comparison tables' audit alone."""
+    try:
+        from pmtool.report.suppression import audit_summary, report_protection
+    except ImportError:
+        table = analysis.disclosure
+        return {"privacy_threshold": analysis.comparison.settings.privacy_threshold, "hidden_cells": table.height,
+                "scope": "tables"}
+    return {**audit_summary(report_protection(analysis)), "scope": "report and tables"}
 
 
 def _version(package: str) -> str | None:

@@ -40,6 +40,6 @@ def test_a_missing_required_part_is_named_with_what_to_do_and_exits_2(monkeypatc
 
 def test_a_missing_optional_part_does_not_fail(monkeypatch):
     checks = dict(doctor.CHECKS)
-    checks["poppler"] = (False, lambda: (False, "pdftoppm"))
+    checks["browser"] = (False, lambda: (False, "chromium"))
     monkeypatch.setattr(doctor, "CHECKS", checks)
     assert runner.invoke(app, ["doctor"]).exit_code == 0

@@ -1,19 +1,29 @@
-"""The notebooks for the project team: stored without outputs, built on the library only (they run top to
-bottom on the sample data through nbmake as part of every test run, see pyproject.toml)."""
+"""The notebooks for the project team: stored without outputs, built on the public API only (``import pmtool
+as pt``; they run top to bottom on the sample data through nbmake as part of every test run, see
+pyproject.toml)."""
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
 
 import pytest
 from conftest import REPO
 
+import pmtool
+
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
-def test_the_three_notebooks_are_there():
+def code_of(path) -> str:
+    book = json.loads(path.read_text("utf-8"))
+    return "\n".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
+
+
+def test_the_four_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_office_log.ipynb", "02_compare_offices.ipynb",
-                                           "03_refine_soll.ipynb"]
+                                           "03_refine_soll.ipynb", "04_real_log.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -28,8 +38,43 @@ def test_stored_without_outputs(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_uses_the_library_not_the_command_line(path):
-    book = json.loads(path.read_text("utf-8"))
-    code = "\n".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
+    code = code_of(path)
     for forbidden in ("subprocess", "os.system", "!pmtool", "%%bash", "%%sh", "pmtool.cli"):
         assert forbidden not in code, f"{path.name} uses {forbidden}"
-    assert "from pmtool" in code
+    assert "import pmtool as pt" in code
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_imports_nothing_of_pmtool_but_its_public_api(path):
+    tree = ast.parse(code_of(path))
+    aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for name in node.names:
+                assert not name.name.startswith("pmtool."), f"{path.name}: import {name.name}"
+                if name.name == "pmtool":
+                    aliases.add(name.asname or "pmtool")
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            assert not module.startswith("pmtool."), f"{path.name}: from {module} import …"
+            if module == "pmtool":
+                bad = [n.name for n in node.names if n.name not in pmtool.__all__]
+                assert not bad, f"{path.name}: from pmtool import {bad}"
+    assert aliases, f"{path.name} does not import pmtool"
+    used = {node.attr for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases}
+    assert used <= set(pmtool.__all__), f"{path.name} uses pt.{sorted(used - set(pmtool.__all__))}"
+
+
+def test_the_real_log_notebook_says_so_and_carries_on_without_the_real_logs(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    folder = tmp_path / "notebooks"  # no shared/real_logs anywhere above
+    folder.mkdir()
+    shutil.copy(REPO / "notebooks" / "04_real_log.ipynb", folder)
+    book = nbformat.read(folder / "04_real_log.ipynb", as_version=4)
+    NotebookClient(book, timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
+    printed = "".join(o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs)
+    assert "MISSING" in printed and "GA-06_P1.xes.gz" in printed
+    assert not any(o.output_type == "error" for c in book.cells if c.cell_type == "code" for o in c.outputs)

@@ -10,14 +10,17 @@ import typer
 from pmtool import __version__
 from pmtool.cli import (
     aggregate_cmd,
+    cases_cmd,
     compare_cmd,
     conform_cmd,
     discover_cmd,
     doctor_cmd,
+    export_cmd,
     ingest_cmd,
     init_cmd,
     inspect_cmd,
     key_cmd,
+    models_cmd,
     report_cmd,
     run_cmd,
     simulate_cmd,
@@ -67,9 +70,15 @@ app.command("run", no_args_is_help=False)(run_cmd.run)
 app.command("demo", no_args_is_help=False)(run_cmd.demo)
 app.command("report", no_args_is_help=True)(report_cmd.report)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
+app.command("cases", no_args_is_help=True)(cases_cmd.cases)
+app.command("export", no_args_is_help=True)(export_cmd.export)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)
 app.add_typer(key_app, name="key")
+models_app = typer.Typer(help="The Soll models pmtool ships.", no_args_is_help=True)
+models_app.command("list")(models_cmd.list_models)
+models_app.command("export")(models_cmd.export)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

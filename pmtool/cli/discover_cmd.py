@@ -53,6 +53,9 @@ def discover(
                                                        "at most this many activities (most frequent "
                                                        "first); 0: all.")] = 60,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
+    png_width: Annotated[int | None, typer.Option("--png-width", min=200, max=20000, help="Width of the PNG "
+                                                  "maps in pixels, e.g. 1600 for a slide (default: 150 dpi, "
+                                                  "as wide as the map needs).")] = None,
     miner: Annotated[str, typer.Option("--miner", help="inductive (IMf on the log) or inductive_dfg (IMd on the "
                                        "directly-follows graph: grows with activities, not cases).")] = "inductive",
     mine_top_activities: Annotated[int | None, typer.Option("--mine-top-activities", min=0, help="The miner "
@@ -86,7 +89,7 @@ def discover(
             process=process, noise_threshold=noise, top_variants=top_variants, min_edge_share=min_edge_share,
             min_activity_share=min_activity_share, top_activities=top_activities or None,
             formats=tuple(f.strip().lower() for f in formats.split(",") if f.strip()),
-            filters=tuple(filters or ()), miner=miner,
+            filters=tuple(filters or ()), png_width=png_width, miner=miner,
             mine_max_activities=mine_top_activities or None, mine_min_activity_share=mine_min_activity_share,
             mine_variant_coverage=mine_variant_coverage, time_budget=time_budget,
         )

@@ -17,7 +17,7 @@ console = Console(highlight=False)
 def doctor() -> None:
     """Check that pmtool works on this machine: Python, the analysis packages, Graphviz (inside the
     pygraphviz wheel), the PDF engine and fonts (each tried for real), the sample data, the key, and the
-    optional programs some tests use (Chromium, poppler). Exit code 2 when a required part is missing."""
+    optional program one test uses (Chromium). Exit code 2 when a required part is missing."""
     diagnosis = diagnose()
     table = Table(title=t("doctor.title"), title_justify="left")
     for col in ("part", "status", "detail"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.compare.bundle import Bundle
-from pmtool.conform.output import table_writer
+from pmtool.conform.output import SUFFIXES, table_writer, workbook_writer
 from pmtool.ingest.output import Writer
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -19,7 +19,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def comparison_writers(frames: Mapping[str, pl.DataFrame], out_dir: Path,
                        formats: tuple[str, ...] = ("csv", "parquet", "json")) -> dict[Path, Writer]:
     """``<name>.<fmt>`` for every table (comparison, findings, priorities, trend) and format."""
-    return {out_dir / f"{name}.{fmt}": table_writer(frame, fmt) for name, frame in frames.items() for fmt in formats}
+    writers = {out_dir / f"{name}.{SUFFIXES[fmt]}": table_writer(frame, fmt) for name, frame in frames.items()
+               for fmt in formats if fmt in SUFFIXES}
+    if "xlsx" in formats:
+        writers[out_dir / "comparison.xlsx"] = workbook_writer(dict(frames))
+    return writers
 
 
 def bundle_name(bundle: Bundle) -> str:

@@ -21,6 +21,7 @@ from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, 
 from pmtool.conform.precision import precision
 from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
 from pmtool.eventlog import schema
+from pmtool.eventlog.lifecycle import activity_instances
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
@@ -62,6 +63,11 @@ class ConformanceResult:
     alignments: dict[tuple[str, ...], Alignment] = field(default_factory=dict, repr=False)
     labels: LabelCheck | None = None
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
@@ -72,6 +78,7 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     it stands for, and a Soll task no office shows or an office whose events the model mostly does not know
     raises :class:`~pmtool.errors.ConfigError` (``settings.labels`` accepts either on purpose)."""
     settings = settings or ConformanceSettings()
+    log = activity_instances(log).log  # a start and its complete are one step of the process
     log = apply_task_labels(log, reference)
     label_check = check_labels(log, reference, settings.labels)
     label_check.raise_if_fatal()

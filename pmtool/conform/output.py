@@ -10,7 +10,19 @@ import polars as pl
 from pmtool.conform.conformance import ConformanceResult
 from pmtool.ingest.output import Writer
 
-TABLE_FORMATS = ("csv", "parquet", "json")
+#: csv-excel: CSV for German Excel (``;``, decimal comma, UTF-8 with BOM; see :mod:`pmtool.excel`).
+#: xlsx: one workbook holding every table of the command (a sheet per table).
+TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
+#: Suffix of the file per table format (xlsx: one workbook, not a file per table).
+SUFFIXES = {"csv": "csv", "parquet": "parquet", "json": "json", "csv-excel": "excel.csv"}
+
+
+def workbook_writer(frames: dict[str, pl.DataFrame]) -> Writer:
+    """One XLSX workbook with a sheet per table (see :mod:`pmtool.excel`)."""
+    from pmtool.excel import workbook
+
+    data = workbook(frames)
+    return lambda p: p.write_bytes(data)
 
 
 def _flat(frame: pl.DataFrame) -> pl.DataFrame:
@@ -26,6 +38,10 @@ def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
         return lambda p: flat.write_csv(p)
     if fmt == "parquet":
         return lambda p: frame.write_parquet(p)
+    if fmt == "csv-excel":
+        from pmtool.excel import csv_for_excel
+
+        return lambda p: p.write_bytes(csv_for_excel(frame))
     return lambda p: p.write_text(json.dumps(flat.to_dicts(), ensure_ascii=False, indent=1, default=str) + "\n",
                                   encoding="utf-8")
 
@@ -44,7 +60,11 @@ def conformance_writers(result: ConformanceResult, out_dir: Path, name: str,
                         formats: tuple[str, ...] = ("csv",)) -> dict[Path, Writer]:
     """``<name>_<table>.<fmt>`` for every table and format."""
     writers: dict[Path, Writer] = {}
-    for table, frame in conformance_tables(result).items():
+    tables = conformance_tables(result)
+    for table, frame in tables.items():
         for fmt in formats:
-            writers[out_dir / f"{name}_{table}.{fmt}"] = table_writer(frame, fmt)
+            if fmt in SUFFIXES:
+                writers[out_dir / f"{name}_{table}.{SUFFIXES[fmt]}"] = table_writer(frame, fmt)
+    if "xlsx" in formats:
+        writers[out_dir / f"{name}.xlsx"] = workbook_writer(tables)
     return writers

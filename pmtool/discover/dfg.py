@@ -25,6 +25,7 @@ from datetime import datetime
 import polars as pl
 
 from pmtool.eventlog import schema
+from pmtool.eventlog.lifecycle import SERVICE_HOURS, START_TIMESTAMP
 from pmtool.eventlog.log import EventLog
 
 START = "▶"
@@ -34,7 +35,7 @@ KINDS = ("start", "activity", "end")
 _HOUR_US = 3_600_000_000
 
 NODE_SCHEMA = {"activity": pl.String, "kind": pl.String, "activity_code": pl.String, "events": pl.Int64,
-               "cases": pl.Int64, "case_share": pl.Float64}
+               "cases": pl.Int64, "case_share": pl.Float64, "service_median_hours": pl.Float64}
 EDGE_SCHEMA = {"source": pl.String, "target": pl.String, "events": pl.Int64, "cases": pl.Int64,
                "case_share": pl.Float64, "mean_hours": pl.Float64, "median_hours": pl.Float64,
                "p90_hours": pl.Float64, "min_hours": pl.Float64, "max_hours": pl.Float64}
@@ -117,8 +118,11 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
 
     Takes a canonical :class:`EventLog`; returns a :class:`DirectlyFollowsGraph` whose frames are sorted
     deterministically. An empty log gives a graph with only ▶ and ■."""
+    # with activity instances (start/complete pairs), the wait runs from one completion to the next start
+    starts_at = START_TIMESTAMP if START_TIMESTAMP in log.frame.columns else schema.TIMESTAMP
+    service = (pl.col(SERVICE_HOURS) if SERVICE_HOURS in log.frame.columns else pl.lit(None, pl.Float64))
     f = log.frame.select(schema.OFFICE, schema.CASE_ID, schema.ACTIVITY, schema.ACTIVITY_CODE,
-                         schema.TIMESTAMP)
+                         schema.TIMESTAMP, pl.col(starts_at).alias("_starts_at"), service.alias("_service"))
     same_case_next = ((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1))
                       & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))).fill_null(False)
     first_in_case = ~((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(1))
@@ -127,7 +131,7 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
     f = f.with_columns(first_in_case.alias("_first"), same_case_next.alias("_next"))
     f = f.with_columns(pl.col("_first").cast(pl.Int64).cum_sum().alias("_case"))
     n_cases = int(f["_case"].max() or 0)
-    wait = ((pl.col(schema.TIMESTAMP).shift(-1) - pl.col(schema.TIMESTAMP)).dt.total_microseconds()
+    wait = ((pl.col("_starts_at").shift(-1) - pl.col(schema.TIMESTAMP)).dt.total_microseconds()
             / _HOUR_US)
     steps = f.select(
         pl.col("_case"),
@@ -155,10 +159,12 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
             .agg(pl.lit("activity").alias("kind"),
                  pl.col(schema.ACTIVITY_CODE).drop_nulls().first().alias("activity_code"),
                  pl.len().cast(pl.Int64).alias("events"),
-                 pl.col("_case").n_unique().cast(pl.Int64).alias("cases"))
+                 pl.col("_case").n_unique().cast(pl.Int64).alias("cases"),
+                 pl.col("_service").median().alias("service_median_hours"))
             .rename({schema.ACTIVITY: "activity"}))
     ends = pl.DataFrame({"activity": [START, END], "kind": ["start", "end"], "activity_code": [None, None],
-                         "events": [n_cases, n_cases], "cases": [n_cases, n_cases]},
+                         "events": [n_cases, n_cases], "cases": [n_cases, n_cases],
+                         "service_median_hours": [None, None]},
                         schema={k: NODE_SCHEMA[k] for k in acts.columns})
     acts = acts.cast({k: NODE_SCHEMA[k] for k in acts.columns})  # type: ignore[arg-type]
     nodes = (pl.concat([ends, acts.select(ends.columns)], how="vertical")
@@ -178,3 +184,18 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
 
 def _share(column: str, total: int) -> pl.Expr:
     return (pl.col(column) / total if total else pl.lit(0.0)).cast(pl.Float64).alias("case_share")
+
+
+def bottlenecks(dfg: DirectlyFollowsGraph) -> pl.DataFrame:
+    """The transitions ranked by the total waiting time they hold: count, mean, median, p90, max and total
+    hours and the share of all waiting in the log (the first rows are where the time goes)."""
+    timed = dfg.edges.filter(pl.col("mean_hours").is_not_null())
+    total = pl.col("mean_hours") * pl.col("events")
+    out = timed.with_columns(total.alias("total_hours"))
+    all_hours = float(out["total_hours"].sum() or 0.0)
+    share = (pl.col("total_hours") / all_hours) if all_hours > 0 else pl.lit(None, pl.Float64)
+    return (out.with_columns(share.alias("share_of_waiting"))
+            .sort(["total_hours", "source", "target"], descending=[True, False, False])
+            .with_row_index("rank", offset=1)
+            .select("rank", "source", "target", "events", "cases", "mean_hours", "median_hours", "p90_hours",
+                    "max_hours", "total_hours", "share_of_waiting"))

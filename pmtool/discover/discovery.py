@@ -24,6 +24,7 @@ from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import parse_filters
+from pmtool.eventlog.lifecycle import activity_instances, service_times
 from pmtool.eventlog.log import EventLog
 from pmtool.graphviz import FORMATS
 from pmtool.models.petri import PetriNet
@@ -53,6 +54,7 @@ class DiscoverSettings:
     miner: str = "inductive"
     fitness: bool = True
     filters: tuple[str, ...] = ()  # text forms of pmtool.eventlog.filters, applied before anything else
+    png_width: int | None = None  # pixels of the PNG maps (e.g. 1600 for a slide); default: 150 dpi
     mine_max_activities: int | None = 100
     mine_min_activity_share: float = 0.0
     mine_variant_coverage: float = 1.0
@@ -101,6 +103,7 @@ class Discovery:
     ist: IstModel
     fitness: float | None
     settings: DiscoverSettings
+    service: pl.DataFrame | None = None  # service and waiting time per activity (logs with start events)
 
     @property
     def title(self) -> str:
@@ -112,6 +115,11 @@ def _titled(title: str, settings: DiscoverSettings) -> str:
     one."""
     described = parse_filters(settings.filters).describe()
     return f"{title} · Filter: {described}" if described else title
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
 
 def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | None:
@@ -137,6 +145,8 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
     chosen = parse_filters(settings.filters)
     if chosen:
         log = EventLog.from_frame(chosen.apply(log.frame), log.provenance, assume_sorted=True)
+    instances = activity_instances(log)  # start/complete pairs become one activity instance each
+    log = instances.log
     parts = scopes(log, settings.process)
     per_office: dict[str, int] = {}
     for part in parts:
@@ -159,5 +169,6 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[D
         stem = "_".join(x for x in (stem, chosen.slug()) if x)  # a filtered map never overwrites a whole one
         out.append(Discovery(scope=part, stem=_UNSAFE.sub("_", stem), dfg=full, shown=shown, variants=top,
                              n_variants=table.height, coverage=coverage(table, top.height), ist=ist,
-                             fitness=fitness, settings=settings))
+                             fitness=fitness, settings=settings,
+                             service=service_times(part.log) if instances.converted else None))
     return tuple(out)

@@ -18,6 +18,7 @@ import polars as pl
 
 from pmtool import __version__
 from pmtool.discover.bpmn_export import bpmn_diagram, bpmn_xml
+from pmtool.discover.dfg import bottlenecks
 from pmtool.discover.discovery import Discovery
 from pmtool.discover.formatting import format_number
 from pmtool.discover.pnml_export import pnml_xml
@@ -72,13 +73,17 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     stem = d.stem
     files: dict[str, bytes] = {}
     for fmt in d.settings.formats:
-        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang)
+        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
+                                                width_px=d.settings.png_width)
     edges = edge_table(d)
     files[f"{stem}_dfg_edges.csv"] = edges.write_csv().encode("utf-8")
     buffer = io.BytesIO()
     edges.write_parquet(buffer, statistics=False)
     files[f"{stem}_dfg_edges.parquet"] = buffer.getvalue()
     files[f"{stem}_variants.csv"] = d.variants.write_csv().encode("utf-8")
+    files[f"{stem}_bottlenecks.csv"] = bottlenecks(d.dfg).write_csv().encode("utf-8")
+    if d.service is not None:
+        files[f"{stem}_activities.csv"] = d.service.write_csv().encode("utf-8")
     method = d.ist.mining.describe(lang) if d.ist.mining else ""
     ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
     files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))

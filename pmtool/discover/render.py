@@ -87,13 +87,15 @@ def dfg_to_dot(dfg: DirectlyFollowsGraph, *, title: str, lang: str | None = None
     return "\n".join(lines) + "\n"
 
 
-def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None) -> bytes:
-    """The figure as ``fmt`` (``svg`` or ``png``) bytes; raises :class:`RenderError` without Graphviz.
+def render_dfg(dfg: DirectlyFollowsGraph, *, title: str, fmt: str = "svg", lang: str | None = None,
+               width_px: int | None = None) -> bytes:
+    """The figure as ``fmt`` (``svg`` or ``png``; a PNG ``width_px`` wide if given) bytes; raises
+    :class:`RenderError` without Graphviz.
 
     >>> render_dfg(dfg, title="GA-01 · Meldefallbearbeitung (P1)")[:5]  # doctest: +SKIP
     b'<?xml'
     """
-    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt)
+    return run_dot(dfg_to_dot(dfg, title=title, lang=lang), fmt, width_px=width_px)
 
 
 def _node(row: dict, lang: str) -> dict[str, str | float | int]:
@@ -106,11 +108,15 @@ def _node(row: dict, lang: str) -> dict[str, str | float | int]:
                 "fontcolor": "white", "fontsize": 10, "width": 0.56, "fixedsize": "true",
                 "label": t("render.end", lang)}
     name = "<BR/>".join(html(line) for line in wrap(row["activity"], LABEL_WIDTH))
-    counts = format_cases(row["cases"], lang)
-    if row["events"] != row["cases"]:
-        counts += " · " + t("render.events_n", lang, n=format_number(row["events"], lang))
-    return {"label": f'<{name}<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(counts)}</FONT>>',
-            "tooltip": row["activity"]}
+    parts = []
+    if row["cases"] is not None:  # None: a view that does not print the activity's counts (the report's)
+        parts.append(format_cases(row["cases"], lang))
+        if row["events"] != row["cases"]:
+            parts.append(t("render.events_n", lang, n=format_number(row["events"], lang)))
+    if row.get("service_median_hours") is not None:  # activity instances: how long the work itself takes
+        parts.append(t("render.service", lang, hours=format_hours(row["service_median_hours"], lang)))
+    counts = f'<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(" · ".join(parts))}</FONT>' if parts else ""
+    return {"label": f"<{name}{counts}>", "tooltip": row["activity"]}
 
 
 def _edge(row: dict, max_cases: int, lang: str) -> dict[str, str | float | int]:

@@ -130,6 +130,11 @@ class EventLog:
         """Write the log with its provenance in the Parquet metadata (not atomic; see ``ingest.output``)."""
         self.frame.write_parquet(path, metadata={PROVENANCE_KEY: self.provenance.to_json()}, statistics=True)
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def read_parquet(path: Path) -> EventLog:
     """Read a canonical log written by pmtool; raise ``InputError`` when it is not one."""

@@ -39,6 +39,11 @@ class Overview:
     activity_counts: pl.DataFrame  # activity, activity_code, events, cases
     flags: tuple[QualityFlag, ...]
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def variants(log: EventLog) -> pl.DataFrame:
     """One row per variant (activity sequence of a case): ``variant``, ``cases``, ``share``, ``length``;

@@ -97,6 +97,11 @@ class IngestResult:
     quarantine: pl.DataFrame
     summary: IngestSummary
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def ingest(
     path: Path,

@@ -4,7 +4,7 @@ It bundles the Petri net (with initial and final marking), the role expected for
 BPMN lanes), the rule pack, the conversion report and where it all came from.
 
 >>> from pathlib import Path
->>> ref = load_reference(Path("data/reference_models/P3a_belehrung_43.bpmn"))  # doctest: +SKIP
+>>> ref = load_reference(Path("pmtool/reference_models/P3a_belehrung_43.bpmn"))  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class ReferenceModel:
     closing: frozenset[str] = frozenset()  # activities that may end a case (see petri.closing_labels)
     task_labels: dict[str, str] = field(default_factory=dict)  # task as drawn → label conformance compares
     labels: LabelMap = field(default_factory=LabelMap)
+    path: Path | None = field(default=None, compare=False, repr=False)  # the model file, to draw it as BPMN
 
     @property
     def activities(self) -> frozenset[str]:
@@ -58,6 +59,11 @@ class ReferenceModel:
         if not self.labels.sha256:
             return self.sha256
         return hashlib.sha256(f"{self.sha256}|{self.labels.sha256}".encode()).hexdigest()
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
 
     @property
     def renamed(self) -> dict[str, str]:
@@ -91,17 +97,24 @@ def load_reference(path: Path, rules: Path | None = None, labels: Path | None = 
     docs = {task_labels.get(k, k): v for k, v in docs.items()}
     if pack is not None:
         pack = _pack_with_lanes(pack, label_map, roles, rules)
-        unknown = sorted({a for r in pack.rules for a in r.activities} - net.labels - _optional_markers(pack))
-        if unknown:
-            renamed = [t for t, lbl in task_labels.items() if lbl not in vocabulary().names()]
-            near = closest(unknown[0], renamed)
-            act = vocabulary().resolve(unknown[0])
-            hint = t("reference.tie_hint", task=near, id=act.id if act else unknown[0]) if near else ""
-            raise ConfigError("reference.rule_activity_not_in_model", Location(str(rules)), activity=unknown[0],
-                              model=path.name, hint=hint)
+        check_rules_fit(pack, net, where=str(rules), model=path.name, task_labels=task_labels)
     process = pack.process if pack else _guess_process(net)
     return ReferenceModel(name, process, net, roles, pack, report, path.name, sha, docs, closing_labels(net),
-                          task_labels, label_map)
+                          task_labels, label_map, path)
+
+
+def check_rules_fit(pack: RulePack, net: PetriNet, *, where: str, model: str,
+                    task_labels: dict[str, str] | None = None) -> None:
+    """Raise :class:`ConfigError` (at ``where``) when a rule of ``pack`` names an activity the model lacks, with
+    a hint to the renamed task it probably means."""
+    unknown = sorted({a for r in pack.rules for a in r.activities} - net.labels - _optional_markers(pack))
+    if unknown:
+        renamed = [t for t, lbl in (task_labels or {}).items() if lbl not in vocabulary().names()]
+        near = closest(unknown[0], renamed)
+        act = vocabulary().resolve(unknown[0])
+        hint = t("reference.tie_hint", task=near, id=act.id if act else unknown[0]) if near else ""
+        raise ConfigError("reference.rule_activity_not_in_model", Location(where), activity=unknown[0],
+                          model=model, hint=hint)
 
 
 def relabel(net: PetriNet, labels: dict[str, str]) -> PetriNet:

@@ -4,9 +4,10 @@
 >>> files.html.name, files.pdf.name  # doctest: +SKIP
 ('bericht.html', 'bericht.pdf')
 
-Report formats are entries of :data:`FORMATS` (name → writer of the rendered HTML); the HTML is rendered
-once and every format is produced from it, so the PDF shows exactly what the HTML shows. Files are written
-atomically: when a format fails, nothing of this run is left behind.
+Report formats are entries of :data:`FORMATS` (name → writer from the report's view model); the view model
+(:class:`~pmtool.report.context.ReportContext`) is built once and every format lays out the same values, so
+the PDF shows the numbers the HTML shows. Files are written atomically: when a format fails, nothing of this
+run is left behind.
 """
 
 from __future__ import annotations
@@ -22,20 +23,23 @@ from pmtool.ingest.output import write_atomically
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.report.context import ReportContext
 
 
-def _html_bytes(html: str, lang: str) -> bytes:
-    return html.encode("utf-8")
+def _html_bytes(ctx: ReportContext) -> bytes:
+    from pmtool.report.html import render_html
+
+    return render_html(ctx).encode("utf-8")
 
 
-def _pdf_bytes(html: str, lang: str) -> bytes:
+def _pdf_bytes(ctx: ReportContext) -> bytes:
     from pmtool.report.pdf import render_pdf
 
-    return render_pdf(html, lang=lang)
+    return render_pdf(ctx)
 
 
-#: Report format → (file suffix, writer from the rendered HTML to the file's bytes).
-FORMATS: dict[str, tuple[str, Callable[[str, str], bytes]]] = {
+#: Report format → (file suffix, writer from the report's view model to the file's bytes).
+FORMATS: dict[str, tuple[str, Callable[[ReportContext], bytes]]] = {
     "html": (".html", _html_bytes),
     "pdf": (".pdf", _pdf_bytes),
 }
@@ -56,17 +60,21 @@ class ReportFiles:
     def pdf(self) -> Path | None:
         return self.files.get("pdf")
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
                  formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
     """Render the report of ``analysis`` into ``out_dir`` (``bericht.*`` in German, ``report.*`` in English).
 
     ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`.
-    Raises :class:`ConfigError` for an unknown language or format, :class:`RenderError` when Graphviz or
-    WeasyPrint is missing.
+    Raises :class:`ConfigError` for an unknown language or format, :class:`RenderError` when a figure or
+    the PDF cannot be made.
     """
     from pmtool.report.context import build_context
-    from pmtool.report.html import render_html
 
     lang = lang or analysis.project.language
     if lang not in LANGUAGES:
@@ -74,14 +82,14 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ConfigError("report.bad_format", Location(), value=", ".join(unknown) or "—", known=", ".join(FORMATS))
-    html = render_html(build_context(analysis, lang))
+    ctx = build_context(analysis, lang)
     stem = t("report.file_stem", lang)
     writers: dict[Path, Callable[[Path], object]] = {}
     files: dict[str, Path] = {}
     for name in dict.fromkeys(formats):
         suffix, render = FORMATS[name]
         path = out_dir / f"{stem}{suffix}"
-        data = render(html, lang)
+        data = render(ctx)
         writers[path] = lambda p, data=data: p.write_bytes(data)
         files[name] = path
     write_atomically(writers)

@@ -21,7 +21,11 @@ MIN_EXCESS = 0.05
 MIN_CASES = 5
 
 
-def conformance_overlay(result: ConformanceResult) -> dict[str, ActivityOverlay]:
+def conformance_overlay(result: ConformanceResult, *, min_cases: int = 0) -> dict[str, ActivityOverlay]:
+    """Per activity the pooled case share per deviation code and the offices clearly above it.
+
+    ``min_cases`` (the privacy threshold of a view that must not show small counts): a code that fewer
+    cases show at an activity is left out, and an office is named only with at least that many cases."""
     finished = result.cases.filter(pl.col("case_status") != "running").group_by("office").len("cases")
     total = int(finished["cases"].sum() or 0)
     dev = (result.deviations.filter((pl.col("source") == "alignment") & pl.col("code").is_in(list(CODES)))
@@ -30,12 +34,14 @@ def conformance_overlay(result: ConformanceResult) -> dict[str, ActivityOverlay]
     overlay: dict[str, ActivityOverlay] = {}
     for (activity,), group in per_office.group_by("activity", maintain_order=True):
         rates = {code: float(g["affected"].sum()) / total
-                 for (code,), g in group.group_by("code", maintain_order=True)} if total else {}
+                 for (code,), g in group.group_by("code", maintain_order=True)
+                 if g["affected"].sum() >= min_cases} if total else {}
         pooled = sum(rates.values())
         by_office = group.group_by("office").agg(pl.col("affected").sum(), pl.col("cases").first())
         offices = sorted(o for o, k, n in by_office.iter_rows()
-                         if k >= MIN_CASES and k / n - pooled >= MIN_EXCESS)
-        overlay[activity] = ActivityOverlay(rates, tuple(offices))
+                         if k >= max(MIN_CASES, min_cases) and k / n - pooled >= MIN_EXCESS)
+        if rates or offices:
+            overlay[activity] = ActivityOverlay(rates, tuple(offices))
     return dict(sorted(overlay.items()))
 
 

@@ -36,17 +36,24 @@ class Figure:
     svg: bytes
     alt: str
     caption: str
-    size: str = "wide"  # CSS class: "page" (an A4 page of its own), "a3" (an A3 page of its own), "wide"
+    # "page": a page of its own (A4), "a3": a page of its own in the HTML's print CSS (an A3 page; in the PDF
+    # an A4 page, landscape where the picture gains from it), "wide": in the text flow
+    size: str = "wide"
     title: str = ""  # heading above a figure that has a page of its own
     legend: tuple[tuple[str, str], ...] = ()  # (colour, label) swatches, written as text beside the picture
     legend_title: str = ""
     notes: tuple[str, ...] = ()
 
     @property
+    def embeddable_svg(self) -> bytes:
+        """The picture without the DOCTYPE line Graphviz and matplotlib write: it names an external DTD, and
+        an embedded picture must not even name a place on the net."""
+        return _DOCTYPE.sub(b"", self.svg)
+
+    @property
     def data_uri(self) -> str:
-        """The picture as a data URI, without the DOCTYPE line Graphviz and matplotlib write: it names an
-        external DTD, and an embedded picture must not even name a place on the net."""
-        return "data:image/svg+xml;base64," + base64.b64encode(_DOCTYPE.sub(b"", self.svg)).decode("ascii")
+        """The picture as a data URI (without its DOCTYPE line)."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.embeddable_svg).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,7 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     from pmtool.report.appendix import build_appendix
     from pmtool.report.process_section import build_process_section
     from pmtool.report.summary import build_summary
+    from pmtool.report.suppression import SUPPRESSED, report_protection
 
     project = analysis.project
     k = project.privacy_threshold
@@ -125,9 +133,11 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     period = (f"{numbers.date(min(starts), lang)} – {numbers.date(max(ends), lang)}" if starts and ends else "—")
     offices = sorted({s.summary.office for s in analysis.ingests})
     cases = sum(int(p.conformance.summary["cases"].sum()) for p in analysis.processes.values())
+    protection = report_protection(analysis)  # one disclosure check over everything published together
     summary = build_summary(analysis, lang)
-    sections = tuple(build_process_section(analysis, pid, lang, summary) for pid in analysis.processes)
-    appendix = build_appendix(analysis, lang)
+    sections = tuple(build_process_section(analysis, pid, lang, summary, protection=protection)
+                     for pid in analysis.processes)
+    appendix = build_appendix(analysis, lang, protection=protection)
     title = t("report.title", lang)
     meta = ReportMeta(
         title=f"{title} – {project.name}",
@@ -144,7 +154,9 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
         (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.processes", lang), "\n".join(s.name for s in sections)),
-        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+        (t("report.fact.cases", lang), SUPPRESSED if any(
+            ("cases", pid, project.period, None, "all") in protection.hidden for pid in analysis.processes)
+         else numbers.count(cases, lang)),
     )
     annex = tuple((f"annex-{s.pid}", s.name, s.annex_figures) for s in sections if s.annex_figures)
     return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,

@@ -1,76 +1,105 @@
-"""The report as an archivable PDF: WeasyPrint renders the same HTML as PDF/A-2a — tagged (headings, tables
-with header cells, figures with their alternative text), fonts embedded, sRGB output intent — with title,
+"""The report as an archivable PDF: Typst lays out the report's view model as PDF/A-2a — tagged (headings,
+tables with header rows, figures with their alternative text), bookmarks, fonts embedded — with title,
 author, subject, keywords, language and a creation date taken from the data, never from the clock.
 
-WeasyPrint fetches nothing: only ``data:`` URIs are allowed (the pictures are embedded), so rendering works
-offline and cannot reach a server. The document id is a hash of the content, so the same report gives the
-same bytes.
+Typst comes as a Python wheel with everything inside: no system library, no system font. The fonts are the
+DejaVu Sans files matplotlib ships (the same font the pictures are drawn with), so every machine gives the
+same bytes for the same report. The view model goes to Typst as JSON and SVG files in a temporary folder
+(:mod:`pmtool.report.pdf_model`), the only folder Typst may read; the template
+(``templates/report.typ``) reads the data as strings, so no label can turn into markup.
+
+>>> pdf = render_pdf(build_context(analysis, "de"))  # doctest: +SKIP
+>>> pdf[:8]  # doctest: +SKIP
+b'%PDF-1.7'
 """
 
 from __future__ import annotations
 
-import logging
+import json
+import shutil
+import tempfile
+from importlib import resources
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
-from pmtool.errors import Location, RenderError
+from pmtool.errors import Location, RenderError, first_line
+from pmtool.report.context import ReportContext
+from pmtool.report.pdf_model import pdf_document
 
-#: Preferred PDF/A variant: PDF/A-2 level a (accessible, tagged), as the KLA/Bundesarchiv recommend.
-PDF_VARIANT = "pdf/a-2a"
-_DC = "http://purl.org/dc/elements/1.1/"
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: PDF/A-2 level a (accessible, tagged), as the KLA/Bundesarchiv recommend.
+PDF_STANDARD = "a-2a"
+TYPST_SPEC = "typst>=0.14.3,<0.16"  # 0.14.3 is the first that names PDF/A-2a "a-2a"
+#: The DejaVu files of matplotlib's mpl-data/fonts/ttf that the template uses.
+FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSans-BoldOblique.ttf",
+              "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
+_TEMPLATE = "report.typ"
 
 
-def _weasyprint() -> Any:
+def _typst() -> Any:
     try:
-        import weasyprint
-    except (ImportError, OSError) as exc:
-        raise RenderError("report.pdf_unavailable", Location(), reason=str(exc).splitlines()[0]) from None
-    return weasyprint
+        import typst
+    except ImportError as exc:
+        raise RenderError("report.pdf_unavailable", Location(), reason=first_line(exc), spec=TYPST_SPEC) from None
+    return typst
 
 
-def render_pdf(html: str, *, lang: str) -> bytes:
-    """``html`` as PDF/A-2a bytes (see the module docstring); :class:`RenderError` when WeasyPrint is
-    missing."""
-    weasyprint = _weasyprint()
-    from weasyprint.pdf.pdfa import VARIANTS
+def font_files() -> list[Path]:
+    """The report's fonts: matplotlib's DejaVu Sans (and Sans Mono for hashes)."""
+    import matplotlib
 
-    variant = PDF_VARIANT if PDF_VARIANT in VARIANTS else "pdf/a-2b"
-    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
-    # WeasyPrint reports unsupported CSS on its logger; the report uses none on purpose, so stay quiet
-    logger = logging.getLogger("weasyprint")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        document = weasyprint.HTML(string=html, url_fetcher=fetcher, media_type="print")
-        data = document.write_pdf(pdf_variant=variant, pdf_tags=True, pdf_identifier=True,
-                                  finisher=lambda doc, pdf: _add_language(pdf, lang))
-    finally:
-        logger.setLevel(level)
-    return bytes(data)
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    files = [folder / name for name in FONT_FILES]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise RenderError("report.fonts_missing", Location(str(folder)), files=", ".join(missing))
+    return files
 
 
-def _add_language(pdf: Any, lang: str) -> None:
-    """Add ``dc:language`` to the XMP packet WeasyPrint wrote (it records the language only in the catalog)."""
-    ref = pdf.catalog.get("Metadata")
-    if ref is None:
-        return
-    number = int(ref.split()[0])
-    stream = pdf.objects[number]
-    content = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
-    extra = (f'<rdf:Description xmlns:rdf="{_RDF}" xmlns:dc="{_DC}" rdf:about="">'
-             f"<dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>"
-             "</rdf:Description>").encode()
-    if b"</rdf:RDF>" in content:
-        stream.stream = [content.replace(b"</rdf:RDF>", extra + b"</rdf:RDF>", 1)]
+def render_pdf(ctx: ReportContext) -> bytes:
+    """The report ``ctx`` as PDF/A-2a bytes (see the module docstring).
+
+    Raises :class:`RenderError` when Typst or the fonts are missing or Typst cannot lay out the document.
+    """
+    _typst()  # before any work
+    font_files()
+    template = resources.files("pmtool.report").joinpath("templates", _TEMPLATE).read_bytes()
+    with tempfile.TemporaryDirectory(prefix="pmtool-pdf-") as tmp:
+        folder = Path(tmp)
+        document = pdf_document(ctx, folder)
+        (folder / "report.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
+        return _compile(folder, template)
 
 
 def engine_check() -> str:
-    """Make a one-page PDF/A to prove the PDF engine works here; its name and version.
+    """Make a one-page PDF/A-2a with the report's fonts to prove the PDF engine works here; its name and
+    version. Raises :class:`RenderError` when Typst or the fonts are missing or Typst cannot render."""
+    source = ('#set document(title: "pmtool", date: datetime(year: 2000, month: 1, day: 1))\n'
+              '#set text(lang: "de", font: "DejaVu Sans")\n= pmtool\nÄmter, Fälle, Prüfpunkte: *1.234*\n')
+    with tempfile.TemporaryDirectory(prefix="pmtool-pdf-") as tmp:
+        data = _compile(Path(tmp), source.encode("utf-8"))
+    if not data.startswith(b"%PDF") or b"pdfaid:part" not in data:
+        raise RenderError("report.pdf_failed", Location(), reason="no PDF/A-2a")
+    return f"Typst {version('typst')}"
 
-    Raises :class:`RenderError` when the engine is missing or cannot render."""
-    weasyprint = _weasyprint()
+
+def _compile(folder: Path, source: bytes) -> bytes:
+    """Compile ``source`` (Typst markup) inside ``folder``, which holds everything it may read, with the
+    report's fonts only, as PDF/A-2a."""
+    typst = _typst()
+    fonts = folder / "fonts"  # Typst takes font folders, not files: only these fonts, nothing else
+    fonts.mkdir()
+    for f in font_files():
+        shutil.copyfile(f, fonts / f.name)
+    (folder / _TEMPLATE).write_bytes(source)
     try:
-        render_pdf("<html><body><p>pmtool</p></body></html>", lang="de")
-    except Exception as exc:  # any failure of the engine means no PDF report on this machine
-        raise RenderError("report.pdf_unavailable", Location(), reason=str(exc).splitlines()[0]) from None
-    return f"WeasyPrint {weasyprint.__version__}"
+        data, warnings = typst.compile_with_warnings(
+            str(folder / _TEMPLATE), root=str(folder), font_paths=[str(fonts)], ignore_system_fonts=True,
+            pdf_standards=[PDF_STANDARD])
+    except typst.TypstError as exc:
+        raise RenderError("report.pdf_failed", Location(), reason=first_line(exc)) from None
+    # a warning means something is not as designed (a font not found, a layout that did not converge):
+    # never hand out a silently different PDF
+    if warnings:
+        raise RenderError("report.pdf_failed", Location(), reason=first_line(str(warnings[0])))
+    return bytes(data)

@@ -104,6 +104,11 @@ class SimulationResult:
     def events(self) -> int:
         return sum(s.events for s in self.logs)
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def simulate(
     out: Path,

@@ -20,8 +20,8 @@ from pmtool.models.pnml import load_pnml
 
 pytestmark = pytest.mark.skipif(not graphviz_available(), reason="pygraphviz (Graphviz) is not installed")
 runner = CliRunner()
-KINDS = ("_dfg.svg", "_dfg.png", "_dfg_edges.csv", "_dfg_edges.parquet", "_variants.csv", "_ist.bpmn",
-         "_ist.pnml", "_ist_net.svg", "_ist_net.png", "_discover.json")
+KINDS = ("_dfg.svg", "_dfg.png", "_dfg_edges.csv", "_dfg_edges.parquet", "_variants.csv", "_bottlenecks.csv",
+         "_ist.bpmn", "_ist.pnml", "_ist_net.svg", "_ist_net.png", "_discover.json")
 P3A = {"x": [("Termin gebucht (online/telefonisch)", 0), ("Identität geprüft", 24)],
        "y": [("Termin gebucht (online/telefonisch)", 0), ("Identität geprüft", 30)]}
 
@@ -45,7 +45,7 @@ def test_discover_writes_every_file_per_office(tmp_path, logs):
     assert result.exit_code == 0, result.output
     expected = sorted(f"{office}{kind}" for office in ("GA-01", "GA-02") for kind in KINDS)
     assert sorted(p.name for p in out.iterdir()) == expected
-    assert "GA-01" in result.output and "GA-02" in result.output and "20 files written" in result.output
+    assert "GA-01" in result.output and "GA-02" in result.output and "22 files written" in result.output
     variants = pl.read_csv(out / "GA-01_variants.csv")
     assert variants.columns == ["rank", "variant", "cases", "share", "cumulative_share", "length"]
     assert variants.height == 3 and variants["cases"].sum() == 5  # 4 of the 6 variants are distinct

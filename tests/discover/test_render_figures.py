@@ -116,3 +116,13 @@ def test_pictures_are_drawn_with_the_fonts_pmtool_brings():
     svg = run_dot('digraph { a [label="Meldung eingegangen" fontname="DejaVu Sans" shape=box]; }', "svg").decode()
     # the box fits the text as DejaVu Sans measures it at 14 pt, on every machine, with or without system fonts
     assert 'points="175,-36 0,-36 0,0 175,0 175,-36"' in svg
+
+
+def test_a_png_for_a_slide_is_exactly_as_wide_as_asked():
+    import struct
+
+    chain = " ".join(f"n{i} -> n{i + 1};" for i in range(30))
+    for source in ("digraph { a -> b }", "digraph { rankdir=LR; " + chain + " }"):
+        png = run_dot(source, "png", width_px=1600)
+        width, height = struct.unpack(">II", png[16:24])
+        assert abs(width - 1600) <= 2 and height > 0

@@ -145,9 +145,6 @@ def test_the_cli_filter_equals_the_library_filter_and_the_figure_names_it(sample
     from typer.testing import CliRunner
 
     from pmtool.cli.app import app
-    from pmtool.discover.discovery import DiscoverSettings, discover
-    from pmtool.eventlog.log import read_parquet
-
     texts = ["office:GA-01", "time:started:2025-01-01..2025-03-31", "case:role=Amtsärztin/Amtsarzt"]
     logs = sorted((sample_ingested / "P1").glob("*.parquet"))
     args = ["--lang", "en", "discover", *map(str, logs), "--out", str(tmp_path), "--format", "svg"]
@@ -161,12 +158,16 @@ def test_the_cli_filter_equals_the_library_filter_and_the_figure_names_it(sample
     svg = html.unescape(svgs[0].read_text("utf-8"))
     assert "Filter: office GA-01 · cases started 01.01.2025–31.03.2025 · cases with role" in svg
 
-    whole = pl.concat([read_parquet(p).frame for p in logs], how="diagonal_relaxed")
-    by_hand = chosen.apply(EventLog.from_frame(whole).frame)
-    (found,) = discover(EventLog.from_frame(whole), DiscoverSettings(process="P1", formats=("svg",), fitness=False,
-                                                                      filters=tuple(texts)))
-    assert found.dfg.cases == by_hand["case_id"].n_unique() > 0
-    assert by_hand.filter(pl.col("role") == "Amtsärztin/Amtsarzt")["case_id"].n_unique() == found.dfg.cases
+    import pmtool as pt
+
+    whole = pt.read_log(logs[0]) if len(logs) == 1 else EventLog.from_frame(
+        pl.concat([pt.read_log(p).frame for p in logs], how="diagonal_relaxed"))
+    by_api = pt.filter_log(whole, filters=texts)  # the public API, same texts
+    assert by_api.frame.equals(chosen.apply(whole.frame))
+    (found,) = pt.discover_process(whole, process="P1", fitness=False, filters=texts)
+    assert found.dfg.cases == by_api.n_cases > 0
+    assert found.title.endswith("Filter: " + chosen.describe())
+    assert by_api.frame.filter(pl.col("role") == "Amtsärztin/Amtsarzt")["case_id"].n_unique() == by_api.n_cases
     assert str(found.dfg.cases) in result.output
     summary = next(tmp_path.glob("*_discover.json")).read_text("utf-8")
     assert "time:started:2025-01-01..2025-03-31" in summary

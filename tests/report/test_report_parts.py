@@ -58,6 +58,38 @@ def test_large_pictures_get_an_a3_page():
     assert page_class(small) == "page" and page_class(tall) == "a3"
 
 
+def test_a_picture_turns_the_pdf_page_only_when_it_needs_width():
+    from pmtool.report.pdf_model import landscape
+
+    assert landscape(b'<svg width="1400pt" height="300pt" viewBox="0 0 1400 300">')
+    assert not landscape(b'<svg width="871pt" height="1929pt" viewBox="0 0 871 1929">'), "a tall process map"
+    assert not landscape(b'<svg width="500pt" height="500pt">'), "as large on a portrait page"
+    assert not landscape(b'<svg viewBox="0 0 10 10">'), "no size: portrait"
+
+
+def test_pdf_without_typst_says_how_to_install_it(monkeypatch):
+    import sys
+
+    from pmtool.errors import RenderError
+    from pmtool.report import pdf
+
+    monkeypatch.setitem(sys.modules, "typst", None)  # as if the package were not installed
+    with pytest.raises(RenderError, match=re.escape("pip install 'typst>=0.14.3,<0.16'")):
+        pdf.render_pdf(None)  # type: ignore[arg-type]
+    with pytest.raises(RenderError, match="typst"):
+        pdf.engine_check()
+
+
+def test_pdf_fonts_come_with_matplotlib_and_their_absence_is_named(monkeypatch):
+    from pmtool.errors import RenderError
+    from pmtool.report import pdf
+
+    assert [f.name for f in pdf.font_files()] == list(pdf.FONT_FILES)
+    monkeypatch.setattr(pdf, "FONT_FILES", ("DejaVuSans.ttf", "Fehlt-Bold.ttf"))
+    with pytest.raises(RenderError, match="Fehlt-Bold.ttf"):
+        pdf.font_files()
+
+
 def test_soll_view_reads_the_bpmn_flow_the_analysis_used():
     import hashlib
 

@@ -1,0 +1,59 @@
+"""pmtool cases: the cases behind a finding, exactly as many as the finding states, via CLI and API."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from test_run import make_project, run
+
+import pmtool as pt
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    project = make_project(tmp_path_factory.mktemp("cases"))
+    assert run("run", "--project", str(project), "--quiet").exit_code == 0
+    return project
+
+
+def test_cases_of_the_top_finding_are_as_many_as_it_states(ran, tmp_path):
+    findings = pl.read_csv(ran.parent / "results" / "tables" / "findings.csv")
+    top = findings.sort(["process", "rank"]).row(0, named=True)
+    result = run("cases", top["finding_id"], "--project", str(ran), "--out", str(tmp_path), "--format", "csv,xlsx")
+    assert result.exit_code == 0, result.output
+    assert f"{top['affected']} cases behind the finding" in result.output
+    table = pl.read_csv(tmp_path / f"cases_{top['finding_id']}.csv")
+    assert table.height == top["affected"]
+    assert table["office"].unique().to_list() == [top["office"]]
+    assert (tmp_path / f"cases_{top['finding_id']}.xlsx").is_file()
+    if str(top["item"]).startswith("rule:") and "late" in str(top.get("statement_en", "")):
+        assert table["late_hours"].min() > 0
+
+
+def test_every_finding_of_the_run_drills_down_to_its_count_and_rules_show_due_times(ran):
+    project = pt.load_project(ran)
+    analysis = pt.analyse(project, key=pt.load_key() or pt.demo_key(), discover_models=False)
+    assert analysis.findings.height > 0
+    deadlines = 0
+    for row in analysis.findings.iter_rows(named=True):
+        cases = pt.affected_cases(analysis, row["finding_id"])
+        assert cases.height == row["affected"], row["finding_id"]
+        if row["item"].startswith("rule:") and cases.height:
+            assert cases["rule_id"].drop_nulls().unique().to_list() == [row["item"].removeprefix("rule:")]
+            late = cases.filter(pl.col("late_hours").is_not_null())
+            assert late["due"].null_count() == 0 and (late["late_hours"] > 0).all()
+            deadlines += late.height
+    assert deadlines > 0  # the run has deadline findings, and their cases show due time and lateness
+
+
+def test_office_and_item_instead_of_a_finding_and_clear_errors(ran):
+    table = pl.read_csv(ran.parent / "results" / "tables" / "comparison.csv")
+    row = table.filter(pl.col("affected") > 0).row(0, named=True)
+    result = run("cases", "--project", str(ran), "--office", row["office"], "--item", row["item"],
+                 "--process", row["process"])
+    assert result.exit_code == 0, result.output
+    assert f"{row['affected']} cases behind the finding" in result.output
+    bad = run("cases", "F-nonexistent", "--project", str(ran))
+    assert bad.exit_code == 2 and "has no finding 'F-nonexistent'" in bad.output
+    neither = run("cases", "--project", str(ran))
+    assert neither.exit_code == 2 and "which finding?" in neither.output
