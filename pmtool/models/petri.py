@@ -97,15 +97,17 @@ class PetriNet:
         return out
 
 
-def reduce_silent(net: PetriNet) -> PetriNet:
+def reduce_silent(net: PetriNet, *, one_sided: bool = False) -> PetriNet:
     """Fuse series places joined by a silent transition (Murata's fusion of series places).
 
     A silent transition ``t`` with one input place ``p`` and one output place ``q`` disappears, and ``p``
-    and ``q`` become one place, when ``t`` is the only transition consuming from ``p`` (a token in ``p`` can
-    only move on to ``q``: ``p`` is fused into ``q``) or the only one producing into ``q`` (a token reaches
-    ``q`` only from ``p``: ``q`` is fused into ``p``, which offers ``q``'s consumers as well). The language
-    of visible labels stays the same; there are fewer silent steps and far fewer markings — the BPMN of a
-    discovered model (a gateway for every operator) shrinks to about the size of the discovered net.
+    and ``q`` become one place, when ``t`` is the only transition consuming from ``p`` and the only one
+    producing into ``q``. With ``one_sided``, one of the two suffices: ``t`` the only consumer of ``p`` (a
+    token in ``p`` can only move on to ``q``: ``p`` is fused into ``q``) or the only producer into ``q`` (a
+    token reaches ``q`` only from ``p``: ``q`` is fused into ``p``, which offers ``q``'s consumers as well) —
+    this also removes the silent branches of exclusive gateways, so the BPMN of a discovered model (a gateway
+    for every operator) shrinks to about the size of the discovered net. The language of visible labels
+    stays the same either way; there are fewer silent steps and far fewer markings.
     """
     places = list(net.places)
     transitions = list(net.transitions)
@@ -134,6 +136,9 @@ def reduce_silent(net: PetriNet) -> PetriNet:
                 continue
             p, q = ins[0][0], outs[0][0]
             if p == q:
+                continue
+            both = producers.get(q) == {t.id} and consumers.get(p) == {t.id}
+            if not (both or one_sided):
                 continue
             if producers.get(q) == {t.id} and q not in initial:
                 keep, gone = p, q  # fuse q into p: p takes q's consumers and q's place in the final marking
