@@ -10,7 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from pmtool.cli.errors import user_errors
+from pmtool.cli.ingest_db import ingest_databases
+from pmtool.errors import InputError, Location
 from pmtool.i18n import t
+from pmtool.ingest.database.address import is_database_url
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
 from pmtool.ingest.pipeline import IngestResult
@@ -23,12 +26,19 @@ console = Console(highlight=False)
 
 
 def ingest(
-    exports: Annotated[list[Path], typer.Argument(help="Export file(s), or a folder of exports each with "
-                                                  "<name>.profile.toml beside it.")],
+    exports: Annotated[list[str], typer.Argument(help="Export file(s), or a folder of exports each with "
+                                                 "<name>.profile.toml beside it, or a case database "
+                                                 "postgresql://host:port/database (read-only; user and password "
+                                                 "from PGUSER/PGPASSWORD or ~/.pgpass).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for <name>.parquet, "
                                       "<name>.quarantine.csv and <name>.summary.json.")],
     profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile (TOML) for a single "
-                                                 "export. Optional for XES, OCEL and canonical Parquet.")] = None,
+                                                 "export. Optional for XES, OCEL and canonical Parquet. For a "
+                                                 "database: an extraction profile (TOML) or the name of a "
+                                                 "shipped one; default: sormas.")] = None,
+    schema: Annotated[list[str] | None, typer.Option("--schema", help="Database schema to extract (repeat for "
+                                                     "several, one log each); default: the profile's, else "
+                                                     "public.")] = None,
     office: Annotated[str | None, typer.Option(help="Office id (e.g. GA-07); overrides the profile.")] = None,
     format: Annotated[str | None, typer.Option("--format", help="Force the reader (csv, excel, xes, "
                                                "ocel-json, ocel-xml, ocel-sqlite, parquet).")] = None,
@@ -46,16 +56,31 @@ def ingest(
                                                      "on one required column, stop with an error instead of "
                                                      "quarantining.")] = 0.5,
 ) -> None:
-    """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) into canonical, pseudonymised event logs.
+    """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) or a case database (PostgreSQL) into
+    canonical, pseudonymised event logs.
 
     Rows that cannot be imported go to <name>.quarantine.csv with their reason; the summary reconciles
-    rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read.
+    rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read. A database
+    is read in one read-only transaction with the extraction profile (docs/database.md); its log is named
+    <database>_<schema>.
     """
     with user_errors():
         key = require_key(load_key(key_file), allow_identifiable)
-        jobs = collect_jobs(exports, profile)
+        urls = [e for e in exports if is_database_url(e)]
+        if urls:
+            if len(urls) != len(exports):
+                raise InputError("database.mixed_sources", Location(exports[0]))
+            results, writers = ingest_databases(urls, profile=profile, schemas=schema or [], office=office, key=key,
+                                                allow_identifiable=allow_identifiable,
+                                                max_invalid_share=max_invalid_share, out=out, console=console)
+            write_atomically(writers)
+            _render(results, out)
+            return
+        if schema:
+            raise InputError("database.schema_without_database", Location("--schema"))
+        jobs = collect_jobs([Path(e) for e in exports], profile)
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
-        results: list[tuple[str, IngestResult]] = []
+        results = []
         writers = {}
         for job in jobs:
             prof = load_profile(job.profile) if job.profile else MappingProfile()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -124,8 +125,29 @@ def ingest(
     hashing = _Sha256Thread(path)
     options = _merge_options(profile.read_options, read_options)
     raw = registry.read(path, options, format or profile.format)
-    office_id = _resolve_office(office, profile, raw, path)
-    mapping = _resolve_columns(profile, raw, path)
+    return ingest_table(raw, profile, name=path.name, sha256=hashing.result, office=office, key=key,
+                        max_invalid_share=max_invalid_share)
+
+
+def ingest_table(
+    raw: RawTable,
+    profile: MappingProfile,
+    *,
+    name: str,
+    sha256: Callable[[], str],
+    office: str | None = None,
+    key: PseudonymKey | None,
+    max_invalid_share: float = 0.5,
+) -> IngestResult:
+    """The part of :func:`ingest` after reading: map, parse, pseudonymise, quarantine and summarise ``raw``.
+
+    Every source of events (an export file, a database extraction) ends here, so all give the same canonical
+    log, quarantine and summary. ``name`` is the source's name in the summary and provenance (a file name,
+    or a database address without credentials); ``sha256`` returns the SHA-256 of the source's content when
+    called. ``key`` is ``None`` only when the caller allowed identifiable output.
+    """
+    office_id = _resolve_office(office, profile, raw, name)
+    mapping = _resolve_columns(profile, raw)
 
     work = _canonical_columns(raw, profile, mapping)
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
@@ -163,11 +185,11 @@ def ingest(
         loaded_frame = schema.sort(loaded_frame)
     pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
-    quarantine = _quarantine_frame(work, raw, profile, mapping, key, path)
-    summary = _summary(path, hashing.result(), raw, profile, office_id, loaded_frame, quarantine,
+    quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
+    summary = _summary(name, sha256(), raw, profile, office_id, loaded_frame, quarantine,
                        unmapped_counts, parsed.formats_used, key)
     provenance = Provenance(
-        sources=(SourceInfo(file=path.name, sha256=summary.sha256, format=raw.format, office=office_id,
+        sources=(SourceInfo(file=name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
                             rows_read=summary.rows_read, rows_loaded=summary.rows_loaded,
                             rows_quarantined=summary.rows_quarantined),),
@@ -188,22 +210,22 @@ def _merge_options(base: ReadOptions, override: ReadOptions | None) -> ReadOptio
     return replace(base, **changes)
 
 
-def _resolve_office(office: str | None, profile: MappingProfile, raw: RawTable, path: Path) -> str:
+def _resolve_office(office: str | None, profile: MappingProfile, raw: RawTable, name: str) -> str:
     chosen = office or profile.office or raw.office
     if not chosen:
-        match = _OFFICE_IN_NAME.search(path.name)
+        match = _OFFICE_IN_NAME.search(name)
         chosen = match.group(1).upper() if match else None
     if not chosen:
-        raise ConfigError("ingest.no_office", Location(str(path)))
+        raise ConfigError("ingest.no_office", Location(raw.file))
     return chosen
 
 
-def _resolve_columns(profile: MappingProfile, raw: RawTable, path: Path) -> dict[str, tuple[str, ...]]:
+def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[str, ...]]:
     mapping = {k: (v,) for k, v in raw.default_columns.items()}
     mapping.update(profile.columns)
     missing_roles = [c for c in _REQUIRED if c not in mapping]
     if missing_roles:
-        raise ConfigError("ingest.needs_profile", Location(str(path)), columns=", ".join(missing_roles),
+        raise ConfigError("ingest.needs_profile", Location(raw.file), columns=", ".join(missing_roles),
                           format=raw.format)
     found = [c for c in raw.frame.columns if c != ROW]
     for canon, sources in mapping.items():
@@ -213,7 +235,7 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable, path: Path) -> dict
                 delim = raw.details.get("delimiter")
                 if len(found) == 1:
                     hint = _delimiter_hint(found[0], delim)
-                raise InputError("ingest.missing_column", Location(str(path), 1 if raw.row_label == "line" else None,
+                raise InputError("ingest.missing_column", Location(raw.file, 1 if raw.row_label == "line" else None,
                                  src, raw.row_label), canon=canon,
                                  found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
                                  hint=hint)
@@ -356,7 +378,7 @@ def _pseudonymise(frame: pl.DataFrame, key: PseudonymKey | None, extra: list[str
 
 
 def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
-                      mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, path: Path) -> pl.DataFrame:
+                      mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, name: str) -> pl.DataFrame:
     bad = work.filter(pl.col("__reason").is_not_null()).select(schema.SOURCE_ROW, "__reason")
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
@@ -382,7 +404,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
             pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator=" ", ignore_nulls=True)
         ).otherwise(value_expr)
     out = rows.select(
-        pl.lit(path.name).alias("source_file"),
+        pl.lit(name).alias("source_file"),
         pl.col(ROW).cast(pl.Int64).alias("source_row"),
         pl.col("__reason").alias("reason"),
         pl.col("__reason").replace_strict(column_of, default="").alias("column"),
@@ -416,7 +438,7 @@ class _Sha256Thread:
         return self._value or ""
 
 
-def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
+def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
              quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
              key: PseudonymKey | None) -> IngestSummary:
     by_reason = {r: 0 for r in REASONS}
@@ -425,7 +447,7 @@ def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, of
     mapped = loaded[schema.ACTIVITY_CODE].is_not_null().sum()
     ts = loaded[schema.TIMESTAMP]
     return IngestSummary(
-        file=path.name,
+        file=name,
         sha256=sha256,
         format=raw.format,
         office=office,

@@ -1,0 +1,146 @@
+"""`pmtool ingest postgresql://…` and `pmtool simulate --database` from the user's side, on a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import TEST_KEY_TEXT
+from typer.testing import CliRunner
+
+from database.conftest import as_admin
+from database.pg_server import ADMIN_PASSWORD, ANALYST, ANALYST_PASSWORD
+from pmtool.cli.app import app
+from pmtool.eventlog.log import read_parquet
+from pmtool.ingest.pipeline import ingest
+from pmtool.ingest.profile import load_profile
+
+runner = CliRunner()
+#: What makes an event the same event in both paths (source_row and source-specific columns differ).
+EVENT = ["case_id", "activity_code", "activity", "timestamp", "timestamp_precision", "resource"]
+
+
+@pytest.fixture
+def key_file(tmp_path) -> Path:
+    path = tmp_path / "test.key"
+    path.write_text(TEST_KEY_TEXT)
+    return path
+
+
+def _file_log(populated, office: str, key) -> pl.DataFrame:
+    """The same office's P1 export, imported with its mapping profile."""
+    export = next((populated.files / "P1").glob(f"{office}_P1.*[!l]"))  # not the .profile.toml
+    profile = load_profile(populated.files / "P1" / f"{office}_P1.profile.toml")
+    return ingest(export, profile, key=key).log.frame
+
+
+def test_ingest_cli_gives_the_file_based_log_of_the_same_offices(populated, analyst, key_file, key, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["--lang", "en", "ingest", populated.url, "--schema", "ga_02", "--schema", "ga_04",
+                                 "--out", str(out), "--key-file", str(key_file)])
+    assert result.exit_code == 0, result.output
+    assert "extraction profile: sormas (shipped)" in result.output
+    for office, schema in (("GA-02", "ga_02"), ("GA-04", "ga_04")):
+        name = f"casedb_{schema}"
+        log = read_parquet(out / f"{name}.parquet").frame
+        summary = json.loads((out / f"{name}.summary.json").read_text())
+        assert summary["office"] == office and summary["format"] == "postgresql"
+        assert summary["rows_read"] == summary["rows_loaded"] + summary["rows_quarantined"]
+        assert summary["profile"] == "sormas" and summary["pseudonymised"] is True
+        assert (out / f"{name}.quarantine.csv").exists()
+        expected = _file_log(populated, office, key)
+        assert log.select(EVENT).sort(EVENT).equals(expected.select(EVENT).sort(EVENT))
+
+
+def test_extracted_log_equals_the_file_log_for_all_thirteen_offices(populated, analyst, key):
+    from pmtool.ingest.database.extract import ingest_database
+
+    date_only = 0
+    for number in range(1, populated.settings.offices + 1):
+        office = f"GA-{number:02d}"
+        extracted = ingest_database(populated.url, schema=f"ga_{number:02d}", key=key)
+        db = extracted.log.frame.sort(EVENT)
+        files = _file_log(populated, office, key).sort(EVENT)
+        assert extracted.summary.office == office
+        assert extracted.summary.rows_quarantined == 0
+        assert db.select(EVENT).equals(files.select(EVENT)), office
+        # roles come from the users table: equal wherever the event has a user, none where it has none
+        with_user = files["resource"].is_not_null()
+        assert db.filter(with_user)["role"].equals(files.filter(with_user)["role"]), office
+        assert db.filter(~with_user)["role"].null_count() == int((~with_user).sum())
+        date_only += int((db["timestamp_precision"] == "date").sum())
+    assert date_only > 20  # days entered from paper travel as dates, not as midnight
+
+
+def test_no_credentials_in_any_output(populated, key_file, tmp_path):
+    """A real process with the password in the environment: it appears nowhere, not in errors either."""
+    out = tmp_path / "out"
+    env = {**os.environ, "PGUSER": ANALYST, "PGPASSWORD": ANALYST_PASSWORD, "PMTOOL_LANG": "en"}
+    run = subprocess.run([sys.executable, "-m", "pmtool", "ingest", populated.url, "--schema", "ga_01",
+                          "--out", str(out), "--key-file", str(key_file)], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    texts = [run.stdout, run.stderr]
+    texts += [p.read_bytes().decode("utf-8", "replace") for p in out.iterdir()]
+    wrong = subprocess.run([sys.executable, "-m", "pmtool", "ingest", populated.url, "--out", str(tmp_path / "x"),
+                            "--key-file", str(key_file)], capture_output=True, text=True, timeout=120,
+                           env={**env, "PGPASSWORD": ANALYST_PASSWORD + "-wrong"})
+    assert wrong.returncode == 2 and "could not log in" in wrong.stderr and "Traceback" not in wrong.stderr
+    texts += [wrong.stdout, wrong.stderr]
+    for text in texts:
+        assert ANALYST_PASSWORD not in text and ANALYST not in text and ADMIN_PASSWORD not in text
+
+
+def test_password_in_the_address_is_refused_and_not_repeated(populated, key_file, tmp_path):
+    url = populated.url.replace("postgresql://", f"postgresql://{ANALYST}:{ANALYST_PASSWORD}@")
+    result = runner.invoke(app, ["--lang", "en", "ingest", url, "--out", str(tmp_path), "--key-file", str(key_file)])
+    assert result.exit_code == 2
+    assert "holds a password" in result.output and ANALYST_PASSWORD not in result.output
+    assert not any(tmp_path.iterdir()) or list(tmp_path.iterdir()) == [key_file]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda url: url.replace(url.rsplit(":", 1)[1].split("/")[0], "1"), "cannot connect to the database"),
+    (lambda url: url.rsplit("/", 1)[0] + "/nosuchdb", "the database 'nosuchdb' does not exist"),
+])
+def test_bad_connections_give_one_line(populated, analyst, key_file, tmp_path, change, message):
+    result = runner.invoke(app, ["--lang", "en", "ingest", change(populated.url), "--out", str(tmp_path / "o"),
+                                 "--key-file", str(key_file)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pmtool: postgresql://127.0.0.1:") and message in lines[0]
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_schema_names_the_schemas_present(populated, analyst, key_file, tmp_path):
+    result = runner.invoke(app, ["--lang", "en", "ingest", populated.url, "--schema", "ga_99", "--out",
+                                 str(tmp_path), "--key-file", str(key_file)])
+    assert result.exit_code == 2
+    assert "has no schema 'ga_99'" in result.output and "ga_01" in result.output
+
+
+def test_simulate_database_cli_writes_marked_schemas_and_replaces_only_its_own(pg, monkeypatch):
+    as_admin(monkeypatch)
+    pg.admin_sql("CREATE DATABASE simcli", database="postgres")
+    url = pg.url("simcli")
+    args = ["--lang", "en", "simulate", "--database", url, "--offices", "2", "--scale", "0.05"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "ga_01" in first.output and "ga_02" in first.output and "2 schemas with" in first.output
+    assert "holds only P1; P2, P3a are not in it" in first.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "Pass --force" in again.output
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+    pg.admin_sql("DROP SCHEMA ga_02 CASCADE", "CREATE SCHEMA ga_02", "CREATE TABLE ga_02.keep (x int)",
+                 database="simcli")
+    foreign = runner.invoke(app, [*args, "--force"])
+    assert foreign.exit_code == 2 and "was not written by pmtool" in foreign.output
+    import psycopg
+
+    with psycopg.connect(url, password=ADMIN_PASSWORD) as conn:  # the foreign schema is untouched
+        assert conn.execute("SELECT count(*) FROM ga_02.keep").fetchone() == (0,)
