@@ -23,6 +23,7 @@ _KIND_TYPES = {
     int: {"int2", "int4", "int8", "numeric"},
     str: {"text", "varchar", "bpchar", "name", "citext"},
 }
+_KIND_NAMES = {bool: "boolean", int: "integer", str: "text or varchar"}
 
 _CATALOG_SQL = """
 SELECT c.relname, a.attname, t.typname, has_table_privilege(c.oid, 'SELECT')
@@ -70,9 +71,10 @@ def read_catalog(conn: Any, address: DatabaseAddress, schema: str) -> Catalog:
     return Catalog(schema, columns, readable)
 
 
-def check_profile(profile: ExtractionProfile, catalog: Catalog, address: DatabaseAddress) -> None:
-    """Raise :class:`InputError` for the first table or column the profile needs and the database lacks."""
-    check = _Check(catalog, address, profile.name)
+def check_profile(profile: ExtractionProfile, catalog: Catalog, where: str) -> None:
+    """Raise :class:`InputError` for the first table or column the profile needs and the database lacks;
+    ``where`` names the database and schema in the message."""
+    check = _Check(catalog, where, profile.name)
     check.columns(profile.case_table, {profile.row_id: "[case] table", profile.case_key: "case.key",
                                        **{a: "case.attributes" for a in profile.case_attributes}})
     if profile.users_table:
@@ -110,7 +112,7 @@ def check_profile(profile: ExtractionProfile, catalog: Catalog, address: Databas
                     check.kind(table, column, TIME_TYPES, "date, timestamp, timestamptz", f"events[{rule.number}].time")
             if rule.to is not None:
                 kind = type(rule.to[0])
-                check.kind(table, rule.column, _KIND_TYPES[kind], kind.__name__, f"events[{rule.number}].to")
+                check.kind(table, rule.column, _KIND_TYPES[kind], _KIND_NAMES[kind], f"events[{rule.number}].to")
         for hop in spec.case[1:]:
             hop_table, hop_column = hop.split(".")
             check.columns(hop_table, {profile.row_id: f"tables.{table}.case", hop_column: f"tables.{table}.case"})
@@ -119,17 +121,17 @@ def check_profile(profile: ExtractionProfile, catalog: Catalog, address: Databas
 @dataclass(frozen=True)
 class _Check:
     catalog: Catalog
-    address: DatabaseAddress
+    where: str
     profile: str
 
     def table(self, table: str) -> dict[str, str]:
         columns = self.catalog.columns.get(table)
         if columns is None:
             close = difflib.get_close_matches(table, sorted(self.catalog.columns), n=1)
-            raise InputError("database.no_table", Location(self.address.display), schema=self.catalog.schema,
+            raise InputError("database.no_table", Location(self.where), schema=self.catalog.schema,
                              table=table, profile=self.profile, hint=close[0] if close else "–")
         if not self.catalog.readable.get(table, False):
-            raise InputError("database.no_privilege", Location(self.address.display),
+            raise InputError("database.no_privilege", Location(self.where),
                              table=f"{self.catalog.schema}.{table}")
         return columns
 
@@ -138,20 +140,20 @@ class _Check:
         for column, use in needed.items():
             if column not in columns:
                 close = difflib.get_close_matches(column, list(columns), n=1)
-                raise InputError("database.no_column", Location(self.address.display, column=f"{table}.{column}"),
+                raise InputError("database.no_column", Location(self.where, column=f"{table}.{column}"),
                                  use=use, profile=self.profile, hint=close[0] if close else "–")
 
     def history(self, table: str, history: str, needed: dict[str, str]) -> None:
         if history not in self.catalog.columns:
-            raise InputError("database.no_history", Location(self.address.display), table=table, history=history)
+            raise InputError("database.no_history", Location(self.where), table=table, history=history)
         self.table(history)
         for column in needed:
             if column not in self.catalog.columns[history]:
-                raise InputError("database.history_drift", Location(self.address.display,
+                raise InputError("database.history_drift", Location(self.where,
                                  column=f"{history}.{column}"), table=table, column=column)
 
     def kind(self, table: str, column: str, allowed: set[str], expected: str, use: str) -> None:
         found = self.catalog.type_of(table, column)
         if found not in allowed:
-            raise InputError("database.bad_type", Location(self.address.display, column=f"{table}.{column}"),
+            raise InputError("database.bad_type", Location(self.where, column=f"{table}.{column}"),
                              found=found, expected=expected, use=use)

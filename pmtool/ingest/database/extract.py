@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from pmtool.errors import InputError, Location
+from pmtool.errors import ConfigError, InputError, Location
 from pmtool.ingest.database.address import DatabaseAddress, connect, driver, parse_address, query_error
 from pmtool.ingest.database.catalog import check_profile, read_catalog
 from pmtool.ingest.database.profile import (
@@ -92,7 +92,7 @@ def extract(
     total = 0
     with connect(address) as conn:
         catalog = read_catalog(conn, address, schema)
-        check_profile(profile, catalog, address)
+        check_profile(profile, catalog, name)
         version = conn.info.server_version
         for index, rule in enumerate(profile.events):
             query, params = rule_query(profile, rule, catalog)
@@ -120,7 +120,7 @@ def extract(
     frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     details: dict[str, Any] = {"schema": schema, "database": address.dbname, "rules": len(profile.events),
-                               "server_version": version, "batch_size": batch_size}
+                               "server_version": version}
     raw = RawTable(frame, name, FORMAT, row_label="event", office=office_of_schema(schema), details=details)
     return Extraction(raw, hasher.hexdigest(), tuple(counts))
 
@@ -152,6 +152,9 @@ def ingest_database(
     if not isinstance(profile, ExtractionProfile):
         profile = load_extraction_profile(profile if profile is not None else DEFAULT_PROFILE)
     address = parse_address(url)
+    schema = schema or profile.schema or DEFAULT_SCHEMA
+    if not (office or profile.mapping.office or office_of_schema(schema)):
+        raise ConfigError("database.no_office", Location(source_name(address, schema)))
     extraction = extract(address, profile, schema=schema, batch_size=batch_size, progress=progress)
     mapping = replace(profile.mapping, columns=log_columns(profile), formats=TIME_FORMATS,
                       pseudonymise=(*profile.mapping.pseudonymise, OBJECT_ID))
