@@ -88,8 +88,8 @@ def test_no_credentials_in_any_output(populated, key_file, tmp_path):
     texts = [run.stdout, run.stderr]
     texts += [p.read_bytes().decode("utf-8", "replace") for p in out.iterdir()]
     wrong = subprocess.run([sys.executable, "-m", "pmtool", "ingest", populated.url, "--out", str(tmp_path / "x"),
-                            "--key-file", str(key_file)], capture_output=True, text=True, timeout=120,
-                           env={**env, "PGPASSWORD": ANALYST_PASSWORD + "-wrong"})
+                            "--schema", "ga_01", "--key-file", str(key_file)], capture_output=True, text=True,
+                           timeout=120, env={**env, "PGPASSWORD": ANALYST_PASSWORD + "-wrong"})
     assert wrong.returncode == 2 and "could not log in" in wrong.stderr and "Traceback" not in wrong.stderr
     texts += [wrong.stdout, wrong.stderr]
     for text in texts:
@@ -109,8 +109,8 @@ def test_password_in_the_address_is_refused_and_not_repeated(populated, key_file
     (lambda url: url.rsplit("/", 1)[0] + "/nosuchdb", "the database 'nosuchdb' does not exist"),
 ])
 def test_bad_connections_give_one_line(populated, analyst, key_file, tmp_path, change, message):
-    result = runner.invoke(app, ["--lang", "en", "ingest", change(populated.url), "--out", str(tmp_path / "o"),
-                                 "--key-file", str(key_file)])
+    result = runner.invoke(app, ["--lang", "en", "ingest", change(populated.url), "--office", "GA-01",
+                                 "--out", str(tmp_path / "o"), "--key-file", str(key_file)])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("pmtool: postgresql://127.0.0.1:") and message in lines[0]

@@ -107,3 +107,16 @@ def test_files_and_databases_do_not_mix_and_schema_needs_a_database(tmp_path):
     schema = runner.invoke(app, ["--lang", "en", "ingest", "a.csv", "--schema", "x", "--out", str(tmp_path),
                                  "--allow-identifiable"])
     assert schema.exit_code == 2 and "--schema applies to databases" in schema.stderr
+
+
+def test_every_profile_key_is_documented():
+    from conftest import REPO
+
+    from pmtool.ingest.database import profile as module
+
+    text = (REPO / "docs" / "database.md").read_text("utf-8")
+    keys = set().union(module._TOP, module._DATABASE, module._CASE, module._USERS, module._TABLE, module._EVENT)
+    missing = sorted(k for k in keys if f"`{k}`" not in text and f"[{k}" not in text and f"{k} =" not in text)
+    assert not missing, f"keys missing from docs/database.md: {missing}"
+    for name in shipped_profiles():
+        assert f"`{name}`" in text

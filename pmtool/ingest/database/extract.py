@@ -1,8 +1,8 @@
 """``ingest_database``: a case database → the same canonical log, quarantine and summary as a file import.
 
-The extraction runs each rule of the profile as one query over a server-side cursor and fetches its
-events in batches (memory stays bounded by the batch on the client side of the cursor), inside one
-read-only REPEATABLE READ transaction. The rows become a :class:`~pmtool.ingest.registry.RawTable`
+The extraction runs each rule of the profile as one query, streamed with ``COPY (query) TO STDOUT`` and
+parsed in batches of rows, inside one read-only REPEATABLE READ transaction (so all rules see the same
+snapshot). The rows become a :class:`~pmtool.ingest.registry.RawTable`
 (``__row`` = event number in extraction order) and go through :func:`pmtool.ingest.pipeline.ingest_table`:
 activity map, time zone, quarantine, pseudonymisation at the source, summary.
 
@@ -14,8 +14,9 @@ activity map, time zone, quarantine, pseudonymisation at the source, summary.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,11 @@ def extract(
             query, params = rule_query(profile, rule, catalog)
             found = 0
             try:
-                with conn.cursor(name=f"pmtool_rule_{rule.number}") as cursor:
-                    cursor.itersize = batch_size
-                    cursor.execute(query, params)
-                    while rows := cursor.fetchmany(batch_size):
-                        frame = pl.DataFrame(rows, schema=dict.fromkeys(columns, pl.String), orient="row")
-                        hasher.update(frame.write_csv(include_header=False).encode("utf-8"))
-                        frames.append(frame)
-                        found += frame.height
-                        if progress:
-                            progress(index, len(profile.events), total + found)
+                for frame in _stream(conn, query, params, columns, batch_size, hasher):
+                    frames.append(frame)
+                    found += frame.height
+                    if progress:
+                        progress(index, len(profile.events), total + found)
             except psycopg.Error as exc:
                 raise query_error(exc, address, f"events[{rule.number}] ({rule.table}.{rule.column})") from None
             counts.append(found)
@@ -123,6 +119,35 @@ def extract(
                                "server_version": version}
     raw = RawTable(frame, name, FORMAT, row_label="event", office=office_of_schema(schema), details=details)
     return Extraction(raw, hasher.hexdigest(), tuple(counts))
+
+
+def _stream(conn: Any, query: Any, params: dict[str, Any], columns: tuple[str, ...], batch_size: int,
+            hasher: Any) -> Iterator[pl.DataFrame]:
+    """The rows of ``query`` in batches of ``batch_size``, as text columns.
+
+    ``COPY (query) TO STDOUT`` streams the rows as the server produces them, one CSV row per message (NULL
+    unquoted, empty text quoted, which polars tells apart); each batch is parsed by polars at once, so
+    memory holds one batch of text besides the frames. ``hasher`` sees the exact bytes received.
+    """
+    from psycopg import sql
+
+    schema = dict.fromkeys(columns, pl.String)
+    batch: list[bytes] = []
+    with conn.cursor() as cursor, cursor.copy(
+            sql.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query), params) as copy:
+        for row in copy:
+            batch.append(bytes(row))
+            if len(batch) >= batch_size:
+                yield _parse(batch, schema, hasher)
+                batch = []
+    if batch:
+        yield _parse(batch, schema, hasher)
+
+
+def _parse(rows: list[bytes], schema: dict[str, pl.DataType], hasher: Any) -> pl.DataFrame:
+    data = b"".join(rows)
+    hasher.update(data)
+    return pl.read_csv(io.BytesIO(data), has_header=False, new_columns=list(schema), schema=schema)
 
 
 def ingest_database(
