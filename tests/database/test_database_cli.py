@@ -144,3 +144,39 @@ def test_simulate_database_cli_writes_marked_schemas_and_replaces_only_its_own(p
 
     with psycopg.connect(url, password=ADMIN_PASSWORD) as conn:  # the foreign schema is untouched
         assert conn.execute("SELECT count(*) FROM ga_02.keep").fetchone() == (0,)
+
+
+def test_password_from_a_pgpass_file(populated, monkeypatch, key_file, tmp_path):
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{populated.server.port}:casedb:{ANALYST}:{ANALYST_PASSWORD}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    monkeypatch.setenv("PGUSER", ANALYST)
+    result = runner.invoke(app, ["--lang", "en", "ingest", populated.url, "--schema", "ga_07", "--out",
+                                 str(tmp_path / "out"), "--key-file", str(key_file)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "casedb_ga_07.parquet").exists()
+    assert ANALYST_PASSWORD not in result.output
+
+
+def test_object_centric_output_names_the_objects_each_event_changed(populated, analyst, key_file, tmp_path):
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["ingest", populated.url, "--schema", "ga_08", "--out", str(out), "--key-file",
+                               str(key_file)]).exit_code == 0
+    ocel = tmp_path / "ga_08.jsonocel"
+    exported = runner.invoke(app, ["--lang", "en", "export", str(out / "casedb_ga_08.parquet"), "--out", str(ocel)])
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads(ocel.read_text("utf-8"))
+    types = {o["type"] for o in doc["objects"]}
+    assert types == {"Fall", "Kontaktperson", "Probe", "Befund", "Aufgabe"}
+    cases = {o["id"] for o in doc["objects"] if o["type"] == "Fall"}
+    assert all(o["relationships"][0]["objectId"] in cases for o in doc["objects"] if o["type"] != "Fall")
+    # read back as a log of cases: the same events
+    back = runner.invoke(app, ["ingest", str(ocel), "--object-type", "Fall", "--office", "GA-08", "--out",
+                               str(tmp_path / "back"), "--allow-identifiable"])
+    assert back.exit_code == 0, back.output
+    original = read_parquet(out / "casedb_ga_08.parquet").frame
+    again = read_parquet(tmp_path / "back" / "ga_08.parquet").frame
+    columns = ["case_id", "activity", "timestamp"]
+    assert again.select(columns).sort(columns).equals(original.select(columns).sort(columns))

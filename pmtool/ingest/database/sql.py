@@ -96,7 +96,10 @@ def rule_query(profile: ExtractionProfile, rule: EventRule, catalog: Catalog) ->
 
     activity = (sql.SQL("w.{}::text").format(ident(rule.activity_column)) if rule.activity_column
                 else sql.SQL("%(activity)s::text"))
-    object_id = ident(spec.object_key) if spec.object_key else ident(_RID)
+    if rule.table == profile.case_table and not spec.object_key:
+        object_id = sql.SQL("NULL::text")  # the event is about the case itself
+    else:  # type/id: unique across tables, as object-centric logs need
+        object_id = sql.SQL("%(object_type)s || '/' || w.{}::text").format(ident(spec.object_key or _RID))
     select = [
         sql.SQL("c.{}::text").format(ident(profile.case_key)),
         activity,
@@ -104,7 +107,7 @@ def rule_query(profile: ExtractionProfile, rule: EventRule, catalog: Catalog) ->
         user_column(profile.user_name),
         user_column(profile.user_role),
         sql.SQL("%(object_type)s::text"),
-        sql.SQL("w.{}::text").format(object_id),
+        object_id,
         *[sql.SQL("c.{}::text").format(ident(a)) for a in profile.case_attributes],
     ]
     condition = sql.SQL("w.{col} IS NOT NULL AND w.{col} IS DISTINCT FROM w.{prev}").format(
