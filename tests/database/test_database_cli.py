@@ -180,3 +180,13 @@ def test_object_centric_output_names_the_objects_each_event_changed(populated, a
     again = read_parquet(tmp_path / "back" / "ga_08.parquet").frame
     columns = ["case_id", "activity", "timestamp"]
     assert again.select(columns).sort(columns).equals(original.select(columns).sort(columns))
+
+
+def test_public_api_reads_a_database_like_the_command(populated, analyst, key, key_file, tmp_path):
+    import pmtool as pt
+
+    result = pt.read_database(populated.url, schema="ga_09", key=key)
+    assert runner.invoke(app, ["ingest", populated.url, "--schema", "ga_09", "--out", str(tmp_path),
+                               "--key-file", str(key_file)]).exit_code == 0
+    assert result.log.frame.equals(read_parquet(tmp_path / "casedb_ga_09.parquet").frame)
+    assert result.summary.office == "GA-09" and result.summary.reconciles
