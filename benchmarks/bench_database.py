@@ -8,8 +8,8 @@ semantics at a scale that gives at least ``--events`` events, then runs every co
 process as the read-only analyst account, ``--repeat`` times, and prints the median wall time of the work
 (imports excluded), the rate in events per minute and the peak resident memory of the process:
 
-- fetch row versions        a server-side cursor reading every version of the five tables (live + history),
-                            nothing else: the transfer the extraction cannot avoid
+- copy row versions         every version of the five tables (live + history) streamed with COPY, the way
+                            the extraction streams, nothing else: the transfer it cannot avoid
 - extraction                the profile's 16 queries (versions, lag, joins to case and user) streamed in
                             batches into one table: what `pmtool ingest` reads from the database
 - pmtool ingest             extraction + the import pipeline: activity map, times to UTC, quarantine checks,
@@ -39,17 +39,16 @@ OFFICE = "GA-01"
 SCHEMA = "ga_01"
 
 CONTENDERS = {
-    "fetch row versions": """
+    "copy row versions": """
         import psycopg
         t0 = time.perf_counter()
         n = 0
-        with psycopg.connect(URL) as conn:
+        with psycopg.connect(URL) as conn, conn.cursor() as cur:
             for table in ("cases", "contact", "samples", "pathogentest", "task"):
                 for name in (table, table + "_history"):
-                    with conn.cursor(name="c") as cur:
-                        cur.execute(f"SELECT * FROM {SCHEMA}.{name}")
-                        while rows := cur.fetchmany(BATCH):
-                            n += len(rows)
+                    with cur.copy(f"COPY {SCHEMA}.{name} TO STDOUT (FORMAT csv)") as copy:
+                        for _ in copy:
+                            n += 1
     """,
     "extraction": """
         from pmtool.ingest.database.address import parse_address
