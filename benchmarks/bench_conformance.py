@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 DATA = HERE / "data"
-MODEL = REPO / "data" / "reference_models" / "P1_meldefallbearbeitung.bpmn"
+MODEL = REPO / "pmtool" / "reference_models" / "P1_meldefallbearbeitung.bpmn"
 
 
 def generate(path: Path, cases: int, noise: float, seed: int) -> None:

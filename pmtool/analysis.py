@@ -26,10 +26,11 @@ import polars as pl
 
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
-from pmtool.compare.compare import CompareSettings, Comparison, compare
+from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
 from pmtool.compare.gate import GateSettings
 from pmtool.compare.practice import best_practice
 from pmtool.compare.priority import priority_matrix
+from pmtool.compare.publication import DISCLOSURE_COLUMNS, disclosure_table
 from pmtool.compare.statements import statement
 from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
@@ -46,7 +47,7 @@ from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_byte
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure")
 
 
 @dataclass(frozen=True)
@@ -62,18 +63,20 @@ class ProcessAnalysis:
 @dataclass(frozen=True)
 class ComparisonTables:
     """The comparison with everything derived from it: ranked findings in words with best practice, the
-    process prioritisation matrix and the trend per period."""
+    process prioritisation matrix, the trend per period, throughput times, and the disclosure audit (every
+    hidden cell with the interval the published numbers leave for it)."""
 
     comparison: Comparison
     findings: pl.DataFrame
     priorities: pl.DataFrame
     trend: pl.DataFrame
     throughput: pl.DataFrame
+    disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The output tables by file name: comparison, findings, priorities, trend, throughput."""
+        """The output tables by file name: comparison, findings, priorities, trend, throughput, disclosure."""
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
-                "trend": self.trend, "throughput": self.throughput}
+                "trend": self.trend, "throughput": self.throughput, "disclosure": self.disclosure}
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -106,6 +109,7 @@ class Analysis:
     steps: tuple[StepRecord, ...] = ()
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
+    disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -202,7 +206,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
-        k: v for k, v in project.comparison.items() if k != "fdr"}))
+        k: v for k, v in project.comparison.items() if k != "fdr"}), privacy_threshold=project.privacy_threshold)
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
@@ -216,7 +220,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
-                    tables.throughput)
+                    tables.throughput, tables.disclosure)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
@@ -224,13 +228,18 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
                     min_cases: int = 5) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
-    count for the spread) and the trend."""
+    count for the spread), the trend, the throughput times and the disclosure audit. Every table holds only
+    what may be published: the cells the comparison hides are empty in all of them."""
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
+    protection = comparison.protection
+    hidden = protection.hidden if protection else frozenset()
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
-                            priority_matrix(bundles, references, min_cases=min_cases),
+                            priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
-                            compare_throughput(bundles, fdr=comparison.settings.fdr))
+                            compare_throughput(bundles, fdr=comparison.settings.fdr, gate=comparison.settings.gate,
+                                               hidden=hidden),
+                            disclosure_table(protection) if protection else pl.DataFrame(schema=DISCLOSURE_COLUMNS))
 
 
 def enrich_findings(comparison: Comparison, bundles: list[Bundle],
@@ -239,7 +248,8 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle],
     findings = comparison.findings
     if findings.height == 0:
         return findings
-    practice = best_practice(comparison.table, bundles, references)
+    practice = best_practice(comparison.table, bundles, references,
+                             k=privacy_threshold(bundles, comparison.settings))
     rows = findings.to_dicts()
     return findings.with_columns(
         pl.Series("statement_de", [statement(r, "de") for r in rows]),
@@ -288,7 +298,7 @@ def _load_texts(folder: Path) -> list[str]:
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
     frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
               "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
-              "throughput": tables.throughput}
+              "throughput": tables.throughput, "disclosure": tables.disclosure}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
@@ -296,4 +306,4 @@ def _save_tables(tables: ComparisonTables, folder: Path) -> None:
 def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
     f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
-                            f["trend"], f["throughput"])
+                            f["trend"], f["throughput"], f["disclosure"])

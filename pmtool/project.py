@@ -13,7 +13,7 @@ A minimal project::
     folder = "data/sample_logs"        # <process>/<office>_<process>.<ext> with .profile.toml beside
 
     [processes.P1]
-    model = "data/reference_models/P1_meldefallbearbeitung.bpmn"
+    model = "models/P1_meldefallbearbeitung.bpmn"
 """
 
 from __future__ import annotations

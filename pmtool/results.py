@@ -122,7 +122,8 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
     for pid, pa in analysis.processes.items():
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
-              "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput}
+              "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
+              "disclosure": analysis.disclosure}
     writers.update(comparison_writers(frames, out / "tables", per_table))
     if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
@@ -254,8 +255,22 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "versions": {"pmtool": __version__, "pm4py": _version("pm4py"), "polars": _version("polars"),
                      "python": platform.python_version(), "graphviz": dot_version()},
         "report": report,
+        "disclosure": disclosure_audit(analysis),
         "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
     }
+
+
+def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
+    """The disclosure audit of everything the run publishes (report and comparison tables together, see
+    :mod:`pmtool.report.suppression`): threshold, hidden numbers, linear programs solved, small numbers still
+    recoverable (0). Without the report package, the comparison tables' audit alone."""
+    try:
+        from pmtool.report.suppression import audit_summary, report_protection
+    except ImportError:
+        table = analysis.disclosure
+        return {"privacy_threshold": analysis.comparison.settings.privacy_threshold, "hidden_cells": table.height,
+                "scope": "tables"}
+    return {**audit_summary(report_protection(analysis)), "scope": "report and tables"}
 
 
 def _version(package: str) -> str | None:

@@ -34,7 +34,7 @@ def real_log(name: str) -> Path:
         pytest.skip(f"real log {name} not found in ../shared/real_logs")
     return path
 
-MODELS = REPO / "data" / "reference_models"
+MODELS = REPO / "pmtool" / "reference_models"
 MODEL_FILES = {"P1": "P1_meldefallbearbeitung.bpmn", "P2": "P2_ausbruchsmanagement.bpmn",
                "P3a": "P3a_belehrung_43.bpmn"}
 

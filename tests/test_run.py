@@ -180,11 +180,8 @@ def test_init_writes_a_commented_starter_and_never_overwrites(tmp_path):
 def test_starter_project_loads_once_its_files_exist(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     result = run("run", "--project", str(tmp_path / "pmtool.toml"))
-    assert result.exit_code == 2 and "processes.P1.model" in result.output  # says which path to fix
-    (tmp_path / "models").mkdir()
-    for suffix in (".bpmn", ".rules.toml"):
-        name = MODEL_FILES["P1"].replace(".bpmn", suffix)
-        shutil.copy(MODELS / name, tmp_path / "models" / name)
+    # the Soll models are there (init put them there); what is missing is the office's exports
+    assert result.exit_code == 2 and "'sources.folder' = 'exports'" in result.output  # says which path to fix
     (tmp_path / "exports" / "P1").mkdir(parents=True)
     for name in ("GA-07_P1.parquet", "GA-07_P1.profile.toml"):
         shutil.copy(SAMPLE_LOGS / "P1" / name, tmp_path / "exports" / "P1" / name)
@@ -238,3 +235,16 @@ def test_an_empty_format_list_means_no_report(small_project):
     assert not (out / "report").exists()
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     assert not any(o["path"].startswith("report/") for o in manifest["outputs"])
+
+
+def test_init_puts_the_shipped_soll_models_where_the_starter_names_them(tmp_path):
+    result = run("init", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "models" / "P1_meldefallbearbeitung.bpmn").is_file()
+    assert "6 Soll models and rule packs copied" in result.output
+    again = run("models", "export", str(tmp_path / "models"))
+    assert again.exit_code == 2 and "does not overwrite" in again.output
+    fresh = run("models", "export", str(tmp_path / "other"))
+    assert fresh.exit_code == 0 and len(list((tmp_path / "other").iterdir())) == 6
+    listed = run("models", "list")
+    assert "P3a_belehrung_43.bpmn" in listed.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -33,8 +34,9 @@ def aggregate(
                                                "model, if present.")] = None,
     period: Annotated[str, typer.Option(help="Label of the period the log covers (e.g. 2025 or 2025-Q1); the "
                                         "log is not filtered.")] = "all",
-    suppress_below: Annotated[int, typer.Option(min=1, help="Counts below this number are removed from the "
-                                                "bundle (small-cell suppression).")] = 5,
+    suppress_below: Annotated[int, typer.Option(min=1, help="Privacy threshold the office asks for: counts "
+                                                "below it are hidden wherever the comparison publishes them. "
+                                                "The bundle itself holds exact counts.")] = 5,
     as_of: Annotated[str | None, typer.Option(help="Point in time of the check (ISO date or date-time); "
                                               "default: the last event in the logs.")] = None,
     stale_after_days: Annotated[int, typer.Option(min=1, help="A case without a closing activity and without "
@@ -42,10 +44,11 @@ def aggregate(
     incomplete: Annotated[str, typer.Option(help="Running cases: pending, violation, or exclude.")] = "pending",
     workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
 ) -> None:
-    """Aggregate an office's canonical log into a bundle to share with the central team: per deviation and
-    rule the eligible and affected cases and impact sums, a throughput histogram, the mean fitness and the
-    data-quality figures, with counts below --suppress-below removed. No case, no pseudonym, no timestamp
-    of a single event leaves the office."""
+    """Aggregate an office's canonical log into a bundle to share with the central team: for every deviation
+    the Soll model allows for, every rule and never-closed cases the eligible and affected cases (zero
+    included) and impact sums, a throughput histogram, the fitness and the data-quality figures. Counts are
+    exact: the bundle is confidential, not a publication; counts below --suppress-below are hidden wherever
+    the comparison publishes. No case, no pseudonym, no timestamp of a single event leaves the office."""
     with user_errors():
         reference = load_reference(model, rules)
         found = collect_inputs(logs)
@@ -63,12 +66,12 @@ def aggregate(
 
 def _render(bundles: list[Bundle], out: Path) -> None:
     table = Table(title=t("cli.aggregate.title"), title_justify="left")
-    for col in ("file", "cases", "items", "suppressed", "fitness"):
+    for col in ("file", "cases", "items", "small", "fitness"):
         table.add_column(t(f"cli.aggregate.col.{col}"), justify="left" if col == "file" else "right")
     for b in bundles:
         fitness = b.fitness_sum / b.cases if b.cases else 0.0
-        table.add_row(bundle_name(b), f"{b.cases:,}", f"{b.items.height:,}", f"{int(b.items['suppressed'].sum()):,}",
-                      f"{fitness:.3f}")
+        small = b.items.filter(pl.col("affected").is_between(1, b.meta["suppress_below"] - 1)).height
+        table.add_row(bundle_name(b), f"{b.cases:,}", f"{b.items.height:,}", f"{small:,}", f"{fitness:.3f}")
     table.caption = t("cli.aggregate.caption")
     console.print(table)
     console.print(t("cli.aggregate.written", n=len(bundles), out=str(out)))

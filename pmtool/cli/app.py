@@ -20,6 +20,7 @@ from pmtool.cli import (
     init_cmd,
     inspect_cmd,
     key_cmd,
+    models_cmd,
     report_cmd,
     run_cmd,
     simulate_cmd,
@@ -74,6 +75,10 @@ app.command("export", no_args_is_help=True)(export_cmd.export)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)
 app.add_typer(key_app, name="key")
+models_app = typer.Typer(help="The Soll models pmtool ships.", no_args_is_help=True)
+models_app.command("list")(models_cmd.list_models)
+models_app.command("export")(models_cmd.export)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:

@@ -53,8 +53,9 @@ def compare(
                                                    "marked accepted.")] = None,
     fdr: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="False discovery rate per process "
                                               "(Benjamini-Hochberg); default 0.05 or the project's.")] = None,
-    suppress_below: Annotated[int, typer.Option(min=1, help="Small-cell suppression when aggregating logs "
-                                                "(like pmtool aggregate).")] = 5,
+    suppress_below: Annotated[int, typer.Option(min=1, help="Privacy threshold: published counts below it are "
+                                                "hidden, with secondary suppression checked by linear "
+                                                "programming (a bundle may ask for more).")] = 5,
     period: Annotated[str, typer.Option(help="Period label for logs (like pmtool aggregate).")] = "all",
     as_of: Annotated[str | None, typer.Option(help="Point in time of the check for logs (ISO date or "
                                               "date-time); default: the last event per process.")] = None,
@@ -84,7 +85,7 @@ def compare(
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
                                     store=StageCache(config.output / ".cache"))
             tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend,
-                                      analysis.throughput)
+                                      analysis.throughput, analysis.disclosure)
             target = out or config.output / "tables"
         else:
             if out is None:
@@ -95,7 +96,9 @@ def compare(
             bundles = bundles_from_inputs(collect_inputs(inputs or []), references,
                                           settings=AggregateSettings(suppress_below=suppress_below, period=period),
                                           conformance=ConformanceSettings(as_of=moment))
-            tables = compare_bundles(bundles, references, settings=CompareSettings(fdr=0.05 if fdr is None else fdr),
+            tables = compare_bundles(bundles, references,
+                                     settings=CompareSettings(fdr=0.05 if fdr is None else fdr,
+                                                              privacy_threshold=suppress_below),
                                      allowlist=replace(accepted, today=data_day(bundles, moment)),
                                      min_cases=suppress_below)
             target = out

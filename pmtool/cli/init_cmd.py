@@ -12,6 +12,7 @@ from pmtool.cli.errors import user_errors
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
+from pmtool.models.shipped import export_models
 from pmtool.project import starter_project
 
 console = Console(highlight=False)
@@ -29,4 +30,8 @@ def init(
             raise ConfigError("cli.init.exists", Location(str(target)))
         text = starter_project()
         write_atomically({target: lambda p: p.write_text(text, encoding="utf-8")})
+        # the starter names models/…: put the shipped Soll models there (files already there stay)
+        models = export_models(folder / "models", only_missing=True)
     console.print(t("cli.init.written", path=str(target)))
+    if models:
+        console.print(t("cli.models.written", n=len(models), folder=str(folder / "models")))

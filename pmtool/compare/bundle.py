@@ -1,11 +1,23 @@
 """Aggregate bundles: what one office shares with the central team — counts and sums, no case rows.
 
-A bundle holds, per process and period, for every comparison item (deviation code with activity, rule,
-never-closed cases) the number of eligible cases, the number affected, and sums for the impact (hours
-late, throughput hours of affected and unaffected cases); a throughput histogram on fixed bins; the mean
-fitness; and the data-quality figures the comparability gate needs. Counts below the suppression
-threshold are removed (with their sums) before the bundle leaves the office, so the same numbers reach
-``compare`` whether it is given logs or bundles.
+A bundle holds, per process and period, for every comparison item the number of eligible cases, the number
+affected, and sums for the impact (hours late, throughput hours of affected and unaffected cases); a
+throughput histogram on fixed bins; the fitness sum; the numbers of finished and of fitting cases; and the
+data-quality figures the comparability gate needs.
+
+**One item universe.** The items are every deviation code (SKIP, ORDER, INSERT, REPEAT) at every activity of
+the Soll model, every rule of the rule pack, never-closed cases, and every further deviation the office's
+own log shows (an activity the Soll does not know). Zero is a count: an item nobody in the office shows is a
+row with 0 affected, so a bundle made from one office's log alone equals the one made from all logs at once.
+An inserted unknown activity only some offices show is missing from the other offices' bundles; ``compare``
+adds it there as 0 of the office's finished cases, which is exact (a bundle lists every deviation its log
+shows).
+
+**Exact counts.** A bundle carries exact counts, small ones included: it travels from the office to the
+central team and is not a publication. Small numbers are protected where something is published (the
+comparison tables and the report, see :mod:`pmtool.compare.disclosure`), so that they count in every pool
+and test at their true value. ``suppress_below`` is recorded as the office's publication threshold; the
+comparison uses the largest threshold any office asked for.
 """
 
 from __future__ import annotations
@@ -26,12 +38,14 @@ from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
-FORMAT = "pmtool-bundle/1"
+FORMAT = "pmtool-bundle/2"
+#: Deviation codes of the alignment; each one is an item at every Soll activity.
+DEVIATION_CODES = ("SKIP", "ORDER", "INSERT", "REPEAT")
 #: Throughput histogram bin edges in hours: log-spaced from 1 hour to ~3 years, same for every office.
 BIN_EDGES: tuple[float, ...] = tuple([0.0] + [round(2 ** (i / 2), 3) for i in range(0, 30)] + [math.inf])
 ITEM_COLUMNS = {
     "item": pl.String, "item_type": pl.String, "code": pl.String, "activity": pl.String, "rule_id": pl.String,
-    "eligible": pl.Int64, "affected": pl.Int64, "suppressed": pl.Boolean, "late_hours_sum": pl.Float64,
+    "eligible": pl.Int64, "affected": pl.Int64, "late_hours_sum": pl.Float64,
     "throughput_affected_sum": pl.Float64, "throughput_unaffected_sum": pl.Float64,
     "duration_median_hours": pl.Float64,
 }
@@ -44,11 +58,13 @@ class Bundle:
     period: str
     quality: dict[str, Any]
     items: pl.DataFrame
-    throughput_bins: tuple[int | None, ...]
+    throughput_bins: tuple[int, ...]
     fitness_sum: float
     cases: int
     meta: dict[str, Any] = field(default_factory=dict)
-    edges: tuple[tuple[str, str, int], ...] = ()  # directly-follows pairs with case counts (small ones removed)
+    edges: tuple[tuple[str, str, int], ...] = ()  # directly-follows pairs with the number of cases having them
+    finished: int = 0  # cases not running: the eligible cases of every deviation item
+    fitting: int = 0  # cases with fitness 1.0
 
     def to_json(self) -> str:
         data = {
@@ -56,7 +72,7 @@ class Bundle:
             "cases": self.cases, "fitness_sum": round(self.fitness_sum, 9), "quality": self.quality,
             "throughput_bins": list(self.throughput_bins), "bin_edges_hours": [str(e) for e in BIN_EDGES],
             "meta": self.meta, "items": self.items.sort("item").to_dicts(),
-            "edges": [list(e) for e in self.edges],
+            "edges": [list(e) for e in self.edges], "finished_cases": self.finished, "fitting_cases": self.fitting,
         }
         return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -70,7 +86,8 @@ class Bundle:
                 pl.DataFrame(schema=ITEM_COLUMNS)
             return cls(data["office"], data["process"], data["period"], data["quality"], items,
                        tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
-                       tuple((a, b, int(n)) for a, b, n in data.get("edges", [])))
+                       tuple((a, b, int(n)) for a, b, n in data["edges"]), int(data["finished_cases"]),
+                       int(data["fitting_cases"]))
         except (ValueError, KeyError, TypeError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
 
@@ -90,24 +107,48 @@ def read_bundle(path: Path) -> Bundle:
 
 @dataclass(frozen=True)
 class AggregateSettings:
-    suppress_below: int = 5
+    suppress_below: int = 5  # the publication threshold the office asks for (recorded, see the module doc)
     period: str = "all"
 
 
-def case_items(result: ConformanceResult) -> pl.DataFrame:
+_ITEM_KEYS = ["item", "item_type", "code", "activity", "rule_id"]
+_RULE_CODE = {"deadline": "DEADLINE", "role": "ROLE"}
+
+
+def item_universe(reference: ReferenceModel) -> pl.DataFrame:
+    """The items the Soll model and its rule pack define: every deviation code at every Soll activity, every
+    rule, and never-closed cases (columns item, item_type, code, activity, rule_id; sorted by item)."""
+    rows = [{"item": f"dev:{code}:{activity}", "item_type": "deviation", "code": code, "activity": activity,
+             "rule_id": None} for code in DEVIATION_CODES for activity in sorted(reference.activities)]
+    for rule in reference.rules.rules if reference.rules else ():
+        rows.append({"item": f"rule:{rule.id}", "item_type": "rule", "code": _RULE_CODE.get(rule.kind, "RULE"),
+                     "activity": None, "rule_id": rule.id})
+    rows.append({"item": "case:NO_CLOSURE", "item_type": "case", "code": "NO_CLOSURE", "activity": None,
+                 "rule_id": None})
+    schema_ = {k: ITEM_COLUMNS[k] for k in _ITEM_KEYS}
+    return pl.DataFrame(rows, schema=schema_).unique("item").sort("item")
+
+
+def case_items(result: ConformanceResult, reference: ReferenceModel | None = None) -> pl.DataFrame:
     """One row per (office, case, item) for every case eligible for the item, with ``affected``.
 
     Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
-    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases).
+    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases). With
+    ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
+    shows them.
     """
     cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours")
     key = [schema.OFFICE, schema.CASE_ID]
     parts = []
     dev = result.deviations.filter(pl.col("source") == "alignment")
-    if dev.height:
-        dev_items = dev.select(*key, "code", "activity").unique().with_columns(
-            (pl.lit("dev:") + pl.col("code") + pl.lit(":") + pl.col("activity")).alias("item"))
-        kinds = dev_items.select("item", "code", "activity").unique()
+    dev_items = dev.select(*key, "code", "activity").unique().with_columns(
+        (pl.lit("dev:") + pl.col("code") + pl.lit(":") + pl.col("activity")).alias("item"))
+    kinds = dev_items.select("item", "code", "activity")
+    if reference is not None:
+        kinds = pl.concat([kinds, item_universe(reference).filter(pl.col("item_type") == "deviation")
+                           .select("item", "code", "activity")])
+    kinds = kinds.unique().sort("item")
+    if kinds.height:
         finished = cases.filter(pl.col("case_status") != "running").select(key)
         grid = finished.join(kinds, how="cross")
         hit = dev_items.select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
@@ -137,11 +178,14 @@ def case_items(result: ConformanceResult) -> pl.DataFrame:
 
 def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceModel,
               settings: AggregateSettings | None = None, coverage: dict[str, float] | None = None) -> list[Bundle]:
-    """One bundle per office of ``result`` (conformance of ``log`` against ``reference``)."""
+    """One bundle per office of ``result`` (conformance of ``log`` against ``reference``), each with the
+    item universe of ``reference`` plus the deviations its own log shows, and exact counts.
+
+    Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
+    gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
-    items = case_items(result)
-    k_min = settings.suppress_below
-    per_item = items.group_by(schema.OFFICE, "item", "item_type", "code", "activity", "rule_id").agg(
+    items = case_items(result, reference)
+    per_item = items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
         pl.len().alias("eligible"),
         pl.col("affected").sum().cast(pl.Int64).alias("affected"),
         pl.col("late_hours").filter(pl.col("affected")).sum().alias("late_hours_sum"),
@@ -149,53 +193,58 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         pl.col("throughput_hours").filter(~pl.col("affected")).sum().alias("throughput_unaffected_sum"),
         pl.col("duration_hours").median().alias("duration_median_hours"),
     )
-    small = (pl.col("affected").is_between(1, k_min - 1)) | (pl.col("eligible") < k_min)
-    per_item = per_item.with_columns(small.alias("suppressed")).with_columns(
-        [pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c)
-         for c in ("affected", "late_hours_sum", "throughput_affected_sum", "throughput_unaffected_sum",
-                   "duration_median_hours")])
+    universe = item_universe(reference)
+    offices = result.summary.select(schema.OFFICE)
+    # rules no case of an office could be judged by are rows of 0 of 0; deviations only some office's
+    # own log shows stay out of the others' bundles (compare adds them as 0 of their finished cases)
+    missing = offices.join(universe, how="cross").join(per_item, on=[schema.OFFICE, "item"], how="anti")
+    per_item = (pl.concat([per_item, missing.with_columns(pl.lit(0, pl.Int64).alias("eligible"),
+                                                          pl.lit(0, pl.Int64).alias("affected"))],
+                          how="diagonal_relaxed")
+                .filter(pl.col("item").is_in(universe["item"].implode()) | (pl.col("affected") > 0)))
     quality = _quality(log, result)
-    edges = _edges(log, k_min)
+    edges = _edges(log)
     bundles = []
     for office in result.summary[schema.OFFICE].to_list():
         cases = result.cases.filter(pl.col(schema.OFFICE) == office)
-        hist = _histogram(cases["throughput_hours"].drop_nulls().to_list(), k_min)
+        hist = _histogram(cases["throughput_hours"].drop_nulls().to_list())
         q = dict(quality.get(office, {}))
         if coverage and office in coverage:
             q["coverage"] = coverage[office]
         meta = {"pmtool_version": __version__, "model": reference.source, "model_sha256": reference.sha256,
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
-                "method": result.method, "suppress_below": k_min}
+                "method": result.method, "suppress_below": settings.suppress_below}
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
         bundles.append(Bundle(office, result.process, settings.period, q,
                               frame.select(list(ITEM_COLUMNS)).cast(ITEM_COLUMNS).sort("item"), hist,
                               float(cases["fitness"].fill_null(0).sum()), cases.height, meta,
-                              edges.get(office, ())))
+                              edges.get(office, ()), int((cases["case_status"] != "running").sum()),
+                              int((cases["fitness"] == 1.0).sum())))
     return bundles
 
 
-def _edges(log: EventLog, k_min: int) -> dict[str, tuple[tuple[str, str, int], ...]]:
-    """Directly-follows pairs per office with the number of cases that have them (below k_min: removed)."""
+def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
+    """Directly-follows pairs per office with the number of cases that have them."""
     key = [schema.OFFICE, schema.CASE_ID]
     pairs = (log.frame.select(*key, pl.col(schema.ACTIVITY).alias("a"),
                               pl.col(schema.ACTIVITY).shift(-1).over(key).alias("b"))
              .drop_nulls("b").unique().group_by(schema.OFFICE, "a", "b").len()
-             .filter(pl.col("len") >= k_min).sort([schema.OFFICE, "a", "b"]))
+             .sort([schema.OFFICE, "a", "b"]))
     out: dict[str, list[tuple[str, str, int]]] = {}
     for office, a, b, n in pairs.iter_rows():
         out.setdefault(office, []).append((a, b, int(n)))
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _histogram(values: list[float], k_min: int) -> tuple[int | None, ...]:
+def _histogram(values: list[float]) -> tuple[int, ...]:
     counts = [0] * (len(BIN_EDGES) - 1)
     for v in values:
         for i in range(len(BIN_EDGES) - 1):
             if BIN_EDGES[i] <= v < BIN_EDGES[i + 1]:
                 counts[i] += 1
                 break
-    return tuple(None if 0 < c < k_min else c for c in counts)
+    return tuple(counts)
 
 
 def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, Any]]:

@@ -115,11 +115,8 @@ def shrunk_interval(k: np.ndarray, n: np.ndarray, prior: BetaPrior,
     return _st.beta.ppf(tail, a, b), _st.beta.ppf(1 - tail, a, b)
 
 
-def mann_whitney_vs_rest(samples: list[np.ndarray]) -> np.ndarray:
-    """Two-sided Mann–Whitney U p-value of each group's values against all other groups pooled."""
-    out = np.ones(len(samples))
-    for i, own in enumerate(samples):
-        others = np.concatenate([s for j, s in enumerate(samples) if j != i]) if len(samples) > 1 else np.array([])
-        if own.size and others.size:
-            out[i] = _st.mannwhitneyu(own, others, alternative="two-sided").pvalue
-    return out
+def mann_whitney(own: np.ndarray, others: np.ndarray) -> float:
+    """Two-sided Mann–Whitney U p-value of ``own`` against ``others`` (1.0 when either is empty)."""
+    if not own.size or not others.size:
+        return 1.0
+    return float(_st.mannwhitneyu(own, others, alternative="two-sided").pvalue)

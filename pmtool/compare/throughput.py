@@ -4,7 +4,12 @@ Per process: each office's median throughput time (interpolated within the fixed
 distribution-free 95 % interval for the median (order statistics n/2 ± 1.96·√n/2), a two-sided
 Mann–Whitney test of the office against all other offices pooled (values at the bins' geometric
 midpoints, so ties are resolved as in the histogram), and Benjamini–Hochberg control across offices.
-Bins suppressed for small counts are left out on both sides.
+
+Behind the same gate as the counts: an office that fails the comparability gate is described (its median)
+but neither tested nor part of anyone's pool. The histograms are exact (a bundle's bins are not
+suppressed), so every comparable office counts in the others' pool with all its cases. An office whose case
+count the comparison hides (``hidden``, see :mod:`pmtool.compare.publication`) gets no figures of its own:
+the median of a handful of cases would be one case's duration.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ import polars as pl
 
 from pmtool.compare import stats
 from pmtool.compare.bundle import BIN_EDGES, Bundle
+from pmtool.compare.gate import GateSettings, comparability
 
 COLUMNS = {"process": pl.String, "period": pl.String, "office": pl.String, "cases": pl.Int64,
            "median_hours": pl.Float64, "median_low": pl.Float64, "median_high": pl.Float64,
            "median_others_hours": pl.Float64, "p_value": pl.Float64, "q_value": pl.Float64,
-           "significant": pl.Boolean, "direction": pl.String}
+           "significant": pl.Boolean, "direction": pl.String, "comparable": pl.Boolean,
+           "not_comparable_reason": pl.String}
 
 
 def _midpoints() -> np.ndarray:
@@ -59,7 +66,12 @@ def _quantile(counts: np.ndarray, rank: float) -> float | None:
     return float(lo + share * (hi - lo))
 
 
-def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05) -> pl.DataFrame:
+def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05, *, gate: GateSettings | None = None,
+                       hidden: frozenset = frozenset()) -> pl.DataFrame:
+    """One row per process, period and office (see the module docstring); ``hidden`` holds the cells the
+    comparison does not publish (an office's ``cases`` among them)."""
+    verdict = {(p, per, o): (ok, why) for p, per, o, ok, why in
+               comparability(bundles, gate or GateSettings()).iter_rows()}
     rows = []
     mids = _midpoints()
     groups: dict[tuple[str, str], list[Bundle]] = {}
@@ -68,21 +80,39 @@ def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05) -> pl.DataF
     for (process, period), group in sorted(groups.items()):
         group = sorted(group, key=lambda b: b.office)
         counts = [_counts(b) for b in group]
-        samples = [np.repeat(mids, c.astype(int)) for c in counts]
-        p = stats.mann_whitney_vs_rest(samples)
-        q = stats.benjamini_hochberg(p)
+        pooled = [verdict[(process, period, b.office)][0] for b in group]
+        shown = [("cases", process, period, None, b.office) not in hidden for b in group]
+        pool = sum((c for c, ok in zip(counts, pooled, strict=True) if ok), np.zeros(len(mids)))
+        p = np.ones(len(group))
+        tested = []
+        for i, c in enumerate(counts):
+            others = pool - c if pooled[i] else pool
+            if pooled[i] and shown[i] and c.sum() and others.sum():
+                p[i] = stats.mann_whitney(np.repeat(mids, c.astype(int)), np.repeat(mids, others.astype(int)))
+                tested.append(i)
+        q = np.ones(len(group))
+        q[tested] = stats.benjamini_hochberg(p[tested])
         for i, b in enumerate(group):
-            n = counts[i].sum()
-            others = sum((c for j, c in enumerate(counts) if j != i), np.zeros_like(counts[i]))
-            median = _quantile(counts[i], (n + 1) / 2)
-            half = 1.96 * math.sqrt(n) / 2 if n else 0.0
-            median_others = _quantile(others, (others.sum() + 1) / 2)
-            direction = None
-            if median is not None and median_others is not None:
-                direction = "slower" if median > median_others else "faster" if median < median_others else "same"
-            rows.append({"process": process, "period": period, "office": b.office, "cases": int(n),
-                         "median_hours": median, "median_low": _quantile(counts[i], n / 2 - half),
-                         "median_high": _quantile(counts[i], n / 2 + half + 1), "median_others_hours": median_others,
-                         "p_value": float(p[i]), "q_value": float(q[i]), "significant": bool(q[i] <= fdr),
-                         "direction": direction})
+            rows.append(_row(process, period, b.office, counts[i], pool - counts[i] if pooled[i] else pool,
+                             shown[i], i in tested, float(p[i]), float(q[i]), fdr,
+                             verdict[(process, period, b.office)]))
     return pl.DataFrame(rows, schema=COLUMNS)
+
+
+def _row(process: str, period: str, office: str, counts: np.ndarray, others: np.ndarray, shown: bool,
+         tested: bool, p: float, q: float, fdr: float, verdict: tuple[bool, str | None]) -> dict:
+    n = counts.sum()
+    median = _quantile(counts, (n + 1) / 2) if shown else None
+    half = 1.96 * math.sqrt(n) / 2 if n else 0.0
+    median_others = _quantile(others, (others.sum() + 1) / 2)
+    direction = None
+    if median is not None and median_others is not None:
+        direction = "slower" if median > median_others else "faster" if median < median_others else "same"
+    reason = verdict[1] if not verdict[0] else None if shown else "small_numbers"
+    return {"process": process, "period": period, "office": office, "cases": int(n) if shown else None,
+            "median_hours": median, "median_low": _quantile(counts, n / 2 - half) if shown else None,
+            "median_high": _quantile(counts, n / 2 + half + 1) if shown else None,
+            "median_others_hours": median_others if shown else None, "p_value": p if tested else None,
+            "q_value": q if tested else None, "significant": tested and q <= fdr,
+            "direction": direction if tested else None, "comparable": verdict[0] and shown,
+            "not_comparable_reason": reason}

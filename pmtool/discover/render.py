@@ -108,13 +108,15 @@ def _node(row: dict, lang: str) -> dict[str, str | float | int]:
                 "fontcolor": "white", "fontsize": 10, "width": 0.56, "fixedsize": "true",
                 "label": t("render.end", lang)}
     name = "<BR/>".join(html(line) for line in wrap(row["activity"], LABEL_WIDTH))
-    counts = format_cases(row["cases"], lang)
-    if row["events"] != row["cases"]:
-        counts += " · " + t("render.events_n", lang, n=format_number(row["events"], lang))
+    parts = []
+    if row["cases"] is not None:  # None: a view that does not print the activity's counts (the report's)
+        parts.append(format_cases(row["cases"], lang))
+        if row["events"] != row["cases"]:
+            parts.append(t("render.events_n", lang, n=format_number(row["events"], lang)))
     if row.get("service_median_hours") is not None:  # activity instances: how long the work itself takes
-        counts += " · " + t("render.service", lang, hours=format_hours(row["service_median_hours"], lang))
-    return {"label": f'<{name}<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(counts)}</FONT>>',
-            "tooltip": row["activity"]}
+        parts.append(t("render.service", lang, hours=format_hours(row["service_median_hours"], lang)))
+    counts = f'<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(" · ".join(parts))}</FONT>' if parts else ""
+    return {"label": f"<{name}{counts}>", "tooltip": row["activity"]}
 
 
 def _edge(row: dict, max_cases: int, lang: str) -> dict[str, str | float | int]:

@@ -6,7 +6,7 @@ and the check that every activity is in the model). The changed pack gets its ow
 ``<version>+what-if.<hash>``, so stage caches and bundles never mix it up with the pack on disk.
 
 >>> from pathlib import Path
->>> model = load_reference(Path("data/reference_models/P1_meldefallbearbeitung.bpmn"))  # doctest: +SKIP
+>>> model = load_reference(Path("pmtool/reference_models/P1_meldefallbearbeitung.bpmn"))  # doctest: +SKIP
 >>> relaxed = with_rule_changed(model, "P1-L-11-GA", {"within": {"working_days": 2}})  # doctest: +SKIP
 >>> relaxed.rules.by_id["P1-L-11-GA"].amount  # doctest: +SKIP
 2.0

@@ -4,7 +4,7 @@ It bundles the Petri net (with initial and final marking), the role expected for
 BPMN lanes), the rule pack, the conversion report and where it all came from.
 
 >>> from pathlib import Path
->>> ref = load_reference(Path("data/reference_models/P3a_belehrung_43.bpmn"))  # doctest: +SKIP
+>>> ref = load_reference(Path("pmtool/reference_models/P3a_belehrung_43.bpmn"))  # doctest: +SKIP
 """
 
 from __future__ import annotations

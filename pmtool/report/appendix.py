@@ -11,14 +11,16 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 from pmtool import __version__
+from pmtool.compare.disclosure import Protection
 from pmtool.compare.gate import comparability
+from pmtool.compare.publication import ALL
 from pmtool.compare.score import BASIS_WEIGHT, IMPACT_CAP_DAYS, SEVERITY_WEIGHT
 from pmtool.graphviz import dot_version
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.context import Cell, Table
 from pmtool.report.summary import process_name
-from pmtool.report.suppression import SUPPRESSED, suppress
+from pmtool.report.suppression import SUPPRESSED, import_key, report_protection
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
@@ -45,22 +47,26 @@ class Appendix:
     inputs: Table
 
 
-def build_appendix(analysis: Analysis, lang: str) -> Appendix:
+def build_appendix(analysis: Analysis, lang: str, *, protection: Protection | None = None) -> Appendix:
+    """The appendix; ``protection``: the report's disclosure check (computed when not given)."""
     comparable = _comparability(analysis, lang)
     ok = t("report.gate.ok", lang)
     all_ok = all(c.text == ok for _, cells in comparable.rows for c in cells)
     text = t("report.gate.all_ok", lang, offices=len(comparable.rows), processes=len(analysis.processes)) \
         if all_ok else ""
-    return Appendix(imports=_imports(analysis, lang), comparability=comparable, comparability_text=text,
+    protection = protection or report_protection(analysis)
+    return Appendix(imports=_imports(analysis, lang, protection.hidden), comparability=comparable,
+                    comparability_text=text,
                     models=tuple(_model(analysis, pid, lang) for pid in analysis.processes),
                     method=_method(analysis, lang), weights=_weights(lang), versions=_versions(lang),
                     settings=_settings(analysis, lang), inputs=_inputs(analysis, lang))
 
 
-def _imports(analysis: Analysis, lang: str) -> Table:
-    """Per office: rows read, loaded and quarantined (per reason), mapping coverage and cases; totals.
-    Relations: loaded + quarantined = read; the reasons add up to quarantined; every column to its total."""
-    k = analysis.project.privacy_threshold
+def _imports(analysis: Analysis, lang: str, hidden: frozenset) -> Table:
+    """Per office: rows read, loaded and quarantined (per reason), mapping coverage and cases; totals. The
+    counts the report's disclosure check hides (``hidden``; relations: loaded + quarantined = read, the
+    reasons add up to quarantined, every column to its total, an office's cases to its processes' cases)
+    are "·"."""
     offices = sorted({i.summary.office for i in analysis.ingests})
     reasons = sorted({r for i in analysis.ingests for r in i.summary.quarantine_by_reason})
     cols = ["read", "loaded", *(f"q:{r}" for r in reasons), "quarantined", "cases"]
@@ -83,19 +89,14 @@ def _imports(analysis: Analysis, lang: str) -> Table:
         exports.setdefault(s.office, []).append(s.format)
     for c in cols:
         values[("__all__", c)] = sum(values[(o, c)] for o in offices)
-    rows_keys = [*offices, "__all__"]
-    relations: list[list[tuple[str, str]]] = []
-    for o in rows_keys:
-        relations.append([(o, "loaded"), (o, "quarantined"), (o, "read")])
-        relations.append([(o, f"q:{r}") for r in reasons] + [(o, "quarantined")])
-    for c in cols:
-        relations.append([(o, c) for o in offices] + [("__all__", c)])
-    hidden = suppress(values, relations, k)
+
+    def shown(o: str, c: str) -> bool:
+        return import_key(ALL if o == "__all__" else o, c) not in hidden
 
     def cells(o: str) -> tuple[Cell, ...]:
         out = [Cell(str(len(exports.get(o, []))) if o != "__all__" else str(len(analysis.ingests))),
                Cell(", ".join(sorted(set(exports.get(o, [])))) if o != "__all__" else "", numeric=False)]
-        out += [Cell(SUPPRESSED, suppressed=True) if (o, c) in hidden else Cell(numbers.count(values[(o, c)], lang))
+        out += [Cell(numbers.count(values[(o, c)], lang)) if shown(o, c) else Cell(SUPPRESSED, suppressed=True)
                 for c in cols]
         loaded = values[(o, "loaded")] if o != "__all__" else sum(values[(x, "loaded")] for x in offices)
         cover = (mapped[o] if o != "__all__" else sum(mapped.values())) / loaded if loaded else None

@@ -123,6 +123,7 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     from pmtool.report.appendix import build_appendix
     from pmtool.report.process_section import build_process_section
     from pmtool.report.summary import build_summary
+    from pmtool.report.suppression import SUPPRESSED, report_protection
 
     project = analysis.project
     k = project.privacy_threshold
@@ -132,9 +133,11 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
     period = (f"{numbers.date(min(starts), lang)} – {numbers.date(max(ends), lang)}" if starts and ends else "—")
     offices = sorted({s.summary.office for s in analysis.ingests})
     cases = sum(int(p.conformance.summary["cases"].sum()) for p in analysis.processes.values())
+    protection = report_protection(analysis)  # one disclosure check over everything published together
     summary = build_summary(analysis, lang)
-    sections = tuple(build_process_section(analysis, pid, lang, summary) for pid in analysis.processes)
-    appendix = build_appendix(analysis, lang)
+    sections = tuple(build_process_section(analysis, pid, lang, summary, protection=protection)
+                     for pid in analysis.processes)
+    appendix = build_appendix(analysis, lang, protection=protection)
     title = t("report.title", lang)
     meta = ReportMeta(
         title=f"{title} – {project.name}",
@@ -151,7 +154,9 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
         (t("report.fact.as_of", lang), numbers.date(as_of, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.processes", lang), "\n".join(s.name for s in sections)),
-        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+        (t("report.fact.cases", lang), SUPPRESSED if any(
+            ("cases", pid, project.period, None, "all") in protection.hidden for pid in analysis.processes)
+         else numbers.count(cases, lang)),
     )
     annex = tuple((f"annex-{s.pid}", s.name, s.annex_figures) for s in sections if s.annex_figures)
     return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pmtool.compare.disclosure import Protection
+from pmtool.compare.publication import ALL
 from pmtool.compare.score import IMPACT_CAP_DAYS
 from pmtool.discover.formatting import format_period
 from pmtool.i18n import t
@@ -22,12 +24,12 @@ from pmtool.report.models import (
     ist_figure,
     overlay_legend,
     page_class,
-    private_dfg,
     soll_figure,
     wait_legend,
 )
 from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_table
 from pmtool.report.summary import Summary, Verdict, anchor, process_name, statement
+from pmtool.report.suppression import SUPPRESSED, ist_view, published_dfg, report_protection
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
@@ -70,9 +72,14 @@ class ProcessSection:
     annex_figures: tuple[Figure, ...]
 
 
-def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary) -> ProcessSection:
+def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summary, *,
+                          protection: Protection | None = None) -> ProcessSection:
+    """The section of process ``pid``; ``protection``: the report's disclosure check (computed when not
+    given, see :func:`~pmtool.report.suppression.report_protection`)."""
     pa = analysis.processes[pid]
     k = analysis.project.privacy_threshold
+    protection = protection or report_protection(analysis)
+    period = analysis.project.period
     name = process_name(analysis, pid, lang)
     table = analysis.comparison.table.filter(pl.col("process") == pid) if analysis.comparison.table.height \
         else analysis.comparison.table
@@ -95,11 +102,12 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
                          notes=(t("report.overlay.legend", lang), t("report.soll.legend", lang)))
     soll_order = ([(n.name, n.lane) for n in view.tasks] if view else
                   [(lbl, ", ".join(pa.reference.roles.get(lbl, ()))) for lbl in sorted(pa.reference.activities)])
-    ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang)
+    ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period)
     heat, _ = heatmap(table, offices, lang, pid) if table.height else (None, 0)
     cases = int(pa.conformance.summary["cases"].sum())
     facts = (
-        (t("report.fact.cases", lang), numbers.count(cases, lang)),
+        (t("report.fact.cases", lang), SUPPRESSED if ("cases", pid, period, None, ALL) in protection.hidden
+         else numbers.count(cases, lang)),
         (t("report.fact.offices", lang), numbers.count(len(offices), lang)),
         (t("report.fact.fitness", lang), numbers.decimal(
             float((pa.conformance.summary["fitness"] * pa.conformance.summary["cases"]).sum() / cases)
@@ -114,7 +122,8 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         overlay=overlay_fig, overlay_table=overlay_table(overlay, soll_order, lang, pid), ist=ist, ist_note=ist_note,
         heatmap=heat, deadline=_deadline_figure(table, offices, name, lang, pid),
         throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid),
-        conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid),
+        conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid,
+                                      hidden=protection.hidden, period=period),
         cards=tuple(_card(g, i, lang) for i, g in enumerate(groups, 1)), annex_figures=annex)
 
 
@@ -131,9 +140,10 @@ def _overlay_alt(overlay: dict, name: str, lang: str) -> str:
     return t("report.overlay.alt", lang, name=name, top=top)
 
 
-def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int,
-                 lang: str) -> tuple[tuple[Figure, ...], tuple[Figure, ...], str]:
-    """The offices of the top finding and its best practice in the section, every other office in the annex."""
+def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int, lang: str, protection: Protection,
+                 period: str) -> tuple[tuple[Figure, ...], tuple[Figure, ...], str]:
+    """The offices of the top finding and its best practice in the section, every other office in the annex;
+    each without what the disclosure check hides (no figure for an office whose case count is hidden)."""
     discoveries = {d.scope.office: d for d in pa.discoveries if d.scope.process == pa.process}
     chosen: list[str] = []
     open_groups = [g for g in groups if not g.lead.get("accepted")]
@@ -145,10 +155,10 @@ def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int,
     chosen = [o for o in chosen if o in discoveries][:MAX_IST_SHOWN]
     shown, annex = [], []
     for office in sorted(discoveries):
-        d = discoveries[office]
-        dfg = private_dfg(d.shown if d.shown.cases else d.dfg, k)
-        if dfg is None:
+        dfg = ist_view(discoveries[office], k)
+        if dfg is None or ("cases", pa.process, period, None, office) in protection.hidden:
             continue
+        dfg = published_dfg(dfg, protection, pa.process, office)
         title = t("report.ist.title", lang, office=office, name=name)
         svg = ist_figure(dfg, title=title, lang=lang)
         fig = Figure(f"ist-{pa.process}-{office}", svg,
@@ -241,7 +251,9 @@ def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
         factor=numbers.decimal(r["impact_factor"], lang, 4),
         impact=numbers.hours(impact, lang) if impact and impact > 0 else "—",
         cap=numbers.decimal(IMPACT_CAP_DAYS, lang, 0))))
-    if r.get("best_offices"):
+    if not r.get("best_offices"):
+        lines.append((t("report.card.best", lang), t("report.card.best_none", lang)))
+    else:
         text = t("report.card.best_line", lang, offices=r["best_offices"], rate=numbers.rate(r.get("best_rate"), lang))
         if r.get("best_duration_median_hours") is not None:
             text += " · " + t("report.card.best_duration", lang,

@@ -1,9 +1,9 @@
 """Per-process tables of the report: the office × deviation matrix (heat map), the conformance summary per
 office, and the numbers behind the Soll overlay.
 
-All rates come from the comparison table, where counts below the privacy threshold are already removed
-(``suppressed``); the pooled column "all offices" adds up only the comparable offices whose numbers are
-shown, so no hidden cell can be recomputed from it.
+All rates come from the comparison table as published: counts the disclosure check hides are already empty
+(``suppressed``), and the pooled column "all offices" is the comparable offices' true total, published only
+where no hidden count can be recomputed from it (else the item is withheld, and a note says how many).
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from typing import Any
 
 import polars as pl
 
+from pmtool.compare.publication import ALL
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.context import Cell, Table
 from pmtool.report.items import item_label
 from pmtool.report.models import CODES, ActivityOverlay
 from pmtool.report.palette import rate_class
-from pmtool.report.suppression import SUPPRESSED, is_small, suppress, table_relations
+from pmtool.report.suppression import SUPPRESSED, is_small
 
 #: Items whose pooled rate is below this and that are no finding anywhere are counted, not listed.
 MIN_POOLED_RATE = 0.005
@@ -58,6 +59,10 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
         out_rows.append((item_label(rows[0], lang), tuple(cells)))
     out_rows = _merge_identical(out_rows, lang)
     notes = [t("report.heat.note", lang), t("report.heat.note_pooled", lang)]
+    withheld = sum(1 for rows in by_item.values() if any(r["not_comparable_reason"] == "small_numbers_others"
+                                                         for r in rows))
+    if withheld:
+        notes.append(t("report.heat.withheld", lang, n=withheld))
     if left_out:
         notes.append(t("report.heat.left_out", lang, n=left_out, share=numbers.rate(MIN_POOLED_RATE, lang)))
     head = (t("report.heat.item", lang), *offices, t("report.heat.pooled", lang))
@@ -128,51 +133,47 @@ def overlay_table(overlay: dict[str, ActivityOverlay], soll_order: Sequence[tupl
                  rows=tuple(rows), notes=(t("report.overlay.table_note", lang),), css="overlay")
 
 
-def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str) -> Table:
+def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str, *,
+                      hidden: frozenset = frozenset(), period: str = "all") -> Table:
     """Per office: cases, mean fitness, share of fitting cases, precision, running and never-closed cases,
-    median throughput of completed cases; totals for all offices. Counts below ``k`` are hidden, with
-    secondary suppression over the column totals."""
+    median throughput of completed cases; totals for all offices. A count is "·" when the report's
+    disclosure check hides it (``hidden``, keys of :mod:`pmtool.compare.publication`: the same cells as
+    the comparison's, so no table gives away what another hides); fitness and precision go with the cases,
+    the median with fewer than ``k`` completed cases."""
     rows = summary.sort("office").to_dicts()
-    offices = [r["office"] for r in rows]
-    count_cols = ("cases", "running", "stale")
-    values: dict[tuple[str, str], int] = {}
-    for r in rows:
-        for c in count_cols:
-            values[(r["office"], c)] = int(r[c] or 0)
-    for c in count_cols:
-        values[("__all__", c)] = sum(values[(o, c)] for o in offices)
-    relations = table_relations([*offices, "__all__"], count_cols, column_total="__all__")
-    hidden = suppress(values, relations, k)
+
+    def key(cell: str, office: str) -> tuple:
+        return (cell, pid, period, None, office)
+
     completed = cases.filter(pl.col("case_status") == "complete")
     medians = dict(completed.group_by("office").agg(pl.col("throughput_hours").median(), pl.len()).select(
         "office", pl.struct("throughput_hours", "len")).iter_rows())
     out = []
     for r in rows:
         o = r["office"]
-        small = is_small(r["cases"], k)
-        fitting = round((r["fitting_share"] or 0) * r["cases"])
+        small = key("cases", o) in hidden or is_small(r["cases"], k)
         med = medians.get(o)
         cells = (
-            _count(values[(o, "cases")], (o, "cases") in hidden, lang),
+            _count(int(r["cases"]), small, lang),
             _value(numbers.decimal(r["fitness"], lang, 3), small),
-            _value(numbers.rate(r["fitting_share"], lang), small or is_small(fitting, k)
-                   or is_small(r["cases"] - fitting, k)),
+            _value(numbers.rate(r["fitting_share"], lang), small or key("fitting", o) in hidden),
             _value(numbers.decimal(r["precision"], lang, 3), small),
-            _count(values[(o, "running")], (o, "running") in hidden, lang),
-            _count(values[(o, "stale")], (o, "stale") in hidden, lang),
+            _count(int(r["running"] or 0), key("running", o) in hidden, lang),
+            _count(int(r["stale"] or 0), key("stale", o) in hidden or is_small(r["stale"], k), lang),
             _value(numbers.days(med["throughput_hours"], lang) if med else "—",
                    small or med is None or is_small(med["len"], k)),
         )
         out.append((o, cells))
-    total_cases = values[("__all__", "cases")]
+    total_cases = int(summary["cases"].sum())
     fitness = float((summary["fitness"] * summary["cases"]).sum() / total_cases) if total_cases else None
     fitting = float((summary["fitting_share"] * summary["cases"]).sum() / total_cases) if total_cases else None
     all_median = completed["throughput_hours"].median() if completed.height >= k else None
+    every = key("cases", ALL) in hidden
     foot = ((t("report.conf.all", lang), (
-        _count(total_cases, ("__all__", "cases") in hidden, lang), Cell(numbers.decimal(fitness, lang, 3)),
-        Cell(numbers.rate(fitting, lang)), Cell("—"),
-        _count(values[("__all__", "running")], ("__all__", "running") in hidden, lang),
-        _count(values[("__all__", "stale")], ("__all__", "stale") in hidden, lang),
+        _count(total_cases, every, lang), _value(numbers.decimal(fitness, lang, 3), every),
+        _value(numbers.rate(fitting, lang), every or key("fitting", ALL) in hidden), Cell("—"),
+        _count(int(summary["running"].sum()), key("running", ALL) in hidden, lang),
+        _count(int(summary["stale"].sum()), key("stale", ALL) in hidden, lang),
         Cell(numbers.days(all_median, lang)))),)  # type: ignore[arg-type]
     head = (t("report.conf.office", lang), t("report.conf.cases", lang), t("report.conf.fitness", lang),
             t("report.conf.fitting", lang), t("report.conf.precision", lang), t("report.conf.running", lang),

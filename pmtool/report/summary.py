@@ -19,6 +19,7 @@ from pmtool.report import numbers
 from pmtool.report.charts import PriorityBar, priority_chart
 from pmtool.report.context import Cell, Figure, Table
 from pmtool.report.items import FindingGroup, basis_text, group_findings, item_label
+from pmtool.report.suppression import SUPPRESSED
 from pmtool.vocabulary import vocabulary
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _priorities(analysis: Analysis, lang: str) -> tuple[Table, tuple[tuple[str, 
         reasons_out.append((name, t("report.priority.reason_line", lang, rank=r["rank"],
                                     priority=numbers.decimal(r["priority"], lang, 2),
                                     reasons=", ".join(reasons) or t("report.reason.none", lang))))
-        bars.append(PriorityBar(name, tuple(r[f + "_norm"] / len(FACTORS) for f in FACTORS), r["priority"]))
+        bars.append(PriorityBar(name, tuple((r[f + "_norm"] or 0.0) / len(FACTORS) for f in FACTORS), r["priority"]))
     table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(rows),
                   notes=(t("report.priority.note", lang),), css="priorities")
     figure = None
@@ -160,7 +161,9 @@ def _priorities(analysis: Analysis, lang: str) -> tuple[Table, tuple[tuple[str, 
     return table, tuple(reasons_out), figure
 
 
-def _factor_value(factor: str, value: float, lang: str) -> str:
+def _factor_value(factor: str, value: float | None, lang: str) -> str:
+    if value is None:  # hidden: a count below the privacy threshold, or one it could be recomputed from
+        return SUPPRESSED
     if factor == "volume":
         return numbers.count(round(value), lang)
     if factor == "time_lost":

@@ -1,25 +1,43 @@
-"""Statistical disclosure control for the report's tables: primary and secondary (complementary) suppression.
+"""Statistical disclosure control for the report: one protection for everything the report and the
+comparison tables publish together.
 
-A count below the privacy threshold (``k``, the project's ``privacy_threshold``, default 5) is *primary*
-suppressed: the report shows "·" instead (the sign official statistics use for secret cells). Zero is not
-suppressed: "none" reveals nothing about a person.
+A count below the privacy threshold (``k``, the project's ``privacy_threshold``, default 5) is shown as "·"
+(the sign official statistics use for secret cells). Zero is shown: "none" reveals nothing about a person.
 
-Where a table also shows totals, one hidden cell could be recomputed by subtraction. Every additive
-relation of a table (the cells of a row and the row total; the cells of a column and the column total;
-``read = loaded + quarantined``) is therefore checked: a relation with exactly one hidden member gets a
-second one — the smallest non-zero count of the relation that is not a total (a total only when nothing
-else is left) — and the check repeats until no relation has a single hidden member. This is the usual
-"no singleton in any relation" rule; it does not solve the full linear-programming audit, which tables of
-this size do not need.
+:func:`report_protection` builds one :class:`~pmtool.compare.disclosure.Ledger` of every published count:
+the comparison's (every office × item count, the pooled counts, the conformance table's cases, running,
+never-closed and fitting cases with their totals — :mod:`pmtool.compare.publication`), plus what only the
+report prints: the import table (rows read = loaded + quarantined, the reasons, every column to its
+total, and each office's cases, which add up its processes' cases) and the Ist figures (every arrow's cases;
+the arrows out of ▶ and into ■ add up to all cases, and those into and out of an activity carry at least its
+cases and at most its events). The report's Ist figures print no activity counts: with them, the arrows
+around each activity done once per case would add up exactly, and one hidden arrow among shown ones would
+be their difference — protecting that would blank most of the picture. The comparison's hidden cells are
+fixed — its tables are written as they are — and :func:`~pmtool.compare.disclosure.protect` hides further
+report numbers (secondary suppression) until the linear-programming audit finds no small count narrowed
+below [1, k−1] from anything published. A count that still could be (only the fixed cells could protect
+it) is in :attr:`Protection.unprotected`; the report then withholds what depends on it and says so.
 
->>> hidden = suppress({"a": 2, "b": 40, "c": 9, "total": 51}, [["a", "b", "c", "total"]], k=5)
->>> sorted(hidden)
-['a', 'c']
+>>> is_small(3, 5), is_small(0, 5), is_small(5, 5)
+(True, False, False)
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import weakref
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from pmtool.compare.compare import exact_rows, privacy_threshold
+from pmtool.compare.disclosure import Key, Ledger, Protection, protect
+from pmtool.compare.publication import ALL, comparison_ledger, hidden_keys
+
+if TYPE_CHECKING:
+    from pmtool.analysis import Analysis
+    from pmtool.discover.dfg import DirectlyFollowsGraph
+    from pmtool.discover.discovery import Discovery
 
 SUPPRESSED = "·"
 
@@ -29,61 +47,139 @@ def is_small(count: int | None, k: int) -> bool:
     return count is None or 0 < count < k
 
 
-def primary(values: Mapping[Hashable, int | None], k: int) -> set[Hashable]:
-    """The cells whose own count is below ``k``."""
-    return {cell for cell, value in values.items() if is_small(value, k)}
+def report_protection(analysis: Analysis) -> Protection:
+    """The protection of everything the report and the comparison tables of ``analysis`` publish (see the
+    module docstring). Deterministic; computed once per analysis (the report and the run's manifest ask)."""
+    memo = _MEMO.get(id(analysis))
+    if memo is not None and memo[0]() is analysis:
+        return memo[1]
+    result = _protection(analysis)
+    for stale in [key for key, (ref, _) in _MEMO.items() if ref() is None]:
+        del _MEMO[stale]
+    _MEMO[id(analysis)] = (weakref.ref(analysis), result)
+    return result
 
 
-def secondary(values: Mapping[Hashable, int | None], relations: Sequence[Sequence[Hashable]],
-              hidden: Iterable[Hashable]) -> set[Hashable]:
-    """``hidden`` plus the complementary cells that keep each of them from being recomputed.
-
-    ``relations``: lists of cells whose members add up; by convention the last member is the total (it is
-    hidden only when no other member is left). Deterministic: ties go to the member listed first.
-    """
-    out = set(hidden)
-    changed = True
-    while changed:
-        changed = False
-        for relation in relations:
-            members = [c for c in relation if c in values]
-            if sum(1 for c in members if c in out) != 1:
-                continue
-            parts, total = members[:-1], members[-1:]
-            candidates = [c for c in parts if c not in out] or [c for c in total if c not in out]
-            if not candidates:
-                continue
-            # the smallest positive count hides the least information; zeros only as a last resort
-            choice = min(candidates, key=lambda c: (_value(values[c]) <= 0, _value(values[c]),
-                                                    members.index(c)))
-            out.add(choice)
-            changed = True
-    return out
+_MEMO: dict[int, tuple[weakref.ref, Protection]] = {}
 
 
-def suppress(values: Mapping[Hashable, int | None], relations: Sequence[Sequence[Hashable]], k: int) -> set[Hashable]:
-    """Primary suppression below ``k``, then secondary suppression over ``relations``."""
-    return secondary(values, relations, primary(values, k))
+def _protection(analysis: Analysis) -> Protection:
+    bundles = sorted((b for pa in analysis.processes.values() for b in pa.bundles),
+                     key=lambda b: (b.process, b.period, b.office))
+    settings = analysis.comparison.settings
+    k = privacy_threshold(bundles, settings)
+    references = {pid: pa.reference for pid, pa in analysis.processes.items()}
+    ledger = comparison_ledger(exact_rows(bundles, settings), bundles, references) if bundles else Ledger()
+    frozen = set(ledger.cells)
+    hidden = {key for key in hidden_keys(analysis.disclosure) if key in ledger.cells}
+    import_cells(ledger, analysis)
+    for pid, pa in analysis.processes.items():
+        for d in pa.discoveries:
+            if d.scope.process == pid and d.scope.office:
+                hidden |= dfg_cells(ledger, d, pid, analysis.project.period, k)
+    return protect(ledger, k, hidden=hidden, frozen=frozen, bounds=False)
 
 
-def table_relations(rows: Sequence[Hashable], columns: Sequence[Hashable], *, row_total: Hashable | None = None,
-                    column_total: Hashable | None = None) -> list[list[tuple[Hashable, Hashable]]]:
-    """The additive relations of a table whose cells are keyed ``(row, column)``.
-
-    With ``row_total`` (a column key) each row adds up to that column; with ``column_total`` (a row key) each
-    column adds up to that row. Both together also give the grand total's relations.
-    """
-    relations: list[list[tuple[Hashable, Hashable]]] = []
-    data_columns = [c for c in columns if c != row_total]
-    data_rows = [r for r in rows if r != column_total]
-    if row_total is not None:
-        for r in rows:
-            relations.append([(r, c) for c in data_columns] + [(r, row_total)])
-    if column_total is not None:
-        for c in columns:
-            relations.append([(r, c) for r in data_rows] + [(column_total, c)])
-    return relations
+def import_key(office: str, column: str) -> Key:
+    """The cell of the import table: ``office`` (or ``ALL`` for the totals) × column (read, loaded,
+    ``q:<reason>``, quarantined, cases)."""
+    return ("import", None, None, column, office)
 
 
-def _value(value: int | None) -> int:
-    return 0 if value is None else int(value)
+def import_cells(ledger: Ledger, analysis: Analysis) -> None:
+    """The import table's counts and relations (see the module docstring)."""
+    offices = sorted({i.summary.office for i in analysis.ingests})
+    reasons = sorted({r for i in analysis.ingests for r in i.summary.quarantine_by_reason})
+    cols = ["read", "loaded", *(f"q:{r}" for r in reasons), "quarantined", "cases"]
+    values = {(o, c): 0 for o in offices for c in cols}
+    for i in analysis.ingests:
+        s = i.summary
+        for c, n in (("read", s.rows_read), ("loaded", s.rows_loaded), ("quarantined", s.rows_quarantined),
+                     ("cases", s.cases), *((f"q:{r}", n) for r, n in s.quarantine_by_reason.items())):
+            values[(s.office, c)] += n
+    for (o, c), n in values.items():
+        ledger.cell(import_key(o, c), n)
+    for o in offices:
+        ledger.equal(import_key(o, "read"), [import_key(o, "loaded"), import_key(o, "quarantined")])
+        if reasons:
+            ledger.equal(import_key(o, "quarantined"), [import_key(o, f"q:{r}") for r in reasons])
+        # an office's cases are its processes' cases, shown in the comparison and the conformance table
+        parts = [key for key in ledger.cells if key[0] == "cases" and key[4] == o and key[2] is not None]
+        if parts and sum(ledger.cells[p].value for p in parts) == values[(o, "cases")]:
+            ledger.equal(import_key(o, "cases"), parts)
+    for c in cols:
+        ledger.total(import_key(ALL, c), [import_key(o, c) for o in offices])
+    if offices:
+        ledger.equal(import_key(ALL, "read"), [import_key(ALL, "loaded"), import_key(ALL, "quarantined")])
+
+
+def ist_view(discovery: Discovery, k: int) -> DirectlyFollowsGraph | None:
+    """The Ist figure's graph before the audit: the discovery's readable view without activities and arrows
+    of fewer than ``k`` cases (``None`` for an office with fewer than ``k`` cases)."""
+    from pmtool.report.models import private_dfg
+
+    d = discovery
+    return private_dfg(d.shown if d.shown.cases else d.dfg, k)
+
+
+def dfg_key(process: str, office: str, kind: str, *names: str) -> Key:
+    """A number of an Ist figure: ``kind`` node (cases), events, or edge (cases), by activity names."""
+    return ("dfg", process, kind, names, office)
+
+
+def dfg_cells(ledger: Ledger, d: Discovery, pid: str, period: str, k: int) -> set[Key]:
+    """The Ist figure of one office as cells and relations; returns the cells it does not show."""
+    from pmtool.discover.dfg import END, START
+
+    office, full, view = d.scope.office, d.dfg, ist_view(d, k)
+    total = ("cases", pid, period, None, office)
+    if total not in ledger.cells or ledger.cells[total].value != full.cases:
+        total = ledger.cell(dfg_key(pid, office, "cases"), full.cases)
+    shown_edges = set(view.edges.select("source", "target").iter_rows()) if view is not None else set()
+    hidden: set[Key] = set()
+    into: dict[str, list[Key]] = {}
+    out: dict[str, list[Key]] = {}
+    for name, kind, cases, events in full.nodes.select("activity", "kind", "cases", "events").iter_rows():
+        if kind != "activity":
+            continue
+        # the activities' counts are not printed (see the module docstring) but bound the arrows
+        node = ledger.cell(dfg_key(pid, office, "node", name), cases)
+        count = ledger.cell(dfg_key(pid, office, "events", name), events)
+        ledger.at_most(node, count)
+        hidden |= {node, count}
+    for source, target, cases in full.edges.select("source", "target", "cases").iter_rows():
+        edge = ledger.cell(dfg_key(pid, office, "edge", source, target), cases, keep=1)
+        if (source, target) not in shown_edges or view is None:
+            hidden.add(edge)
+        out.setdefault(source, []).append(edge)
+        into.setdefault(target, []).append(edge)
+        for name in (source, target):
+            if name not in (START, END):
+                ledger.at_most(edge, dfg_key(pid, office, "node", name))
+    for name, edges in (*((n, e) for n, e in into.items() if n != END), *out.items()):
+        if name in (START, END):
+            continue
+        ledger.between(dfg_key(pid, office, "node", name), edges, dfg_key(pid, office, "events", name))
+    for edges in (out.get(START, []), into.get(END, [])):
+        if edges:
+            ledger.equal(total, edges)
+    return hidden
+
+
+def published_dfg(view: DirectlyFollowsGraph, protection: Protection, process: str,
+                  office: str) -> DirectlyFollowsGraph:
+    """``view`` as the report draws it: without the arrows the audit hid, and without the activities'
+    counts (the renderer then prints the name alone)."""
+    hidden = protection.hidden
+    edges = view.edges.filter(pl.Series([dfg_key(process, office, "edge", s, t) not in hidden for s, t in
+                                         view.edges.select("source", "target").iter_rows()], dtype=pl.Boolean))
+    nodes = view.nodes.with_columns(pl.lit(None, pl.Int64).alias("cases"), pl.lit(None, pl.Int64).alias("events"))
+    return replace(view, nodes=nodes, edges=edges)
+
+
+def audit_summary(protection: Protection) -> dict[str, Any]:
+    """What the manifest records of the audit: the threshold, how many numbers are hidden, how many linear
+    programs checked them, and how many small numbers could still be narrowed (0, or the report withholds
+    what depends on them)."""
+    return {"privacy_threshold": protection.k, "hidden_cells": len(protection.hidden),
+            "linear_programs": protection.solved, "recoverable": len(protection.recoverable)}

@@ -14,12 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from pmtool.models.reference import ReferenceModel, load_reference
+from pmtool.models.shipped import MODEL_DIR
 from pmtool.simulate.runs import Chooser, Skeleton, play
 from pmtool.simulate.timing import Cap, Op, Sim, time_case
 from pmtool.vocabulary import vocabulary
-
-#: The Soll models and rule packs of the repository.
-MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "reference_models"
 
 
 @dataclass

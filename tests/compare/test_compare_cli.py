@@ -1,5 +1,6 @@
-"""pmtool aggregate and pmtool compare from the user's side: logs or bundles give the same bytes, the same
-inputs give the same bytes, accepted findings stay visible, exit codes mean something."""
+"""pmtool aggregate and pmtool compare from the user's side: bundles made one office at a time, as each office
+makes its own, give the same bytes as comparing the logs; the same inputs give the same bytes; accepted
+findings stay visible; exit codes mean something."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from typer.testing import CliRunner
 from pmtool.cli.app import app
 
 runner = CliRunner()
-PROCESSES = ("P2", "P3a")  # the two faster processes keep these tests quick; P1 is covered by the ranking test
-TABLES = ("comparison", "findings", "priorities", "trend", "throughput")
+PROCESSES = ("P2", "P3a")  # the two faster processes keep the tests of options quick
+ALL_PROCESSES = ("P1", "P2", "P3a")
+TABLES = ("comparison", "findings", "priorities", "trend", "throughput", "disclosure")
+AS_OF = "2026-03-31T23:59:00+02:00"  # the sample export date (ground_truth.json); every office uses the same
 
 
 def run(*args: str):
@@ -35,9 +38,57 @@ def bundles(sample_ingested, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundles")
     for p in PROCESSES:
         result = run("aggregate", str(sample_ingested / p), "--model", str(MODELS / MODEL_FILES[p]),
-                     "--out", str(out), "--period", "2025")
+                     "--out", str(out), "--period", "2025", "--as-of", AS_OF)
         assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="module")
+def office_bundles(sample_ingested, tmp_path_factory) -> Path:
+    """Every office's bundle of every process made the way the README tells an office to: pmtool aggregate on
+    its own log alone."""
+    out = tmp_path_factory.mktemp("office_bundles")
+    for p in ALL_PROCESSES:
+        logs = sorted((sample_ingested / p).glob("*.parquet"))
+        assert len(logs) == 13
+        for log in logs:
+            result = run("aggregate", str(log), "--model", str(MODELS / MODEL_FILES[p]), "--out", str(out),
+                         "--period", "2025", "--as-of", AS_OF)
+            assert result.exit_code == 0, result.output
+    return out
+
+
+def test_bundles_made_office_by_office_equal_bundles_made_together(sample_ingested, office_bundles, tmp_path):
+    together = tmp_path / "together"
+    for p in ALL_PROCESSES:
+        result = run("aggregate", str(sample_ingested / p), "--model", str(MODELS / MODEL_FILES[p]), "--out",
+                     str(together), "--period", "2025", "--as-of", AS_OF)
+        assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in office_bundles.glob("*.bundle.json"))
+    assert names == sorted(p.name for p in together.glob("*.bundle.json")) and len(names) == 39
+    for name in names:
+        assert (office_bundles / name).read_bytes() == (together / name).read_bytes(), name
+
+
+def test_per_office_bundles_and_logs_give_byte_identical_tables_for_all_processes(sample_ingested, office_bundles,
+                                                                                tmp_path):
+    from_logs, from_bundles = tmp_path / "logs", tmp_path / "bundles"
+    models = model_options(ALL_PROCESSES)
+    result = run("compare", *[str(sample_ingested / p) for p in ALL_PROCESSES], *models, "--period", "2025",
+                 "--as-of", AS_OF, "--out", str(from_logs))
+    assert result.exit_code == 0, result.output
+    result = run("compare", str(office_bundles), *models, "--out", str(from_bundles))
+    assert result.exit_code == 0, result.output
+    findings = pl.read_parquet(from_logs / "findings.parquet")
+    assert set(findings["process"]) == set(ALL_PROCESSES)
+    comparison = pl.read_parquet(from_logs / "comparison.parquet")
+    # every office states every item of its process: zero is a count, not a missing row
+    per_item = comparison.group_by("process", "item").agg(pl.col("office").n_unique())
+    assert per_item["office"].unique().to_list() == [13]
+    for table in TABLES:
+        for fmt in ("csv", "parquet", "json"):
+            name = f"{table}.{fmt}"
+            assert (from_logs / name).read_bytes() == (from_bundles / name).read_bytes(), name
 
 
 def test_aggregate_writes_one_bundle_per_office_and_process(bundles):
@@ -51,7 +102,8 @@ def test_aggregate_writes_one_bundle_per_office_and_process(bundles):
 def test_compare_from_logs_equals_compare_from_bundles_byte_for_byte(sample_ingested, bundles, tmp_path):
     from_logs, from_bundles = tmp_path / "logs", tmp_path / "bundles"
     logs = [str(sample_ingested / p) for p in PROCESSES]
-    result = run("compare", *logs, *model_options(), "--period", "2025", "--out", str(from_logs))
+    result = run("compare", *logs, *model_options(), "--period", "2025", "--as-of", AS_OF, "--out",
+                 str(from_logs))
     assert result.exit_code == 0, result.output
     result = run("compare", str(bundles), *model_options(), "--out", str(from_bundles))
     assert result.exit_code == 0, result.output

@@ -18,7 +18,7 @@ from pmtool.models.petri import PetriNet
 from pmtool.models.reference import load_reference
 from pmtool.simulate.playout import add_noise, play_out
 
-MODELS = REPO / "data" / "reference_models"
+MODELS = REPO / "pmtool" / "reference_models"
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix inside pm4py
 
 

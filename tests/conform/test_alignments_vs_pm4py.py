@@ -12,7 +12,7 @@ from pmtool.models.pnml import load_pnml
 from pmtool.models.reference import load_reference
 from pmtool.simulate.playout import add_noise, play_out
 
-MODELS = REPO / "data" / "reference_models"
+MODELS = REPO / "pmtool" / "reference_models"
 SOLL = ["P1_meldefallbearbeitung", "P2_ausbruchsmanagement", "P3a_belehrung_43"]
 pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix inside pm4py
 

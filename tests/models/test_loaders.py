@@ -16,7 +16,7 @@ from pmtool.models.pnml import load_pnml
 from pmtool.models.reference import load_reference
 from pmtool.models.rules import load_rule_pack, rule_pack_from_dict
 
-MODELS = REPO / "data" / "reference_models"
+MODELS = REPO / "pmtool" / "reference_models"
 SOLL = sorted(MODELS.glob("*.bpmn"))
 
 

@@ -1,4 +1,4 @@
-"""The Soll reference models in data/reference_models/ are well-formed BPMN 2.0 and encode the Soll sequences.
+"""The Soll reference models in pmtool/reference_models/ are well-formed BPMN 2.0 and encode the Soll sequences.
 
 The activity names below are copied from the canonical vocabulary in the domain brief
 (shared/docs/domain.md, section 7 (a)); they are the `concept:name` values the event logs use, so a
@@ -16,7 +16,7 @@ from lxml import etree
 # pm4py's alignment code still builds numpy.matrix objects; that noise is not about our models
 pytestmark = pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 
-MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "reference_models"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "pmtool" / "reference_models"
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"

@@ -211,6 +211,39 @@ def test_figures_keep_to_the_threshold(analysis):
     assert view.activities["cases"].min() >= k
 
 
+def test_disclosure_audit_of_the_sample_report(analysis, html):
+    """The audit over everything the report and the comparison tables publish finds no small number that can
+    be recomputed; and the route the issue found to GA-13's never-closed cases in P1 (the conformance
+    table's total minus the shown offices, the heat map's rate of the office hidden next to it, a finding's
+    "all other offices") is closed: those numbers are hidden in every table at once."""
+    from pmtool.report.process_tables import conformance_table
+    from pmtool.report.suppression import report_protection
+
+    k = analysis.project.privacy_threshold
+    protection = report_protection(analysis)
+    assert len(protection.primary) > 100 and protection.recoverable == ()
+    summary = analysis.processes["P1"].conformance.summary.sort("office")
+    stale = dict(summary.select("office", "stale").iter_rows())
+    table = conformance_table(summary, analysis.processes["P1"].conformance.cases, k, "de", "P1",
+                              hidden=protection.hidden, period=analysis.project.period)
+    column = {office: cells[5].text for office, cells in table.rows}
+    hidden = sorted(o for o, text in column.items() if text == "·")
+    assert "GA-13" in hidden and stale["GA-13"] < k and len(hidden) >= 2
+    total = int(table.foot[0][1][5].text.replace(".", ""))
+    rest = total - sum(int(text.replace(".", "")) for text in column.values() if text != "·")
+    assert rest >= k - 1  # the hidden offices together: each could still be anything from 0 to rest
+    rows = analysis.comparison.table.filter((pl.col("process") == "P1") & (pl.col("item") == "case:NO_CLOSURE"))
+    for r in rows.iter_rows(named=True):
+        assert (r["affected"] is None) == (r["office"] in hidden)  # hidden in the comparison exactly where here
+        assert r["rate"] is None or r["office"] not in hidden
+        if r["affected_others"] is not None:  # "all other offices" includes every hidden office
+            assert total - r["affected"] - r["affected_others"] not in range(1, k)
+    findings = analysis.findings.filter((pl.col("process") == "P1") & (pl.col("item") == "case:NO_CLOSURE"))
+    assert findings.height and findings["affected_others"].drop_nulls().min() >= k
+    heat = re.search(r'<table id="heat-P1".*?</table>', html, re.S).group(0)
+    assert heat.count("·") >= 2
+
+
 def test_no_raw_identifier_in_any_output(report, html, pdf, pdf_text):
     from pmtool.ingest.jobs import collect_jobs
     from pmtool.ingest.pipeline import ingest

@@ -1,70 +1,90 @@
-"""Primary and secondary suppression: no count below k is shown, and no hidden cell can be recomputed from
-a row or column total."""
+"""The report's disclosure control: tables with totals and Ist figures, whose arrows into and out of an
+activity add up to its cases, keep every hidden small number hidden."""
 
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import polars as pl
 import pytest
 
-from pmtool.report.suppression import is_small, primary, secondary, suppress, table_relations
+from pmtool.compare.disclosure import Ledger, covers, protect
+from pmtool.discover.dfg import directly_follows
+from pmtool.eventlog.log import EventLog
+from pmtool.report.suppression import dfg_cells, dfg_key, is_small, ist_view, published_dfg
+
+K = 5
 
 
 def test_counts_below_k_are_hidden_zero_is_not():
     assert [is_small(v, 5) for v in (0, 1, 4, 5, 17, None)] == [False, True, True, False, False, True]
-    assert primary({"a": 0, "b": 3, "c": 5}, 5) == {"b"}
 
 
-def test_a_row_total_forces_a_second_hidden_cell_the_smallest():
-    values = {"a": 2, "b": 40, "c": 9, "total": 51}
-    assert suppress(values, [["a", "b", "c", "total"]], k=5) == {"a", "c"}
-
-
-def test_zeros_and_totals_are_the_last_resort():
-    # a positive count hides more than a zero that everyone may guess
-    assert suppress({"a": 3, "b": 0, "c": 7, "total": 10}, [["a", "b", "c", "total"]], k=5) == {"a", "c"}
-    # only when no other part is left does the total go
-    assert suppress({"a": 3, "b": 12, "total": 15}, [["a", "b", "total"]], k=5) == {"a", "b"}
-    assert secondary({"a": 3, "total": 9}, [["a", "total"]], {"a"}) == {"a", "total"}
-
-
-def test_table_with_row_and_column_totals():
-    rows, cols = ["GA-01", "GA-02", "GA-03", "all"], ["dst", "dup", "sum"]
-    data = {"GA-01": (2, 39), "GA-02": (0, 41), "GA-03": (1, 32)}
-    values = {}
-    for r, (a, b) in data.items():
-        values.update({(r, "dst"): a, (r, "dup"): b, (r, "sum"): a + b})
-    for c in cols:
-        values[("all", c)] = sum(values[(r, c)] for r in data)
-    relations = table_relations(rows, cols, row_total="sum", column_total="all")
-    hidden = suppress(values, relations, k=5)
-    assert {("GA-01", "dst"), ("GA-03", "dst")} <= hidden
-    assert ("GA-02", "dup") not in hidden  # nothing to protect in GA-02's row
-    _assert_no_singleton(hidden, relations)
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_random_tables_never_leave_a_single_hidden_cell_in_a_relation(seed):
+@pytest.mark.parametrize("seed", range(12))
+def test_random_tables_with_row_and_column_totals(seed):
     rng = random.Random(seed)
-    rows = [f"r{i}" for i in range(rng.randint(2, 8))]
-    cols = [f"c{j}" for j in range(rng.randint(2, 6))]
-    values = {(r, c): rng.choice([0, 0, 1, 2, 3, 4, 7, 12, 40, 300]) for r in rows for c in cols}
+    rows = [f"r{i}" for i in range(rng.randint(2, 7))]
+    cols = [f"c{j}" for j in range(rng.randint(2, 5))]
+    ledger = Ledger()
     for r in rows:
-        values[(r, "sum")] = sum(values[(r, c)] for c in cols)
+        for c in cols:
+            ledger.cell((r, c), rng.choice([0, 0, 1, 2, 3, 4, 7, 12, 40, 300]))
+        ledger.total((r, "sum"), [(r, c) for c in cols])
     for c in [*cols, "sum"]:
-        values[("all", c)] = sum(values[(r, c)] for r in rows)
-    relations = table_relations([*rows, "all"], [*cols, "sum"], row_total="sum", column_total="all")
-    hidden = suppress(values, relations, k=5)
-    assert all(cell in hidden for cell, v in values.items() if 0 < v < 5)
-    _assert_no_singleton(hidden, relations)
+        ledger.total(("all", c), [(r, c) for r in rows])
+    result = protect(ledger, K)
+    assert all(key in result.hidden for key, cell in ledger.cells.items() if is_small(cell.value, K))
+    for rel in ledger.relations:  # no relation leaves a single hidden member to subtract
+        assert sum(1 for key in rel.keys if key in result.hidden) != 1, rel
+    assert not result.recoverable
+    assert all(covers(result.bounds[key], K) for key in result.primary)
 
 
-def _assert_no_singleton(hidden, relations):
-    for relation in relations:
-        assert sum(1 for cell in relation if cell in hidden) != 1, relation
+def discovery(variants: dict[tuple[str, ...], int]) -> SimpleNamespace:
+    """An office's discovery result from ``{trace: cases}`` (the report reads scope, dfg and shown)."""
+    rows, start = [], datetime(2025, 3, 3, 8, tzinfo=UTC)
+    n = 0
+    for trace, cases in variants.items():
+        for _ in range(cases):
+            for j, activity in enumerate(trace):
+                rows.append({"office": "GA-01", "case_id": f"c{n:03d}", "activity": activity,
+                             "timestamp": start + timedelta(days=n, hours=j)})
+            n += 1
+    dfg = directly_follows(EventLog.from_frame(pl.DataFrame(rows)))
+    return SimpleNamespace(scope=SimpleNamespace(office="GA-01", process="T"), dfg=dfg, shown=dfg)
 
 
-def test_secondary_is_deterministic_and_keeps_given_cells():
-    values = {"a": 1, "b": 8, "c": 8, "t": 17}
-    first = secondary(values, [["a", "b", "c", "t"]], {"a"})
-    assert first == secondary(values, [["a", "b", "c", "t"]], {"a"}) == {"a", "b"}
+def test_an_arrow_into_an_activity_cannot_be_recomputed_from_the_arrows_around_it():
+    """D is reached by 40 cases: from B 20, from C 17, from E 3, and all 40 leave D for the end. The figure
+    prints no activity counts, yet the arrow out of D says D has at least 40 cases, so the hidden arrow
+    E → D would carry at least 40 − 20 − 17 = 3: the audit hides more until it is free."""
+    d = discovery({("A", "B", "D"): 20, ("A", "C", "D"): 17, ("A", "E", "D"): 3})
+    ledger = Ledger()
+    hidden = dfg_cells(ledger, d, "T", "all", K)
+    arrow = dfg_key("T", "GA-01", "edge", "E", "D")
+    assert arrow in hidden  # the privacy filter of the figure
+    result = protect(ledger, K, hidden=hidden)
+    assert not result.recoverable and result.hidden > hidden
+    low, high = result.bounds[arrow]
+    assert low <= 1 and high >= K - 1
+    view = published_dfg(ist_view(d, K), result, "T", "GA-01")
+    assert view.edges.filter(pl.col("cases") < K).height == 0
+    assert view.nodes["cases"].is_null().all()  # the report's figure prints no activity counts
+    drawn = {dfg_key("T", "GA-01", "edge", a, b) for a, b in view.edges.select("source", "target").iter_rows()}
+    assert not drawn & result.hidden
+
+
+def test_an_activity_repeated_in_cases_gives_bounds_not_an_equation():
+    """With repeats the arrows into D carry between its cases and its events, not exactly its cases: the
+    audit works with the interval, and the hidden arrow stays free within [1, k−1]."""
+    d = discovery({("A", "B", "D", "D", "D"): 20, ("A", "C", "D", "D"): 17, ("A", "E", "D"): 3})
+    ledger = Ledger()
+    result = protect(ledger, K, hidden=dfg_cells(ledger, d, "T", "all", K))
+    assert not result.recoverable
+    node_d = dfg_key("T", "GA-01", "node", "D")
+    into_d = [rel for rel in ledger.relations if rel.low == node_d]
+    assert into_d and all(rel.as_equality(ledger, set()) is None for rel in into_d)  # a bound, not a sum
+    low, high = result.bounds[dfg_key("T", "GA-01", "edge", "E", "D")]
+    assert low <= 1 and high >= K - 1

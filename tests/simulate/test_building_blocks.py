@@ -18,7 +18,7 @@ from pmtool.simulate.dialects import DIALECTS, profile_toml
 from pmtool.simulate.labels import STYLES, labels
 from pmtool.simulate.runs import Skeleton
 
-MODELS = Path(__file__).resolve().parents[2] / "data" / "reference_models"
+MODELS = Path(__file__).resolve().parents[2] / "pmtool" / "reference_models"
 PACKS = {
     "P1": "P1_meldefallbearbeitung.bpmn",
     "P2": "P2_ausbruchsmanagement.bpmn",

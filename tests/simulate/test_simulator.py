@@ -27,7 +27,7 @@ from pmtool.vocabulary import vocabulary
 
 pytestmark = pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 
-MODELS = Path(__file__).resolve().parents[2] / "data" / "reference_models"
+MODELS = Path(__file__).resolve().parents[2] / "pmtool" / "reference_models"
 MODEL_FILES = {
     "P1": "P1_meldefallbearbeitung.bpmn",
     "P2": "P2_ausbruchsmanagement.bpmn",

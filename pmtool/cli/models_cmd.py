@@ -1,0 +1,33 @@
+"""``pmtool models``: the Soll models pmtool ships, listed or copied into a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from pmtool.cli.errors import user_errors
+from pmtool.i18n import t
+from pmtool.models.shipped import export_models, shipped_models
+
+console = Console(highlight=False)
+
+
+def list_models() -> None:
+    """List the shipped Soll models (BPMN 2.0 with lanes) and rule packs."""
+    for path in shipped_models():
+        console.print(Text(path.name))
+
+
+def export(
+    folder: Annotated[Path, typer.Argument(help="Folder to copy the models into (created if missing).")] = Path(
+        "models"),
+) -> None:
+    """Copy the shipped Soll models P1, P2, P3a and their rule packs into FOLDER, to use or adapt in a project.
+    Existing files are never overwritten."""
+    with user_errors():
+        written = export_models(folder)
+    console.print(Text(t("cli.models.written", n=len(written), folder=str(folder))))
