@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pmtool.errors import ConfigError, InputError, Location
-from pmtool.ingest.database.address import DatabaseAddress, connect, driver, parse_address, query_error
+from pmtool.errors import ConfigError, InputError, Location, first_line
+from pmtool.ingest.database.address import DatabaseAddress, connect, driver, parse_address, scrub
 from pmtool.simulate.archetypes import OFFICES
 from pmtool.simulate.clock import Clock
 from pmtool.simulate.simulator import Settings, office_log
@@ -87,7 +87,8 @@ def populate_database(
                     _prepare(conn, address, schema, force)
                     versions = _write(conn, schema, db)
             except psycopg.Error as exc:
-                raise query_error(exc, address, schema) from None
+                raise InputError("simulate_db.write_failed", Location(f"{address.display}#{schema}"),
+                                 reason=scrub(first_line(exc))) from None
             summaries.append(SchemaSummary(office.code, schema, log.cases, log.events, versions))
     return DatabaseResult(address.display, settings, tuple(summaries))
 

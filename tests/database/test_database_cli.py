@@ -190,3 +190,12 @@ def test_public_api_reads_a_database_like_the_command(populated, analyst, key, k
                                "--key-file", str(key_file)]).exit_code == 0
     assert result.log.frame.equals(read_parquet(tmp_path / "casedb_ga_09.parquet").frame)
     assert result.summary.office == "GA-09" and result.summary.reconciles
+
+
+def test_simulate_database_without_the_right_to_write_says_so(pg, analyst):
+    pg.admin_sql("CREATE DATABASE noright", database="postgres")
+    result = runner.invoke(app, ["--lang", "en", "simulate", "--database", pg.url("noright"), "--offices", "1",
+                                 "--scale", "0.05", "--processes", "P1"])
+    assert result.exit_code == 2
+    assert "could not write the case database: permission denied" in result.stderr
+    assert "needs the CREATE right" in result.stderr and ANALYST_PASSWORD not in result.output

@@ -23,6 +23,7 @@ SCHEMES = ("postgresql://", "postgres://")
 #: libpq parameters that carry a secret; refused in an address.
 _SECRETS = ("password", "sslpassword")
 CONNECT_TIMEOUT_SECONDS = 10
+LOCK_TIMEOUT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ def connect(address: DatabaseAddress, *, read_only: bool = True) -> psycopg.Conn
             conn.read_only = True
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            # a table locked by a schema change in progress: stop with a message instead of waiting forever
+            conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'")
         conn.execute("SET TIME ZONE 'UTC'")
         conn.execute("SET DateStyle = 'ISO, YMD'")
     except psycopg.Error as exc:
