@@ -49,6 +49,9 @@ def ingest_databases(
                 result = ingest_database(url, extraction, schema=schema, office=office, key=key,
                                          allow_identifiable=allow_identifiable,
                                          max_invalid_share=max_invalid_share, progress=bar)
+            silent = result.summary.reader.get("rules_without_events")
+            if silent:
+                console.print(t("cli.ingest_db.silent_rules", name=name, rules=silent))
             _, files = ingest_writers(result, out, name)
             writers.update(files)
             results.append((name, result))

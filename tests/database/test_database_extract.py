@@ -65,8 +65,11 @@ def test_quarantine_holds_unknown_task_types_and_events_without_time(populated, 
         f"VALUES (900001, 'T-1', 1, 'PHONE_CALL', 'DONE', '2025-05-05 10:00', tstzrange(now(), NULL)), "
         f"(900002, 'T-2', 1, 'CASE_FILING', 'DONE', NULL, tstzrange(now(), NULL))")
     assert "name the schema after the office" in _error(populated, scratch, office=None)
+    populated.server.admin_sql(f"UPDATE {scratch}.samples SET received = false",
+                               f"UPDATE {scratch}.samples_history SET received = false")
     result = ingest_database(populated.url, schema=scratch, office="GA-01", key=key)
     summary = result.summary
+    assert summary.reader["rules_without_events"] == "events[13] (samples.received)"
     assert summary.quarantine_by_reason == {"missing_timestamp": 1, "unmapped_activity": 1}
     assert summary.reconciles and summary.unmapped_labels == {"PHONE_CALL": 1}
     quarantine = result.quarantine

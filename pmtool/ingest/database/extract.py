@@ -117,6 +117,10 @@ def extract(
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW))
     details: dict[str, Any] = {"schema": schema, "database": address.dbname, "rules": len(profile.events),
                                "server_version": version}
+    silent = [f"events[{r.number}] ({r.table}.{r.column})" for r, n in zip(profile.events, counts, strict=True)
+              if n == 0]
+    if silent:  # a rule that finds nothing may be a value or column the database spells differently
+        details["rules_without_events"] = ", ".join(silent)
     raw = RawTable(frame, name, FORMAT, row_label="event", office=office_of_schema(schema), details=details)
     return Extraction(raw, hasher.hexdigest(), tuple(counts))
 
