@@ -28,6 +28,9 @@ from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
 from pmtool.compare.gate import GateSettings
+from pmtool.compare.outcome import SCHEMA as COMPARABILITY_SCHEMA
+from pmtool.compare.outcome import Outcome, comparability_table
+from pmtool.compare.outcome import outcome as outcome_of
 from pmtool.compare.practice import best_practice
 from pmtool.compare.priority import priority_matrix
 from pmtool.compare.publication import DISCLOSURE_COLUMNS, disclosure_table
@@ -36,18 +39,21 @@ from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
+from pmtool.conform.labels import apply_task_labels, label_coverage
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
+from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.reference import ReferenceModel, load_reference
-from pmtool.project import ExportSource, Project
+from pmtool.project import ExportSource, ProcessConfig, Project
 from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_bytes, sha256_file
+from pmtool.vocabulary import extended, vocabulary
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
-_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure")
+_FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,19 @@ class ComparisonTables:
     trend: pl.DataFrame
     throughput: pl.DataFrame
     disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
+    comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        """The output tables by file name: comparison, findings, priorities, trend, throughput, disclosure."""
+        """The output tables by file name: comparison, findings, priorities, trend, throughput, disclosure,
+        comparability."""
         return {"comparison": self.comparison.table, "findings": self.findings, "priorities": self.priorities,
-                "trend": self.trend, "throughput": self.throughput, "disclosure": self.disclosure}
+                "trend": self.trend, "throughput": self.throughput, "disclosure": self.disclosure,
+                "comparability": self.comparability}
+
+    @property
+    def outcome(self) -> Outcome:
+        """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
+        return outcome_of(self.comparability, open_findings(self.findings))
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -110,11 +124,22 @@ class Analysis:
     fingerprints: dict[str, str] = field(default_factory=dict)  # "stage:item" → cache key (with a cache)
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
     disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
+    comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
+
+    @property
+    def outcome(self) -> Outcome:
+        """Findings, no findings, or (not everything) compared — see :mod:`pmtool.compare.outcome`."""
+        return outcome_of(self.comparability, open_findings(self.findings))
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
 
         return html_of(self)
+
+
+def open_findings(findings: pl.DataFrame) -> pl.DataFrame:
+    """The findings not accepted in the allowlist."""
+    return findings.filter(~pl.col("accepted")) if findings.height else findings
 
 
 def _noop(step: str, detail: str) -> None:
@@ -158,6 +183,13 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
     subclasses for bad inputs.
     """
+    with extended(project.vocabulary_files):
+        return _run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
+                             cache=cache, discover_models=discover_models, store=store)
+
+
+def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
+                  cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
     cache = cache or AlignmentCache()
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
@@ -170,7 +202,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
                                  _save_ingest, _load_ingest)
         ingests.append(result)
         log_sha[source] = sha
-    references = {pid: load_reference(p.model, p.rules) for pid, p in project.processes.items()}
+    references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
@@ -180,21 +212,25 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        log = EventLog.from_frame(pl.concat([r.log.frame for _, r in sources], how="diagonal_relaxed"))
+        log = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
+                                                              how="diagonal_relaxed")), reference)
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
+        settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
         result = stages.run(
             "conform", pid,
-            lambda r=reference, lg=logs: [lg, r.sha256, r.rules.sha256 if r.rules else None,
-                                          _settings_parts(conform_settings), project.calendars],
-            lambda lg=log, r=reference: conform(lg, r, calendars=project.calendars, cache=cache,
-                                                settings=conform_settings),
+            lambda r=reference, lg=logs, c=settings_p: [lg, r.fingerprint, r.rules.sha256 if r.rules else None,
+                                                        _settings_parts(c), project.calendars,
+                                                        vocabulary().fingerprint],
+            lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
+                                                              settings=c),
             save_pickle, load_pickle)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
-            settings = DiscoverSettings(process=pid)
-            discoveries = stages.run("discover", pid, lambda lg=logs, s=settings: [lg, s.to_dict()],
-                                     lambda lg=log, s=settings: discover(lg, s), save_pickle, load_pickle)
-        coverage = {r.summary.office: r.summary.coverage for _, r in sources}
+            discoveries = stages.run("discover", pid,
+                                     lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
+                                                             vocabulary().fingerprint],
+                                     lambda lg=log, p=pid: _discover(lg, p, project), save_pickle, load_pickle)
+        coverage = label_coverage(log, reference)
         texts = stages.run(
             "aggregate", pid,
             lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
@@ -210,47 +246,90 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
-                 {p: [r.sha256, r.rules.sha256 if r.rules else None] for p, r in references.items()},
-                 settings, allowlist, project.privacy_threshold],
+                 {p: [r.fingerprint, r.rules.sha256 if r.rules else None] for p, r in references.items()},
+                 settings, allowlist, project.privacy_threshold, project.office_names],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
-                                min_cases=project.privacy_threshold),
+                                min_cases=project.privacy_threshold, office_names=project.office_names),
         _save_tables, lambda folder: _load_tables(folder, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
-                    tables.throughput, tables.disclosure)
+                    tables.throughput, tables.disclosure, tables.comparability)
+
+
+def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
+    """The Soll model of a project's process, known by the project's process id (a model without a rule pack
+    outside the vocabulary would otherwise go by its own name); a rule pack for another process is an error."""
+    reference = load_reference(config.model, config.rules, config.labels)
+    if reference.rules is not None and reference.rules.process != pid:
+        raise ConfigError("cli.compare.process_mismatch", Location(str(config.rules)), process=pid,
+                          model_process=reference.rules.process)
+    return replace(reference, process=pid)
+
+
+def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
+    # a process outside the vocabulary: its log (the process's exports) is discovered as a whole
+    known = pid in vocabulary().processes
+    return DiscoverSettings(process=pid if known else None, workers=project.workers)
+
+
+def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
+    found = discover(log, _discover_settings(pid, project))
+    return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
                     settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
-                    min_cases: int = 5) -> ComparisonTables:
+                    min_cases: int = 5, office_names: Mapping[str, str] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
     count for the spread), the trend, the throughput times and the disclosure audit. Every table holds only
-    what may be published: the cells the comparison hides are empty in all of them."""
+    what may be published: the cells the comparison hides are empty in all of them. ``office_names`` (id →
+    display name, default the id) fill the tables' ``office_name`` column and the statements."""
+    names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
     protection = comparison.protection
     hidden = protection.hidden if protection else frozenset()
-    return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references)),
+    comparison = replace(comparison, table=with_office_names(comparison.table, names),
+                         findings=with_office_names(comparison.findings, names))
+    return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
-                            compare_throughput(bundles, fdr=comparison.settings.fdr, gate=comparison.settings.gate,
-                                               hidden=hidden),
-                            disclosure_table(protection) if protection else pl.DataFrame(schema=DISCLOSURE_COLUMNS))
+                            with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr,
+                                                                 gate=comparison.settings.gate, hidden=hidden),
+                                              names),
+                            disclosure_table(protection) if protection else pl.DataFrame(schema=DISCLOSURE_COLUMNS),
+                            comparability_table(bundles, comparison.settings.gate, names))
 
 
-def enrich_findings(comparison: Comparison, bundles: list[Bundle],
-                    references: dict[str, ReferenceModel]) -> pl.DataFrame:
-    """Findings with their German and English statements and best practice."""
+def with_office_names(frame: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:
+    """``frame`` with an ``office_name`` column right after ``office`` (the display name, else the id)."""
+    if "office" not in frame.columns:
+        return frame
+    named = frame.with_columns(pl.col("office").replace_strict(dict(names), default=pl.col("office"),
+                                                               return_dtype=pl.String).alias("office_name"))
+    order = [c for c in frame.columns if c != "office_name"]
+    at = order.index("office") + 1
+    return named.select([*order[:at], "office_name", *order[at:]])
+
+
+def enrich_findings(comparison: Comparison, bundles: list[Bundle], references: dict[str, ReferenceModel],
+                    office_names: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Findings with their German and English statements (naming offices by display name) and best
+    practice (``best_offices`` by id, ``best_office_names`` by display name)."""
     findings = comparison.findings
     if findings.height == 0:
         return findings
+    names = dict(office_names or {})
     practice = best_practice(comparison.table, bundles, references,
                              k=privacy_threshold(bundles, comparison.settings))
-    rows = findings.to_dicts()
+    practice = practice.with_columns(pl.col("best_offices").map_elements(
+        lambda text: ", ".join(names.get(o.strip(), o.strip()) for o in text.split(",")) if text else text,
+        return_dtype=pl.String).alias("best_office_names"))
+    rows = [{**r, "office": names.get(r["office"], r["office"])} for r in findings.to_dicts()]
     return findings.with_columns(
         pl.Series("statement_de", [statement(r, "de") for r in rows]),
         pl.Series("statement_en", [statement(r, "en") for r in rows]),
@@ -259,13 +338,14 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle],
 
 def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
     profile = load_profile(source.profile) if source.profile else MappingProfile()
-    return ingest(source.path, profile, office=source.office, key=key, allow_identifiable=allow_identifiable)
+    return ingest(source.path, profile, office=source.office, office_source="project", key=key,
+                  allow_identifiable=allow_identifiable)
 
 
 def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:
     return [source.office, source.process, source.path.name, sha256_file(source.path),
             sha256_file(source.profile) if source.profile else None, key.key_id if key else None,
-            allow_identifiable, pl.__version__]
+            allow_identifiable, pl.__version__, vocabulary().fingerprint]
 
 
 def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:
@@ -298,7 +378,8 @@ def _load_texts(folder: Path) -> list[str]:
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
     frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
               "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
-              "throughput": tables.throughput, "disclosure": tables.disclosure}
+              "throughput": tables.throughput, "disclosure": tables.disclosure,
+              "comparability": tables.comparability}
     for name, frame in frames.items():
         frame.write_parquet(folder / f"{name}.parquet")
 
@@ -306,4 +387,4 @@ def _save_tables(tables: ComparisonTables, folder: Path) -> None:
 def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
     f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
-                            f["trend"], f["throughput"], f["disclosure"])
+                            f["trend"], f["throughput"], f["disclosure"], f["comparability"])

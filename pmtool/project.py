@@ -18,8 +18,6 @@ A minimal project::
 
 from __future__ import annotations
 
-import difflib
-import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,22 +26,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pmtool.calendar import WorkingCalendar
+from pmtool.config_file import refuse_unknown_keys
+from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import LANGUAGES
 from pmtool.ingest import registry
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
+from pmtool.offices import check_office_id, is_office_id
+from pmtool.vocabulary import combine, load_vocabulary_file
 
 _TOP = {"project", "sources", "processes", "offices", "comparison"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
-_PROCESS = {"model", "rules", "name"}
+_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
-_COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap"}
-_OFFICE_ID = re.compile(r"^(GA-\d{2}|LUA)$")
+_COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap",
+               "max_bounded_share"}
 #: Every key of a project file, by table (docs/project-file.md documents each one; a test checks).
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
@@ -73,6 +75,14 @@ class ProcessConfig:
     model: Path
     rules: Path | None
     name: str | None = None
+    vocabulary: Path | None = None  # the project's own process: its activities, names and roles
+    labels: Path | None = None  # label map: Soll tasks and lanes → what the logs show (default: beside the model)
+    accept_missing: tuple[str, ...] = ()  # Soll tasks that may occur in no office (label check)
+    max_unknown_share: float = MAX_UNKNOWN_SHARE  # largest share of an office's events the model may not know
+
+    @property
+    def label_settings(self) -> LabelSettings:
+        return LabelSettings(self.accept_missing, self.max_unknown_share)
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,16 @@ class Project:
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
         return {o.id: o.calendar for o in self.offices.values()}
+
+    @property
+    def vocabulary_files(self) -> tuple[Path, ...]:
+        """The vocabulary files of the project's own processes (see :func:`pmtool.vocabulary.extended`)."""
+        return tuple(p.vocabulary for p in self.processes.values() if p.vocabulary is not None)
+
+    @property
+    def office_names(self) -> dict[str, str]:
+        """Display name by office id (the id where the project file gives no name)."""
+        return {o.id: o.name for o in self.offices.values()}
 
 
 def load_project(path: Path) -> Project:
@@ -149,19 +169,38 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.missing", Location(where), key=f"processes.{pid}.model")
         model = _path(root, p["model"], f"processes.{pid}.model", where)
         rules = _path(root, p["rules"], f"processes.{pid}.rules", where) if p.get("rules") else None
-        processes[pid] = ProcessConfig(pid, model, rules, p.get("name"))
+        name = p.get("name")
+        own = None
+        if p.get("vocabulary"):
+            own = _path(root, p["vocabulary"], f"processes.{pid}.vocabulary", where)
+            defined, _ = load_vocabulary_file(own, process=pid)
+            name = name or defined[pid].name
+        labels = _path(root, p["labels"], f"processes.{pid}.labels", where) if p.get("labels") else None
+        accept = p.get("accept_missing", [])
+        if not isinstance(accept, list) or not all(isinstance(a, str) for a in accept):
+            raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.accept_missing",
+                              expected='a list of Soll task names ["…"]')
+        share = p.get("max_unknown_share", MAX_UNKNOWN_SHARE)
+        if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+            raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
+                              expected="a number from 0 to 1")
+        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
+    combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors
     offices: dict[str, OfficeConfig] = {}
     exports: list[ExportSource] = []
     for i, o in enumerate(raw.get("offices", []), 1):
         _check(o, _OFFICE, f"offices[{i}].", where)
-        oid = o.get("id", "")
-        if not _OFFICE_ID.match(oid):
-            raise ConfigError("project.bad_value", Location(where), key=f"offices[{i}].id",
-                              expected="a pseudonymous office code such as GA-07")
+        oid = check_office_id(o.get("id", ""), where=where, key=f"offices[{i}].id")
+        name = o.get("name", oid)
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError("project.bad_value", Location(where), key=f"offices[{i}].name",
+                              expected="a display name in quotes")
+        if oid in offices:
+            raise ConfigError("project.duplicate_office", Location(where), office=oid)
         calendar = WorkingCalendar.from_settings(o.get("calendar", {}), source=where)
-        offices[oid] = OfficeConfig(oid, o.get("name", oid), calendar)
+        offices[oid] = OfficeConfig(oid, name.strip(), calendar)
         for e in o.get("exports", []):
             _check(e, _EXPORT, f"offices[{i}].exports.", where)
             exports.append(ExportSource(oid, e["process"], _path(root, e["path"], "exports.path", where),
@@ -206,20 +245,33 @@ def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: st
             except InputError:
                 continue  # not an export (README, notes)
             stem = export_stem(path)
-            match = _OFFICE_ID.match(stem.split("_")[0])
-            if not match:
+            office = office_of_export(stem, pid)
+            if office is None:
                 continue
             profile = path.with_name(stem + PROFILE_SUFFIX)
-            out.append(ExportSource(match.group(1), pid, path, profile if profile.exists() else None))
+            out.append(ExportSource(office, pid, path, profile if profile.exists() else None))
     return out
 
 
+def office_of_export(stem: str, process: str) -> str | None:
+    """The office of an export named ``<office>_<process>`` (optionally ``…_<process>_<more>``), ``None``
+    when the name does not follow that pattern.
+
+    >>> office_of_export("Amt_7_P1", "P1"), office_of_export("GA-07_P1_2025", "P1"), office_of_export("x", "P1")
+    ('Amt_7', 'GA-07', None)
+    """
+    marker = f"_{process}"
+    if stem.endswith(marker):
+        office = stem[: -len(marker)]
+    elif marker + "_" in stem:
+        office = stem[: stem.rindex(marker + "_")]
+    else:
+        return None
+    return office if is_office_id(office) else None
+
+
 def _check(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            raise ConfigError("project.unknown_key", Location(where), key=prefix + key,
-                              hint=prefix + (close[0] if close else ", ".join(sorted(allowed))))
+    refuse_unknown_keys(table, allowed, kind="project", prefix=prefix, where=where)
 
 
 def _choices(head: dict[str, Any], key: str, allowed: tuple[str, ...], default: tuple[str, ...],

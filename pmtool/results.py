@@ -46,6 +46,7 @@ from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.project import Project
 from pmtool.stage_cache import StageCache, canonical, load_files, save_files, sha256_file
+from pmtool.vocabulary import extended
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "pmtool-run/1"
@@ -87,6 +88,13 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
+    with extended(project.vocabulary_files):
+        return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
+                            use_cache=use_cache, lang=lang, progress=progress)
+
+
+def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, output: Path | None,
+                 use_cache: bool, lang: str | None, progress: Progress) -> RunResult:
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language
@@ -123,7 +131,7 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
-              "disclosure": analysis.disclosure}
+              "disclosure": analysis.disclosure, "comparability": analysis.comparability}
     writers.update(comparison_writers(frames, out / "tables", per_table))
     if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}

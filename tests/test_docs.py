@@ -84,3 +84,15 @@ def test_documents_linked_from_the_readme_exist():
         assert (REPO / link).exists(), link
     picture = REPO / "docs" / "img" / "report.png"
     assert picture.exists() and picture.stat().st_size < 300_000
+
+
+def test_vocabulary_page_is_current_and_linked():
+    from pmtool.vocabulary.reference import vocabulary_reference
+
+    page = (REPO / "docs" / "vocabulary.md").read_text("utf-8")
+    assert page == vocabulary_reference(), "run: python docs/generate_vocabulary.py"
+    from pmtool.vocabulary import bundled
+
+    for act in bundled().activities:  # every id and name is on the page
+        assert f"`{act.id}` | {act.name.replace('|', chr(92) + '|')} |" in page
+    assert "docs/vocabulary.md" in README

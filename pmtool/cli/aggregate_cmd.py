@@ -7,11 +7,11 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import parse_as_of
+from pmtool.cli.options import VocabularyOption, parse_as_of
 from pmtool.compare.bundle import AggregateSettings, Bundle
 from pmtool.compare.inputs import CompareInputs, bundles_from_inputs, collect_inputs
 from pmtool.compare.output import bundle_name, bundle_writers
@@ -20,8 +20,9 @@ from pmtool.errors import InputError, Location
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def aggregate(
@@ -43,13 +44,14 @@ def aggregate(
                                                   "events for this many days counts as never closed.")] = 90,
     incomplete: Annotated[str, typer.Option(help="Running cases: pending, violation, or exclude.")] = "pending",
     workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Aggregate an office's canonical log into a bundle to share with the central team: for every deviation
     the Soll model allows for, every rule and never-closed cases the eligible and affected cases (zero
     included) and impact sums, a throughput histogram, the fitness and the data-quality figures. Counts are
     exact: the bundle is confidential, not a publication; counts below --suppress-below are hidden wherever
     the comparison publishes. No case, no pseudonym, no timestamp of a single event leaves the office."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         reference = load_reference(model, rules)
         found = collect_inputs(logs)
         if not found.logs:

@@ -6,14 +6,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
-from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import parse_as_of, parse_table_formats
+from pmtool.cli.console import make_console
+from pmtool.cli.errors import user_errors
+from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
+from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings
 from pmtool.compare.compare import CompareSettings
@@ -28,8 +28,9 @@ from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.project import load_project
 from pmtool.stage_cache import StageCache
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def compare(
@@ -62,18 +63,20 @@ def compare(
     format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
                                         "json.")] = "csv,parquet,json",
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help="Exit with code 1 when there are "
-                                                   "findings that are not accepted.")] = False,
+                                                   "findings that are not accepted, and with code 3 when any "
+                                                   "office could not be compared.")] = False,
     key_file: Annotated[Path | None, typer.Option(help="With --project: pseudonymisation key file (else "
                                                   "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
     allow_identifiable: Annotated[bool, typer.Option(help="With --project: store case ids in clear when no key "
                                                      "is given.")] = False,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Compare offices against the Soll and each other and rank the critical differences: rates with
     confidence intervals, Fisher tests against all other offices with false-discovery-rate control,
     empirical-Bayes shrinkage, and a transparent score (excess share x severity x impact). Writes the
     comparison table, the findings (with a statement in German and English and the best practice), the
     process prioritisation matrix and the trend."""
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
         if (project is None) == (not inputs):
             raise ConfigError("cli.compare.inputs_or_project", Location())
@@ -85,7 +88,7 @@ def compare(
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
                                     store=StageCache(config.output / ".cache"))
             tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend,
-                                      analysis.throughput, analysis.disclosure)
+                                      analysis.throughput, analysis.disclosure, analysis.comparability)
             target = out or config.output / "tables"
         else:
             if out is None:
@@ -104,9 +107,9 @@ def compare(
             target = out
         write_atomically(comparison_writers(tables.frames(), target, formats))
     _render(tables, target)
-    findings = tables.findings
-    if fail_on_findings and findings.height and findings.filter(~pl.col("accepted")).height:
-        raise typer.Exit(EXIT_FINDINGS)
+    code = exit_code(tables.outcome, fail_on_findings=fail_on_findings)
+    if code:
+        raise typer.Exit(code)
 
 
 def _references(models: list[str], rules: list[str]) -> dict[str, ReferenceModel]:
@@ -144,7 +147,7 @@ def _render(tables: ComparisonTables, out: Path) -> None:
                              ratio=1 if col == "item" else None, no_wrap=col != "item")
         for row in rows.sort("rank").head(10).iter_rows(named=True):
             item = row["item"] + (f" ({t('cli.compare.col.accepted')})" if row["accepted"] else "")
-            table.add_row(str(row["rank"]), row["office"], item, percent(row["rate"], lang),
+            table.add_row(str(row["rank"]), row.get("office_name") or row["office"], item, percent(row["rate"], lang),
                           percent(row["rate_others"], lang), f"{row['q_value']:.4f}", f"{row['score']:.1f}")
         console.print(table)
     if findings.height:
@@ -152,4 +155,10 @@ def _render(tables: ComparisonTables, out: Path) -> None:
     accepted = int(findings["accepted"].sum()) if findings.height else 0
     console.print(t("cli.compare.summary", n=findings.height, accepted=accepted,
                     offices=tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0))
+    outcome = tables.outcome
+    for line in outcome_lines(outcome):
+        console.print(line, style="bold red")
+    said = summary_line(outcome)
+    if said and (not findings.height or outcome.status == "not_comparable"):
+        console.print(said, style="bold red" if outcome.status == "not_comparable" else None)
     console.print(t("cli.compare.written", out=str(out)))

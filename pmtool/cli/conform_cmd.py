@@ -7,21 +7,23 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import parse_as_of, parse_table_formats
-from pmtool.conform.conformance import ConformanceResult, ConformanceSettings
+from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
+from pmtool.conform.conformance import MAX_STATES, ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
+from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def conform(
@@ -40,6 +42,9 @@ def conform(
     stale_after_days: Annotated[int, typer.Option(min=1, help="A case without a closing activity and without "
                                                   "events for this many days counts as never closed.")] = 90,
     workers: Annotated[int, typer.Option(min=1, help="Processes for the alignments.")] = 2,
+    max_states: Annotated[int, typer.Option("--max-states", min=1000, help="Bound of one alignment search in "
+                                            "states; a variant that needs more is counted and labelled as "
+                                            "bounded, not scored.")] = MAX_STATES,
     format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
                                         "json.")] = "csv",
     name: Annotated[str | None, typer.Option(help="Prefix of the output files; default: the process id.")] = None,
@@ -47,15 +52,32 @@ def conform(
                                                      "mean fitness is below this value.")] = None,
     figures: Annotated[str, typer.Option(help="Pictures of the Soll model with the deviations overlaid, "
                                          "comma-separated: svg, png; empty for none.")] = "svg",
+    labels: Annotated[Path | None, typer.Option(help="Label map of the Soll model (TOML: [tasks] Soll task = "
+                                                "vocabulary id or log label, [lanes] lane = role); default: "
+                                                "<model>.labels.toml beside the model, if present.")] = None,
+    accept_missing: Annotated[list[str] | None, typer.Option("--accept-missing", help="A Soll task that may "
+                                                             "occur in no office (repeat for several); else the "
+                                                             "label check stops.")] = None,
+    max_unknown_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="The label check stops when the "
+                                                     "model does not know more than this share of an office's "
+                                                     "events.")] = MAX_UNKNOWN_SHARE,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
-    the rule pack's deadlines (in Saxon working days), order, mandatory and role rules."""
-    with user_errors():
+    the rule pack's deadlines (in Saxon working days), order, mandatory and role rules.
+
+    First the label check: Soll tasks an office never shows and office activities the model does not know,
+    with counts and close matches (table <process>_labels). When a Soll task occurs in no office, or the
+    model does not know a large share of an office's events, it stops with exit code 2 and names the labels
+    and the fix (a label map beside the model)."""
+    with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
-        reference = load_reference(model, rules)
+        reference = load_reference(model, rules, labels)
         log = _combine(logs)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
-                                       stale_after_days=stale_after_days, workers=workers)
+                                       stale_after_days=stale_after_days, workers=workers,
+                                       labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
+                                       max_states=max_states)
         result = run_conform(log, reference, settings=settings)
         prefix = name or result.process
         writers = conformance_writers(result, out, prefix, formats)
@@ -88,16 +110,61 @@ def _combine(paths: list[Path]) -> EventLog:
 
 def _render(result: ConformanceResult, out: Path) -> None:
     table = Table(title=t("cli.conform.title", process=result.process, model=result.model), title_justify="left")
-    for col in ("office", "cases", "fitness", "fitting", "precision", "f1", "running", "stale"):
+    bounded = "bounded" in result.summary.columns and int(result.summary["bounded"].sum()) > 0
+    for col in ("office", "cases", "fitness", "fitting", "precision", "f1", "running", "stale",
+                *(("bounded",) if bounded else ())):
         table.add_column(t(f"cli.conform.col.{col}"), justify="left" if col == "office" else "right")
     for row in result.summary.iter_rows(named=True):
         table.add_row(row["office"], f"{row['cases']:,}", f"{row['fitness']:.3f}", f"{row['fitting_share']:.1%}",
                       "—" if row["precision"] is None else f"{row['precision']:.3f}",
-                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}")
+                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}",
+                      *((f"{row['bounded']:,}",) if bounded else ()))
     if result.method == "token_replay":
         table.caption = t("cli.conform.token_replay_note")
     console.print(table)
     top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
            .sort(["cases", "code"], descending=[True, False]))
     console.print(t("cli.conform.deviations") + ": " + ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()))
+    for line in label_notes(result.labels) + bounded_notes(result):
+        console.print(line, style="yellow")
     console.print(t("cli.conform.written", out=str(out)))
+
+
+def bounded_notes(result: ConformanceResult) -> list[str]:
+    """One line when some variants' alignments hit the search bound: how many cases, labelled, not scored."""
+    if "bounded" not in result.cases.columns:
+        return []
+    hit = result.cases.filter(pl.col("bounded"))
+    if not hit.height:
+        return []
+    return [t("cli.conform.bounded", process=result.process, cases=hit.height, variants=hit["variant"].n_unique())]
+
+
+def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
+    """The label check in words: activities the model does not know and Soll tasks some offices (or, when
+    accepted, all offices) never show, most events first, with the closest label of the other side."""
+    if check is None or check.table.height == 0:
+        return []
+    rows = check.table
+    lines = []
+    unknown = (rows.filter(pl.col("kind") == "unknown_activity")
+               .group_by("label").agg(pl.col("events").sum(), pl.col("suggestion").first())
+               .sort(["events", "label"], descending=[True, False]))
+    if unknown.height:
+        items = [f"„{r['label']}“ {r['events']:,}" + (f" (≈ „{r['suggestion']}“)" if r["suggestion"] else "")
+                 for r in unknown.head(shown).iter_rows(named=True)]
+        more = t("cli.ingest.more", n=unknown.height - shown) if unknown.height > shown else ""
+        lines.append(t("cli.labels.unknown", process=check.process, n=unknown.height, labels=", ".join(items) + more))
+    roles = (rows.filter(pl.col("kind") == "unknown_role").group_by("label").agg(pl.col("events").sum())
+             .sort(["events", "label"], descending=[True, False]))
+    if roles.height:
+        lines.append(t("cli.labels.roles", process=check.process, n=roles.height, roles=", ".join(
+            f"„{r}“ {n:,}" for r, n in roles.head(shown).iter_rows())))
+    unseen = rows.filter(pl.col("kind") == "task_unseen")
+    for label, group in sorted(unseen.group_by("label", maintain_order=True), key=lambda kv: kv[0][0]):
+        offices = group["office"].to_list()
+        task = group["task"][0]
+        name = task if task == label[0] else f"{task} → {label[0]}"
+        lines.append(t("cli.labels.nowhere" if offices == ["*"] else "cli.labels.unseen", process=check.process,
+                       task=name, offices=", ".join(offices)))
+    return lines

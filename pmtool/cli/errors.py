@@ -6,15 +6,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from rich.console import Console
 
+from pmtool.cli.console import PlainConsole
 from pmtool.errors import PmtoolError
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
+EXIT_NOT_COMPARED = 3  # the analysis ran, but offices could not be compared (see pmtool.cli.verdict)
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = PlainConsole(stderr=True, soft_wrap=True)
 
 
 @contextmanager

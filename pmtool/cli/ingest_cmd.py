@@ -6,23 +6,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.ingest_db import ingest_databases
+from pmtool.cli.options import VocabularyOption
 from pmtool.errors import InputError, Location
 from pmtool.i18n import t
 from pmtool.ingest.database.address import is_database_url
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
-from pmtool.ingest.pipeline import IngestResult
+from pmtool.ingest.pipeline import IngestResult, IngestSummary, require_office
 from pmtool.ingest.pipeline import ingest as run_ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.ingest.registry import ReadOptions
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def ingest(
@@ -39,7 +41,8 @@ def ingest(
     schema: Annotated[list[str] | None, typer.Option("--schema", help="Database schema to extract (repeat for "
                                                      "several, one log each); default: the profile's, else "
                                                      "public.")] = None,
-    office: Annotated[str | None, typer.Option(help="Office id (e.g. GA-07); overrides the profile.")] = None,
+    office: Annotated[str | None, typer.Option(help="Office id (letters, digits, - and _, e.g. GA-07 or "
+                                               "Leipzig-Land); overrides the profile's.")] = None,
     format: Annotated[str | None, typer.Option("--format", help="Force the reader (csv, excel, xes, "
                                                "ocel-json, ocel-xml, ocel-sqlite, parquet).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="CSV delimiter; default: detected.")] = None,
@@ -55,6 +58,7 @@ def ingest(
     max_invalid_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Above this share of rows failing "
                                                      "on one required column, stop with an error instead of "
                                                      "quarantining.")] = 0.5,
+    vocabulary: VocabularyOption = None,
 ) -> None:
     """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) or a case database (PostgreSQL) into
     canonical, pseudonymised event logs.
@@ -64,7 +68,7 @@ def ingest(
     is read in one read-only transaction with the extraction profile (docs/database.md); its log is named
     <database>_<schema>.
     """
-    with user_errors():
+    with user_errors(), extended(vocabulary or []):
         key = require_key(load_key(key_file), allow_identifiable)
         urls = [e for e in exports if is_database_url(e)]
         if urls:
@@ -82,8 +86,10 @@ def ingest(
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
         results = []
         writers = {}
-        for job in jobs:
-            prof = load_profile(job.profile) if job.profile else MappingProfile()
+        profiles = [load_profile(job.profile) if job.profile else MappingProfile() for job in jobs]
+        for job, prof in zip(jobs, profiles, strict=True):  # every export's office is known before any is read
+            require_office(job.export, prof, office=office, format=format)
+        for job, prof in zip(jobs, profiles, strict=True):
             result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
                                 format=format, read_options=options, max_invalid_share=max_invalid_share)
             _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
@@ -100,7 +106,7 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
                          ("read", "loaded", "quarantined", "coverage", "cases") else "left")
     for name, res in results:
         s = res.summary
-        period = f"{(s.period_start or '')[:10]} – {(s.period_end or '')[:10]}"
+        period = f"{local_day(s.period_start, s.timezone)} – {local_day(s.period_end, s.timezone)}"
         table.add_row(name, s.office, f"{s.rows_read:,}", f"{s.rows_loaded:,}", f"{s.rows_quarantined:,}",
                       f"{s.coverage:.1%}", f"{s.cases:,}", period)
     console.print(table)
@@ -114,6 +120,20 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
             labels = ", ".join(f"„{label}“ {count:,}" for label, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_labels) - 5) if len(s.unmapped_labels) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped')}: {labels}{more}")
+        if s.unmapped_roles:
+            top = list(s.unmapped_roles.items())[:5]
+            values = ", ".join(f"„{value}“ {count:,}" for value, count in top)
+            more = t("cli.ingest.more", n=len(s.unmapped_roles) - 5) if len(s.unmapped_roles) > 5 else ""
+            console.print(f"{name}: {t('cli.ingest.unmapped_roles')}: {values}{more}")
+        if s.office_disagreements:
+            console.print(office_disagreement(name, s), style="yellow")
         if not s.pseudonymised:
             console.print(f"{name}: {t('cli.ingest.identifiable')}", style="bold red")
     console.print(t("cli.ingest.written", n=len(results), out=str(out)))
+
+
+def office_disagreement(name: str, summary: IngestSummary) -> str:
+    """One line: the office an export was imported under and the sources that named another one."""
+    others = ", ".join(f"{t(f'office.source.{src}')} „{value}“" for src, value in summary.office_disagreements.items())
+    return t("cli.ingest.office_disagrees", name=name, office=summary.office,
+             source=t(f"office.source.{summary.office_source}"), others=others)

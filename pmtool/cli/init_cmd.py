@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import t
@@ -15,7 +15,7 @@ from pmtool.ingest.output import write_atomically
 from pmtool.models.shipped import export_models
 from pmtool.project import starter_project
 
-console = Console(highlight=False)
+console = make_console()
 PROJECT_FILE = "pmtool.toml"
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import FILTER_HELP
+from pmtool.cli.options import FILTER_HELP, VocabularyOption
 from pmtool.errors import LogSchemaError
 from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
@@ -21,8 +21,9 @@ from pmtool.ingest.pipeline import ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key
 from pmtool.ingest.registry import ReadOptions
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def inspect(
@@ -30,41 +31,48 @@ def inspect(
                                         "pmtool can read (XES, OCEL, or CSV/Excel with --profile).")],
     profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile for an export.")] = None,
     object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type to flatten on.")] = None,
+    office: Annotated[str | None, typer.Option(help="Office id for an export (letters, digits, - and _); "
+                                               "overrides the profile's. Default: the profile's, else the "
+                                               "file name.")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
+    vocabulary: VocabularyOption = None,
 ) -> None:
-    """Print an overview of a log: cases, events, activities, period, variants and data-quality flags."""
-    with user_errors():
+    """Print an overview of a log: cases, events, activities, period, variants and data-quality flags.
+
+    Periods are shown as local dates in the export's time zone (the profile's, default Europe/Berlin)."""
+    with user_errors(), extended(vocabulary or []):
         chosen = parse_filters(filters or ())
-        event_log = _load(log, profile, object_type)
+        event_log = _load(log, profile, object_type, office)
         if chosen:
             event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
                                             assume_sorted=True)
         ov = overview(event_log, top=top)
     if chosen:
         console.print(Text(f"Filter: {chosen.describe()}"))
-    _render(ov, log, top)
+    _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")
 
 
-def _load(path: Path, profile: Path | None, object_type: str | None) -> EventLog:
+def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None) -> EventLog:
     if path.suffix.lower() == ".parquet" and profile is None and path.is_file():
         try:
             return read_parquet(path)
         except LogSchemaError:
             pass  # a generic Parquet export, not a canonical log: import it like any export
     prof = load_profile(profile) if profile else MappingProfile()
-    # Nothing is stored and no identifier is shown, so an in-memory import needs no key.
-    result = ingest(path, prof, key=load_key(), allow_identifiable=True,
-                    read_options=ReadOptions(object_type=object_type))
+    # Nothing is stored and no identifier is shown, so an in-memory import needs no key, and an export
+    # without an office is shown under its file name rather than refused.
+    result = ingest(path, prof, office=office, key=load_key(), allow_identifiable=True,
+                    read_options=ReadOptions(object_type=object_type), office_fallback=path.name)
     return result.log
 
 
-def _render(ov: Overview, path: Path, top: int) -> None:
+def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:
     head = Table(title=t("cli.inspect.title", file=path.name), title_justify="left", show_header=False)
     head.add_column(justify="left")
     head.add_column(justify="right")
-    period = (f"{ov.period_start:%Y-%m-%d} – {ov.period_end:%Y-%m-%d}" if ov.period_start and ov.period_end
-              else "—")
+    period = (f"{local_day(ov.period_start, timezone)} – {local_day(ov.period_end, timezone)}"
+              if ov.period_start and ov.period_end else "—")
     for label, value in (("offices", ", ".join(ov.offices)), ("cases", f"{ov.cases:,}"),
                          ("events", f"{ov.events:,}"), ("activities", f"{ov.activities:,}"),
                          ("variants", f"{ov.variants:,}"), ("period", period)):

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
+
+import typer
 
 from pmtool.conform.output import TABLE_FORMATS
 from pmtool.errors import ConfigError, Location
@@ -26,6 +30,12 @@ def parse_table_formats(value: str) -> tuple[str, ...]:
     if not formats or any(f not in TABLE_FORMATS for f in formats):
         raise ConfigError("cli.conform.bad_format", Location(), value=value, known=", ".join(TABLE_FORMATS))
     return formats
+
+
+#: ``--vocabulary``: the vocabulary files of a project's own processes (see docs/vocabulary.md).
+VocabularyOption = Annotated[list[Path] | None, typer.Option(
+    "--vocabulary", help="Vocabulary file of a process of your own (activities, names, roles; format in "
+                         "docs/vocabulary.md); repeat for several.")]
 
 
 FILTER_HELP = ("Filter the log first (repeatable, applied in order): time:started:2025-01-01..2025-03-31 "

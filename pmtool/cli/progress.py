@@ -20,7 +20,7 @@ class StageBars:
         processes = len({e.process for e in project.exports})
         self.totals = {"ingest": len(project.exports), "conform": processes, "discover": processes,
                        "aggregate": processes, "figures": processes, "compare": 1, "report": 1, "write": 1}
-        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=console, disable=not enabled, transient=True)
         self.tasks: dict[str, TaskID] = {}
         self.current: str | None = None

@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from pmtool.analysis import run_analysis
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES, t
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.project import load_project
 from pmtool.report import FORMATS, build_report
+from pmtool.vocabulary import extended
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def report(
@@ -51,7 +52,8 @@ def report(
             raise ConfigError("report.bad_language", Location(), value=language, known=", ".join(LANGUAGES))
         config = load_project(project)
         key = require_key(load_key(key_file), allow_identifiable)
-        with console.status(t("cli.report.analysing", step="", detail=""), spinner="line") as status:
+        with (extended(config.vocabulary_files),
+              console.status(t("cli.report.analysing", step="", detail=""), spinner="line") as status):
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable,
                                     progress=lambda step, detail: status.update(
                                         t("cli.report.analysing", step=step, detail=detail)))

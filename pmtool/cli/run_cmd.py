@@ -7,23 +7,28 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_FINDINGS, user_errors
+from pmtool.cli.conform_cmd import bounded_notes, label_notes
+from pmtool.cli.console import make_console
+from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
+from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.progress import StageBars
+from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import chosen_language, set_language, t
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
 from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
 
-console = Console(highlight=False)
+console = make_console()
 
 _OUT_HELP = "Results folder; default: output from the project file."
 _CACHE_HELP = "Compute every stage again; the cache (<output>/.cache) is neither read nor written."
 _QUIET_HELP = "No progress bars (they are also off when the output is not a terminal)."
-_FAIL_HELP = "Exit with code 1 when there are findings that are not accepted in the allowlist."
+_FAIL_HELP = ("Exit with code 1 when there are findings that are not accepted in the allowlist, and with code 3 "
+              "when any office could not be compared (without this option: code 3 only when a process could "
+              "not be compared at all).")
 
 
 def run(
@@ -81,9 +86,9 @@ def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, ou
     _render(result, lang)
     if result.report_status == "failed":
         raise typer.Exit(EXIT_CANNOT_RUN)
-    open_findings = result.analysis.findings.filter(~pl.col("accepted")) if result.analysis.findings.height else None
-    if fail_on_findings and open_findings is not None and open_findings.height:
-        raise typer.Exit(EXIT_FINDINGS)
+    code = exit_code(result.analysis.outcome, fail_on_findings=fail_on_findings)
+    if code:
+        raise typer.Exit(code)
 
 
 def _render(result: RunResult, lang: str) -> None:
@@ -99,6 +104,17 @@ def _render(result: RunResult, lang: str) -> None:
     for stage, (n, cached, seconds) in stages.items():
         table.add_row(t(f"cli.run.stage.{stage}"), f"{n:,}", f"{cached:,}", f"{seconds:.1f}")
     console.print(table)
+    for source, ingested in zip(result.analysis.project.exports, result.analysis.ingests, strict=True):
+        if ingested.summary.office_disagreements:
+            console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
+    for pa in result.analysis.processes.values():
+        for line in label_notes(pa.conformance.labels) + bounded_notes(pa.conformance):
+            console.print(line, style="yellow")
+        for d in pa.discoveries:  # an Ist model of part of the log, or a fallback, says so
+            m = d.ist.mining
+            if m is not None and (m.filtered or m.fallback or m.activities < m.activities_total):
+                console.print(t("cli.run.mining", process=pa.process, office=d.scope.office, method=m.describe()),
+                              style="yellow" if m.fallback else None)
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))
@@ -110,8 +126,12 @@ def _render(result: RunResult, lang: str) -> None:
         column = "statement_de" if lang == "de" else "statement_en"
         for row in findings.filter(pl.col("rank") == 1).sort("process").iter_rows(named=True):
             console.print(f"  {row['process']} #1: {row[column]}")
-    else:
-        console.print(t("cli.run.no_findings"))
+    outcome = result.analysis.outcome
+    for line in outcome_lines(outcome):
+        console.print(line, style="bold red")
+    said = summary_line(outcome)
+    if said and (not findings.height or outcome.status == "not_comparable"):
+        console.print(said, style="bold red" if outcome.status == "not_comparable" else None)
     if result.report_status == "not_requested":
         console.print(t("cli.run.report.not_requested"))
     elif result.report_status == "skipped":

@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.simulate_db import simulate_database
 from pmtool.i18n import t
 from pmtool.simulate.simulator import Settings, SimulationResult
 from pmtool.simulate.simulator import simulate as run_simulation
 
-console = Console(highlight=False)
+console = make_console()
 
 
 def simulate(

@@ -137,7 +137,8 @@ def case_items(result: ConformanceResult, reference: ReferenceModel | None = Non
     ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
     shows them.
     """
-    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours")
+    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
+    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
     key = [schema.OFFICE, schema.CASE_ID]
     parts = []
     dev = result.deviations.filter(pl.col("source") == "alignment")
@@ -149,7 +150,8 @@ def case_items(result: ConformanceResult, reference: ReferenceModel | None = Non
                            .select("item", "code", "activity")])
     kinds = kinds.unique().sort("item")
     if kinds.height:
-        finished = cases.filter(pl.col("case_status") != "running").select(key)
+        # a case whose alignment hit the search bound has no deviations to count: not eligible (see quality)
+        finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(key)
         grid = finished.join(kinds, how="cross")
         hit = dev_items.select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
         parts.append(grid.join(hit, on=[*key, "item"], how="left").with_columns(
@@ -211,15 +213,20 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         q = dict(quality.get(office, {}))
         if coverage and office in coverage:
             q["coverage"] = coverage[office]
-        meta = {"pmtool_version": __version__, "model": reference.source, "model_sha256": reference.sha256,
+        meta = {"pmtool_version": __version__, "model": reference.source, "model_sha256": reference.fingerprint,
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": settings.suppress_below}
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
+        # bounded cases have no fitness: the sum counts them at the mean of the aligned ones, so that
+        # fitness_sum / cases stays the mean fitness of what was aligned (their share is in quality)
+        aligned = cases.filter(~pl.col("bounded")) if "bounded" in cases.columns else cases
+        fitness_sum = (float(aligned["fitness"].fill_null(0).sum()) * cases.height / aligned.height
+                       if aligned.height else 0.0)
         bundles.append(Bundle(office, result.process, settings.period, q,
                               frame.select(list(ITEM_COLUMNS)).cast(ITEM_COLUMNS).sort("item"), hist,
-                              float(cases["fitness"].fill_null(0).sum()), cases.height, meta,
-                              edges.get(office, ()), int((cases["case_status"] != "running").sum()),
+                              fitness_sum, cases.height, meta, edges.get(office, ()),
+                              int(((cases["case_status"] != "running") & ~_bounded(cases)).sum()),
                               int((cases["fitness"] == 1.0).sum())))
     return bundles
 
@@ -254,13 +261,16 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
         pl.col(schema.TIMESTAMP).min().alias("period_start"),
         pl.col(schema.TIMESTAMP).max().alias("period_end"),
     )
-    running = result.cases.group_by(schema.OFFICE).agg((pl.col("case_status") == "running").mean().alias("running"))
+    running = result.cases.group_by(schema.OFFICE).agg(
+        (pl.col("case_status") == "running").mean().alias("running"),
+        (pl.col("bounded").mean() if "bounded" in result.cases.columns else pl.lit(0.0)).alias("bounded"))
     out: dict[str, dict[str, Any]] = {}
     for row in frame.join(running, on=schema.OFFICE, how="left").iter_rows(named=True):
         out[row[schema.OFFICE]] = {
             "coverage": round(float(row["coverage"]), 6),
             "date_only_share": round(float(row["date_only_share"]), 6),
             "running_share": round(float(row["running"] or 0.0), 6),
+            "bounded_share": round(float(row["bounded"] or 0.0), 6),
             "period_start": _iso(row["period_start"]), "period_end": _iso(row["period_end"]),
         }
     return out
@@ -269,3 +279,9 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
+
+def _bounded(cases: pl.DataFrame) -> pl.Series:
+    """Which cases' alignments hit the search bound (none for results made without the bound)."""
+    if "bounded" in cases.columns:
+        return cases["bounded"].fill_null(False)
+    return pl.Series([False] * cases.height, dtype=pl.Boolean)

@@ -1,5 +1,6 @@
 """The comparability gate: before any comparison, each office is checked for mapping coverage, timestamp
-precision, the share of running cases and period overlap. An office that fails is marked "not comparable"
+precision, the share of running cases, the share of cases whose alignment hit the search bound and period
+overlap. An office that fails is marked "not comparable"
 with the reason (for all its items), never silently ranked."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class GateSettings:
     max_date_only_share: float = 0.2
     max_running_share: float = 0.5
     min_period_overlap: float = 0.5
+    max_bounded_share: float = 0.05  # cases whose alignment hit the search bound (not aligned, not scored)
 
 
 def comparability(bundles: Sequence[Bundle], settings: GateSettings) -> pl.DataFrame:
@@ -39,6 +41,8 @@ def comparability(bundles: Sequence[Bundle], settings: GateSettings) -> pl.DataF
             reason = f"date_only:{q['date_only_share']:.3f}"
         elif q.get("running_share", 0.0) > settings.max_running_share:
             reason = f"running:{q['running_share']:.3f}"
+        elif q.get("bounded_share", 0.0) > settings.max_bounded_share:
+            reason = f"alignment_bound:{q['bounded_share']:.3f}"
         else:
             overlap = _overlap(b, spans.get((b.process, b.period), []))
             if overlap is not None and overlap < settings.min_period_overlap:

@@ -19,6 +19,7 @@ from pmtool.calendar import WorkingCalendar
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate, read_bundle
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceSettings, conform
+from pmtool.conform.labels import apply_task_labels, label_coverage
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.models.reference import ReferenceModel
@@ -65,8 +66,10 @@ def aggregate_log(log: EventLog, reference: ReferenceModel, *, settings: Aggrega
                   cache: AlignmentCache | None = None) -> list[Bundle]:
     """One bundle per office of ``log``: conformance against ``reference``, then :func:`aggregate`, each
     bundle read back from its JSON text (what leaves the office is exactly what is compared)."""
+    log = apply_task_labels(log, reference)
     result = conform(log, reference, calendars=calendars, settings=conformance, cache=cache)
-    return [Bundle.from_json(b.to_json()) for b in aggregate(log, result, reference, settings)]
+    return [Bundle.from_json(b.to_json()) for b in aggregate(log, result, reference, settings,
+                                                             coverage=label_coverage(log, reference))]
 
 
 def log_process(log: EventLog, known: Sequence[str]) -> str | None:
@@ -121,7 +124,7 @@ def _check_model(bundle: Bundle, references: Mapping[str, ReferenceModel], where
     if reference is None:
         raise InputError("compare.inputs.no_model", Location(where), process=bundle.process)
     made_with = bundle.meta.get("model_sha256")
-    if made_with and made_with != reference.sha256:
+    if made_with and made_with != reference.fingerprint:
         raise InputError("compare.inputs.other_model", Location(where), office=bundle.office, model=reference.source,
                          bundle_model=str(bundle.meta.get("model") or "?"))
     rules = reference.rules

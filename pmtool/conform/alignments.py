@@ -57,21 +57,26 @@ CHUNK = 64
 
 @dataclass(frozen=True)
 class Alignment:
-    """An optimal alignment of one variant. ``cost`` in pm4py's units; ``fitness`` as pm4py computes it."""
+    """An optimal alignment of one variant. ``cost`` in pm4py's units; ``fitness`` as pm4py computes it.
+
+    ``bounded``: the search expanded more states than its bound (``max_states``) before finishing; then there
+    are no moves, ``cost`` and ``fitness`` are ``None`` — the variant is counted and labelled as not aligned,
+    never scored."""
 
     variant: Variant
     moves: tuple[Move, ...]
-    cost: int
-    fitness: float
+    cost: int | None
+    fitness: float | None
     sync_moves: int
     log_moves: int
     model_moves: int  # visible model moves
     silent_moves: int
     visited_states: int
+    bounded: bool = False
 
     @property
-    def deviations(self) -> int:
-        return self.log_moves + self.model_moves
+    def deviations(self) -> int | None:
+        return None if self.bounded else self.log_moves + self.model_moves
 
 
 class AlignmentCache:
@@ -84,15 +89,20 @@ class AlignmentCache:
     def __len__(self) -> int:
         return len(self._store)
 
-    def get(self, net_key: str, variant: Variant) -> Alignment | None:
-        return self._store.get((net_key, variant))
+    def get(self, net_key: str, variant: Variant, max_states: int = SEARCH_LIMIT) -> Alignment | None:
+        """The cached alignment; a bounded one only if it was bounded at ``max_states`` or more."""
+        found = self._store.get((net_key, variant))
+        if found is not None and found.bounded and found.visited_states <= max_states:
+            return None  # bounded by a smaller bound than asked for now: search again
+        return found
 
     def put(self, net_key: str, alignment: Alignment) -> None:
         self._store[(net_key, alignment.variant)] = alignment
 
 
 def align_variants(net: PetriNet, variants: Iterable[Sequence[str]], *, workers: int = 2,
-                   cache: AlignmentCache | None = None, state_limit: int = DEFAULT_LIMIT) -> list[Alignment]:
+                   cache: AlignmentCache | None = None, state_limit: int = DEFAULT_LIMIT,
+                   max_states: int = SEARCH_LIMIT) -> list[Alignment]:
     """Optimal alignments of each variant (a sequence of activity labels) against ``net``, in input order.
 
     Labels the net does not have can only be log moves. Each distinct variant is aligned once (and not at
@@ -101,28 +111,36 @@ def align_variants(net: PetriNet, variants: Iterable[Sequence[str]], *, workers:
     ``__main__`` guard needed). Results do not depend on ``workers``.
     Nets with more than ``state_limit`` reachable markings are explored on the fly, with a weaker heuristic.
 
-    Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached, or if one search
-    expands more than ``SEARCH_LIMIT`` states (silent transitions that produce tokens without bound).
+    A search that expands more than ``max_states`` states gives a ``bounded`` alignment (no cost, no
+    fitness) instead of running on: on models with hundreds of activities and much concurrency a few long
+    variants could otherwise take hours. The bound counts states, not seconds, so results do not depend on
+    the machine. Raises :class:`~pmtool.errors.ModelError` if the final marking cannot be reached.
     """
     wanted = [tuple(v) for v in variants]
     key = fingerprint(net)
     cache = cache if cache is not None else AlignmentCache()
-    todo = sorted({v for v in wanted if cache.get(key, v) is None})
+    todo = sorted({v for v in wanted if cache.get(key, v, max_states) is None})
     if todo:
         space = state_space(net, limit=state_limit)
         worst = best_worst_cost(space)
         if workers > 1 and len(todo) >= PARALLEL_MIN_VARIANTS:
-            raw = _align_parallel(net, todo, workers, state_limit)
+            raw = _align_parallel(net, todo, workers, state_limit, max_states)
         else:
-            raw = [_search(space, v) for v in todo]
+            raw = [_search(space, v, max_states) for v in todo]
         for v, r in zip(todo, raw, strict=True):
             cache.put(key, _result(v, r, worst))
-    return [cache.get(key, v) for v in wanted]  # type: ignore[misc]
+    return [cache.get(key, v, max_states) for v in wanted]  # type: ignore[misc]
 
 
 def best_worst_cost(space: StateSpace) -> int:
-    """Cost of the cheapest run of the model alone (aligning the empty trace)."""
-    return _search(space, ())[0]
+    """Cost of the cheapest run of the model alone (aligning the empty trace).
+
+    Raises :class:`~pmtool.errors.ModelError` when even that search does not finish within
+    ``SEARCH_LIMIT`` states (silent transitions that produce tokens without bound)."""
+    cost = _search(space, ())[0]
+    if cost < 0:
+        raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
+    return cost
 
 
 def fitness(cost: int, trace_length: int, best_worst: int) -> float:
@@ -133,6 +151,8 @@ def fitness(cost: int, trace_length: int, best_worst: int) -> float:
 
 def _result(variant: Variant, raw: _Raw, worst: int) -> Alignment:
     cost, moves, visited = raw
+    if cost < 0:
+        return Alignment(variant, (), None, None, 0, 0, 0, 0, visited, bounded=True)
     sync = log = model = silent = 0
     for log_label, tid, model_label in moves:
         if log_label is None:
@@ -151,8 +171,9 @@ def _result(variant: Variant, raw: _Raw, worst: int) -> Alignment:
 # -- the search ------------------------------------------------------------------------------------------
 
 
-def _search(space: StateSpace, variant: Variant) -> _Raw:
-    """A* over (marking, position): returns (cost, moves, states expanded).
+def _search(space: StateSpace, variant: Variant, max_states: int = SEARCH_LIMIT) -> _Raw:
+    """A* over (marking, position): returns (cost, moves, states expanded), or cost -1 and no moves when
+    more than ``max_states`` states were expanded.
 
     A state is expanded in two steps: first its cheap moves (synchronous and silent), while its deviating
     moves (log and visible model moves) wait in the queue under a lower bound of their estimated cost, so
@@ -186,8 +207,8 @@ def _search(space: StateSpace, variant: Variant) -> _Raw:
                 continue  # expanded already, or queued again with a lower cost
             best[key] = -1
             expanded += 1
-            if expanded > SEARCH_LIMIT:
-                raise ModelError("conform.search_too_large", Location(space.net.name), limit=SEARCH_LIMIT)
+            if expanded > max_states:
+                return -1, (), expanded
             by_label, silent, visible = moves_of(m)
             if i < n:
                 i1 = i + 1
@@ -371,15 +392,17 @@ def _moves(space: StateSpace, variant: Variant, parent: dict[int, tuple[int, int
 # -- workers -----------------------------------------------------------------------------------------------
 
 
-def _chunk_worker(net: PetriNet, state_limit: int) -> Callable[[list[Variant]], list[_Raw]]:
+def _chunk_worker(net: PetriNet, state_limit: int,
+                  max_states: int = SEARCH_LIMIT) -> Callable[[list[Variant]], list[_Raw]]:
     """In a worker process: the function that aligns one chunk of variants."""
     space = state_space(net, limit=state_limit)
-    return lambda chunk: [_search(space, v) for v in chunk]
+    return lambda chunk: [_search(space, v, max_states) for v in chunk]
 
 
-def _align_parallel(net: PetriNet, todo: list[Variant], workers: int, state_limit: int) -> list[_Raw]:
+def _align_parallel(net: PetriNet, todo: list[Variant], workers: int, state_limit: int,
+                    max_states: int) -> list[_Raw]:
     chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
     bare = PetriNet(net.name, net.places, net.transitions, net.arcs, net.initial, net.final)  # without caches
-    results = run_batches(chunks, _chunk_worker(net, state_limit), workers=workers,
-                          factory=f"{__name__}:_chunk_worker", setup=(bare, state_limit))
+    results = run_batches(chunks, _chunk_worker(net, state_limit, max_states), workers=workers,
+                          factory=f"{__name__}:_chunk_worker", setup=(bare, state_limit, max_states))
     return [r for chunk in results for r in chunk]

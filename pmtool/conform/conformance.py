@@ -17,6 +17,7 @@ import polars as pl
 from pmtool.calendar import WorkingCalendar
 from pmtool.conform.alignments import Alignment, AlignmentCache, align_variants
 from pmtool.conform.deviations import deviation_table
+from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, check_labels
 from pmtool.conform.precision import precision
 from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
 from pmtool.eventlog import schema
@@ -25,6 +26,9 @@ from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
 METHODS = ("alignments", "token_replay")
+#: Default bound of one alignment search (states expanded). Real models of a few dozen activities need a few
+#: thousand; the bound only stops the rare variant that would run for minutes on a model with hundreds.
+MAX_STATES = 200_000
 _KEY = [schema.OFFICE, schema.CASE_ID]
 
 
@@ -36,6 +40,8 @@ class ConformanceSettings:
     stale_after_days: int = 90
     workers: int = 2
     precision: bool = True
+    labels: LabelSettings = field(default_factory=LabelSettings)  # the label check before conformance
+    max_states: int = MAX_STATES  # per variant: a search expanding more is stopped, its cases counted as bounded
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -55,6 +61,7 @@ class ConformanceResult:
     deviations: pl.DataFrame
     rules: RuleResults | None
     alignments: dict[tuple[str, ...], Alignment] = field(default_factory=dict, repr=False)
+    labels: LabelCheck | None = None
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -65,9 +72,16 @@ class ConformanceResult:
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
     """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
-    did something outside the Soll never has fitness 1.0."""
+    did something outside the Soll never has fitness 1.0.
+
+    First the label check (:mod:`pmtool.conform.labels`): events named like a renamed Soll task get the label
+    it stands for, and a Soll task no office shows or an office whose events the model mostly does not know
+    raises :class:`~pmtool.errors.ConfigError` (``settings.labels`` accepts either on purpose)."""
     settings = settings or ConformanceSettings()
     log = activity_instances(log).log  # a start and its complete are one step of the process
+    log = apply_task_labels(log, reference)
+    label_check = check_labels(log, reference, settings.labels)
+    label_check.raise_if_fatal()
     as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
     status = case_status(log, reference.closing, as_of, settings.stale_after_days)
     cases = (log.frame.group_by(_KEY, maintain_order=True).agg(
@@ -82,23 +96,25 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     distinct = [tuple(v) for v in variants["variant"].to_list()]
     alignments: dict[tuple[str, ...], Alignment] = {}
     if settings.method == "alignments":
-        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache),
-                        strict=True):
+        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache,
+                                                 max_states=settings.max_states), strict=True):
             alignments[v] = a
         fit = pl.DataFrame({"variant": [list(v) for v in distinct],
                             "fitness": [alignments[v].fitness for v in distinct],
                             "cost": [alignments[v].cost for v in distinct],
-                            "deviating_moves": [alignments[v].deviations for v in distinct]},
+                            "deviating_moves": [alignments[v].deviations for v in distinct],
+                            "bounded": [alignments[v].bounded for v in distinct]},
                            schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64})
+                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
     else:
         from pmtool.eventlog import pm4py_bridge
 
         scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
         fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
-                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct)},
+                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
+                            "bounded": [False] * len(distinct)},
                            schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64})
+                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
     cases = cases.join(fit, on="variant", how="left").sort(_KEY)
     rules = None
     if reference.rules is not None:
@@ -106,11 +122,12 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
                             settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
                                                        stale_after_days=settings.stale_after_days))
     process = reference.process or reference.name
-    deviations = (deviation_table(cases, alignments, reference.net.labels, rules, process=process)
+    aligned = {v: a for v, a in alignments.items() if not a.bounded}  # bounded cases have no deviations to show
+    deviations = (deviation_table(cases, aligned, reference.net.labels, rules, process=process)
                   if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules, process=process))
     summary = _summary(cases, reference, settings, alignments)
     return ConformanceResult(process, reference.source, reference.sha256, settings.method,
-                             cases.drop("timestamps"), summary, deviations, rules, alignments)
+                             cases.drop("timestamps"), summary, deviations, rules, alignments, label_check)
 
 
 def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: ConformanceSettings,
@@ -119,8 +136,9 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
         pl.len().alias("cases"),
         pl.col("events").sum().alias("events"),
         pl.col("variant").n_unique().alias("variants"),
-        pl.col("fitness").mean().alias("fitness"),
+        pl.col("fitness").mean().alias("fitness"),  # over the aligned cases: bounded ones have none
         (pl.col("fitness") == 1.0).mean().alias("fitting_share"),
+        pl.col("bounded").sum().alias("bounded"),
         (pl.col("case_status") == "running").sum().alias("running"),
         (pl.col("case_status") == "stale").sum().alias("stale"),
         pl.col("throughput_hours").median().alias("throughput_median_hours"),
@@ -128,7 +146,7 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
     if settings.precision and settings.method == "alignments":
         values = []
         for office in summary[schema.OFFICE].to_list():
-            counts = cases.filter(pl.col(schema.OFFICE) == office).group_by("variant").len()
+            counts = cases.filter((pl.col(schema.OFFICE) == office) & ~pl.col("bounded")).group_by("variant").len()
             values.append(precision(reference.net, [(tuple(v), n) for v, n in counts.iter_rows()]))
         summary = summary.with_columns(pl.Series("precision", values, dtype=pl.Float64))
     else:

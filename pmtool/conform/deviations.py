@@ -151,15 +151,16 @@ def deviation_table(
     """The deviation table for a log.
 
     ``cases`` has one row per case: office, case_id, ``variant`` (list of activities), ``timestamps`` (list),
-    ``case_status``. Running cases get INCOMPLETE and no SKIPs for activities after their last event.
+    ``case_status``. Running cases get INCOMPLETE and no SKIPs for activities after their last event. A case
+    whose variant has no alignment in ``alignments`` (its search hit the bound) gets no alignment deviations.
     """
     rows: list[dict] = []
     per_variant = {v: alignment_deviations(a, labels) for v, a in alignments.items()}
     for office, case_id, variant, stamps, status in cases.select(
             schema.OFFICE, schema.CASE_ID, "variant", "timestamps", "case_status").iter_rows():
-        devs = per_variant[tuple(variant)]
-        alignment = alignments[tuple(variant)]
-        tail_skips = _trailing_model_moves(alignment) if status == "running" else set()
+        devs = per_variant.get(tuple(variant), [])
+        alignment = alignments.get(tuple(variant))
+        tail_skips = _trailing_model_moves(alignment) if status == "running" and alignment else set()
         for code, activity, position, detail in devs:
             if code == "SKIP" and activity in tail_skips:
                 continue

@@ -51,6 +51,8 @@ def conformance_tables(result: ConformanceResult) -> dict[str, pl.DataFrame]:
     if result.rules is not None:
         tables["rules"] = result.rules.cases
         tables["rule_summary"] = result.rules.summary()
+    if result.labels is not None:
+        tables["labels"] = result.labels.table
     return tables
 
 

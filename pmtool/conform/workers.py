@@ -74,7 +74,7 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
     for _ in range(max(0, min(workers - 1, len(batches) - 1))):
         try:
             proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, env=_child_env())
+                                    stdout=subprocess.PIPE, env=child_env())
         except OSError:  # no process to be had: this process does all the work
             break
         thread = threading.Thread(target=feed, args=(proc,), daemon=True)
@@ -111,7 +111,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         out.flush()
 
 
-def _child_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """The environment with pmtool's source directory on the path, for runs from a source tree."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])

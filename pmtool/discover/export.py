@@ -57,7 +57,9 @@ def summary(d: Discovery) -> dict:
         "ist_model": {"miner": d.ist.miner, "noise_threshold": d.ist.noise_threshold,
                       "tree": d.ist.tree.to_text(), "places": len(d.ist.net.places),
                       "transitions": len(d.ist.net.transitions),
-                      "token_replay_fitness": d.fitness},
+                      "alignment_fitness": d.fitness,  # of the cases as the miner saw them
+                      "mining": d.ist.mining.to_dict() if d.ist.mining else None,
+                      "method": d.ist.mining.describe("en") if d.ist.mining else None},
         "settings": d.settings.to_dict(),
         "sources": [{"file": s.file, "sha256": s.sha256, "office": s.office} for s in prov.sources],
         "pseudonymised": prov.pseudonymised,
@@ -82,10 +84,12 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     files[f"{stem}_bottlenecks.csv"] = bottlenecks(d.dfg).write_csv().encode("utf-8")
     if d.service is not None:
         files[f"{stem}_activities.csv"] = d.service.write_csv().encode("utf-8")
-    files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, d.title))
+    method = d.ist.mining.describe(lang) if d.ist.mining else ""
+    ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
+    files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))
     files[f"{stem}_ist.pnml"] = pnml_xml(d.ist.net)
     noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
-    subtitle = t("render.net_ist", lang, noise=noise)
+    subtitle = method or t("render.net_ist", lang, noise=noise)
     for fmt in d.settings.formats:
         files[f"{stem}_ist_net.{fmt}"] = render_net(d.ist.net, title=d.title, subtitle=subtitle, fmt=fmt,
                                                     lang=lang)

@@ -16,8 +16,9 @@ to readable BPMN. pm4py does the mining behind :mod:`pmtool.eventlog.pm4py_bridg
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from pmtool.discover.mining import Mining, MiningSettings, mine
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import pm4py_bridge
 from pmtool.eventlog.log import EventLog
@@ -26,32 +27,38 @@ from pmtool.models.tree import ProcessTree
 
 Miner = Callable[[EventLog, float], ProcessTree]
 
-#: Discovery algorithms by name. Each takes a log and a noise threshold in [0, 1].
+#: Discovery algorithms by name. Each takes a log and a noise threshold in [0, 1]: the inductive miner on the
+#: log (pm4py's IMf; IM for threshold 0) and on the directly-follows graph (IMd, which ignores the threshold).
 MINERS: dict[str, Miner] = {
     "inductive": lambda log, noise: pm4py_bridge.discover_process_tree(log, noise_threshold=noise),
+    "inductive_dfg": lambda log, noise: pm4py_bridge.discover_process_tree_dfg(log),
 }
 
 
 @dataclass(frozen=True)
 class IstModel:
-    """A discovered model: the ``tree`` and the equivalent workflow ``net`` (same language)."""
+    """A discovered model: the ``tree`` and the equivalent workflow ``net`` (same language), and how it was
+    mined (``mining``: the miner used, what part of the log it saw, a fallback)."""
 
     miner: str
     noise_threshold: float
     tree: ProcessTree
     net: PetriNet
+    mining: Mining | None = None
 
 
 def discover_ist(log: EventLog, *, noise_threshold: float = 0.2, miner: str = "inductive",
-                 name: str = "Ist") -> IstModel:
-    """Discover the Ist model of ``log`` with ``miner`` (see :data:`MINERS`).
+                 name: str = "Ist", settings: MiningSettings | None = None) -> IstModel:
+    """Discover the Ist model of ``log`` with ``miner`` (see :data:`MINERS`) in bounded time: the frequent
+    part of a large log, within a time budget, with a labelled fallback (:mod:`pmtool.discover.mining`).
 
     ``noise_threshold`` 0 keeps every observed behaviour (every case fits); higher values drop
-    infrequent behaviour for a simpler model. Raises :class:`ConfigError` for an unknown miner or a
-    threshold outside [0, 1]."""
+    infrequent behaviour for a simpler model. ``settings`` overrides the filter and the budget. Raises
+    :class:`ConfigError` for an unknown miner or a threshold outside [0, 1]."""
     if miner not in MINERS:
         raise ConfigError("discover.unknown_miner", Location(), name=miner, known=", ".join(MINERS))
     if not 0.0 <= noise_threshold <= 1.0:
         raise ConfigError("discover.bad_noise", Location(), value=noise_threshold)
-    tree = MINERS[miner](log, noise_threshold)
-    return IstModel(miner, noise_threshold, tree, pm4py_bridge.tree_to_petri_net(tree, name=name))
+    settings = replace(settings or MiningSettings(), miner=miner, noise_threshold=noise_threshold)
+    tree, mining = mine(log, settings)
+    return IstModel(mining.method, noise_threshold, tree, pm4py_bridge.tree_to_petri_net(tree, name=name), mining)

@@ -129,6 +129,16 @@ def discover_process_tree(log: EventLog, noise_threshold: float = 0.0) -> Proces
     return from_pm4py_tree(pm_tree)
 
 
+def discover_process_tree_dfg(log: EventLog) -> ProcessTree:
+    """The inductive miner on the directly-follows graph (pm4py's IMd): its cost grows with the number of
+    activities, not of cases or variants, so it finishes on logs where IMf on the log does not."""
+    pm = pm4py()
+    from pm4py.objects.dfg.obj import DFG
+
+    graph, start, end = pm.discover_dfg(to_pandas(log))
+    return from_pm4py_tree(pm.discover_process_tree_inductive(DFG(graph, start, end)))
+
+
 def from_pm4py_tree(node: Any) -> ProcessTree:
     """pm4py ProcessTree → pmtool :class:`ProcessTree` (children in pm4py's order)."""
     if node.operator is None:

@@ -6,7 +6,6 @@ summary reconciles ``rows_read == rows_loaded + rows_quarantined``.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from pmtool.ingest import registry, timestamps
 from pmtool.ingest.profile import MappingProfile
 from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions
+from pmtool.offices import OfficeChoice, check_office_id, choose_office, office_in_file_name
 from pmtool.stage_cache import sha256_file
 from pmtool.vocabulary import vocabulary
 
@@ -46,7 +46,8 @@ _SYSTEMIC = {
     timestamps.REASON_MISSING: schema.TIMESTAMP,
     timestamps.REASON_UNPARSABLE: schema.TIMESTAMP,
 }
-_OFFICE_IN_NAME = re.compile(r"(GA-\d{2}|LUA)", re.IGNORECASE)
+_OFFICE_KEYS = {"flag": "--office", "project": "offices.id", "profile": "office", "data": "office",
+                "file_name": "office"}
 _REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
 
 
@@ -77,6 +78,10 @@ class IngestSummary:
     key_id: str | None
     reader: dict[str, Any] = field(default_factory=dict)
     pmtool_version: str = __version__
+    timezone: str = "Europe/Berlin"  # the profile's zone: local times were read, and dates are shown, in it
+    office_source: str = "flag"  # which source named the office (pmtool.offices.PRECEDENCE)
+    office_disagreements: dict[str, str] = field(default_factory=dict)  # other sources naming another office
+    unmapped_roles: dict[str, int] = field(default_factory=dict)  # role values neither mapped nor in the vocabulary
 
     @property
     def reconciles(self) -> bool:
@@ -104,16 +109,21 @@ def ingest(
     profile: MappingProfile | None = None,
     *,
     office: str | None = None,
+    office_source: str = "flag",
     key: PseudonymKey | None = None,
     allow_identifiable: bool = False,
     format: str | None = None,
     read_options: ReadOptions | None = None,
     max_invalid_share: float = 0.5,
+    office_fallback: str | None = None,
 ) -> IngestResult:
     """Import one export.
 
     Takes the export ``path`` and its mapping ``profile`` (optional for XES, OCEL and canonical Parquet,
-    which carry their own keys), the office id (else from the profile, the data, or the file name), the
+    which carry their own keys), the ``office`` id and where it came from (``office_source``: "flag" or
+    "project"; else the profile's, the data's or a code in the file name, see :mod:`pmtool.offices`;
+    ``office_fallback`` is used when none names one, else a missing office is an error before the file is
+    read), the
     pseudonymisation ``key`` (required unless ``allow_identifiable``), and ``read_options`` that override
     the profile's. When more than ``max_invalid_share`` of the rows fail on the same required column,
     the profile is wrong, not the rows: that raises :class:`InputError` instead of quarantining.
@@ -122,11 +132,14 @@ def ingest(
     """
     key = require_key(key, allow_identifiable)
     profile = profile or MappingProfile()
+    named = require_office(path, profile, office=office, office_source=office_source, format=format,
+                           fallback=office_fallback)
+    fmt = format or profile.format or registry.detect_format(path)
     hashing = _Sha256Thread(path)
     options = _merge_options(profile.read_options, read_options)
-    raw = registry.read(path, options, format or profile.format)
-    return ingest_table(raw, profile, name=path.name, sha256=hashing.result, office=office, key=key,
-                        max_invalid_share=max_invalid_share)
+    raw = registry.read(path, options, fmt)
+    return ingest_table(raw, profile, name=path.name, sha256=hashing.result, named=named, key=key,
+                        max_invalid_share=max_invalid_share, office_fallback=office_fallback)
 
 
 def ingest_table(
@@ -135,18 +148,21 @@ def ingest_table(
     *,
     name: str,
     sha256: Callable[[], str],
-    office: str | None = None,
+    named: dict[str, str | None],
     key: PseudonymKey | None,
     max_invalid_share: float = 0.5,
+    office_fallback: str | None = None,
 ) -> IngestResult:
     """The part of :func:`ingest` after reading: map, parse, pseudonymise, quarantine and summarise ``raw``.
 
     Every source of events (an export file, a database extraction) ends here, so all give the same canonical
     log, quarantine and summary. ``name`` is the source's name in the summary and provenance (a file name,
     or a database address without credentials); ``sha256`` returns the SHA-256 of the source's content when
-    called. ``key`` is ``None`` only when the caller allowed identifiable output.
+    called; ``named`` are the sources that name the office (:func:`require_office`; the data's own office,
+    ``raw.office``, joins them). ``key`` is ``None`` only when the caller allowed identifiable output.
     """
-    office_id = _resolve_office(office, profile, raw, name)
+    choice = _resolve_office(named, raw, office_fallback)
+    office_id = choice.office
     mapping = _resolve_columns(profile, raw)
 
     work = _canonical_columns(raw, profile, mapping)
@@ -159,9 +175,11 @@ def ingest_table(
         parsed.reason.alias("__ts_reason"),
     )
     work = _map_activities(work, profile)
+    if profile.role_map:
+        work = work.with_columns(pl.col(schema.ROLE).replace(profile.role_map))
     work = work.with_columns(_reason_expr(profile).alias("__reason"))
-    work = _mark_duplicates(work, profile.duplicate_key)
-    unmapped_counts = _unmapped_labels(work)
+    work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping))
+    unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
     _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
 
     drop = set(profile.drop)
@@ -186,8 +204,9 @@ def ingest_table(
     pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
-    summary = _summary(name, sha256(), raw, profile, office_id, loaded_frame, quarantine,
+    summary = _summary(name, sha256(), raw, profile, choice, loaded_frame, quarantine,
                        unmapped_counts, parsed.formats_used, key)
+    summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile))
     provenance = Provenance(
         sources=(SourceInfo(file=name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
@@ -197,7 +216,8 @@ def ingest_table(
         key_id=key.key_id if key else None,
         pmtool_version=__version__,
         settings={"timezone": profile.timezone, "ambiguous": profile.ambiguous,
-                  "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share},
+                  "nonexistent": profile.nonexistent, "max_invalid_share": max_invalid_share,
+                  "duplicate_key": list(profile.duplicate_key) if profile.duplicate_key else "all columns"},
     )
     log = EventLog.from_frame(loaded_frame, provenance, assume_sorted=True)
     return IngestResult(log, quarantine, summary)
@@ -210,14 +230,27 @@ def _merge_options(base: ReadOptions, override: ReadOptions | None) -> ReadOptio
     return replace(base, **changes)
 
 
-def _resolve_office(office: str | None, profile: MappingProfile, raw: RawTable, name: str) -> str:
-    chosen = office or profile.office or raw.office
-    if not chosen:
-        match = _OFFICE_IN_NAME.search(name)
-        chosen = match.group(1).upper() if match else None
-    if not chosen:
-        raise ConfigError("ingest.no_office", Location(raw.file))
-    return chosen
+def require_office(path: Path, profile: MappingProfile, *, office: str | None, office_source: str = "flag",
+                   format: str | None = None, fallback: str | None = None) -> dict[str, str | None]:
+    """The sources that name the office of ``path`` before it is read (see :mod:`pmtool.offices`).
+
+    Raises :class:`ConfigError` at once, before a long parse, when none does and the data cannot either
+    (only a canonical Parquet log carries its office) and there is no ``fallback``."""
+    named = {office_source: office, "profile": profile.office, "file_name": office_in_file_name(path)}
+    fmt = format or profile.format or registry.detect_format(path)
+    if choose_office(named) is None and fallback is None and fmt != "parquet":
+        raise ConfigError("ingest.no_office", Location(str(path)))
+    return named
+
+
+def _resolve_office(named: dict[str, str | None], raw: RawTable, fallback: str | None) -> OfficeChoice:
+    choice = choose_office({**named, "data": raw.office})
+    if choice is None:
+        if fallback is None:
+            raise ConfigError("ingest.no_office", Location(raw.file))
+        return OfficeChoice(fallback, "fallback")
+    check_office_id(choice.office, where=raw.file, key=_OFFICE_KEYS[choice.source])
+    return choice
 
 
 def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[str, ...]]:
@@ -307,6 +340,8 @@ def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame
         code_of[label] = code
     codes = {k: v for k, v in code_of.items() if v is not None}
     name_of = {label: vocab.resolve(code).name for label, code in codes.items()}  # type: ignore[union-attr]
+    # mapped onto a Soll task's own label: the label check ties it to the task when conformance runs
+    name_of.update({label: target for label, target in profile.soll_map.items() if label not in codes})
     work = work.with_columns(
         pl.col(schema.ACTIVITY).alias("__label"),
         pl.col(schema.ACTIVITY).replace_strict(codes, default=None, return_dtype=pl.String)
@@ -324,6 +359,15 @@ def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
     return dict(zip(counts["__label"].to_list(), counts["len"].to_list(), strict=True))
 
 
+def _unmapped_roles(loaded: pl.DataFrame, profile: MappingProfile) -> dict[str, int]:
+    """Role values of the loaded events that are neither a role of the vocabulary nor a target of the
+    profile's ``[roles] map``, with event counts (most first): like unmapped activity labels."""
+    known = [*vocabulary().roles(), *profile.role_map.values()]
+    counts = (loaded.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(known))
+              .group_by(schema.ROLE).len().sort(["len", schema.ROLE], descending=[True, False]))
+    return dict(zip(counts[schema.ROLE].to_list(), counts["len"].to_list(), strict=True))
+
+
 def _reason_expr(profile: MappingProfile) -> pl.Expr:
     expr = (pl.when(pl.col(schema.CASE_ID).is_null()).then(pl.lit("missing_case_id"))
             .when(pl.col(schema.ACTIVITY).is_null()).then(pl.lit("missing_activity"))
@@ -331,8 +375,37 @@ def _reason_expr(profile: MappingProfile) -> pl.Expr:
     if profile.ignore:
         expr = expr.when(pl.col("__label").is_in(list(profile.ignore))).then(pl.lit("excluded_by_profile"))
     if profile.require_full_map:
-        expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null()).then(pl.lit("unmapped_activity"))
+        expr = expr.when(pl.col(schema.ACTIVITY_CODE).is_null() & ~pl.col("__label").is_in(list(profile.soll_map))
+                         ).then(pl.lit("unmapped_activity"))
     return expr.otherwise(pl.lit(None, pl.String))
+
+
+def _duplicate_columns(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
+                       mapping: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The columns of ``work`` two rows must agree in to be one event: the profile's ``[duplicates] key``
+    (canonical names or export columns), by default every imported column — case, source label, time,
+    resource, role, lifecycle, source system and every further column the profile keeps."""
+    imported = [f"__x_{c}" for c in raw.frame.columns
+                if f"__x_{c}" in work.columns and c not in profile.drop
+                and (profile.keep_only is None or c in profile.keep_only)]
+    canonical = {schema.ACTIVITY: "__label"}
+    if profile.duplicate_key is None:
+        return (schema.CASE_ID, "__label", schema.TIMESTAMP, schema.PRECISION, schema.RESOURCE, schema.ROLE,
+                schema.LIFECYCLE, schema.SOURCE_SYSTEM, *imported)
+    columns = []
+    for name in profile.duplicate_key:
+        if name in schema.MAPPABLE:
+            columns.append(canonical.get(name, name))
+        elif f"__x_{name}" in imported:
+            columns.append(f"__x_{name}")
+        elif any(name in sources for sources in mapping.values()):
+            canon = next(c for c, sources in mapping.items() if name in sources)
+            columns.append(canonical.get(canon, canon))
+        else:
+            found = [c for c in raw.frame.columns if c != ROW]
+            raise ConfigError("ingest.bad_duplicate_key", Location(raw.file, column=name), name=name,
+                              found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""))
+    return tuple(dict.fromkeys(columns))
 
 
 def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
@@ -438,7 +511,8 @@ class _Sha256Thread:
         return self._value or ""
 
 
-def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, office: str, loaded: pl.DataFrame,
+def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, office: OfficeChoice,
+             loaded: pl.DataFrame,
              quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
              key: PseudonymKey | None) -> IngestSummary:
     by_reason = {r: 0 for r in REASONS}
@@ -450,7 +524,7 @@ def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, off
         file=name,
         sha256=sha256,
         format=raw.format,
-        office=office,
+        office=office.office,
         profile=profile.name if profile.sha256 else None,
         profile_sha256=profile.sha256,
         rows_read=raw.rows_read,
@@ -469,4 +543,7 @@ def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, off
         pseudonymised=key is not None,
         key_id=key.key_id if key else None,
         reader={k: v for k, v in raw.details.items() if isinstance(v, str | int | float | bool)},
+        timezone=profile.timezone,
+        office_source=office.source,
+        office_disagreements=dict(office.disagreements),
     )

@@ -15,6 +15,7 @@ A minimal profile::
 
     [activities.map]
     "Meldung erfasst" = "IS-01"      # vocabulary id or canonical name
+    "Erstkontakt" = { soll = "Ermittlung begonnen" }   # or a task of the Soll model by its own name
 
 Every key is documented in ``docs/mapping-profiles.md``; unknown keys are errors, so a typo never
 silently changes what is imported.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pmtool.config_file import refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.ingest import timestamps
@@ -37,12 +39,13 @@ from pmtool.ingest.registry import ReadOptions
 from pmtool.vocabulary import vocabulary
 
 _TOP = {"office", "source_system", "description", "file", "columns", "timestamps", "activities", "duplicates",
-        "calendar"}
+        "calendar", "roles"}
 _FILE = {"format", "delimiter", "encoding", "sheet", "object_type"}
 _COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep_only"}
 _TIMESTAMPS = {"timezone", "formats", "ambiguous", "nonexistent"}
 _ACTIVITIES = {"map", "require_full_map", "ignore"}
-_DUPLICATES = {"key", "action"}
+_DUPLICATES = {"key"}
+_ROLES = {"map"}
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,11 @@ class MappingProfile:
     ambiguous: str = "earliest"
     nonexistent: str = "quarantine"
     activity_map: dict[str, str] = field(default_factory=dict)
+    soll_map: dict[str, str] = field(default_factory=dict)  # source label → a Soll task's own label
+    role_map: dict[str, str] = field(default_factory=dict)  # export role value → vocabulary role or Soll lane
     require_full_map: bool = False
     ignore: tuple[str, ...] = ()
-    duplicate_key: tuple[str, ...] = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP, schema.RESOURCE,
-                                      schema.LIFECYCLE)
+    duplicate_key: tuple[str, ...] | None = None  # None: every imported column (a copy is equal in all of them)
     calendar: dict[str, Any] = field(default_factory=dict)
     name: str = "<default>"
     sha256: str | None = None
@@ -103,6 +107,12 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
     _check_keys(acts, _ACTIVITIES, "activities.", where)
     dups = _table(raw, "duplicates", where)
     _check_keys(dups, _DUPLICATES, "duplicates.", where)
+    roles = _table(raw, "roles", where)
+    _check_keys(roles, _ROLES, "roles.", where)
+    role_map = roles.get("map", {})
+    if not isinstance(role_map, dict) or not all(isinstance(v, str) and v.strip() for v in role_map.values()):
+        raise ConfigError("profile.bad_value", Location(where), key="roles.map",
+                          expected='a table of "export value" = "role of the vocabulary or lane of the Soll model"')
 
     columns: dict[str, tuple[str, ...]] = {}
     for canon in schema.MAPPABLE:
@@ -133,7 +143,14 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
                           expected="a table of \"source label\" = \"IS-01\"")
     vocab = vocabulary()
     activity_map: dict[str, str] = {}
+    soll_map: dict[str, str] = {}
     for label, target in amap_raw.items():
+        if isinstance(target, dict):
+            if set(target) != {"soll"} or not isinstance(target["soll"], str) or not target["soll"].strip():
+                raise ConfigError("profile.bad_value", Location(where), key=f"activities.map.{label}",
+                                  expected='a vocabulary id, a canonical name, or { soll = "task of the Soll model" }')
+            soll_map[label] = target["soll"].strip()
+            continue
         act = vocab.resolve(target) if isinstance(target, str) else None
         if act is None:
             close = difflib.get_close_matches(str(target), [a.name for a in vocab.activities], n=1)
@@ -145,11 +162,11 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         raise ConfigError("profile.bad_value", Location(where), key="activities.require_full_map",
                           expected="true or false")
 
-    dup_key = tuple(_string_list(dups, "key", "duplicates.", where) or MappingProfile.duplicate_key)
-    bad = [k for k in dup_key if k not in schema.MAPPABLE]
-    if bad:
+    listed = _string_list(dups, "key", "duplicates.", where)
+    if listed is not None and (not listed or any(not k.strip() for k in listed)):
         raise ConfigError("profile.bad_value", Location(where), key="duplicates.key",
-                          expected=f"canonical columns from: {', '.join(schema.MAPPABLE)}")
+                          expected="a non-empty list of canonical or export column names")
+    dup_key = tuple(k.strip() for k in listed) if listed else None
     calendar = _table(raw, "calendar", where)
 
     keep_only = _string_list(cols, "keep_only", "columns.", where)
@@ -173,6 +190,8 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         ambiguous=ambiguous,
         nonexistent=nonexistent,
         activity_map=activity_map,
+        soll_map=soll_map,
+        role_map={str(k): v.strip() for k, v in role_map.items()},
         require_full_map=require_full,
         ignore=tuple(_string_list(acts, "ignore", "activities.", where) or ()),
         duplicate_key=dup_key,
@@ -183,11 +202,7 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
 
 
 def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = close[0] if close else ", ".join(sorted(allowed))
-            raise ConfigError("profile.unknown_key", Location(where), key=f"{prefix}{key}", hint=f"{prefix}{hint}")
+    refuse_unknown_keys(table, allowed, kind="profile", prefix=prefix, where=where)
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from pmtool.models.petri import PetriNet, Transition, marking, reduce_silent
 from pmtool.models.xml import parse_xml_safely
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#: ``pmtool:activity`` on a task: the vocabulary id or log label the task stands for (pmtool.models.labels).
+TARGET_ATTRIBUTE = "{urn:pmtool:bpmn}activity"
 TASKS = {"task", "userTask", "serviceTask", "manualTask", "scriptTask", "businessRuleTask", "sendTask",
          "receiveTask", "callActivity"}
 SUBPROCESSES = {"subProcess", "adHocSubProcess", "transaction"}
@@ -67,6 +69,7 @@ class BpmnModel:
     sha256: str
     lanes: tuple[str, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    targets: dict[str, str] = field(default_factory=dict)  # task label → pmtool:activity (see models.labels)
 
 
 def load_bpmn(path: Path, *, reduce: bool = True) -> BpmnModel:
@@ -108,6 +111,7 @@ def load_bpmn(path: Path, *, reduce: bool = True) -> BpmnModel:
         sha256=hashlib.sha256(data).hexdigest(),
         lanes=tuple(builder.lane_names),
         notes=tuple(builder.notes),
+        targets=dict(builder.targets),
     )
 
 
@@ -135,6 +139,7 @@ class _Builder:
         self.label_ids: dict[str, list[str]] = {}
         self.lane_names: list[str] = []
         self.notes: list[str] = []
+        self.targets: dict[str, str] = {}
         self.source_place = "source"
         self.sink_place = "sink"
         self.places += [self.source_place, self.sink_place]
@@ -184,6 +189,9 @@ class _Builder:
                 if not name:
                     raise ModelError("model.unnamed_task", Location(self.where, el.sourceline), id=nid)
                 self._task(nid, name, ins, outs, _text(el, "documentation"))
+                target = (el.get(TARGET_ATTRIBUTE) or "").strip()
+                if target:
+                    self.targets[name] = target
                 if any(_local(c) in ("multiInstanceLoopCharacteristics", "standardLoopCharacteristics")
                        for c in el):
                     self.items.append(ReportItem(nid, kind, name, "approximated",

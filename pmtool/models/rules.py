@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pmtool.config_file import read_toml
 from pmtool.errors import ConfigError, Location
 from pmtool.vocabulary import vocabulary
 
@@ -94,13 +94,7 @@ class RulePack:
 def load_rule_pack(path: Path) -> RulePack:
     """Read and validate a rule pack; :class:`ConfigError` names the file, the rule and the fix."""
     where = str(path)
-    try:
-        data = path.read_bytes()
-        raw = tomllib.loads(data.decode("utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError("rules.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("rules.syntax", Location(where), reason=str(exc)) from None
+    raw, data = read_toml(path, "rules")
     pack = rule_pack_from_dict(raw, where=where)
     return RulePack(**{**pack.__dict__, "source": path.name, "sha256": hashlib.sha256(data).hexdigest()})
 

@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from pmtool import __version__
 from pmtool.compare.disclosure import Protection
 from pmtool.compare.gate import comparability
+from pmtool.compare.outcome import reason_text
 from pmtool.compare.publication import ALL
 from pmtool.compare.score import BASIS_WEIGHT, IMPACT_CAP_DAYS, SEVERITY_WEIGHT
 from pmtool.graphviz import dot_version
@@ -108,7 +111,7 @@ def _imports(analysis: Analysis, lang: str, hidden: frozenset) -> Table:
             *(t(f"reason.{r}", lang) for r in reasons), t("report.imports.quarantined", lang),
             t("report.imports.coverage", lang), t("report.imports.cases", lang))
     return Table(id="imports", caption=t("report.imports.caption", lang), head=head,
-                 rows=tuple((o, cells(o)) for o in offices),
+                 rows=tuple((analysis.project.office_names.get(o, o), cells(o)) for o in offices),
                  foot=((t("report.conf.all", lang), cells("__all__")),),
                  notes=(t("report.imports.note", lang),), css="imports")
 
@@ -116,12 +119,18 @@ def _imports(analysis: Analysis, lang: str, hidden: frozenset) -> Table:
 def _comparability(analysis: Analysis, lang: str) -> Table:
     gate = analysis.comparison.settings.gate
     verdicts: dict[tuple[str, str], str] = {}
+    compared = analysis.comparability
     for pid, pa in analysis.processes.items():
         for r in comparability(list(pa.bundles), gate).iter_rows(named=True):
-            verdicts[(r["office"], pid)] = _gate_text(r["not_comparable_reason"], gate, lang)
+            reason = r["not_comparable_reason"]
+            if reason is None and compared.height:  # passed the gate, but maybe without a peer to compare with
+                row = compared.filter((pl.col("process") == pid) & (pl.col("office") == r["office"]))
+                reason = row["reason"][0] if row.height else None
+            verdicts[(r["office"], pid)] = _gate_text(reason, gate, lang)
     offices = sorted({o for o, _ in verdicts})
     pids = list(analysis.processes)
-    rows = tuple((o, tuple(Cell(verdicts.get((o, p), "—"), numeric=False,
+    names = analysis.project.office_names
+    rows = tuple((names.get(o, o), tuple(Cell(verdicts.get((o, p), "—"), numeric=False,
                                 css="" if verdicts.get((o, p)) == t("report.gate.ok", lang) else "strong")
                            for p in pids)) for o in offices)
     head = (t("report.imports.office", lang), *(process_name(analysis, p, lang) for p in pids))
@@ -133,14 +142,7 @@ def _comparability(analysis: Analysis, lang: str) -> Table:
 
 
 def _gate_text(reason: str | None, gate: object, lang: str) -> str:
-    if not reason:
-        return t("report.gate.ok", lang)
-    kind, _, value = reason.partition(":")
-    try:
-        shown = numbers.rate(float(value), lang)
-    except ValueError:
-        shown = value
-    return t(f"report.gate.{kind}", lang, value=shown)
+    return reason_text(reason, lang)
 
 
 def _model(analysis: Analysis, pid: str, lang: str) -> ModelInfo:
@@ -249,7 +251,8 @@ def _inputs(analysis: Analysis, lang: str) -> Table:
     rows = []
     for i in sorted(analysis.ingests, key=lambda x: (x.summary.office, x.summary.file)):
         s = i.summary
-        rows.append((s.file, (Cell(s.office, numeric=False), Cell(s.format, numeric=False),
+        rows.append((s.file, (Cell(analysis.project.office_names.get(s.office, s.office), numeric=False),
+                              Cell(s.format, numeric=False),
                               Cell(s.sha256, numeric=False, css="mono hash"),
                               Cell(s.profile or "—", numeric=False),
                               Cell(s.profile_sha256 or "—", numeric=False, css="mono hash"),

@@ -48,6 +48,7 @@ class OfficeInterval:
     low: float | None = None
     high: float | None = None
     highlight: bool = False
+    label: str = ""  # the office's display name (default: its id)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ThroughputRow:
 
     office: str
     quantiles: tuple[float, float, float, float, float] | None  # 10, 25, 50, 75, 90 %
+    label: str = ""  # the office's display name (default: its id)
 
 
 def _plt() -> Any:
@@ -132,7 +134,7 @@ def _deadline_panel(ax: Any, panel: DeadlinePanel, lower: float, lang: str) -> N
                 markerfacecolor=style.colour if o.highlight else "white", linestyle="none")
     if panel.pooled is not None:
         ax.axvline(panel.pooled, color=INK, lw=0.9, ls=(0, (4, 3)))
-    ax.set_yticks(ys, [o.office for o in panel.offices])
+    ax.set_yticks(ys, [o.label or o.office for o in panel.offices])
     for label, o in zip(ax.get_yticklabels(), panel.offices, strict=True):
         if o.highlight:
             label.set_fontweight("bold")
@@ -189,7 +191,7 @@ def throughput_chart(rows: Sequence[ThroughputRow], pooled_median_hours: float |
                         fontsize=7.5, color=MUTED)
         if pooled_median_hours is not None:
             ax.axvline(pooled_median_hours / 24.0, color=INK, lw=0.9, ls=(0, (4, 3)))
-        ax.set_yticks(range(len(rows)), [r.office for r in rows])
+        ax.set_yticks(range(len(rows)), [r.label or r.office for r in rows])
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xlim(0, right)
         from matplotlib.ticker import FuncFormatter

@@ -15,7 +15,7 @@ from pmtool.conform.conformance import ConformanceResult
 from pmtool.graphviz import run_dot
 from pmtool.models.reference import ReferenceModel
 from pmtool.report.bpmn_view import read_process_view
-from pmtool.report.models import CODES, ActivityOverlay, soll_dot
+from pmtool.report.models import CODES, ActivityOverlay, drawn_overlay, soll_dot
 
 MIN_EXCESS = 0.05
 MIN_CASES = 5
@@ -49,5 +49,8 @@ def overlay_figures(result: ConformanceResult, reference: ReferenceModel, model_
                     formats: tuple[str, ...], lang: str) -> dict[str, bytes]:
     """``{fmt: bytes}`` of the Soll model with the overlay, one per format (svg, png)."""
     view = read_process_view(model_path, reference.sha256)
-    dot = soll_dot(view, reference.net, title=reference.name, lang=lang, overlay=conformance_overlay(result))
+    overlay = conformance_overlay(result)
+    if view is not None:  # the view draws the tasks as named in the model
+        overlay = drawn_overlay(overlay, reference.task_labels)
+    dot = soll_dot(view, reference.net, title=reference.name, lang=lang, overlay=overlay)
     return {fmt: run_dot(dot, fmt) for fmt in formats}

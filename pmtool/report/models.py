@@ -154,6 +154,17 @@ def _extra_activities(view: ProcessView, overlay: Mapping[str, ActivityOverlay],
     return lines
 
 
+def drawn_overlay(overlay: Mapping[str, ActivityOverlay],
+                  task_labels: Mapping[str, str]) -> dict[str, ActivityOverlay]:
+    """``overlay`` (by the labels the logs show) keyed by the task names the model draws, so a task tied to
+    another label (a label map, see pmtool.models.labels) carries its numbers; activities outside the Soll
+    keep their label."""
+    tied = set(task_labels.values())
+    out = {task: overlay[label] for task, label in task_labels.items() if label in overlay}
+    out.update({label: info for label, info in overlay.items() if label not in tied})
+    return dict(sorted(out.items()))
+
+
 def overlay_legend(lang: str) -> tuple[tuple[str, str], ...]:
     """(colour, label) of each rate class, for the legend beside the overlay figure."""
     out = []

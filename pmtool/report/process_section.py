@@ -4,6 +4,7 @@ throughput times, conformance per office and one card per finding."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from pmtool.report.context import Figure, Table
 from pmtool.report.items import FindingGroup, basis_text, item_label
 from pmtool.report.models import (
     dfg_caption,
+    drawn_overlay,
     ist_figure,
     overlay_legend,
     page_class,
@@ -93,7 +95,8 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
                   caption=t("report.soll.caption", lang, model=pa.reference.source), size=page_class(soll_svg),
                   title=t("report.soll.title", lang, name=name), notes=(t("report.soll.legend", lang),))
     overlay = overlay_data(table) if table.height else {}
-    overlay_svg = soll_figure(view, pa.reference.net, lang=lang, overlay=overlay,
+    overlay_svg = soll_figure(view, pa.reference.net, lang=lang,
+                              overlay=drawn_overlay(overlay, pa.reference.task_labels) if view else overlay,
                               title=t("report.overlay.title", lang, name=name))
     overlay_fig = Figure(f"overlay-{pid}", overlay_svg, alt=_overlay_alt(overlay, name, lang),
                          caption=t("report.overlay.caption", lang), size=page_class(overlay_svg),
@@ -102,8 +105,9 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
                          notes=(t("report.overlay.legend", lang), t("report.soll.legend", lang)))
     soll_order = ([(n.name, n.lane) for n in view.tasks] if view else
                   [(lbl, ", ".join(pa.reference.roles.get(lbl, ()))) for lbl in sorted(pa.reference.activities)])
-    ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period)
-    heat, _ = heatmap(table, offices, lang, pid) if table.height else (None, 0)
+    names = analysis.project.office_names
+    ist, annex, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period, names)
+    heat, _ = heatmap(table, offices, lang, pid, names) if table.height else (None, 0)
     cases = int(pa.conformance.summary["cases"].sum())
     facts = (
         (t("report.fact.cases", lang), SUPPRESSED if ("cases", pid, period, None, ALL) in protection.hidden
@@ -120,10 +124,10 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
     return ProcessSection(
         pid=pid, name=name, anchor=f"process-{pid.lower()}", verdict=verdict, facts=facts, soll=soll,
         overlay=overlay_fig, overlay_table=overlay_table(overlay, soll_order, lang, pid), ist=ist, ist_note=ist_note,
-        heatmap=heat, deadline=_deadline_figure(table, offices, name, lang, pid),
-        throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid),
+        heatmap=heat, deadline=_deadline_figure(table, offices, name, lang, pid, names),
+        throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid, names),
         conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid,
-                                      hidden=protection.hidden, period=period),
+                                      hidden=protection.hidden, period=period, names=names),
         cards=tuple(_card(g, i, lang) for i, g in enumerate(groups, 1)), annex_figures=annex)
 
 
@@ -141,7 +145,7 @@ def _overlay_alt(overlay: dict, name: str, lang: str) -> str:
 
 
 def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int, lang: str, protection: Protection,
-                 period: str) -> tuple[tuple[Figure, ...], tuple[Figure, ...], str]:
+                 period: str, names: Mapping[str, str]) -> tuple[tuple[Figure, ...], tuple[Figure, ...], str]:
     """The offices of the top finding and its best practice in the section, every other office in the annex;
     each without what the disclosure check hides (no figure for an office whose case count is hidden)."""
     discoveries = {d.scope.office: d for d in pa.discoveries if d.scope.process == pa.process}
@@ -159,23 +163,30 @@ def _ist_figures(pa: Any, groups: list[FindingGroup], name: str, k: int, lang: s
         if dfg is None or ("cases", pa.process, period, None, office) in protection.hidden:
             continue
         dfg = published_dfg(dfg, protection, pa.process, office)
-        title = t("report.ist.title", lang, office=office, name=name)
+        label = names.get(office, office)
+        title = t("report.ist.title", lang, office=label, name=name)
         svg = ist_figure(dfg, title=title, lang=lang)
         fig = Figure(f"ist-{pa.process}-{office}", svg,
-                     alt=t("report.ist.alt", lang, office=office, name=name, cases=numbers.count(dfg.cases, lang),
+                     alt=t("report.ist.alt", lang, office=label, name=name, cases=numbers.count(dfg.cases, lang),
                            activities=dfg.activities.height, edges=dfg.edges.height),
-                     caption=t("report.ist.caption", lang, office=office, k=k,
+                     caption=t("report.ist.caption", lang, office=label, k=k,
                                period=format_period(dfg.period_start, dfg.period_end, lang),
                                cases=numbers.count(dfg.cases, lang)),
                      size=page_class(svg), title=title, legend=wait_legend(lang),
                      legend_title=t("render.legend_wait", lang),
                      notes=(t("render.legend_width", lang), dfg_caption(dfg, lang)))
         (shown if office in chosen else annex).append(fig)
-    note = t("report.ist.note", lang, offices=", ".join(chosen) or "—") if shown else ""
+    note = t("report.ist.note", lang, offices=", ".join(names.get(o, o) for o in chosen) or "—") if shown else ""
+    mined = [t("report.ist.mining", lang, office=names.get(o, o), method=discoveries[o].ist.mining.describe(lang))
+             for o in sorted(discoveries) if discoveries[o].ist.mining is not None
+             and (discoveries[o].ist.mining.filtered or discoveries[o].ist.mining.fallback
+                  or discoveries[o].ist.mining.activities < discoveries[o].ist.mining.activities_total)]
+    note = " ".join(x for x in (note, *mined) if x)  # a filtered or fallback Ist model says so here too
     return tuple(sorted(shown, key=lambda f: chosen.index(f.id.split("-", 2)[2]))), tuple(annex), note
 
 
-def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: str, pid: str) -> Figure | None:
+def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: str, pid: str,
+                     names: Mapping[str, str]) -> Figure | None:
     if not table.height:
         return None
     rules = table.filter(pl.col("code") == "DEADLINE")
@@ -192,9 +203,10 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: s
             if r is None:
                 continue
             if r["suppressed"] or r["rate"] is None:
-                cells.append(OfficeInterval(o, None))
+                cells.append(OfficeInterval(o, None, label=names.get(o, o)))
             else:
-                cells.append(OfficeInterval(o, 1 - r["rate"], 1 - r["ci_high"], 1 - r["ci_low"], bool(r["finding"])))
+                cells.append(OfficeInterval(o, 1 - r["rate"], 1 - r["ci_high"], 1 - r["ci_low"], bool(r["finding"]),
+                                            label=names.get(o, o)))
         pooled = first["k_all"] / first["n_all"] if first.get("n_all") else None
         panels.append(DeadlinePanel(f"{first['rule_id']}: {title}", tuple(cells),
                                     None if pooled is None else 1 - pooled))
@@ -203,13 +215,14 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, lang: s
     worst = min(((p.title.split(":")[0], c) for p in panels for c in p.offices if c.value is not None),
                 key=lambda x: x[1].value, default=None)
     alt = t("report.deadline.alt", lang, name=name, n=len(panels),
-            worst=f"{worst[1].office}, {worst[0]}: {numbers.rate(worst[1].value, lang)}" if worst else "—")
+            worst=f"{worst[1].label or worst[1].office}, {worst[0]}: {numbers.rate(worst[1].value, lang)}"
+            if worst else "—")
     return Figure(f"deadline-{pid}", deadline_chart(panels, lang), alt=alt,
                   caption=t("report.deadline.caption", lang), size="wide")
 
 
 def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: str, lang: str,
-                       pid: str) -> Figure | None:
+                       pid: str, names: Mapping[str, str]) -> Figure | None:
     completed = cases.filter(pl.col("case_status") == "complete")
     if completed.height < k:
         return None
@@ -217,17 +230,18 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
     for o in offices:
         values = completed.filter(pl.col("office") == o)["throughput_hours"].drop_nulls()
         if values.len() < k:
-            rows.append(ThroughputRow(o, None))
+            rows.append(ThroughputRow(o, None, label=names.get(o, o)))
             continue
         qs = tuple(float(values.quantile(q, "linear")) for q in (0.1, 0.25, 0.5, 0.75, 0.9))
-        rows.append(ThroughputRow(o, qs))  # type: ignore[arg-type]
+        rows.append(ThroughputRow(o, qs, label=names.get(o, o)))  # type: ignore[arg-type]
     shown = [r for r in rows if r.quantiles]
     if not shown:
         return None
     lo = min(shown, key=lambda r: (r.quantiles[2], r.office))  # type: ignore[index]
     hi = max(shown, key=lambda r: (r.quantiles[2], r.office))  # type: ignore[index]
-    alt = t("report.throughput.alt", lang, name=name, low=numbers.days(lo.quantiles[2], lang), low_office=lo.office,
-            high=numbers.days(hi.quantiles[2], lang), high_office=hi.office)  # type: ignore[index]
+    alt = t("report.throughput.alt", lang, name=name, low=numbers.days(lo.quantiles[2], lang),
+            low_office=lo.label or lo.office, high=numbers.days(hi.quantiles[2], lang),
+            high_office=hi.label or hi.office)  # type: ignore[index]
     pooled = completed["throughput_hours"].median()
     return Figure(f"throughput-{pid}", throughput_chart(rows, pooled, lang), alt=alt,
                   caption=t("report.throughput.caption", lang, k=k), size="wide")
@@ -236,7 +250,8 @@ def _throughput_figure(cases: pl.DataFrame, offices: list[str], k: int, name: st
 def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
     r = group.lead
     lines = [(t("report.card.numbers", lang), t(
-        "report.card.numbers_line", lang, office=r["office"], k=numbers.count(r["affected"], lang),
+        "report.card.numbers_line", lang, office=r.get("office_name") or r["office"],
+        k=numbers.count(r["affected"], lang),
         n=numbers.count(r["eligible"], lang), rate=numbers.rate(r["rate"], lang), low=numbers.rate(r["ci_low"], lang),
         high=numbers.rate(r["ci_high"], lang), others=numbers.rate(r["rate_others"], lang),
         k_others=numbers.count(r["affected_others"], lang), n_others=numbers.count(r["eligible_others"], lang),
@@ -254,7 +269,8 @@ def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
     if not r.get("best_offices"):
         lines.append((t("report.card.best", lang), t("report.card.best_none", lang)))
     else:
-        text = t("report.card.best_line", lang, offices=r["best_offices"], rate=numbers.rate(r.get("best_rate"), lang))
+        text = t("report.card.best_line", lang, offices=r.get("best_office_names") or r["best_offices"],
+                 rate=numbers.rate(r.get("best_rate"), lang))
         if r.get("best_duration_median_hours") is not None:
             text += " · " + t("report.card.best_duration", lang,
                               duration=numbers.hours(r["best_duration_median_hours"], lang))
@@ -263,7 +279,8 @@ def _card(group: FindingGroup, number: int, lang: str) -> FindingCard:
         lines.append((t("report.card.best", lang), text))
     if group.others:
         lines.append((t("report.card.also", lang), "; ".join(item_label(o, lang) for o in group.others)))
-    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"], office=r["office"],
+    return FindingCard(anchor=anchor(r["finding_id"]), number=number, finding_id=r["finding_id"],
+                       office=r.get("office_name") or r["office"],
                        item=item_label(r, lang), statement=statement(r, lang),
                        basis=basis_text(r.get("basis"), r.get("severity"), lang), lines=tuple(lines),
                        score=numbers.score(r["score"], lang), accepted=bool(r.get("accepted")),

@@ -8,7 +8,7 @@ where no hidden count can be recomputed from it (else the item is withheld, and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -35,9 +35,10 @@ def pooled_rate(rows: Sequence[dict[str, Any]]) -> float | None:
     return None
 
 
-def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) -> tuple[Table, int]:
-    """Items × offices with the rate of affected cases; returns the table and the number of items left out
-    because no office deviates noticeably."""
+def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str,
+            names: Mapping[str, str] | None = None) -> tuple[Table, int]:
+    """Items × offices (headed by ``names``, their display names) with the rate of affected cases; returns the
+    table and the number of items left out because no office deviates noticeably."""
     by_item: dict[str, list[dict[str, Any]]] = {}
     for r in table.iter_rows(named=True):
         by_item.setdefault(r["item"], []).append(r)
@@ -65,7 +66,7 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str) ->
         notes.append(t("report.heat.withheld", lang, n=withheld))
     if left_out:
         notes.append(t("report.heat.left_out", lang, n=left_out, share=numbers.rate(MIN_POOLED_RATE, lang)))
-    head = (t("report.heat.item", lang), *offices, t("report.heat.pooled", lang))
+    head = (t("report.heat.item", lang), *((names or {}).get(o, o) for o in offices), t("report.heat.pooled", lang))
     return Table(id=f"heat-{pid}", caption=t("report.heat.caption", lang), head=head, rows=tuple(out_rows),
                  notes=tuple(notes), css="heatmap"), left_out
 
@@ -134,7 +135,8 @@ def overlay_table(overlay: dict[str, ActivityOverlay], soll_order: Sequence[tupl
 
 
 def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: str, pid: str, *,
-                      hidden: frozenset = frozenset(), period: str = "all") -> Table:
+                      hidden: frozenset = frozenset(), period: str = "all",
+                      names: Mapping[str, str] | None = None) -> Table:
     """Per office: cases, mean fitness, share of fitting cases, precision, running and never-closed cases,
     median throughput of completed cases; totals for all offices. A count is "·" when the report's
     disclosure check hides it (``hidden``, keys of :mod:`pmtool.compare.publication`: the same cells as
@@ -163,7 +165,7 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
             _value(numbers.days(med["throughput_hours"], lang) if med else "—",
                    small or med is None or is_small(med["len"], k)),
         )
-        out.append((o, cells))
+        out.append(((names or {}).get(o, o), cells))
     total_cases = int(summary["cases"].sum())
     fitness = float((summary["fitness"] * summary["cases"]).sum() / total_cases) if total_cases else None
     fitting = float((summary["fitting_share"] * summary["cases"]).sum() / total_cases) if total_cases else None
@@ -178,8 +180,13 @@ def conformance_table(summary: pl.DataFrame, cases: pl.DataFrame, k: int, lang: 
     head = (t("report.conf.office", lang), t("report.conf.cases", lang), t("report.conf.fitness", lang),
             t("report.conf.fitting", lang), t("report.conf.precision", lang), t("report.conf.running", lang),
             t("report.conf.stale", lang), t("report.conf.throughput", lang))
+    notes = [t("report.conf.note", lang)]
+    bounded = int(summary["bounded"].sum()) if "bounded" in summary.columns else 0
+    if bounded:  # cases whose alignment hit the search bound: counted and named, never scored
+        notes.append(t("report.conf.bounded", lang, n=numbers.count(bounded, lang) if bounded >= k
+                       else t("report.conf.fewer_than", lang, k=k)))
     return Table(id=f"conformance-{pid}", caption=t("report.conf.caption", lang), head=head, rows=tuple(out),
-                 foot=foot, notes=(t("report.conf.note", lang),), css="conformance")
+                 foot=foot, notes=tuple(notes), css="conformance")
 
 
 def _count(value: int, hidden: bool, lang: str) -> Cell:

@@ -3,9 +3,12 @@ reasons in words, and one verdict per process generated from the numbers.
 
 Verdict levels (per process, findings accepted on the allowlist left out):
 
+- **not comparable** – fewer than two offices passed the comparability gate, so there is no verdict on
+  differences at all; the reason is named per office (never shown as "inconspicuous");
 - **critical** – a finding rests on a legal rule, or a finding scores 20 or more;
 - **action** – there are findings, none of them critical;
-- **inconspicuous** – no office differs significantly from the others.
+- **inconspicuous** – no compared office differs significantly from the others (offices that were not
+  compared are named with their reason).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pmtool.compare.outcome import reason_text
 from pmtool.compare.priority import FACTORS
 from pmtool.i18n import t
 from pmtool.report import numbers
@@ -56,6 +60,7 @@ class Verdict:
 @dataclass(frozen=True)
 class Summary:
     lead: str
+    no_findings: str  # what the summary says where the top-findings table would be
     top: tuple[TopFinding, ...]
     accepted_count: int
     priority_table: Table
@@ -90,10 +95,11 @@ def build_summary(analysis: Analysis, lang: str) -> Summary:
     top_score = max([g.lead["score"] or 0.0 for g in open_groups] or [1.0]) or 1.0
     top = tuple(
         TopFinding(number=i, process=g.lead["process"], process_name=process_name(analysis, g.lead["process"], lang),
-                   office=g.lead["office"], statement=statement(g.lead, lang),
+                   office=office_label(analysis, g.lead["office"]), statement=statement(g.lead, lang),
                    score=numbers.score(g.lead["score"], lang), bar=round(100 * (g.lead["score"] or 0) / top_score),
                    basis=basis_text(g.lead.get("basis"), g.lead.get("severity"), lang),
-                   best=g.lead.get("best_offices") or "—", also=tuple(item_label(o, lang) for o in g.others),
+                   best=g.lead.get("best_office_names") or g.lead.get("best_offices") or "—",
+                   also=tuple(item_label(o, lang) for o in g.others),
                    anchor=anchor(g.lead["finding_id"]))
         for i, g in enumerate(open_groups[:TOP_N], 1))
     accepted = sum(1 for gs in groups.values() for g in gs if g.lead.get("accepted"))
@@ -104,8 +110,30 @@ def build_summary(analysis: Analysis, lang: str) -> Summary:
     lead = t("report.summary.lead", lang, n=len(open_groups), legal=legal,
              offices=len({g.lead["office"] for g in open_groups}),
              process=process_name(analysis, first["process"], lang) if first else "—")
-    return Summary(lead=lead, top=top, accepted_count=accepted, priority_table=table, priority_reasons=reasons,
-                   priority_figure=figure, verdicts=verdicts, groups=groups)
+    statuses = {p.process: p.status for p in analysis.outcome.processes}
+    blocked = [pid for pid in analysis.processes if statuses.get(pid, "not_comparable") == "not_comparable"]
+    no_findings = t("report.summary.no_findings", lang)
+    if blocked:  # said first, where the reader looks: no all-clear for what could not be compared
+        names = ", ".join(process_name(analysis, pid, lang) for pid in blocked)
+        prefix = t("report.summary.not_comparable", lang, n=len(blocked), total=len(analysis.processes),
+                   processes=names)
+        lead = f"{prefix} {lead}" if open_groups else prefix
+        no_findings = t("report.summary.no_findings_blocked", lang, processes=names)
+    return Summary(lead=lead, no_findings=no_findings, top=top, accepted_count=accepted, priority_table=table,
+                   priority_reasons=reasons, priority_figure=figure, verdicts=verdicts, groups=groups)
+
+
+def office_label(analysis: Analysis, office: str) -> str:
+    """The office's display name from the project file (its id where none is given)."""
+    return analysis.project.office_names.get(office, office)
+
+
+def _not_compared_text(analysis: Analysis, pid: str, lang: str) -> tuple[str | None, str]:
+    """(status of the process's comparison, "office (reason); …" for the offices not compared)."""
+    for p in analysis.outcome.processes:
+        if p.process == pid:
+            return p.status, "; ".join(f"{name} ({reason_text(reason, lang)})" for _, name, reason in p.not_compared)
+    return None, ""
 
 
 def anchor(finding_id: str) -> str:
@@ -118,18 +146,24 @@ def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str)
     cases = int(summary["cases"].sum())
     fitness = float((summary["fitness"] * summary["cases"]).sum() / cases) if cases else None
     open_groups = [g for g in groups if not g.lead.get("accepted")]
+    status, not_compared = _not_compared_text(analysis, pid, lang)
+    if status in (None, "not_comparable"):
+        return Verdict(pid, name, "not_comparable", t("report.verdict.level.not_comparable", lang),
+                       t("report.verdict.not_comparable", lang, offices=not_compared or "—",
+                         fitness=numbers.decimal(fitness, lang, 3)))
+    also = " " + t("report.verdict.not_compared", lang, offices=not_compared) if not_compared else ""
     if not open_groups:
         return Verdict(pid, name, "ok", t("report.verdict.level.ok", lang),
-                       t("report.verdict.ok", lang, fitness=numbers.decimal(fitness, lang, 3)))
+                       t("report.verdict.ok", lang, fitness=numbers.decimal(fitness, lang, 3)) + also)
     lead = open_groups[0].lead
     critical = any(g.lead.get("basis") == "legal" or (g.lead["score"] or 0) >= CRITICAL_SCORE for g in open_groups)
     level = "critical" if critical else "action"
-    same_item = [g.lead["office"] for g in open_groups if g.lead["item"] == lead["item"]]
+    same_item = [office_label(analysis, g.lead["office"]) for g in open_groups if g.lead["item"] == lead["item"]]
     text = t("report.verdict.text", lang, n=len(open_groups),
              offices=len({g.lead["office"] for g in open_groups}), fitness=numbers.decimal(fitness, lang, 3),
              item=item_label(lead, lang), where=", ".join(same_item),
-             best=lead.get("best_offices") or "—")
-    return Verdict(pid, name, level, t(f"report.verdict.level.{level}", lang), text)
+             best=lead.get("best_office_names") or lead.get("best_offices") or "—")
+    return Verdict(pid, name, level, t(f"report.verdict.level.{level}", lang), text + also)
 
 
 def _priorities(analysis: Analysis, lang: str) -> tuple[Table, tuple[tuple[str, str], ...], Figure | None]:

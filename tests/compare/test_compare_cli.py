@@ -17,7 +17,7 @@ from pmtool.cli.app import app
 runner = CliRunner()
 PROCESSES = ("P2", "P3a")  # the two faster processes keep the tests of options quick
 ALL_PROCESSES = ("P1", "P2", "P3a")
-TABLES = ("comparison", "findings", "priorities", "trend", "throughput", "disclosure")
+TABLES = ("comparison", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
 AS_OF = "2026-03-31T23:59:00+02:00"  # the sample export date (ground_truth.json); every office uses the same
 
 

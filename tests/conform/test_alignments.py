@@ -180,14 +180,46 @@ def pumping_net() -> PetriNet:
         initial={"i": 1}, final={"o": 1})
 
 
-def test_unbounded_net_fits_or_is_refused_clearly(monkeypatch):
+def test_unbounded_net_fits_or_is_bounded_and_labelled():
     net = pumping_net()
     (fit,) = align_variants(net, [("A", "B")], workers=1, state_limit=100)
     assert fit.cost == 0 and fit.fitness == 1.0
     assert not state_space(net, limit=100).complete
-    monkeypatch.setattr(alignments, "SEARCH_LIMIT", 2000)
-    with pytest.raises(ModelError, match="2000 states"):
-        align_variants(net, [("A", "C", "B")], workers=1, state_limit=100)
+    cache = AlignmentCache()
+    # "A" alone needs a model move for B; the silent pump (cost 1 per step) is searched first, without end
+    (bounded,) = align_variants(net, [("A",)], workers=1, state_limit=100, max_states=2000, cache=cache)
+    assert bounded.bounded and bounded.cost is None and bounded.fitness is None and bounded.moves == ()
+    assert bounded.visited_states == 2001 and bounded.deviations is None
+    # a later call with a larger bound searches again instead of reusing the bounded result
+    (again,) = align_variants(net, [("A",)], workers=1, state_limit=100, cache=cache)
+    assert not again.bounded and again.cost == 10000
+
+
+def test_bounded_variants_are_counted_never_scored():
+    import datetime as dt
+
+    import polars as pl
+
+    from pmtool.conform.conformance import ConformanceSettings, conform
+    from pmtool.conform.labels import LabelSettings
+    from pmtool.eventlog.log import EventLog
+    from pmtool.models.bpmn import ConversionReport
+    from pmtool.models.reference import ReferenceModel
+
+    net = pumping_net()
+    reference = ReferenceModel("pump", None, net, {}, None, ConversionReport(), "pump.pnml", "x", {})
+    t0 = dt.datetime(2025, 3, 3, 8, tzinfo=dt.UTC)
+    rows = [{"office": "A", "case_id": c, "activity": a, "timestamp": t0 + dt.timedelta(hours=i)}
+            for c, trace in (("c1", "AB"), ("c2", "A"), ("c3", "A")) for i, a in enumerate(trace)]
+    result = conform(EventLog.from_frame(pl.DataFrame(rows)), reference,
+                     settings=ConformanceSettings(workers=1, max_states=2000, precision=False,
+                                                  labels=LabelSettings(max_unknown_share=1.0)))
+    cases = result.cases.sort("case_id")
+    assert cases["bounded"].to_list() == [False, True, True]
+    assert cases["fitness"].to_list()[0] == 1.0 and cases["fitness"].to_list()[1:] == [None, None]
+    assert result.summary["bounded"].to_list() == [2] and result.summary["fitness"].to_list() == [1.0]
+    assert result.deviations.filter(pl.col("case_id").is_in(["c2", "c3"]) & (pl.col("source") == "alignment")
+                                    ).height == 0
 
 
 def test_unreachable_final_marking_is_refused():

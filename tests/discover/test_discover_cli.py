@@ -54,7 +54,7 @@ def test_discover_writes_every_file_per_office(tmp_path, logs):
     assert edges["shown"].sum() < edges.height  # the figure hides rare edges, the table keeps them
     summary = json.loads((out / "GA-01_discover.json").read_text("utf-8"))
     assert summary["settings"]["min_edge_share"] == 0.2 and summary["cases"] == 6
-    assert summary["ist_model"]["token_replay_fitness"] == 1.0  # noise 0: every case fits
+    assert summary["ist_model"]["alignment_fitness"] == 1.0  # noise 0: every case fits
     assert summary["edges_shown"] == int(edges["shown"].sum())
     assert load_bpmn(out / "GA-01_ist.bpmn").net.labels == load_pnml(out / "GA-01_ist.pnml")[0].labels
     assert "Meldung eingegangen" in (out / "GA-01_dfg.svg").read_text("utf-8")

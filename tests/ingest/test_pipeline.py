@@ -179,3 +179,44 @@ def test_deterministic(tmp_path, key):
     assert first.log.frame.equals(second.log.frame)
     assert first.quarantine.equals(second.quarantine)
     assert first.summary == second.summary
+
+
+def test_a_duplicate_is_equal_in_every_column(tmp_path, key):
+    path = write(tmp_path, "A1;Meldung erfasst;31.10.2025 14:05;Müller;Noro\n"
+                           "A1;Meldung erfasst;31.10.2025 14:05;Müller;Noro\n"      # copy of row 2: dropped
+                           "A1;Meldung erfasst;31.10.2025 14:05;Müller;Salmonellen\n")  # differs in one column
+    result = ingest(path, profile_from_dict(PROFILE), key=key)
+    assert result.log.frame["Erreger"].to_list() == ["Noro", "Salmonellen"]
+    assert result.quarantine["source_row"].to_list() == [3]
+    assert result.log.provenance.settings["duplicate_key"] == "all columns"
+    narrow = profile_from_dict({**PROFILE, "duplicates": {"key": ["case_id", "activity", "Zeitpunkt"]}})
+    assert ingest(path, narrow, key=key).quarantine["source_row"].to_list() == [3, 4]
+    unknown = profile_from_dict({**PROFILE, "duplicates": {"key": ["case_id", "Betrag"]}})
+    with pytest.raises(ConfigError, match="'Betrag'"):
+        ingest(path, unknown, key=key)
+
+
+def test_same_day_payments_that_differ_in_amount_are_events(tmp_path):
+    events = "".join(
+        f'<event><string key="concept:name" value="Payment"/><date key="time:timestamp" '
+        f'value="2006-07-24T00:00:00+00:00"/><float key="paymentamount" value="{amount}"/></event>\n'
+        for amount in ("360.0", "490.0", "870.0", "870.0"))
+    path = tmp_path / "fines.xes"
+    path.write_text(f'<log><trace><string key="concept:name" value="A1"/>{events}</trace></log>', encoding="utf-8")
+    result = ingest(path, office="IT-1", allow_identifiable=True)
+    assert result.log.frame["paymentamount"].to_list() == [360.0, 490.0, 870.0]
+    assert result.summary.quarantine_by_reason == {"duplicate_event": 1}
+
+
+@pytest.mark.slow
+def test_road_traffic_fines_keeps_every_payment_and_its_types():
+    from conftest import real_log
+
+    from pmtool.eventlog.overview import variants
+
+    result = ingest(real_log("road_traffic_fines.xes.gz"), office="IT-1", allow_identifiable=True)
+    assert result.summary.rows_quarantined == 0
+    assert variants(result.log).height == 231  # what pm4py finds in this log (pm4py.get_variants)
+    frame = result.log.frame
+    assert frame.schema["amount"] == pl.Float64 and frame.schema["article"] == pl.Float64
+    assert frame.schema["dismissal"] == pl.String and "nan" not in frame["dismissal"].drop_nulls().to_list()

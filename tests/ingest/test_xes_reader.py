@@ -96,7 +96,7 @@ def test_small_log_values_columns_and_lines(tmp_path):
     assert frame["case:Kreis"].to_list() == ["Görlitz"] * 2 + [None] * 4
     assert frame["concept:name"].to_list()[3] == "Übermittlung an LUA"
     assert frame["org:resource"].to_list()[0] == "Frau Müller"
-    assert frame["Anzahl"].to_list()[0] == "3"  # values stay strings
+    assert frame["Anzahl"].to_list()[:2] == [3, None]  # an <int> stays a number
     assert frame.schema["time:timestamp"] == pl.Datetime("us", "UTC")
     assert frame["time:timestamp"].to_list() == EXPECTED_UTC
     assert frame[ROW].to_list() == event_lines(text)
@@ -329,3 +329,28 @@ def test_road_traffic_fines_matches_pm4py():
     ours = our_counts(table)
     assert ours[:3] == (150_370, 561_470, 11)
     assert ours == pm4py_counts(path)
+
+
+def test_typed_attributes_keep_their_types(tmp_path):
+    events = [
+        '<int key="n" value="3"/><float key="amount" value="360.0"/><boolean key="paid" value="true"/>'
+        '<date key="due" value="2025-01-02T00:30:00+01:00"/><string key="note" value="a"/>'
+        '<int key="mixed" value="1"/><int key="broken" value="7"/>',
+        '<int key="n" value="4"/><float key="amount" value="nan"/><boolean key="paid" value="0"/>'
+        '<float key="note" value="nan"/><float key="mixed" value="2.5"/><int key="broken" value="x"/>',
+    ]
+    body = "".join(f'<event><string key="concept:name" value="A"/>'
+                   f'<date key="time:timestamp" value="2025-01-0{i + 1}T08:00:00Z"/>{e}</event>'
+                   for i, e in enumerate(events))
+    table = read(write(tmp_path, HEADER + f'<log><trace><string key="concept:name" value="c"/>{body}</trace></log>'))
+    frame = table.frame
+    assert frame.schema["n"] == pl.Int64 and frame["n"].to_list() == [3, 4]
+    assert frame.schema["amount"] == pl.Float64
+    assert frame["amount"][0] == 360.0 and frame["amount"].is_nan()[1]
+    assert frame["paid"].to_list() == [True, False]
+    assert frame.schema["due"] == pl.Datetime("us", "UTC")
+    assert frame["due"][0].isoformat() == "2025-01-01T23:30:00+00:00"
+    assert frame["note"].to_list() == ["a", None]  # a float NaN beside text is no value, not the text "nan"
+    assert frame.schema["mixed"] == pl.Float64 and frame["mixed"].to_list() == [1.0, 2.5]
+    assert frame["broken"].to_list() == ["7", "x"]  # does not parse as a number: kept as text, said so
+    assert table.details["typed_attributes_kept_as_text"] == "broken"

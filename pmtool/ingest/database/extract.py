@@ -188,4 +188,5 @@ def ingest_database(
     mapping = replace(profile.mapping, columns=log_columns(profile), formats=TIME_FORMATS,
                       pseudonymise=(*profile.mapping.pseudonymise, OBJECT_ID))
     return ingest_table(extraction.raw, mapping, name=extraction.raw.file, sha256=lambda: extraction.sha256,
-                        office=office, key=key, max_invalid_share=max_invalid_share)
+                        named={"flag": office, "profile": profile.mapping.office}, key=key,
+                        max_invalid_share=max_invalid_share)

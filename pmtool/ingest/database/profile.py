@@ -30,15 +30,14 @@ Every key is documented in ``docs/database.md``; unknown keys are errors with a 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
-import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from pmtool.config_file import read_toml, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.ingest.profile import MappingProfile, profile_from_dict
@@ -135,11 +134,7 @@ class _Checker:
     prefix: str = ""
 
     def keys(self, table: dict[str, Any], allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = self.prefix + (close[0] if close else ", ".join(sorted(allowed)))
-                raise ConfigError("extraction.unknown_key", Location(self.where), key=self.prefix + key, hint=hint)
+        refuse_unknown_keys(table, allowed, kind="extraction", prefix=self.prefix, where=self.where)
 
     def bad(self, key: str, expected: str) -> ConfigError:
         return ConfigError("extraction.bad_value", Location(self.where), key=self.prefix + key, expected=expected)
@@ -183,36 +178,23 @@ def load_extraction_profile(source: str | Path) -> ExtractionProfile:
 
     Raises :class:`ConfigError` naming the file, key and fix.
     """
-    text_source = str(source)
+    text = str(source)
     path = Path(source)
-    if not path.is_file() and text_source in shipped_profiles():
-        data = resources.files(SHIPPED).joinpath(f"{text_source}.toml").read_bytes()
-        return _parse(data, name=text_source, where=f"{text_source} (pmtool)", shipped=True)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        if not path.suffix and not path.exists():
-            raise ConfigError("extraction.unknown_profile", Location(text_source),
-                              known=", ".join(shipped_profiles())) from None
-        raise ConfigError("extraction.unreadable", Location(text_source), reason=exc.strerror or str(exc)) from None
-    return _parse(data, name=path.name, where=text_source, shipped=False)
+    if not path.is_file() and text in shipped_profiles():
+        with resources.as_file(resources.files(SHIPPED).joinpath(f"{text}.toml")) as shipped:
+            raw, data = read_toml(shipped, "extraction")
+        return extraction_profile_from_dict(raw, name=text, sha256=hashlib.sha256(data).hexdigest(),
+                                            where=f"{text} (pmtool)", shipped=True)
+    if not path.suffix and not path.exists():
+        raise ConfigError("extraction.unknown_profile", Location(text), known=", ".join(shipped_profiles()))
+    raw, data = read_toml(path, "extraction")
+    return extraction_profile_from_dict(raw, name=path.name, sha256=hashlib.sha256(data).hexdigest(), where=text)
 
 
 def shipped_profiles() -> tuple[str, ...]:
     """Names of the extraction profiles that come with pmtool."""
     folder = resources.files(SHIPPED)
     return tuple(sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")))
-
-
-def _parse(data: bytes, *, name: str, where: str, shipped: bool) -> ExtractionProfile:
-    try:
-        raw = tomllib.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ConfigError("extraction.not_utf8", Location(where)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("extraction.syntax", Location(where), reason=str(exc)) from None
-    return extraction_profile_from_dict(raw, name=name, sha256=hashlib.sha256(data).hexdigest(), where=where,
-                                        shipped=shipped)
 
 
 def extraction_profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str | None = None,

@@ -1,8 +1,9 @@
 """XES reader (IEEE 1849): one row per event, trace attributes as ``case:<key>`` columns.
 
 The file is stream-parsed with :func:`lxml.etree.iterparse` one ``<trace>`` at a time and each trace is
-dropped once read, so memory holds only the collected values. Values stay strings except
-``time:timestamp``, which becomes a UTC ``Datetime``. ``__row`` is the XML line of the ``<event>`` element.
+dropped once read, so memory holds only the collected values. Attributes keep their XES types (``int``,
+``float``, ``date``, ``boolean``; see :func:`typed_columns`); ``time:timestamp`` becomes a UTC
+``Datetime``. ``__row`` is the XML line of the ``<event>`` element.
 
 Besides the reader, this module holds the XML and timestamp helpers the OCEL reader shares with it:
 :func:`open_binary` (transparent gzip), :func:`secure_iterparse` (no DTD, no entities, no network),
@@ -276,6 +277,8 @@ class _Collector:
         self.lines: list[int] = []
         self.trace_of_row: list[int] = []
         self.traces: list[dict[str, str]] = []
+        self.kept_as_text: list[str] = []
+        self.keyless_values = 0
 
     def flush(self) -> None:
         if not self.rows:
@@ -303,8 +306,80 @@ class _Collector:
         if not self.frames:
             return pl.DataFrame(schema={ROW: pl.Int64})
         frame = pl.concat(self.frames, how="diagonal_relaxed")
+        keyless = [c for c in frame.columns if c.startswith(_NO_KEY + _TAG)]
+        self.keyless_values = sum(frame[c].is_not_null().sum() for c in keyless)
+        frame, self.kept_as_text = typed_columns(frame.drop(keyless))
         first = [c for c in (CASE_NAME,) if c in frame.columns]
         return frame.select([*first, *[c for c in frame.columns if c not in first and c != ROW], ROW])
+
+
+#: Between an attribute's key and its XES type in the collected column names ("amount\x1ffloat").
+_TAG = "\x1f"
+_NO_KEY = "\x00"  # the key of an attribute element without one (dropped and counted as skipped)
+_NUMBER_TAGS = {"int", "float"}
+_NAN = ("nan", "NaN", "NAN")
+
+
+def typed_columns(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Columns named ``<key>\x1f<XES element>`` merged into one column per key with the XES type kept.
+
+    ``int`` → Int64; ``int`` and ``float`` → Float64 (``NaN`` stays a float NaN); ``date`` → UTC Datetime;
+    ``boolean`` → Boolean; ``string``, ``id`` and any mix with them → String, where a float ``NaN`` of the
+    mix becomes null. A typed value that does not parse (``<int value="x"/>``) keeps the whole key as text,
+    so nothing is lost; those keys are returned. ``time:timestamp`` stays text here (the reader parses it
+    and reports unparsable lines)."""
+    by_key: dict[str, list[tuple[str, str]]] = {}
+    others = []
+    for column in frame.columns:
+        key, sep, tag = column.partition(_TAG)
+        if sep:
+            by_key.setdefault(key, []).append((local_name(tag) or tag, column))
+        else:
+            others.append(column)
+    merged: list[pl.Series] = []
+    kept_as_text = []
+    for key, parts in by_key.items():
+        tags = {tag for tag, _ in parts}
+        text = _coalesce_text(frame, parts).alias(key)
+        typed = None if key == TIMESTAMP_KEY else _typed(text, tags)
+        if typed is None and not tags & {"string", "id"} and key != TIMESTAMP_KEY:
+            kept_as_text.append(key)
+        merged.append(typed if typed is not None else text)
+    names = [s.name for s in merged]
+    if len(set(names)) != len(names) or set(names) & set(others):
+        raise ValueError("duplicate attribute column")  # pragma: no cover - keys are unique by construction
+    order = {s.name: s for s in merged}
+    out = frame.select(others).with_columns(list(order.values())) if others else pl.DataFrame(merged)
+    first_seen = list(dict.fromkeys(column.partition(_TAG)[0] for column in frame.columns))
+    return out.select(first_seen), sorted(kept_as_text)
+
+
+def _coalesce_text(frame: pl.DataFrame, parts: list[tuple[str, str]]) -> pl.Series:
+    """One text column per key from its per-type columns; a float NaN beside text values is no value."""
+    tags = {tag for tag, _ in parts}
+    exprs = []
+    for tag, column in parts:
+        expr = pl.col(column)
+        if tag == "float" and not tags <= _NUMBER_TAGS:
+            expr = pl.when(expr.is_in(_NAN)).then(None).otherwise(expr)
+        exprs.append(expr)
+    return frame.select(pl.coalesce(exprs) if len(exprs) > 1 else exprs[0]).to_series()
+
+
+def _typed(text: pl.Series, tags: set[str]) -> pl.Series | None:
+    """``text`` as the XES type its elements declare, or ``None`` when it is text (or does not parse)."""
+    present = text.is_not_null()
+    if tags <= _NUMBER_TAGS:
+        typed = text.cast(pl.Float64 if "float" in tags else pl.Int64, strict=False)
+    elif tags == {"boolean"}:
+        lowered = text.str.to_lowercase()
+        typed = lowered.replace_strict({"true": True, "1": True, "false": False, "0": False}, default=None,
+                                       return_dtype=pl.Boolean)
+    elif tags == {"date"}:
+        typed = parse_iso_timestamps(text)[0]
+    else:
+        return None
+    return typed if int((present & typed.is_null()).sum()) == 0 else None
 
 
 def _string_frame(rows: list[dict[str, str]]) -> pl.DataFrame:
@@ -369,7 +444,10 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     lines, exact = counting.lines_for(frame[ROW].to_list())
     if lines is counting.lines:
         frame = frame.with_columns(pl.Series(ROW, lines, dtype=pl.Int64))
+    counts["nested_attributes_skipped"] += collector.keyless_values
     details: dict[str, Any] = {**counts, "events": frame.height, "compressed": is_gzip(path)}
+    if collector.kept_as_text:
+        details["typed_attributes_kept_as_text"] = ", ".join(collector.kept_as_text)
     details["line_numbers_exact"] = exact
     if TIMESTAMP_KEY in frame.columns:
         raw = frame[TIMESTAMP_KEY]
@@ -402,21 +480,21 @@ def _read_trace(trace: Any, collector: _Collector, counts: dict[str, int]) -> No
         if value is not None:
             key = child.get("key")
             if key is not None:
-                case[CASE_PREFIX + key] = value
+                case[f"{CASE_PREFIX}{key}{_TAG}{child.tag}"] = value
             continue
         if local_name(child.tag) != "event":
             counts["nested_attributes_skipped"] += 1  # <list>/<container> on the trace
             continue
-        # Hot loop (millions of attributes): one dict comprehension per event, cleaned only when needed.
-        event = {attr.get("key"): attr.get("value") for attr in child}
-        if None in event or None in event.values():
-            skipped = sum(1 for k, v in event.items() if k is None or v is None)
-            counts["nested_attributes_skipped"] += skipped
-            event = {k: v for k, v in event.items() if k is not None and v is not None}
+        # Hot loop (millions of attributes): one dict comprehension per event, cleaned only when needed. The
+        # element name (the XES type) travels in the key, so each value keeps its type (typed_columns).
+        event = {f"{attr.get('key', _NO_KEY)}{_TAG}{attr.tag}": attr.get("value") for attr in child}
+        if None in event.values():
+            counts["nested_attributes_skipped"] += sum(1 for v in event.values() if v is None)
+            event = {k: v for k, v in event.items() if v is not None}
         rows.append(event)  # type: ignore[arg-type]
         lines.append(child.sourceline)
         trace_of_row.append(index)
     counts["traces"] += 1
-    if CASE_NAME not in case:
+    if not any(k.startswith(CASE_NAME + _TAG) for k in case):
         counts["traces_without_name"] += 1
     collector.traces.append(case)

@@ -1,0 +1,124 @@
+"""The CLI's console: data is printed literally, and piped output is complete and machine-readable.
+
+Activity names, office ids and labels come from users' exports, so nothing printed is read as console
+markup (``[bold]``), emoji codes (``:repeat:``) or terminal control sequences: :class:`PlainConsole`
+turns markup, emoji and highlighting off and replaces control characters in every string it renders.
+
+On a terminal, tables are drawn as boxes fitted to its width. When the output is not a terminal (a pipe,
+a file, a test runner), a table is written as tab-separated lines instead — a ``# title`` line, the header,
+one line per row, ``# caption`` — never cut at 80 columns, and messages are not wrapped.
+
+>>> import io
+>>> from rich.table import Table
+>>> out = io.StringIO()
+>>> console = PlainConsole(file=out)
+>>> table = Table(title="Befunde")
+>>> table.add_column("item")
+>>> table.add_row("dev:REPEAT:Fall angelegt [bold]")
+>>> console.print(table)
+>>> print(out.getvalue(), end="")
+# Befunde
+item
+dev:REPEAT:Fall angelegt [bold]
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+# C0 controls except tab and line feed, DEL, C1 controls (ESC starts terminal escape sequences), and the
+# Unicode bidirectional overrides that can make a line read differently from what it holds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CELL_BREAKS = re.compile(r"[\t\r\n]+")
+
+
+def literal(text: str) -> str:
+    """``text`` with every control character (and bidi override) replaced by U+FFFD, so that it prints as
+    data and cannot move the cursor, recolour the terminal or hide text.
+
+    >>> literal("a\\x1b[31mb")
+    'a\\ufffd[31mb'
+    """
+    return _CONTROL.sub("\ufffd", text)
+
+
+def tsv_cell(value: Any) -> str:
+    """A table cell as one TSV field: literal text, tabs and line breaks as single spaces."""
+    text = value.plain if isinstance(value, Text) else str(value)
+    return _CELL_BREAKS.sub(" ", literal(text)).strip()
+
+
+class PlainConsole(Console):
+    """A rich console that never interprets data: no markup, no emoji codes, no highlighting, control
+    characters replaced; tables as TSV and unwrapped lines when the output is not a terminal."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("highlight", False)
+        super().__init__(markup=False, emoji=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False, highlight=False)
+        return super().render_str(literal(text), **kwargs)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if self.is_terminal:
+            super().print(*objects, **kwargs)
+            return
+        kwargs.setdefault("soft_wrap", True)
+        pending: list[Any] = []
+        for obj in objects:
+            if isinstance(obj, Table):
+                if pending:
+                    super().print(*pending, **kwargs)
+                    pending = []
+                # straight to the file: rich would expand the tabs into spaces
+                self.file.write("".join(line + "\n" for line in table_lines(obj)))
+                self.file.flush()
+            else:
+                pending.append(obj)
+        if pending or not objects:
+            super().print(*pending, **kwargs)
+
+
+def table_lines(table: Table) -> list[str]:
+    """A rich table as plain lines: ``# title``, the tab-separated header and rows, ``# caption``."""
+    lines = []
+    if table.title:
+        lines.append("# " + tsv_cell(table.title))
+    columns = table.columns
+    if table.show_header:
+        lines.append("\t".join(tsv_cell(c.header) for c in columns))
+    cells = [list(c.cells) for c in columns]
+    for i in range(table.row_count):
+        lines.append("\t".join(tsv_cell(col[i]) if i < len(col) else "" for col in cells))
+    if table.caption:
+        lines.append("# " + tsv_cell(table.caption))
+    return lines
+
+
+def local_day(value: str | datetime | None, timezone: str = "Europe/Berlin") -> str:
+    """The local calendar day (``YYYY-MM-DD``) of a UTC time in the office's ``timezone``; "" for none.
+
+    An office whose first event is 2 January 2025, 00:30 in Saxony shows 2025-01-02, not the UTC date.
+
+    >>> local_day("2025-01-01T23:30:00+00:00")
+    '2025-01-02'
+    """
+    if value is None or value == "":
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return f"{moment:%Y-%m-%d}"
+    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d}"
+
+
+def make_console(*, stderr: bool = False) -> PlainConsole:
+    """The console every command prints through (``stderr=True``: for error messages)."""
+    return PlainConsole(stderr=stderr)
