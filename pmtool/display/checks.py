@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from pmtool.display.cells import suppress, table_relations
 from pmtool.display.logs import thing_count
 from pmtool.display.markup import View, cell, facts, heading, note, page, table
 from pmtool.i18n import t
 from pmtool.report.items import basis_text, item_label
-from pmtool.report.suppression import is_small, suppress, table_relations
+from pmtool.report.suppression import is_small
 
 if TYPE_CHECKING:
     from pmtool.compare.bundle import Bundle
@@ -150,8 +151,10 @@ def _rules(result: ConformanceResult, v: View) -> str:
 def bundle_html(bundle: Bundle, v: View) -> str:
     """An office's bundle: what it shares — per check eligible and affected cases, small counts removed."""
     items = bundle.items.sort("item").to_dicts()
-    # a suppressed check is counted, not listed: its label (an inserted activity) may be a rare free text
-    shown = [r for r in items if not (r["suppressed"] or r["affected"] is None or is_small(r["eligible"], v.k))]
+    # bundles hold exact counts (they are confidential, not published): a check with a small count is counted,
+    # not listed — its label (an inserted activity) may be a rare free text
+    shown = [r for r in items if not (r["affected"] is None or is_small(r["eligible"], v.k)
+                                      or (r["affected"] and is_small(r["affected"], v.k)))]
     rows = [(item_label(r, v.lang), (v.count(r["eligible"]), v.count(r["affected"]),
                                      v.rate(r["affected"] / r["eligible"] if r["eligible"] else None)))
             for r in shown]
