@@ -16,8 +16,8 @@ a release in which it still works and warns (``DeprecationWarning``).
 
 - *Projects, keys, language*: `load_project`, `demo_project`, `restrict`, `load_key`, `demo_key`,
   `new_key`, `set_language`.
-- *Logs*: `read_export` (import an office export), `read_log` (canonical Parquet), `filter_log`,
-  `inspect`.
+- *Logs*: `read_export` (import an office export), `read_database` (extract from a case database),
+  `read_log` (canonical Parquet), `filter_log`, `inspect`.
 - *Ist and Soll*: `discover_process`, `process_map`, `map_explorer`, `load_model`, `soll_map`,
   `check_conformance`, `aggregate`.
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
@@ -44,7 +44,7 @@ __all__ = [
     # projects, keys, language
     "load_project", "demo_project", "restrict", "load_key", "demo_key", "new_key", "set_language",
     # logs
-    "read_export", "read_log", "filter_log", "inspect",
+    "read_export", "read_database", "read_log", "filter_log", "inspect",
     # Ist and Soll
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     # comparison and what-if

@@ -11,6 +11,7 @@ True
 
 from __future__ import annotations
 
+import glob
 import os
 import platform
 import shutil
@@ -130,6 +131,16 @@ def _program(*names: str) -> Callable[[], tuple[bool, str]]:
     return check
 
 
+def _postgres_driver() -> tuple[bool, str]:
+    found = _package("psycopg")
+    return (True, f"psycopg {found}") if found else (False, "pip install 'pmtool[postgres]'")
+
+
+def _postgres_server() -> tuple[bool, str]:
+    found = shutil.which("initdb") or next(iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))), None)
+    return (True, found) if found else (False, "apt-get install postgresql")
+
+
 #: name → (required, check). A check returns (works, detail: version, path or what to do).
 CHECKS: dict[str, tuple[bool, Callable[[], tuple[bool, str]]]] = {
     "python": (True, _python),
@@ -141,6 +152,8 @@ CHECKS: dict[str, tuple[bool, Callable[[], tuple[bool, str]]]] = {
     "key": (False, _key),
     "folders": (False, _folders),
     "browser": (False, _program("chromium", "chromium-browser", "google-chrome")),
+    "postgres_driver": (False, _postgres_driver),
+    "postgres_server": (False, _postgres_server),
 }
 
 

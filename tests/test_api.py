@@ -21,7 +21,7 @@ from pmtool import api
 #: name is added here on purpose.
 PUBLIC = {
     "load_project", "demo_project", "restrict", "load_key", "demo_key", "new_key", "set_language",
-    "read_export", "read_log", "filter_log", "inspect",
+    "read_export", "read_database", "read_log", "filter_log", "inspect",
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
     "analyse", "run", "write_report", "simulate_logs",

@@ -20,6 +20,7 @@ from pmtool.api.inputs import (
     load_key,
     load_project,
     new_key,
+    read_database,
     read_export,
     read_log,
     restrict,

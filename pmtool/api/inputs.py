@@ -178,6 +178,33 @@ def read_export(export: str | Path | ExportSource, *, profile: str | Path | Mapp
                   read_options=options, max_invalid_share=max_invalid_share)
 
 
+def read_database(url: str, *, profile: str | Path | None = None, schema: str | None = None,
+                  office: str | None = None, key: PseudonymKey | None = None, allow_identifiable: bool = False,
+                  max_invalid_share: float = 0.5) -> IngestResult:
+    """Extract a canonical, pseudonymised log from a case database (PostgreSQL): what ``pmtool ingest
+    postgresql://…`` does, without writing anything.
+
+    ``url`` is ``postgresql://host:port/database``; the user and password come from ``PGUSER`` /
+    ``PGPASSWORD`` or the pgpass file, never from the address (an address with a password is refused).
+    ``profile`` is an extraction profile (a TOML file or the name of a shipped one; default ``sormas``,
+    see docs/database.md); ``schema`` defaults to the profile's, else ``public``; ``office`` defaults to the
+    profile's, else a schema named after an office (``ga_07``). Everything happens in one read-only
+    transaction. ``key`` as in `read_export` (needs the extra ``pmtool[postgres]``).
+
+    Returns an `IngestResult`, as `read_export` does for a file.
+
+    >>> import pmtool as pt
+    >>> pt.read_database("postgresql://analyse:geheim@db.example/sormas", key=pt.demo_key())
+    Traceback (most recent call last):
+    pmtool.errors.ConfigError: postgresql://db.example/sormas: ...
+    """
+    from pmtool.ingest.database.extract import ingest_database
+    from pmtool.ingest.pseudonymise import require_key
+
+    key = require_key(key if key is not None else load_key(), allow_identifiable)
+    return ingest_database(url, profile, schema=schema, office=office, key=key,
+                           allow_identifiable=allow_identifiable, max_invalid_share=max_invalid_share)
+
 def read_log(*paths: str | Path) -> EventLog:
     """Read canonical logs (``.parquet`` written by ``pmtool ingest`` or ``pmtool run``); several are read as
     one log (events of one office and case id from two files form one case).

@@ -1,4 +1,4 @@
-"""``pmtool export``: a (filtered) canonical log as XES 2.0 or CSV for colleagues and other tools."""
+"""``pmtool export``: a (filtered) canonical log as XES 2.0, CSV or OCEL 2.0 for colleagues and other tools."""
 
 from __future__ import annotations
 
@@ -25,12 +25,14 @@ console = Console(highlight=False)
 def export(
     logs: Annotated[list[Path], typer.Argument(metavar="LOG", help="Canonical log(s) (.parquet written by "
                                                "pmtool ingest or pmtool run).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Target file: .xes, .xes.gz (XES 2.0, IEEE 1849) or "
-                                      ".csv (UTF-8, ISO timestamps in UTC).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Target file: .xes, .xes.gz (XES 2.0, IEEE 1849), "
+                                      ".csv (UTF-8, ISO timestamps in UTC) or .jsonocel (OCEL 2.0 JSON: the "
+                                      "cases and, for a log from a case database, the contacts, samples, tests "
+                                      "and tasks each event changed).")],
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
 ) -> None:
-    """Export canonical logs (optionally filtered) as XES 2.0 or CSV: pseudonyms only, never raw identifiers;
-    typed attributes stay typed. The file is written atomically."""
+    """Export canonical logs (optionally filtered) as XES 2.0, CSV or OCEL 2.0: pseudonyms only, never raw
+    identifiers; typed attributes stay typed. The file is written atomically."""
     with user_errors():
         suffix = exchange_format(out.name)
         if suffix is None:

@@ -10,8 +10,11 @@ from rich.table import Table
 
 from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.ingest_db import ingest_databases
 from pmtool.cli.options import VocabularyOption
+from pmtool.errors import InputError, Location
 from pmtool.i18n import t, tn
+from pmtool.ingest.database.address import is_database_url
 from pmtool.ingest.jobs import collect_jobs
 from pmtool.ingest.output import ingest_writers, write_atomically
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, require_office
@@ -25,12 +28,19 @@ console = make_console()
 
 
 def ingest(
-    exports: Annotated[list[Path], typer.Argument(help="Export file(s), or a folder of exports each with "
-                                                  "<name>.profile.toml beside it.")],
+    exports: Annotated[list[str], typer.Argument(help="Export file(s), or a folder of exports each with "
+                                                 "<name>.profile.toml beside it, or a case database "
+                                                 "postgresql://host:port/database (read-only; user and password "
+                                                 "from PGUSER/PGPASSWORD or ~/.pgpass).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for <name>.parquet, "
                                       "<name>.quarantine.csv and <name>.summary.json.")],
     profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile (TOML) for a single "
-                                                 "export. Optional for XES, OCEL and canonical Parquet.")] = None,
+                                                 "export. Optional for XES, OCEL and canonical Parquet. For a "
+                                                 "database: an extraction profile (TOML) or the name of a "
+                                                 "shipped one; default: sormas.")] = None,
+    schema: Annotated[list[str] | None, typer.Option("--schema", help="Database schema to extract (repeat for "
+                                                     "several, one log each); default: the profile's, else "
+                                                     "public.")] = None,
     office: Annotated[str | None, typer.Option(help="Office id (letters, digits, - and _, e.g. GA-07 or "
                                                "Leipzig-Land); overrides the profile's.")] = None,
     format: Annotated[str | None, typer.Option("--format", help="Force the reader (csv, excel, xes, "
@@ -50,16 +60,31 @@ def ingest(
                                                      "quarantining.")] = 0.5,
     vocabulary: VocabularyOption = None,
 ) -> None:
-    """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) into canonical, pseudonymised event logs.
+    """Import office exports (CSV, Excel, XES, OCEL 2.0, Parquet) or a case database (PostgreSQL) into
+    canonical, pseudonymised event logs.
 
     Rows that cannot be imported go to <name>.quarantine.csv with their reason; the summary reconciles
-    rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read.
+    rows read = rows loaded + rows quarantined. Nothing is written when an export cannot be read. A database
+    is read in one read-only transaction with the extraction profile (docs/database.md); its log is named
+    <database>_<schema>.
     """
     with user_errors(), extended(vocabulary or []):
         key = require_key(load_key(key_file), allow_identifiable)
-        jobs = collect_jobs(exports, profile)
+        urls = [e for e in exports if is_database_url(e)]
+        if urls:
+            if len(urls) != len(exports):
+                raise InputError("database.mixed_sources", Location(exports[0]))
+            results, writers = ingest_databases(urls, profile=profile, schemas=schema or [], office=office, key=key,
+                                                allow_identifiable=allow_identifiable,
+                                                max_invalid_share=max_invalid_share, out=out, console=console)
+            write_atomically(writers)
+            _render(results, out)
+            return
+        if schema:
+            raise InputError("database.schema_without_database", Location("--schema"))
+        jobs = collect_jobs([Path(e) for e in exports], profile)
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
-        results: list[tuple[str, IngestResult]] = []
+        results = []
         writers = {}
         profiles = [load_profile(job.profile) if job.profile else MappingProfile() for job in jobs]
         for job, prof in zip(jobs, profiles, strict=True):  # every export's office is known before any is read

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.simulate_db import simulate_database
 from pmtool.i18n import t
 from pmtool.simulate.simulator import Settings, SimulationResult
 from pmtool.simulate.simulator import simulate as run_simulation
@@ -52,7 +53,12 @@ def simulate(
             "P2 (Ausbruchsmanagement), P3a (Belehrung § 43)."
         ),
     ] = "P1,P2,P3a",
-    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder (or, with "
+                                        "--database, the schemas pmtool wrote before).")] = False,
+    database: Annotated[str | None, typer.Option(
+        "--database", help="Instead of files: write each office's P1 cases as a SORMAS-like case database with "
+        "history tables into this PostgreSQL database (postgresql://host:port/database; one schema per "
+        "office, ga_01 …; user and password from PGUSER/PGPASSWORD or ~/.pgpass).")] = None,
 ) -> None:
     """Generate realistic synthetic event logs with known deviations (all synthetic; no real office)."""
     with user_errors():
@@ -63,6 +69,9 @@ def simulate(
             year=year,
             processes=tuple(p.strip() for p in processes.split(",") if p.strip()),
         )
+        if database is not None:
+            simulate_database(database, settings, force=force, console=console)
+            return
         start = time.perf_counter()
         with console.status("") as status:
             result = run_simulation(

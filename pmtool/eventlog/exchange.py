@@ -11,6 +11,7 @@ CSV: the canonical columns and extras, UTF-8, timestamps as ISO 8601 in UTC; for
 
 >>> import polars as pl, datetime as dt
 >>> from pmtool.eventlog.log import EventLog
+from pmtool.eventlog.ocel_export import ocel_json_bytes
 >>> log = EventLog.from_frame(pl.DataFrame({"office": ["GA-01"], "case_id": ["c1"], "activity": ["A & B"],
 ...     "timestamp": [dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)]}))
 >>> b'<string key="concept:name" value="A &amp; B"/>' in xes_bytes(log)
@@ -27,6 +28,7 @@ import polars as pl
 
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
+from pmtool.eventlog.ocel_export import ocel_json_bytes
 
 _EXTENSIONS = (("Concept", "concept"), ("Time", "time"), ("Organizational", "org"), ("Lifecycle", "lifecycle"))
 #: canonical column → XES key (columns not named here travel under their own name)
@@ -99,6 +101,7 @@ EXCHANGE_FORMATS = {
     ".xes": xes_bytes,
     ".xes.gz": lambda log: gzip.compress(xes_bytes(log), mtime=0),
     ".csv": csv_bytes,
+    ".jsonocel": ocel_json_bytes,  # OCEL 2.0 JSON (pmtool.eventlog.ocel_export)
 }
 
 

@@ -7,6 +7,7 @@ summary reconciles ``rows_read == rows_loaded + rows_quarantined``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -137,9 +138,32 @@ def ingest(
     hashing = _Sha256Thread(path)
     options = _merge_options(profile.read_options, read_options)
     raw = registry.read(path, options, fmt)
-    choice = _resolve_office(named, raw, path, office_fallback)
+    return ingest_table(raw, profile, name=path.name, sha256=hashing.result, named=named, key=key,
+                        max_invalid_share=max_invalid_share, office_fallback=office_fallback)
+
+
+def ingest_table(
+    raw: RawTable,
+    profile: MappingProfile,
+    *,
+    name: str,
+    sha256: Callable[[], str],
+    named: dict[str, str | None],
+    key: PseudonymKey | None,
+    max_invalid_share: float = 0.5,
+    office_fallback: str | None = None,
+) -> IngestResult:
+    """The part of :func:`ingest` after reading: map, parse, pseudonymise, quarantine and summarise ``raw``.
+
+    Every source of events (an export file, a database extraction) ends here, so all give the same canonical
+    log, quarantine and summary. ``name`` is the source's name in the summary and provenance (a file name,
+    or a database address without credentials); ``sha256`` returns the SHA-256 of the source's content when
+    called; ``named`` are the sources that name the office (:func:`require_office`; the data's own office,
+    ``raw.office``, joins them). ``key`` is ``None`` only when the caller allowed identifiable output.
+    """
+    choice = _resolve_office(named, raw, office_fallback)
     office_id = choice.office
-    mapping = _resolve_columns(profile, raw, path)
+    mapping = _resolve_columns(profile, raw)
 
     work = _canonical_columns(raw, profile, mapping)
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
@@ -154,7 +178,7 @@ def ingest(
     if profile.role_map:
         work = work.with_columns(pl.col(schema.ROLE).replace(profile.role_map))
     work = work.with_columns(_reason_expr(profile).alias("__reason"))
-    work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping, path))
+    work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping))
     unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
     _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
 
@@ -179,12 +203,12 @@ def ingest(
         loaded_frame = schema.sort(loaded_frame)
     pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
-    quarantine = _quarantine_frame(work, raw, profile, mapping, key, path)
-    summary = _summary(path, hashing.result(), raw, profile, choice, loaded_frame, quarantine,
+    quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
+    summary = _summary(name, sha256(), raw, profile, choice, loaded_frame, quarantine,
                        unmapped_counts, parsed.formats_used, key)
     summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile))
     provenance = Provenance(
-        sources=(SourceInfo(file=path.name, sha256=summary.sha256, format=raw.format, office=office_id,
+        sources=(SourceInfo(file=name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
                             rows_read=summary.rows_read, rows_loaded=summary.rows_loaded,
                             rows_quarantined=summary.rows_quarantined),),
@@ -219,22 +243,22 @@ def require_office(path: Path, profile: MappingProfile, *, office: str | None, o
     return named
 
 
-def _resolve_office(named: dict[str, str | None], raw: RawTable, path: Path, fallback: str | None) -> OfficeChoice:
+def _resolve_office(named: dict[str, str | None], raw: RawTable, fallback: str | None) -> OfficeChoice:
     choice = choose_office({**named, "data": raw.office})
     if choice is None:
         if fallback is None:
-            raise ConfigError("ingest.no_office", Location(str(path)))
+            raise ConfigError("ingest.no_office", Location(raw.file))
         return OfficeChoice(fallback, "fallback")
-    check_office_id(choice.office, where=str(path), key=_OFFICE_KEYS[choice.source])
+    check_office_id(choice.office, where=raw.file, key=_OFFICE_KEYS[choice.source])
     return choice
 
 
-def _resolve_columns(profile: MappingProfile, raw: RawTable, path: Path) -> dict[str, tuple[str, ...]]:
+def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[str, ...]]:
     mapping = {k: (v,) for k, v in raw.default_columns.items()}
     mapping.update(profile.columns)
     missing_roles = [c for c in _REQUIRED if c not in mapping]
     if missing_roles:
-        raise ConfigError("ingest.needs_profile", Location(str(path)), columns=", ".join(missing_roles),
+        raise ConfigError("ingest.needs_profile", Location(raw.file), columns=", ".join(missing_roles),
                           format=raw.format)
     found = [c for c in raw.frame.columns if c != ROW]
     for canon, sources in mapping.items():
@@ -244,7 +268,7 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable, path: Path) -> dict
                 delim = raw.details.get("delimiter")
                 if len(found) == 1:
                     hint = _delimiter_hint(found[0], delim)
-                raise InputError("ingest.missing_column", Location(str(path), 1 if raw.row_label == "line" else None,
+                raise InputError("ingest.missing_column", Location(raw.file, 1 if raw.row_label == "line" else None,
                                  src, raw.row_label), canon=canon,
                                  found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
                                  hint=hint)
@@ -357,7 +381,7 @@ def _reason_expr(profile: MappingProfile) -> pl.Expr:
 
 
 def _duplicate_columns(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
-                       mapping: dict[str, tuple[str, ...]], path: Path) -> tuple[str, ...]:
+                       mapping: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The columns of ``work`` two rows must agree in to be one event: the profile's ``[duplicates] key``
     (canonical names or export columns), by default every imported column — case, source label, time,
     resource, role, lifecycle, source system and every further column the profile keeps."""
@@ -379,7 +403,7 @@ def _duplicate_columns(work: pl.DataFrame, raw: RawTable, profile: MappingProfil
             columns.append(canonical.get(canon, canon))
         else:
             found = [c for c in raw.frame.columns if c != ROW]
-            raise ConfigError("ingest.bad_duplicate_key", Location(str(path), column=name), name=name,
+            raise ConfigError("ingest.bad_duplicate_key", Location(raw.file, column=name), name=name,
                               found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""))
     return tuple(dict.fromkeys(columns))
 
@@ -427,7 +451,7 @@ def _pseudonymise(frame: pl.DataFrame, key: PseudonymKey | None, extra: list[str
 
 
 def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
-                      mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, path: Path) -> pl.DataFrame:
+                      mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, name: str) -> pl.DataFrame:
     bad = work.filter(pl.col("__reason").is_not_null()).select(schema.SOURCE_ROW, "__reason")
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
@@ -453,7 +477,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
             pl.concat_str([pl.col(c).cast(pl.String) for c in cols], separator=" ", ignore_nulls=True)
         ).otherwise(value_expr)
     out = rows.select(
-        pl.lit(path.name).alias("source_file"),
+        pl.lit(name).alias("source_file"),
         pl.col(ROW).cast(pl.Int64).alias("source_row"),
         pl.col("__reason").alias("reason"),
         pl.col("__reason").replace_strict(column_of, default="").alias("column"),
@@ -487,7 +511,7 @@ class _Sha256Thread:
         return self._value or ""
 
 
-def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, office: OfficeChoice,
+def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, office: OfficeChoice,
              loaded: pl.DataFrame,
              quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
              key: PseudonymKey | None) -> IngestSummary:
@@ -497,7 +521,7 @@ def _summary(path: Path, sha256: str, raw: RawTable, profile: MappingProfile, of
     mapped = loaded[schema.ACTIVITY_CODE].is_not_null().sum()
     ts = loaded[schema.TIMESTAMP]
     return IngestSummary(
-        file=path.name,
+        file=name,
         sha256=sha256,
         format=raw.format,
         office=office.office,

@@ -25,7 +25,7 @@ from pmtool.models.labels import (
     resolve_role,
     tied_labels,
 )
-from pmtool.models.petri import PetriNet, closing_labels
+from pmtool.models.petri import PetriNet, closing_labels, reduce_silent
 from pmtool.models.pnml import load_pnml
 from pmtool.models.rules import RulePack, load_rule_pack
 from pmtool.vocabulary import vocabulary
@@ -71,12 +71,16 @@ class ReferenceModel:
         return {task: label for task, label in self.task_labels.items() if task != label}
 
 
-def load_reference(path: Path, rules: Path | None = None, labels: Path | None = None) -> ReferenceModel:
+def load_reference(path: Path, rules: Path | None = None, labels: Path | None = None, *,
+                   compact: bool = True) -> ReferenceModel:
     """Load a Soll model (``.bpmn`` or ``.pnml``), its rule pack and its label map.
 
     ``rules`` defaults to ``<model stem>.rules.toml`` and ``labels`` to ``<model stem>.labels.toml`` beside
     the model when those files exist. Task labels are resolved to what the logs show
     (:mod:`pmtool.models.labels`), so the net's labels are canonical names or the logs' own labels.
+    ``compact`` fuses every silent series step it can (:func:`~pmtool.models.petri.reduce_silent`,
+    one-sided), which keeps alignments fast on large models; the simulator plays out the net with its
+    gateways' silent branches kept (``compact=False``).
     """
     if rules is None:
         candidate = path.with_name(path.name.rsplit(".", 1)[0] + RULES_SUFFIX)
@@ -91,6 +95,8 @@ def load_reference(path: Path, rules: Path | None = None, labels: Path | None = 
         bpmn = load_bpmn(path)
         net, sha, roles, docs, report, name, targets = (bpmn.net, bpmn.sha256, bpmn.roles, bpmn.documentation,
                                                          bpmn.report, bpmn.name, bpmn.targets)
+    if compact:
+        net = reduce_silent(net, one_sided=True)
     task_labels = tied_labels(sorted(net.labels), targets, label_map, str(labels or path))
     net = relabel(net, task_labels)
     roles = _resolved_roles(roles, task_labels, label_map)

@@ -66,7 +66,8 @@ class ProcessSpec:
     timing_after: dict[str, str] = {}
 
     def __init__(self, model_dir: Path | None = None) -> None:
-        self.model: ReferenceModel = load_reference((model_dir or MODEL_DIR) / self.model_file)
+        # the plays follow the gateways' silent branches, so the net keeps them
+        self.model: ReferenceModel = load_reference((model_dir or MODEL_DIR) / self.model_file, compact=False)
         vocab = vocabulary()
         self.label_ids = {label: vocab.resolve(label).id for label in self.model.net.labels}  # type: ignore[union-attr]
         self.roles: dict[str, str] = {}

@@ -29,7 +29,7 @@ from pmtool.simulate.ausbruch import Ausbruch
 from pmtool.simulate.belehrung import Belehrung
 from pmtool.simulate.clock import Clock
 from pmtool.simulate.dialects import DIALECTS, profile_toml
-from pmtool.simulate.generate import export_minute, generate, stable_seed
+from pmtool.simulate.generate import GeneratedLog, export_minute, generate, stable_seed
 from pmtool.simulate.meldefall import Meldefall
 from pmtool.simulate.process import ProcessSpec
 from pmtool.simulate.staff import staff
@@ -216,14 +216,18 @@ def _clock(year: int) -> Clock:
     return Clock(year)
 
 
+def office_log(settings: Settings, code: str, process: str, model_dir: Path | None = None) -> GeneratedLog:
+    """The simulated cases of one office × process, before they are written anywhere (file or database)."""
+    office = replace(BY_CODE[code], year=settings.year)
+    people = staff(office.archetype.staff, stable_seed(settings.seed, office.code, "staff"))
+    return generate(_spec(process, model_dir), office, DIALECTS[office.dialect], clock=_clock(settings.year),
+                    seed=settings.seed, scale=settings.scale, staff=people)
+
+
 def _job(folder: Path, settings: Settings, model_dir: Path | None, code: str, process: str):
     """Generate and write one office × process; return its summary, ground-truth entry, affected cases."""
-    office = replace(BY_CODE[code], year=settings.year)
-    dialect = DIALECTS[office.dialect]
-    clock = _clock(settings.year)
-    people = staff(office.archetype.staff, stable_seed(settings.seed, office.code, "staff"))
-    log = generate(_spec(process, model_dir), office, dialect, clock=clock, seed=settings.seed,
-                   scale=settings.scale, staff=people)
+    log = office_log(settings, code, process, model_dir)
+    office, dialect, clock = log.office, log.dialect, _clock(settings.year)
     name = f"{office.code}_{process}"
     file = f"{process}/{name}.{dialect.suffix}"
     write(log, render(log, clock), folder / file, settings.year)

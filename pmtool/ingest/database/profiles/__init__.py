@@ -1,0 +1,1 @@
+"""Extraction profiles shipped with pmtool (package data)."""
