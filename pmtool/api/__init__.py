@@ -12,6 +12,7 @@ from importlib import import_module
 from typing import Any
 
 from pmtool import __all__ as _PUBLIC
+from pmtool.api.adoption import adoption
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
