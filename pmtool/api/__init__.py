@@ -48,6 +48,7 @@ TYPES: dict[str, str] = {
     "ReferenceModel": "pmtool.models.reference", "ConformanceResult": "pmtool.conform.conformance",
     "Bundle": "pmtool.compare.bundle", "Acceptance": "pmtool.compare.allowlist",
     "ComparisonTables": "pmtool.analysis", "Findings": "pmtool.api.types", "Analysis": "pmtool.analysis",
+    "Adoption": "pmtool.compare.adoption",
     "RunResult": "pmtool.results", "ReportFiles": "pmtool.report.build",
     "SimulationResult": "pmtool.simulate.simulator", "Picture": "pmtool.display.pictures",
     "PmtoolError": "pmtool.errors", "InputError": "pmtool.errors", "LogSchemaError": "pmtool.errors",
