@@ -99,7 +99,9 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language
-    results_folder.claim(out)  # a foreign or non-empty folder is refused before anything is computed
+    results_folder.check(out)  # a file or a foreign, non-empty folder is refused before anything is computed
+    if use_cache:
+        results_folder.claim(out)  # the cache lives in it from the first step on
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
@@ -111,6 +113,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
+    results_folder.claim(out)
     results_folder.check_targets(out, writers)
     write_atomically(writers)
     written = sorted(path.relative_to(out).as_posix() for path in writers)

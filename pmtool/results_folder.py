@@ -35,22 +35,31 @@ _TMP_FILE = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
 _TMP_DIR = re.compile(r"\.report\.[a-z0-9_]{8}|\.tmp-.+")
 
 
-def claim(out: Path) -> None:
-    """Make sure ``out`` is pmtool's results folder: create it with the marker, or accept it when it is
-    empty, marked, or holds an earlier pmtool run's manifest (then mark it); remove the temporary files of
-    an interrupted run. Raises :class:`ConfigError` for a file or a foreign folder, :class:`InputError` when
-    the folder cannot be written."""
+def check(out: Path) -> None:
+    """Refuse ``out`` unless it is missing, an empty folder, a marked one, or one holding an earlier pmtool
+    run's manifest; nothing is written. Raises :class:`ConfigError` for a file or a foreign folder."""
     where = Location(str(out))
     try:
         info = os.stat(out)
     except FileNotFoundError:
-        info = None
+        return
     except OSError as exc:
         raise InputError("output.write_failed", where, reason=exc.strerror or str(exc)) from None
-    if info is not None and not stat.S_ISDIR(info.st_mode):
+    if not stat.S_ISDIR(info.st_mode):
         raise ConfigError("results.not_a_folder", where)
-    if info is not None and not _is_marked(out) and any(out.iterdir()) and not _earlier_run(out):
+    try:
+        foreign = not _is_marked(out) and any(out.iterdir()) and not _earlier_run(out)
+    except OSError as exc:
+        raise InputError("output.write_failed", where, reason=exc.strerror or str(exc)) from None
+    if foreign:
         raise ConfigError("results.foreign_folder", where, marker=MARKER)
+
+
+def claim(out: Path) -> None:
+    """Make ``out`` pmtool's results folder (:func:`check` first): create it with the marker, or mark an
+    accepted one, and remove the temporary files of an interrupted run. Raises :class:`InputError` when the
+    folder cannot be written."""
+    check(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         if not _is_marked(out):

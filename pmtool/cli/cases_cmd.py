@@ -48,7 +48,8 @@ def cases(
         formats = parse_table_formats(fmt)
         config = load_project(project)
         key = require_key(load_key(key_file), False)
-        analysis = run_analysis(config, key=key, discover_models=False, store=StageCache(claimed(config.output) / ".cache"))
+        store = StageCache(claimed(config.output) / ".cache")
+        analysis = run_analysis(config, key=key, discover_models=False, store=store)
         frame = finding_cases(analysis, finding_id=finding, office=office, item=item, process=process)
         if out is not None:
             stem = finding or f"{office}_{item}".replace(":", "-").replace("/", "-")

@@ -72,12 +72,12 @@ def conform(
     and the fix (a label map beside the model)."""
     with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
-        reference = load_reference(model, rules, labels)
-        log = _combine(logs)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers,
                                        labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
-                                       max_states=max_states)
+                                       max_states=max_states)  # a wrong option fails before any reading
+        reference = load_reference(model, rules, labels)
+        log = _combine(logs)
         result = run_conform(log, reference, settings=settings)
         prefix = name or result.process
         writers = conformance_writers(result, out, prefix, formats)

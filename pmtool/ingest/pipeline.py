@@ -35,6 +35,7 @@ REASONS = (
     timestamps.REASON_UNPARSABLE,
     timestamps.REASON_DST_GAP,
     timestamps.REASON_DST_OVERLAP,
+    timestamps.REASON_IMPLAUSIBLE,
     "excluded_by_profile",
     "unmapped_activity",
     "duplicate_event",
@@ -169,7 +170,7 @@ def ingest_table(
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
     pool = ThreadPoolExecutor(max_workers=1)
     case_table = pool.submit(pseudonym_table, work[schema.CASE_ID], key, "case") if key else None
-    parsed = _parse_time(work, raw, profile, mapping)
+    parsed = timestamps.plausible(_parse_time(work, raw, profile, mapping))
     work = work.with_columns(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),
@@ -456,6 +457,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
                  timestamps.REASON_DST_OVERLAP: " + ".join(mapping[schema.TIMESTAMP]),
+                 timestamps.REASON_IMPLAUSIBLE: " + ".join(mapping[schema.TIMESTAMP]),
                  "excluded_by_profile": mapping[schema.ACTIVITY][0],
                  "unmapped_activity": mapping[schema.ACTIVITY][0],
                  "duplicate_event": ""}
@@ -467,6 +469,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     value_cols = {r: mapping[c] for r, c in _SYSTEMIC.items()}
     value_cols.update({timestamps.REASON_DST_GAP: mapping[schema.TIMESTAMP],
                        timestamps.REASON_DST_OVERLAP: mapping[schema.TIMESTAMP],
+                       timestamps.REASON_IMPLAUSIBLE: mapping[schema.TIMESTAMP],
                        "excluded_by_profile": mapping[schema.ACTIVITY],
                        "unmapped_activity": mapping[schema.ACTIVITY]})
     value_expr = pl.lit(None, pl.String)

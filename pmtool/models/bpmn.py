@@ -77,7 +77,7 @@ def load_bpmn(path: Path, *, reduce: bool = True) -> BpmnModel:
     data = path.read_bytes() if path.exists() else None
     if data is None:
         raise ModelError("model.not_found", Location(str(path)))
-    root = parse_xml_safely(data, str(path), ModelError)
+    root = parse_xml_safely(data, str(path), ModelError, unique_ids=True)
     if etree.QName(root).localname != "definitions" or etree.QName(root).namespace != BPMN_NS:
         raise ModelError("model.not_bpmn", Location(str(path), root.sourceline))
     processes = [el for el in root if _local(el) == "process"]

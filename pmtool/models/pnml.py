@@ -41,7 +41,7 @@ def load_pnml(path: Path) -> tuple[PetriNet, str]:
     if not path.exists():
         raise ModelError("model.not_found", Location(str(path)))
     data = path.read_bytes()
-    root = parse_xml_safely(data, str(path), ModelError)
+    root = parse_xml_safely(data, str(path), ModelError, unique_ids=True)
     nets = [el for el in root.iter() if _local(el) == "net"]
     if not nets:
         raise ModelError("model.not_pnml", Location(str(path)))
