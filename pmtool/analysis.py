@@ -42,6 +42,7 @@ from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, c
 from pmtool.conform.labels import apply_task_labels, label_coverage
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog.filters import filter_event_log
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
@@ -212,15 +213,18 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        log = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
-                                                              how="diagonal_relaxed")), reference)
+        whole = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
+                                                                how="diagonal_relaxed")), reference)
+        chosen = project.filters_for(pid)
+        log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
         result = stages.run(
             "conform", pid,
-            lambda r=reference, lg=logs, c=settings_p: [lg, r.fingerprint, r.rules.sha256 if r.rules else None,
-                                                        _settings_parts(c), project.calendars,
-                                                        vocabulary().fingerprint],
+            lambda r=reference, lg=logs, c=settings_p, f=chosen: [lg, r.fingerprint,
+                                                                  r.rules.sha256 if r.rules else None,
+                                                                  _settings_parts(c), project.calendars,
+                                                                  vocabulary().fingerprint, list(f)],
             lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
                                                               settings=c),
             save_pickle, load_pickle)
@@ -229,13 +233,15 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
                                                              vocabulary().fingerprint],
-                                     lambda lg=log, p=pid: _discover(lg, p, project), save_pickle, load_pickle)
+                                     # discovery applies the process's filters itself and names them
+                                     lambda lg=whole, p=pid: _discover(lg, p, project), save_pickle, load_pickle)
         coverage = label_coverage(log, reference)
+        settings_a = replace(aggregate_settings, filters=chosen)
         texts = stages.run(
             "aggregate", pid,
-            lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
-            lambda lg=log, res=result, r=reference, c=coverage: [
-                b.to_json() for b in aggregate(lg, res, r, aggregate_settings, coverage=c)],
+            lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
+            lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
+                b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
             _save_texts, _load_texts)
         process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
@@ -273,7 +279,8 @@ def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
 def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
     # a process outside the vocabulary: its log (the process's exports) is discovered as a whole
     known = pid in vocabulary().processes
-    return DiscoverSettings(process=pid if known else None, workers=project.workers)
+    return DiscoverSettings(process=pid if known else None, workers=project.workers,
+                            filters=project.filters_for(pid))
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
