@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +41,8 @@ _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of"
             "incomplete", "workers", "formats", "tables", "filters"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
-_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "filters"}
+_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
+            "filters"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap",
@@ -81,6 +82,7 @@ class ProcessConfig:
     labels: Path | None = None  # label map: Soll tasks and lanes → what the logs show (default: beside the model)
     accept_missing: tuple[str, ...] = ()  # Soll tasks that may occur in no office (label check)
     max_unknown_share: float = MAX_UNKNOWN_SHARE  # largest share of an office's events the model may not know
+    valid_from: date | None = None  # from when this Soll version is binding (default: its rule pack's valid_from)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms for this process (after the project's)
 
     @property
@@ -194,7 +196,8 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
             raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
                               expected="a number from 0 to 1")
-        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share),
+        valid_from = _date(p.get("valid_from"), f"processes.{pid}.valid_from", where)
+        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share), valid_from,
                                        _filters(p, f"processes.{pid}.filters", where))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
@@ -320,6 +323,20 @@ def _choices(head: dict[str, Any], key: str, allowed: tuple[str, ...], default: 
         raise ConfigError("project.bad_value", Location(where), key=f"project.{key}",
                           expected="a list from " + ", ".join(f'"{a}"' for a in allowed))
     return tuple(value)
+
+
+def _date(value: Any, key: str, where: str) -> date | None:
+    """A TOML date (``2025-06-01``) or an ISO date in quotes; ``None`` when absent."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError("project.bad_value", Location(where), key=key, expected="a date such as 2025-06-01")
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
