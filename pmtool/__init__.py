@@ -22,6 +22,7 @@ a release in which it still works and warns (``DeprecationWarning``).
   `check_conformance`, `aggregate`.
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
   `rank_changes`.
+- *A Soll applied*: `adoption` (before and after the date a Soll became binding).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
@@ -49,12 +50,14 @@ __all__ = [
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     # comparison and what-if
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
+    # a Soll applied
+    "adoption",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
-    "Findings", "Analysis", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "Findings", "Analysis", "Adoption", "RunResult", "ReportFiles", "SimulationResult", "Picture",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]

@@ -14,6 +14,7 @@ numbers.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,23 +38,35 @@ from pmtool.compare.publication import DISCLOSURE_COLUMNS, disclosure_table
 from pmtool.compare.statements import statement
 from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
-from pmtool.conform.alignments import AlignmentCache
+from pmtool.conform.alignments import Alignment, AlignmentCache
 from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
-from pmtool.conform.labels import apply_task_labels, label_coverage
+from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, label_coverage
+from pmtool.conform.rules_check import RuleResults
+from pmtool.discover.dfg import DirectlyFollowsGraph
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
+from pmtool.discover.inductive import IstModel
+from pmtool.discover.mining import Mining
+from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
-from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.eventlog.filters import filter_event_log
+from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
+from pmtool.models.petri import PetriNet, Transition
 from pmtool.models.reference import ReferenceModel, load_reference
+from pmtool.models.tree import ProcessTree
 from pmtool.project import ExportSource, ProcessConfig, Project
-from pmtool.stage_cache import StageCache, load_pickle, save_pickle, sha256_bytes, sha256_file
+from pmtool.stage_cache import Files, StageCache, load_frames, save_frames, sha256_bytes, sha256_file, value_codec
 from pmtool.vocabulary import extended, vocabulary
 
 Progress = Callable[[str, str], None]  # (step, detail), called when a step starts
 T = TypeVar("T")
 _FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
+# what the conform and discover steps keep in the stage cache: these classes' fields as data, tables as Arrow
+_CONFORM_CODEC = value_codec(ConformanceResult, RuleResults, Alignment, LabelCheck, LabelSettings)
+_DISCOVER_CODEC = value_codec(Discovery, Scope, EventLog, Provenance, SourceInfo, DirectlyFollowsGraph, IstModel,
+                              ProcessTree, PetriNet, Transition, Mining, DiscoverSettings)
 
 
 @dataclass(frozen=True)
@@ -212,30 +225,35 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        log = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
-                                                              how="diagonal_relaxed")), reference)
+        whole = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
+                                                                how="diagonal_relaxed")), reference)
+        chosen = project.filters_for(pid)
+        log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
         result = stages.run(
             "conform", pid,
-            lambda r=reference, lg=logs, c=settings_p: [lg, r.fingerprint, r.rules.sha256 if r.rules else None,
-                                                        _settings_parts(c), project.calendars,
-                                                        vocabulary().fingerprint],
+            lambda r=reference, lg=logs, c=settings_p, f=chosen: [lg, r.fingerprint,
+                                                                  r.rules.sha256 if r.rules else None,
+                                                                  _settings_parts(c), project.calendars,
+                                                                  vocabulary().fingerprint, list(f)],
             lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
                                                               settings=c),
-            save_pickle, load_pickle)
+            *_CONFORM_CODEC)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
                                                              vocabulary().fingerprint],
-                                     lambda lg=log, p=pid: _discover(lg, p, project), save_pickle, load_pickle)
+                                     # discovery applies the process's filters itself and names them
+                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC)
         coverage = label_coverage(log, reference)
+        settings_a = replace(aggregate_settings, filters=chosen)
         texts = stages.run(
             "aggregate", pid,
-            lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
-            lambda lg=log, res=result, r=reference, c=coverage: [
-                b.to_json() for b in aggregate(lg, res, r, aggregate_settings, coverage=c)],
+            lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
+            lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
+                b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
             _save_texts, _load_texts)
         process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
@@ -253,7 +271,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
                                 min_cases=project.privacy_threshold, office_names=project.office_names,
                                 weights=project.priorities, process_names=process_names),
-        _save_tables, lambda folder: _load_tables(folder, settings))
+        _save_tables, lambda files: _load_tables(files, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
         timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
@@ -275,7 +293,8 @@ def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
 def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
     # a process outside the vocabulary: its log (the process's exports) is discovered as a whole
     known = pid in vocabulary().processes
-    return DiscoverSettings(process=pid if known else None, workers=project.workers)
+    return DiscoverSettings(process=pid if known else None, workers=project.workers,
+                            filters=project.filters_for(pid))
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
@@ -363,11 +382,11 @@ def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:
     (folder / "summary.json").write_text(json.dumps(result.summary.to_dict(), ensure_ascii=False), "utf-8")
 
 
-def _load_ingest(folder: Path) -> tuple[IngestResult, str]:
-    summary = IngestSummary(**json.loads((folder / "summary.json").read_text("utf-8")))
-    path = folder / "log.parquet"
-    return (IngestResult(read_parquet(path), pl.read_parquet(folder / "quarantine.parquet"), summary),
-            sha256_file(path))
+def _load_ingest(files: Files) -> tuple[IngestResult, str]:
+    summary = IngestSummary(**json.loads(files["summary.json"].decode("utf-8")))
+    log = files["log.parquet"]
+    return (IngestResult(read_parquet(log), pl.read_parquet(io.BytesIO(files["quarantine.parquet"])), summary),
+            sha256_bytes(log))
 
 
 def _settings_parts(settings: ConformanceSettings) -> ConformanceSettings:
@@ -379,20 +398,18 @@ def _save_texts(texts: list[str], folder: Path) -> None:
         (folder / f"{i:04d}.json").write_text(text, "utf-8")
 
 
-def _load_texts(folder: Path) -> list[str]:
-    return [p.read_text("utf-8") for p in sorted(folder.glob("*.json"))]
+def _load_texts(files: Files) -> list[str]:
+    return [files[name].decode("utf-8") for name in sorted(files) if name.endswith(".json")]
 
 
 def _save_tables(tables: ComparisonTables, folder: Path) -> None:
-    frames = {"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
-              "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
-              "throughput": tables.throughput, "disclosure": tables.disclosure,
-              "comparability": tables.comparability}
-    for name, frame in frames.items():
-        frame.write_parquet(folder / f"{name}.parquet")
+    save_frames({"table": tables.comparison.table, "findings_raw": tables.comparison.findings,
+                 "findings": tables.findings, "priorities": tables.priorities, "trend": tables.trend,
+                 "throughput": tables.throughput, "disclosure": tables.disclosure,
+                 "comparability": tables.comparability}, folder)
 
 
-def _load_tables(folder: Path, settings: CompareSettings) -> ComparisonTables:
-    f = {name: pl.read_parquet(folder / f"{name}.parquet") for name in _FRAMES}
+def _load_tables(files: Files, settings: CompareSettings) -> ComparisonTables:
+    f = load_frames(files, _FRAMES)
     return ComparisonTables(Comparison(f["table"], f["findings_raw"], settings), f["findings"], f["priorities"],
                             f["trend"], f["throughput"], f["disclosure"], f["comparability"])

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,10 +37,11 @@ from pmtool.vocabulary import combine, load_vocabulary_file
 
 _TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats", "tables"}
+            "incomplete", "workers", "formats", "tables", "filters"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
-_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share"}
+_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
+            "filters"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap",
@@ -80,6 +81,8 @@ class ProcessConfig:
     labels: Path | None = None  # label map: Soll tasks and lanes → what the logs show (default: beside the model)
     accept_missing: tuple[str, ...] = ()  # Soll tasks that may occur in no office (label check)
     max_unknown_share: float = MAX_UNKNOWN_SHARE  # largest share of an office's events the model may not know
+    valid_from: date | None = None  # from when this Soll version is binding (default: its rule pack's valid_from)
+    filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms for this process (after the project's)
 
     @property
     def label_settings(self) -> LabelSettings:
@@ -107,6 +110,12 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
+
+    def filters_for(self, process: str) -> tuple[str, ...]:
+        """The filters applied to ``process``'s log: the project's, then the process's own, in order."""
+        own = self.processes[process].filters if process in self.processes else ()
+        return (*self.filters, *own)
 
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
@@ -186,7 +195,9 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
             raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
                               expected="a number from 0 to 1")
-        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share))
+        valid_from = _date(p.get("valid_from"), f"processes.{pid}.valid_from", where)
+        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share), valid_from,
+                                       _filters(p, f"processes.{pid}.filters", where))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
     combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors
@@ -231,7 +242,21 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
         comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
-        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where))
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
+        filters=_filters(head, "project.filters", where))
+
+
+def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A list of filter texts (docs/filters.md), each checked now so a typo stops before any work."""
+    from pmtool.eventlog.filters import parse_filters
+
+    value = table.get("filters", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError("project.bad_value", Location(where), key=key,
+                          expected='a list of filters ["time:started:2025-01-01..2025-03-31", …]')
+    texts = tuple(v.strip() for v in value)
+    parse_filters(texts, where=where)
+    return texts
 
 
 def _weights(table: dict[str, Any], where: str) -> dict[str, float]:
@@ -291,6 +316,20 @@ def _choices(head: dict[str, Any], key: str, allowed: tuple[str, ...], default: 
         raise ConfigError("project.bad_value", Location(where), key=f"project.{key}",
                           expected="a list from " + ", ".join(f'"{a}"' for a in allowed))
     return tuple(value)
+
+
+def _date(value: Any, key: str, where: str) -> date | None:
+    """A TOML date (``2025-06-01``) or an ISO date in quotes; ``None`` when absent."""
+    if value is None:
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ConfigError("project.bad_value", Location(where), key=key, expected="a date such as 2025-06-01")
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -266,6 +266,7 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "comparison": _comparison_settings(analysis.comparison.settings), "report_formats": list(project.formats),
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
+        "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
     }
     return {
         "format": MANIFEST_FORMAT,

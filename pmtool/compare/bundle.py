@@ -118,6 +118,7 @@ def read_bundle(path: Path) -> Bundle:
 class AggregateSettings:
     suppress_below: int = 5  # the publication threshold the office asks for (recorded, see the module doc)
     period: str = "all"
+    filters: tuple[str, ...] = ()  # filters the log was cut with (pmtool.eventlog.filters), recorded in meta
 
 
 _ITEM_KEYS = ["item", "item_type", "code", "activity", "rule_id"]
@@ -228,6 +229,8 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": settings.suppress_below}
+        if settings.filters:  # a bundle of part of an office's cases says which part
+            meta["filters"] = list(settings.filters)
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
         # bounded cases have no fitness: the sum counts them at the mean of the aligned ones, so that
         # fitness_sum / cases stays the mean fitness of what was aligned (their share is in quality)

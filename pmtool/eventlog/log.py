@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -136,11 +137,14 @@ class EventLog:
         return html_of(self)
 
 
-def read_parquet(path: Path) -> EventLog:
-    """Read a canonical log written by pmtool; raise ``InputError`` when it is not one."""
+def read_parquet(path: Path | bytes, name: str = "log.parquet") -> EventLog:
+    """Read a canonical log written by pmtool (a file, or its bytes known as ``name``); raise ``InputError``
+    when it is not one."""
+    data = path if isinstance(path, bytes) else None
+    path = Path(name) if isinstance(path, bytes) else path
     try:
-        frame = pl.read_parquet(path)
-        meta = pl.read_parquet_metadata(path)
+        frame = pl.read_parquet(io.BytesIO(data) if data is not None else path)
+        meta = pl.read_parquet_metadata(io.BytesIO(data) if data is not None else path)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError("parquet.unreadable", Location(str(path)), reason=first_line(exc)) from None
     provenance = Provenance.from_json(meta[PROVENANCE_KEY]) if PROVENANCE_KEY in meta else Provenance()

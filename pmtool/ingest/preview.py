@@ -14,7 +14,6 @@ from pmtool.ingest.pipeline import REQUIRED
 from pmtool.ingest.registry import ROW, RawTable
 
 
-
 @dataclass(frozen=True)
 class ExportColumns:
     """``columns``: one row per column of the export (``column``, ``filled`` rows, ``distinct`` values)."""
