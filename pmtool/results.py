@@ -38,7 +38,7 @@ from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_ana
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import discovery_files
+from pmtool.discover.export import discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
@@ -70,6 +70,7 @@ class RunResult:
     report_note: str | None
     steps: tuple[StepRecord, ...]
     seconds: float
+    not_drawn: tuple[tuple[str, str], ...] = ()  # (figure file, reason): Graphviz could not draw it
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -105,7 +106,10 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
     writers = _analysis_writers(analysis, out, project.tables)
-    for pid, files in _discovery_files(analysis, stages, lang).items():
+    not_drawn: list[tuple[str, str]] = []
+    for pid, all_files in _discovery_files(analysis, stages, lang).items():
+        files, failed = drawn(all_files)
+        not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
             writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
     report, status, note = _report_files(analysis, out, stages, lang)
@@ -122,7 +126,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     if store is not None and status != "failed":
         store.prune()  # keep what this run used; older entries would only grow the cache
     return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
-                     perf_counter() - start)
+                     perf_counter() - start, tuple(not_drawn))
 
 
 def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:

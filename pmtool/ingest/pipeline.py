@@ -24,6 +24,7 @@ from pmtool.ingest.profile import MappingProfile
 from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions
 from pmtool.offices import OfficeChoice, check_office_id, choose_office, office_in_file_name
+from pmtool.sinks import value_shape
 from pmtool.stage_cache import sha256_file
 from pmtool.vocabulary import vocabulary
 
@@ -439,7 +440,7 @@ def _refuse_systemic_failures(work: pl.DataFrame, raw: RawTable, mapping: dict[s
                               ignore_nulls=True)).item()
             raise InputError(f"ingest.systemic.{reason}",
                              Location(raw.file, first[schema.SOURCE_ROW], column, raw.row_label),
-                             bad=bad, n=n, value=value if value is not None else "",
+                             bad=bad, n=n, value=value_shape(value if value is not None else ""),
                              formats=", ".join(formats or timestamps.DEFAULT_FORMATS))
 
 
