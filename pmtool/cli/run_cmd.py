@@ -121,6 +121,8 @@ def _render(result: RunResult, lang: str) -> None:
             if m is not None and (m.filtered or m.fallback or m.activities < m.activities_total):
                 console.print(t("cli.run.mining", process=pa.process, office=d.scope.office, method=m.describe()),
                               style="yellow" if m.fallback else None)
+    for name, reason in result.not_drawn:
+        console.print(t("cli.run.not_drawn", file=name, reason=reason), style="yellow")
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))
