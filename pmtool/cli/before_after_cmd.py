@@ -27,6 +27,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import filter_event_log, parse_filters
 from pmtool.i18n import language, t
 from pmtool.ingest.output import Writer, write_atomically
+from pmtool.sinks import spreadsheet_frame
 from pmtool.vocabulary import extended
 
 console = make_console()
@@ -125,7 +126,7 @@ def _files(result: BeforeAfter, out: Path, lang: str, filters: str, filter_texts
     svgs["difference"] = render_difference(result.difference, title=title, subtitle=subtitle, lang=lang)
     files: dict[str, bytes] = {f"{side}_dfg.svg": svgs[side] for side in result.ids}
     files[f"{group}_difference.svg"] = svgs["difference"]
-    files[f"{group}_difference.csv"] = result.difference.write_csv().encode("utf-8")
+    files[f"{group}_difference.csv"] = spreadsheet_frame(result.difference).write_csv().encode("utf-8")
     files["before_after.html"] = _page(result, svgs, title, lang).encode("utf-8")
     summary = {"process": result.process, "offices": list(result.offices), "split": result.split.describe(),
                "sides": {i: {"name": result.names[i], "cases": result.cases[i]} for i in result.ids},

@@ -14,7 +14,7 @@ import polars as pl
 
 from pmtool.discover.dfg import END, START
 from pmtool.discover.formatting import format_hours
-from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import language, t
 
 SLOWER = "#b2182b"
@@ -47,10 +47,10 @@ def difference_dot(diff: pl.DataFrame, *, title: str, subtitle: str, lang: str |
     names = sorted({*diff["source"].to_list(), *diff["target"].to_list()} - {START, END})
     ids = {START: "s", END: "e", **{n: f"n{i}" for i, n in enumerate(names)}}
     legend = " · ".join(t(f"render.diff.{k}", lang) for k in ("slower", "faster", "more", "less", "new", "gone"))
-    header = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
-              f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="20"><B>{html(title)}</B></FONT></TD></TR>'
-              f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12">{html(subtitle)}</FONT></TD></TR>'
-              f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html(legend)}</FONT></TD></TR></TABLE>>')
+    header = html_label('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
+                        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="20"><B>{html(title)}</B></FONT></TD></TR>'
+                        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="12">{html(subtitle)}</FONT></TD></TR>'
+                        f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10">{html(legend)}</FONT></TD></TR></TABLE>')
     lines = ["digraph difference {",
              "  graph " + attributes({"rankdir": "LR", "fontname": FONT, "bgcolor": "white", "pad": "0.3",
                                       "nodesep": "0.35", "ranksep": "0.4", "labelloc": "t", "labeljust": "l",
@@ -65,7 +65,7 @@ def difference_dot(diff: pl.DataFrame, *, title: str, subtitle: str, lang: str |
                                   "width": 0.56}) + ";"]
     for name in names:
         lines.append(f"  {ids[name]} " + attributes({
-            "label": "<" + "<BR/>".join(html(x) for x in wrap(name, 20)) + ">", "tooltip": name}) + ";")
+            "label": html_label("<BR/>".join(html(x) for x in wrap(name, 20)))}) + ";")
     for row in diff.iter_rows(named=True):
         share = row["share_after"] if row["share_after"] is not None else (row["share_before"] or 0.0)
         colour = {"slower": SLOWER, "faster": FASTER}.get(row["speed"] or "", SAME)
@@ -74,8 +74,7 @@ def difference_dot(diff: pl.DataFrame, *, title: str, subtitle: str, lang: str |
             label = t(f"render.diff.{row['frequency']}", lang)
         attrs: dict[str, str | float | int] = {
             "penwidth": 1.0 + 6.0 * share, "color": colour if row["frequency"] != "new" else f"{colour}:{colour}",
-            "style": _STYLE[row["frequency"]], "label": label, "fontcolor": colour if colour != SAME else "#222222",
-            "tooltip": f"{row['source']} → {row['target']}"}
+            "style": _STYLE[row["frequency"]], "label": label, "fontcolor": colour if colour != SAME else "#222222"}
         lines.append(f"  {ids[row['source']]} -> {ids[row['target']]} " + attributes(attrs) + ";")
     lines.append("}")
     return "\n".join(lines) + "\n"
