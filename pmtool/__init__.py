@@ -25,6 +25,8 @@ a release in which it still works and warns (``DeprecationWarning``).
 - *A Soll applied*: `adoption` (before and after the date a Soll became binding), `before_after` (one
   office compared with itself around a date or between two periods).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
+- *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -55,10 +57,13 @@ __all__ = [
     "adoption", "before_after",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
+    # towards a uniform Soll
+    "cross_conformance", "design_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
     "Findings", "Analysis", "Adoption", "BeforeAfter", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]
