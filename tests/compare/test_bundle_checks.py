@@ -5,7 +5,6 @@ comparison's. A bundle that fails is refused with one line naming the file; noth
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from conftest import TEST_KEY_TEXT
