@@ -259,16 +259,18 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         bundles.extend(process_bundles)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
+    process_names = {pid: c.name for pid, c in project.processes.items() if c.name}
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
         k: v for k, v in project.comparison.items() if k != "fdr"}), privacy_threshold=project.privacy_threshold)
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
                  {p: [r.fingerprint, r.rules.sha256 if r.rules else None] for p, r in references.items()},
-                 settings, allowlist, project.privacy_threshold, project.office_names, project.priorities],
+                 settings, allowlist, project.privacy_threshold, project.office_names, project.priorities,
+                 process_names],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
                                 min_cases=project.privacy_threshold, office_names=project.office_names,
-                                weights=project.priorities),
+                                weights=project.priorities, process_names=process_names),
         _save_tables, lambda files: _load_tables(files, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
@@ -303,13 +305,15 @@ def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
                     settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
                     min_cases: int = 5, office_names: Mapping[str, str] | None = None,
-                    weights: Mapping[str, float] | None = None) -> ComparisonTables:
+                    weights: Mapping[str, float] | None = None,
+                    process_names: Mapping[str, str] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
     count for the spread; ``weights`` per factor, see :func:`pmtool.compare.priority.priority_matrix`), the
     trend, the throughput times and the disclosure audit. Every table holds only what may be published: the
     cells the comparison hides are empty in all of them. ``office_names`` (id → display name, default the
-    id) fill the tables' ``office_name`` column and the statements."""
+    id) fill the tables' ``office_name`` column and the statements; ``process_names`` (id → name, default the
+    vocabulary's name, else the model's) the ``process_name`` column of the prioritisation matrix."""
     names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
@@ -319,7 +323,7 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
                          findings=with_office_names(comparison.findings, names))
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden,
-                                            weights=weights),
+                                            weights=weights, names=process_names),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
                             with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr,
                                                                  gate=comparison.settings.gate, hidden=hidden),

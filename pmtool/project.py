@@ -29,10 +29,9 @@ from pmtool.calendar import WorkingCalendar
 from pmtool.config_file import refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
-from pmtool.errors import ConfigError, InputError, Location
+from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES
-from pmtool.ingest import registry
-from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
+from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.offices import check_office_id, is_office_id
 from pmtool.vocabulary import combine, load_vocabulary_file
 
@@ -279,19 +278,13 @@ def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: st
         sub = folder / pid
         if not sub.is_dir():
             continue
-        for path in sorted(sub.iterdir()):
-            if not path.is_file() or path.name.endswith(PROFILE_SUFFIX):
-                continue
-            try:
-                registry.detect_format(path)
-            except InputError:
-                continue  # not an export (README, notes)
+        for path in sorted(p for p in sub.iterdir() if p.is_file() and is_export(p)):
             stem = export_stem(path)
             office = office_of_export(stem, pid)
-            if office is None:
-                continue
-            profile = path.with_name(stem + PROFILE_SUFFIX)
-            out.append(ExportSource(office, pid, path, profile if profile.exists() else None))
+            if office is None:  # an export nobody can attribute is an error, never silently left out
+                raise ConfigError("project.unnamed_export", Location(str(path)), process=pid,
+                                  suffix=path.name[len(stem):])
+            out.append(ExportSource(office, pid, path, profile_beside(path)))
     return out
 
 

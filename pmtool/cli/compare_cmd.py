@@ -47,9 +47,9 @@ def compare(
                                                     "from its rule pack.")] = None,
     rules: Annotated[list[str] | None, typer.Option(help="Rule pack per process, P1=path.rules.toml; default: "
                                                     "<model>.rules.toml beside the model.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder for comparison, findings, "
-                                             "priorities and trend tables; with --project default "
-                                             "<output>/tables.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder for the tables comparison, "
+                                             "findings, priorities, trend, throughput, disclosure and "
+                                             "comparability; with --project default <output>/tables.")] = None,
     allowlist: Annotated[Path | None, typer.Option(help="Accepted deviations (TOML, each with a written "
                                                    "justification); accepted findings stay in the tables, "
                                                    "marked accepted.")] = None,
@@ -61,8 +61,9 @@ def compare(
     period: Annotated[str, typer.Option(help="Period label for logs (like pmtool aggregate).")] = "all",
     as_of: Annotated[str | None, typer.Option(help="Point in time of the check for logs (ISO date or "
                                               "date-time); default: the last event per process.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
-                                        "json.")] = "csv,parquet,json",
+    format: Annotated[str | None, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
+                                               "json, csv-excel, xlsx; default: csv,parquet,json, with --project "
+                                               "the project's tables.")] = None,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help="Exit with code 1 when there are "
                                                    "findings that are not accepted, and with code 3 when any "
                                                    "office could not be compared.")] = False,
@@ -80,11 +81,13 @@ def compare(
     comparison table, the findings (with a statement in German and English and the best practice), the
     process prioritisation matrix and the trend."""
     with user_errors(), extended(vocabulary or []):
-        formats = parse_table_formats(format)
+        formats = parse_table_formats(format) if format is not None else ("csv", "parquet", "json")
         if (project is None) == (not inputs):
             raise ConfigError("cli.compare.inputs_or_project", Location())
         if project is not None:
             config = load_project(project)
+            if format is None:
+                formats = config.tables
             config = replace(config, allowlist=allowlist or config.allowlist,
                              comparison={**config.comparison, **({"fdr": fdr} if fdr is not None else {})},
                              filters=(*config.filters, *parse_filters(filters or ()).texts))

@@ -49,7 +49,8 @@ _SYSTEMIC = {
 }
 _OFFICE_KEYS = {"flag": "--office", "project": "offices.id", "profile": "office", "data": "office",
                 "file_name": "office"}
-_REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
+#: The canonical columns every export must name (``[columns]`` of a mapping profile, or the format itself).
+REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ def _resolve_office(named: dict[str, str | None], raw: RawTable, fallback: str |
 def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[str, ...]]:
     mapping = {k: (v,) for k, v in raw.default_columns.items()}
     mapping.update(profile.columns)
-    missing_roles = [c for c in _REQUIRED if c not in mapping]
+    missing_roles = [c for c in REQUIRED if c not in mapping]
     if missing_roles:
         raise ConfigError("ingest.needs_profile", Location(raw.file), columns=", ".join(missing_roles),
                           format=raw.format)
