@@ -31,10 +31,11 @@ from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
+from pmtool.limits import NAMES as LIMITS
 from pmtool.offices import check_office_id, is_office_id
 from pmtool.vocabulary import combine, load_vocabulary_file
 
-_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
+_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "limits"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables", "filters"}
 REPORT_FORMATS = ("html", "pdf")
@@ -51,7 +52,7 @@ _PRIORITIES = {"volume", "nonconformance", "spread", "legal_risk", "time_lost"}
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
     "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
-    "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES),
+    "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES), "limits": frozenset(LIMITS),
 }
 
 
@@ -109,6 +110,7 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    limits: dict[str, int] = field(default_factory=dict)  # [limits] over the defaults (pmtool.limits)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
 
     def filters_for(self, process: str) -> tuple[str, ...]:
@@ -222,6 +224,8 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     if shares.get("fdr") == 0:
         raise s.fail("comparison.fdr", "a number above 0 and at most 1 (e.g. 0.05)")
     priorities = _weights(s.table(raw, "priorities"), where)
+    bounds = s.table(raw, "limits", allowed=LIMITS)
+    chosen_limits = {k: s.integer(bounds, k, None, "limits.", minimum=1) for k in sorted(bounds)}
     allowlist = _path(root, head["allowlist"], "project.allowlist", where) if "allowlist" in head else None
     return Project(
         name=name, root=root, output=root / output,
@@ -230,7 +234,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         incomplete=incomplete, workers=workers,
         processes=processes, offices=dict(sorted(offices.items())),
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
-        comparison=shares, priorities=priorities, source=source,
+        comparison=shares, priorities=priorities, limits=chosen_limits, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
         tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
         filters=_filters(head, "project.filters", where))

@@ -284,6 +284,9 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
                                  src, raw.row_label), canon=canon,
                                  found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
                                  hint=hint)
+            if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
+                raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
+                                 src, raw.row_label), canon=canon)
     return mapping
 
 
