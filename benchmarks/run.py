@@ -261,7 +261,8 @@ def stage_table(m: Measured) -> list[str]:
     rows = ["| stage | wall s | CPU s | peak memory GB |", "|---|---:|---:|---:|"]
     for name, s in m.stages.items():
         rows.append(f"| {name} | {s['wall']:.1f} | {s['cpu']:.1f} | {_gb(s['peak'])} |")
-    status = "" if m.finished else f" — **budget exceeded** during {m.reached}" if not m.error else " — failed"
+    status = "" if m.finished else f" — **budget exceeded** during {m.reached}" if m.over_budget else \
+        f" — **failed** during {m.reached} (exit code {m.returncode})"
     rows.append(f"| **total** | **{m.wall:.1f}** | **{m.cpu:.1f}** | **{_gb(m.peak_bytes)}**{status} |")
     return rows
 
