@@ -5,7 +5,7 @@ Defaults are those of ``pmtool run``, ``pmtool report`` and ``pmtool simulate``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -101,11 +101,14 @@ def write_report(analysis: Analysis, out: str | Path, *, lang: str | None = None
 
 
 def simulate_logs(out: str | Path, *, seed: int = 2025, offices: int = 13, scale: float = 1.0, year: int = 2025,
-                  processes: Sequence[str] = ("P1", "P2", "P3a"), force: bool = False) -> SimulationResult:
+                  processes: Sequence[str] = ("P1", "P2", "P3a"), force: bool = False,
+                  adoption: Mapping[str, int] | None = None) -> SimulationResult:
     """``pmtool simulate``: synthetic exports of up to 13 offices in their own dialects, with known deviations
     and their ground truth, into ``out`` (replaced only with ``force``). The same settings give
     byte-identical files. Unlike the command line (default ``data/sample_logs``), ``out`` has no default:
-    a notebook should not overwrite the bundled sample data by accident.
+    a notebook should not overwrite the bundled sample data by accident. ``adoption`` maps office → month
+    from which that office follows the Soll (``--adopt GA-03=6``): a before/after scenario for
+    :func:`adoption`.
 
     >>> import pmtool as pt, tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -115,7 +118,8 @@ def simulate_logs(out: str | Path, *, seed: int = 2025, offices: int = 13, scale
     """
     from pmtool.simulate.simulator import Settings, simulate
 
-    settings = Settings(seed=seed, offices=offices, scale=scale, year=year, processes=tuple(processes))
+    settings = Settings(seed=seed, offices=offices, scale=scale, year=year, processes=tuple(processes),
+                        adoption=tuple((adoption or {}).items()))
     return simulate(Path(out), settings, force=force)
 
 

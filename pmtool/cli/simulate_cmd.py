@@ -12,6 +12,7 @@ from rich.table import Table
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.simulate_db import simulate_database
+from pmtool.errors import ConfigError
 from pmtool.i18n import t
 from pmtool.simulate.simulator import Settings, SimulationResult
 from pmtool.simulate.simulator import simulate as run_simulation
@@ -53,6 +54,9 @@ def simulate(
             "P2 (Ausbruchsmanagement), P3a (Belehrung § 43)."
         ),
     ] = "P1,P2,P3a",
+    adopt: Annotated[str, typer.Option(
+        "--adopt", help="Adoption scenario: comma-separated OFFICE=MONTH (e.g. GA-03=6); from that month of the "
+        "year on, the office follows the Soll (its elevated deviations stop). Ground truth: adopts_soll_from.")] = "",
     force: Annotated[bool, typer.Option("--force", help="Replace a non-empty output folder (or, with "
                                         "--database, the schemas pmtool wrote before).")] = False,
     database: Annotated[str | None, typer.Option(
@@ -68,6 +72,7 @@ def simulate(
             scale=scale,
             year=year,
             processes=tuple(p.strip() for p in processes.split(",") if p.strip()),
+            adoption=_adoption(adopt),
         )
         if database is not None:
             simulate_database(database, settings, force=force, console=console)
@@ -82,6 +87,17 @@ def simulate(
             )
         seconds = time.perf_counter() - start
     _render(result, seconds)
+
+
+def _adoption(text: str) -> tuple[tuple[str, int], ...]:
+    """``GA-03=6,GA-05=9`` → ``(("GA-03", 6), ("GA-05", 9))``; a malformed item is a user error."""
+    pairs = []
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        office, _, month = item.partition("=")
+        if not month.strip().isdigit():
+            raise ConfigError("simulate.bad_adoption", value=item, first="GA-01", last="GA-13")
+        pairs.append((office.strip(), int(month)))
+    return tuple(pairs)
 
 
 def _render(result: SimulationResult, seconds: float) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -39,6 +40,8 @@ from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
 FORMAT = "pmtool-bundle/2"
+#: The zone of the months that give an office's period in a bundle (``quality.period_start/period_end``).
+PERIOD_ZONE = "Europe/Berlin"
 #: Deviation codes of the alignment; each one is an item at every Soll activity.
 DEVIATION_CODES = ("SKIP", "ORDER", "INSERT", "REPEAT")
 #: Throughput histogram bin edges in hours: log-spaced from 1 hour to ~3 years, same for every office.
@@ -80,18 +83,25 @@ class Bundle:
 
     @classmethod
     def from_json(cls, text: str, where: str = "<bundle>") -> Bundle:
+        """The bundle in ``text``; raises :class:`InputError` when it is not a bundle of this format or its
+        numbers contradict each other (:func:`check_bundle`): a bundle comes from elsewhere and is checked
+        as a whole before any of it is used."""
         try:
             data = json.loads(text)
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ValueError("format")
-            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS) if data["items"] else \
+            _check_types(data)
+            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS, strict=True) if data["items"] else \
                 pl.DataFrame(schema=ITEM_COLUMNS)
-            return cls(data["office"], data["process"], data["period"], data["quality"], items,
-                       tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
-                       tuple((a, b, int(n)) for a, b, n in data["edges"]), int(data["finished_cases"]),
-                       int(data["fitting_cases"]), _optional_float(data["throughput_median_hours"]))
-        except (ValueError, KeyError, TypeError):
+            bundle = cls(data["office"], data["process"], data["period"], data["quality"], items,
+                         tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]),
+                         data["meta"], tuple((a, b, int(n)) for a, b, n in data["edges"]),
+                         int(data["finished_cases"]), int(data["fitting_cases"]),
+                         _optional_float(data["throughput_median_hours"]))
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError, pl.exceptions.PolarsError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
+        check_bundle(bundle, where)
+        return bundle
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -101,6 +111,80 @@ class Bundle:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Raise ``ValueError`` unless every field of a bundle's JSON has its type (a bool is no count)."""
+    texts = ("office", "process", "period")
+    counts = ("cases", "finished_cases", "fitting_cases")
+    if not all(isinstance(data[k], str) and data[k] for k in texts) or not all(_count(data[k]) for k in counts):
+        raise ValueError("fields")
+    if not isinstance(data["quality"], dict) or not isinstance(data["meta"], dict) or not _number(data["fitness_sum"]):
+        raise ValueError("fields")
+    bins = data["throughput_bins"]
+    if not isinstance(bins, list) or len(bins) != len(BIN_EDGES) - 1 or not all(_count(n) for n in bins):
+        raise ValueError("bins")
+    if data.get("bin_edges_hours") != [str(e) for e in BIN_EDGES]:
+        raise ValueError("bin edges")
+    edges = data["edges"]
+    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and isinstance(e[0], str)
+                                              and isinstance(e[1], str) and _count(e[2]) for e in edges):
+        raise ValueError("edges")
+    items = data["items"]
+    if not isinstance(items, list) or not all(isinstance(i, dict) and set(i) == set(ITEM_COLUMNS) for i in items):
+        raise ValueError("items")
+    for item in items:
+        if not (_count(item["eligible"]) and _count(item["affected"]) and isinstance(item["item"], str)):
+            raise ValueError("items")
+    median = data["throughput_median_hours"]
+    if median is not None and not _number(median):
+        raise ValueError("median")
+    threshold = data["meta"].get("suppress_below")
+    if threshold is not None and not (_count(threshold) and threshold >= 1):
+        raise ValueError("threshold")
+
+
+def check_bundle(bundle: Bundle, where: str, *, threshold: int | None = None) -> None:
+    """Raise :class:`InputError` (one line naming the file and the contradiction) when the numbers of
+    ``bundle`` cannot all be true — more affected than eligible, more eligible than cases, more histogram
+    entries than cases, shares outside 0–1, an item twice — or, with ``threshold`` (the comparison's
+    publication threshold), when the office asked for a smaller one than the comparison applies. Positions
+    are named, never labels (a label comes from the data)."""
+    def refuse(what: str) -> None:
+        raise InputError("bundle.inconsistent", Location(where), what=what)
+
+    n = bundle.cases
+    if bundle.finished > n or bundle.fitting > n:
+        refuse(f"finished_cases {bundle.finished} / fitting_cases {bundle.fitting} > cases {n}")
+    if not 0.0 <= bundle.fitness_sum <= n + 1e-6:
+        refuse(f"fitness_sum {bundle.fitness_sum:g} outside 0–{n}")
+    if sum(bundle.throughput_bins) > n:
+        refuse(f"throughput_bins {sum(bundle.throughput_bins)} > cases {n}")
+    items = bundle.items
+    if items["item"].n_unique() != items.height:
+        refuse("items: an item twice")
+    for i, (eligible, affected, kind) in enumerate(items.select("eligible", "affected", "item_type").iter_rows()):
+        if affected > eligible or eligible > n or (kind == "deviation" and eligible > bundle.finished):
+            refuse(f"items[{i}]: affected {affected}, eligible {eligible}, cases {n}")
+    for i, (_, _, count) in enumerate(bundle.edges):
+        if not 1 <= count <= n:
+            refuse(f"edges[{i}]: {count} cases of {n}")
+    for name in ("coverage", "date_only_share", "running_share", "bounded_share"):
+        value = bundle.quality.get(name)
+        if value is not None and not (_number(value) and 0.0 <= value <= 1.0):
+            refuse(f"quality.{name} outside 0–1")
+    asked = bundle.meta.get("suppress_below")
+    if threshold is not None and (asked is None or asked < threshold):
+        raise InputError("bundle.threshold", Location(where), office=bundle.office, asked=asked or "–",
+                         threshold=threshold)
 
 
 def read_bundle(path: Path) -> Bundle:
@@ -115,6 +199,7 @@ def read_bundle(path: Path) -> Bundle:
 class AggregateSettings:
     suppress_below: int = 5  # the publication threshold the office asks for (recorded, see the module doc)
     period: str = "all"
+    filters: tuple[str, ...] = ()  # filters the log was cut with (pmtool.eventlog.filters), recorded in meta
 
 
 _ITEM_KEYS = ["item", "item_type", "code", "activity", "rule_id"]
@@ -225,6 +310,8 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": settings.suppress_below}
+        if settings.filters:  # a bundle of part of an office's cases says which part
+            meta["filters"] = list(settings.filters)
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
         # bounded cases have no fitness: the sum counts them at the mean of the aligned ones, so that
         # fitness_sum / cases stays the mean fitness of what was aligned (their share is in quality)
@@ -264,11 +351,12 @@ def _histogram(values: list[float]) -> tuple[int, ...]:
 
 
 def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, Any]]:
+    month = pl.col(schema.TIMESTAMP).dt.convert_time_zone(PERIOD_ZONE).dt.strftime("%Y-%m")
     frame = log.frame.group_by(schema.OFFICE).agg(
         pl.col(schema.ACTIVITY_CODE).is_not_null().mean().alias("coverage"),
         (pl.col(schema.PRECISION) == "date").mean().alias("date_only_share"),
-        pl.col(schema.TIMESTAMP).min().alias("period_start"),
-        pl.col(schema.TIMESTAMP).max().alias("period_end"),
+        month.min().alias("period_start"),  # local months: no single event's time leaves the office
+        month.max().alias("period_end"),
     )
     running = result.cases.group_by(schema.OFFICE).agg(
         (pl.col("case_status") == "running").mean().alias("running"),
@@ -280,13 +368,29 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
             "date_only_share": round(float(row["date_only_share"]), 6),
             "running_share": round(float(row["running"] or 0.0), 6),
             "bounded_share": round(float(row["bounded"] or 0.0), 6),
-            "period_start": _iso(row["period_start"]), "period_end": _iso(row["period_end"]),
+            "period_start": row["period_start"], "period_end": row["period_end"],
         }
     return out
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def period_span(quality: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """The span of an office's events from its bundle's ``quality``: from the first instant of the month of
+    the first event (``period_start``, ``"2025-01"``, local time in Saxony) to the first instant after the
+    month of the last (``period_end``). Bundles of an earlier pmtool held exact times, which are read as
+    they are. ``None`` when the bundle has no events."""
+    start, end = quality.get("period_start"), quality.get("period_end")
+    if not start or not end:
+        return None
+    return _moment(start, end=False), _moment(end, end=True)
+
+
+def _moment(value: str, *, end: bool) -> datetime:
+    if len(value) != len("2025-01"):
+        return datetime.fromisoformat(value)
+    year, month = (int(x) for x in value.split("-"))
+    if end:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=ZoneInfo(PERIOD_ZONE))
 
 
 def _bounded(cases: pl.DataFrame) -> pl.Series:

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.calendar import WorkingCalendar
-from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate, read_bundle
+from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate, check_bundle, read_bundle
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceSettings, conform
 from pmtool.conform.labels import apply_task_labels, label_coverage
@@ -67,6 +67,10 @@ def aggregate_log(log: EventLog, reference: ReferenceModel, *, settings: Aggrega
     """One bundle per office of ``log``: conformance against ``reference``, then :func:`aggregate`, each
     bundle read back from its JSON text (what leaves the office is exactly what is compared)."""
     log = apply_task_labels(log, reference)
+    if settings is not None and settings.filters:  # the bundles record them in their meta
+        from pmtool.eventlog.filters import filter_event_log
+
+        log = filter_event_log(log, settings.filters, scope=reference.process)
     result = conform(log, reference, calendars=calendars, settings=conformance, cache=cache)
     return [Bundle.from_json(b.to_json()) for b in aggregate(log, result, reference, settings,
                                                              coverage=label_coverage(log, reference))]
@@ -94,6 +98,7 @@ def bundles_from_inputs(inputs: CompareInputs, references: Mapping[str, Referenc
     origin: dict[tuple[str, str, str], str] = {}
     for path in inputs.bundles:
         bundle = read_bundle(path)
+        check_bundle(bundle, str(path), threshold=settings.suppress_below if settings else None)
         _check_model(bundle, references, str(path))
         bundles.append(bundle)
         origin.setdefault((bundle.process, bundle.period, bundle.office), str(path))

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
-from pmtool.graphviz import run_dot
+from pmtool.graphviz import attributes, run_dot
 from pmtool.models.reference import ReferenceModel
 from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.models import CODES, ActivityOverlay, drawn_overlay, soll_dot
@@ -46,11 +46,16 @@ def conformance_overlay(result: ConformanceResult, *, min_cases: int = 0) -> dic
 
 
 def overlay_figures(result: ConformanceResult, reference: ReferenceModel, model_path: Path,
-                    formats: tuple[str, ...], lang: str) -> dict[str, bytes]:
-    """``{fmt: bytes}`` of the Soll model with the overlay, one per format (svg, png)."""
+                    formats: tuple[str, ...], lang: str, filters: str = "") -> dict[str, bytes]:
+    """``{fmt: bytes}`` of the Soll model with the overlay, one per format (svg, png); ``filters`` (the
+    filters applied, in words) are named in the title."""
     view = read_process_view(model_path, reference.sha256)
     overlay = conformance_overlay(result)
     if view is not None:  # the view draws the tasks as named in the model
         overlay = drawn_overlay(overlay, reference.task_labels)
     dot = soll_dot(view, reference.net, title=reference.name, lang=lang, overlay=overlay)
+    if filters:  # a picture of part of the cases says which part, above the model
+        head = "  graph " + attributes({"label": f"{reference.name} · Filter: {filters}", "labelloc": "t",
+                                        "labeljust": "l", "fontsize": 14}) + ";"
+        dot = dot.replace("digraph soll {", "digraph soll {\n" + head, 1)
     return {fmt: run_dot(dot, fmt) for fmt in formats}

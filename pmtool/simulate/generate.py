@@ -80,6 +80,7 @@ class GeneratedLog:
     quarantine: dict[str, int] = field(default_factory=dict)
     date_only_events: int = 0
     events_without_resource: int = 0
+    adopted_from: date | None = None  # first day from which the office follows the Soll (adoption scenario)
 
 
 def finalise(sim: Sim, case: Case) -> None:
@@ -100,8 +101,12 @@ def generate(
     seed: int,
     scale: float,
     staff: dict[str, tuple[Person, ...]],
+    adopt_month: int | None = None,
 ) -> GeneratedLog:
-    """All cases of one office × process, as export rows (see :data:`ROW_SCHEMA`) plus the ground truth."""
+    """All cases of one office × process, as export rows (see :data:`ROW_SCHEMA`) plus the ground truth.
+
+    ``adopt_month``: cases that start in that month of the office's year or later are drawn with the
+    baseline probabilities instead of the office's elevated ones (the office adopts the Soll)."""
     rnd = random.Random(stable_seed(seed, office.code, spec.process))
     export_at = export_minute(clock, office.year)
     sim = Sim(clock, rnd, speed=office.archetype.speed, caps=spec.caps, export_at=export_at)
@@ -115,6 +120,10 @@ def generate(
     if spec.process == "P1" and dialect.naive_local and office.dst_skew_rows:
         dst_cases = set(rnd.sample(range(n), min(n, office.dst_skew_rows)))
     gap_day = clock.gap_day(office.year)
+    adopted_from = date(office.year, adopt_month, 1) if adopt_month else None
+    adopt_at = clock.at(adopted_from, 0) if adopted_from else None
+    baseline = {p.code: p.baseline for p in candidates}
+    adopted = {code: baseline[code] if code in office.elevated else s.probability for code, s in stats.items()}
 
     cases: list[Case] = []
     for seq in range(n):
@@ -124,17 +133,21 @@ def generate(
             case.attrs["dst_skew"] = True
         spec.time(sim, case)
         finalise(sim, case)
-        _inject(spec, sim, case, candidates, stats)
+        _inject(spec, sim, case, candidates, stats,
+                adopted if adopt_at is not None and case.t0 >= adopt_at else None)
         _cut(spec, sim, case, export_at, stats)
         cases.append(case)
     cases.sort(key=lambda c: (c.t0, c.seq))
-    return _rows(spec, office, dialect, sim, cases, stats, staff, seed)
+    log = _rows(spec, office, dialect, sim, cases, stats, staff, seed)
+    log.adopted_from = adopted_from
+    return log
 
 
 def _inject(
-    spec: ProcessSpec, sim: Sim, case: Case, candidates: list[Pattern], stats: dict[str, PatternStats]
+    spec: ProcessSpec, sim: Sim, case: Case, candidates: list[Pattern], stats: dict[str, PatternStats],
+    probabilities: dict[str, float] | None = None,
 ) -> None:
-    probability = {code: s.probability for code, s in stats.items()}
+    probability = probabilities or {code: s.probability for code, s in stats.items()}
     if case.end + 45 * DAY <= sim.export_at:
         for p in candidates:
             if not p.natural and p.eligible(spec, sim, case):

@@ -91,7 +91,9 @@ def log_entry(log: GeneratedLog, file: str, profile: str) -> dict[str, Any]:
         entry["patterns"] = sorted(entry["patterns"])
         expectations.append(entry)
     rows = log.rows.height
+    adoption = {"adopts_soll_from": log.adopted_from.isoformat()} if log.adopted_from else {}
     return {
+        **adoption,
         "file": file,
         "profile": profile,
         "dialect": log.dialect.name,

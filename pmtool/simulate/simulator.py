@@ -48,9 +48,17 @@ class Settings:
     scale: float = 1.0
     year: int = 2025
     processes: tuple[str, ...] = ("P1", "P2", "P3a")
+    #: (office, month): from that month of ``year`` on, the office works as the Soll says — its elevated
+    #: deviation patterns fall back to the baseline for cases that start then or later (an adoption scenario)
+    adoption: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scale", float(self.scale))  # 10 and 10.0 give the same files
+        object.__setattr__(self, "adoption", tuple(sorted((str(o), int(m)) for o, m in self.adoption)))
+
+    def adoption_month(self, office: str) -> int | None:
+        """The month from which ``office`` follows the Soll (``None``: it never changes)."""
+        return dict(self.adoption).get(office)
 
     def check(self) -> None:
         if not 1 <= self.offices <= len(OFFICES):
@@ -64,6 +72,14 @@ class Settings:
             raise ConfigError(
                 "simulate.bad_processes", value=",".join(self.processes), known=", ".join(SPECS)
             )
+        codes = [o.code for o in OFFICES[: self.offices]]
+        for office, month in self.adoption:
+            if office not in codes or not 1 <= month <= 12:
+                raise ConfigError("simulate.bad_adoption", value=f"{office}={month}", first=codes[0],
+                                  last=codes[-1])
+        if len({o for o, _ in self.adoption}) != len(self.adoption):
+            raise ConfigError("simulate.bad_adoption", value=",".join(f"{o}={m}" for o, m in self.adoption),
+                              first=codes[0], last=codes[-1])
 
     @property
     def command(self) -> str:
@@ -77,6 +93,8 @@ class Settings:
             parts.append(f"--year {self.year}")
         if self.processes != defaults.processes:
             parts.append(f"--processes {','.join(self.processes)}")
+        if self.adoption:
+            parts.append(f"--adopt {','.join(f'{o}={m}' for o, m in self.adoption)}")
         return " ".join(parts)
 
 
@@ -221,7 +239,8 @@ def office_log(settings: Settings, code: str, process: str, model_dir: Path | No
     office = replace(BY_CODE[code], year=settings.year)
     people = staff(office.archetype.staff, stable_seed(settings.seed, office.code, "staff"))
     return generate(_spec(process, model_dir), office, DIALECTS[office.dialect], clock=_clock(settings.year),
-                    seed=settings.seed, scale=settings.scale, staff=people)
+                    seed=settings.seed, scale=settings.scale, staff=people,
+                    adopt_month=settings.adoption_month(code))
 
 
 def _job(folder: Path, settings: Settings, model_dir: Path | None, code: str, process: str):
