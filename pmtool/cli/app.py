@@ -9,6 +9,7 @@ import typer
 
 from pmtool import __version__
 from pmtool.cli import (
+    adoption_cmd,
     aggregate_cmd,
     cases_cmd,
     compare_cmd,
@@ -69,6 +70,7 @@ app.command("init", no_args_is_help=False)(init_cmd.init)
 app.command("run", no_args_is_help=False)(run_cmd.run)
 app.command("demo", no_args_is_help=False)(run_cmd.demo)
 app.command("report", no_args_is_help=True)(report_cmd.report)
+app.command("adoption", no_args_is_help=True)(adoption_cmd.adoption)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 app.command("cases", no_args_is_help=True)(cases_cmd.cases)
 app.command("export", no_args_is_help=True)(export_cmd.export)
