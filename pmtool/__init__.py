@@ -22,7 +22,8 @@ a release in which it still works and warns (``DeprecationWarning``).
   `check_conformance`, `aggregate`.
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
   `rank_changes`.
-- *A Soll applied*: `adoption` (before and after the date a Soll became binding).
+- *A Soll applied, filed in the e-file*: `adoption` (before and after the date a Soll became binding),
+  `file_report` (the report as an xdomea message for the document-management system).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
@@ -50,14 +51,14 @@ __all__ = [
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     # comparison and what-if
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
-    # a Soll applied
-    "adoption",
+    # a Soll applied, filed in the e-file
+    "adoption", "file_report",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
-    "Findings", "Analysis", "Adoption", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "Findings", "Analysis", "Adoption", "EfileMessage", "RunResult", "ReportFiles", "SimulationResult", "Picture",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]

@@ -12,7 +12,7 @@ from importlib import import_module
 from typing import Any
 
 from pmtool import __all__ as _PUBLIC
-from pmtool.api.adoption import adoption
+from pmtool.api.adoption import adoption, file_report
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
@@ -48,7 +48,7 @@ TYPES: dict[str, str] = {
     "ReferenceModel": "pmtool.models.reference", "ConformanceResult": "pmtool.conform.conformance",
     "Bundle": "pmtool.compare.bundle", "Acceptance": "pmtool.compare.allowlist",
     "ComparisonTables": "pmtool.analysis", "Findings": "pmtool.api.types", "Analysis": "pmtool.analysis",
-    "Adoption": "pmtool.compare.adoption",
+    "Adoption": "pmtool.compare.adoption", "EfileMessage": "pmtool.report.efile",
     "RunResult": "pmtool.results", "ReportFiles": "pmtool.report.build",
     "SimulationResult": "pmtool.simulate.simulator", "Picture": "pmtool.display.pictures",
     "PmtoolError": "pmtool.errors", "InputError": "pmtool.errors", "LogSchemaError": "pmtool.errors",

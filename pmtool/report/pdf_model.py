@@ -85,7 +85,7 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
         } for p in ctx.processes],
         "adoption": None if ctx.adoption is None else {
             "anchor": ctx.adoption.anchor, "title": t("report.adoption.title", lang), "intro": ctx.adoption.intro,
-            "parts": [{"name": a.name, "anchor": a.anchor, "text": a.text, "figure": figures.flow(a.figure),
+            "processes": [{"name": a.name, "anchor": a.anchor, "text": a.text, "figure": figures.flow(a.figure),
                        "offices": table(a.offices), "not_adopted": a.not_adopted, "rules": table(a.rules)}
                       for a in ctx.adoption.parts],
         },
