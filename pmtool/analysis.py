@@ -48,6 +48,7 @@ from pmtool.discover.inductive import IstModel
 from pmtool.discover.mining import Mining
 from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog.filters import filter_event_log
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
@@ -224,15 +225,18 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        log = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
-                                                              how="diagonal_relaxed")), reference)
+        whole = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
+                                                                how="diagonal_relaxed")), reference)
+        chosen = project.filters_for(pid)
+        log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
         result = stages.run(
             "conform", pid,
-            lambda r=reference, lg=logs, c=settings_p: [lg, r.fingerprint, r.rules.sha256 if r.rules else None,
-                                                        _settings_parts(c), project.calendars,
-                                                        vocabulary().fingerprint],
+            lambda r=reference, lg=logs, c=settings_p, f=chosen: [lg, r.fingerprint,
+                                                                  r.rules.sha256 if r.rules else None,
+                                                                  _settings_parts(c), project.calendars,
+                                                                  vocabulary().fingerprint, list(f)],
             lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
                                                               settings=c),
             *_CONFORM_CODEC)
@@ -241,28 +245,32 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
                                                              vocabulary().fingerprint],
-                                     lambda lg=log, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC)
+                                     # discovery applies the process's filters itself and names them
+                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC)
         coverage = label_coverage(log, reference)
+        settings_a = replace(aggregate_settings, filters=chosen)
         texts = stages.run(
             "aggregate", pid,
-            lambda p=pid, c=coverage: [stages.key("conform", p), aggregate_settings, c],
-            lambda lg=log, res=result, r=reference, c=coverage: [
-                b.to_json() for b in aggregate(lg, res, r, aggregate_settings, coverage=c)],
+            lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
+            lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
+                b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
             _save_texts, _load_texts)
         process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
+    process_names = {pid: c.name for pid, c in project.processes.items() if c.name}
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
         k: v for k, v in project.comparison.items() if k != "fdr"}), privacy_threshold=project.privacy_threshold)
     tables = stages.run(
         "compare", "",
         lambda: [[sha256_bytes(b.to_json().encode()) for b in bundles],
                  {p: [r.fingerprint, r.rules.sha256 if r.rules else None] for p, r in references.items()},
-                 settings, allowlist, project.privacy_threshold, project.office_names, project.priorities],
+                 settings, allowlist, project.privacy_threshold, project.office_names, project.priorities,
+                 process_names],
         lambda: compare_bundles(bundles, references, settings=settings, allowlist=allowlist,
                                 min_cases=project.privacy_threshold, office_names=project.office_names,
-                                weights=project.priorities),
+                                weights=project.priorities, process_names=process_names),
         _save_tables, lambda files: _load_tables(files, settings))
     timings: dict[str, float] = {}
     for step in stages.steps:
@@ -285,7 +293,8 @@ def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
 def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
     # a process outside the vocabulary: its log (the process's exports) is discovered as a whole
     known = pid in vocabulary().processes
-    return DiscoverSettings(process=pid if known else None, workers=project.workers)
+    return DiscoverSettings(process=pid if known else None, workers=project.workers,
+                            filters=project.filters_for(pid))
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
@@ -296,13 +305,15 @@ def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
                     settings: CompareSettings | None = None, allowlist: Allowlist | None = None,
                     min_cases: int = 5, office_names: Mapping[str, str] | None = None,
-                    weights: Mapping[str, float] | None = None) -> ComparisonTables:
+                    weights: Mapping[str, float] | None = None,
+                    process_names: Mapping[str, str] | None = None) -> ComparisonTables:
     """Compare the offices of ``bundles`` (see :func:`pmtool.compare.compare.compare`) and derive the
     findings in words, the prioritisation matrix (processes with at least ``min_cases`` cases per office
     count for the spread; ``weights`` per factor, see :func:`pmtool.compare.priority.priority_matrix`), the
     trend, the throughput times and the disclosure audit. Every table holds only what may be published: the
     cells the comparison hides are empty in all of them. ``office_names`` (id → display name, default the
-    id) fill the tables' ``office_name`` column and the statements."""
+    id) fill the tables' ``office_name`` column and the statements; ``process_names`` (id → name, default the
+    vocabulary's name, else the model's) the ``process_name`` column of the prioritisation matrix."""
     names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
@@ -312,7 +323,7 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
                          findings=with_office_names(comparison.findings, names))
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden,
-                                            weights=weights),
+                                            weights=weights, names=process_names),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
                             with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr,
                                                                  gate=comparison.settings.gate, hidden=hidden),

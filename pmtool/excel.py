@@ -3,7 +3,8 @@
 The workbook (xlsxwriter) has frozen header rows, an autofilter on every sheet, column widths that fit, number
 and date formats that German Excel shows as ``1.234,56`` and ``31.03.2025 14:05`` (Excel stores formats
 without locale and shows the reader's separators), umlauts intact, and **no cell is ever a formula**: text is
-written as text, so a label such as ``=HYPERLINK(…)`` stays a label. Lists (variants) become text joined by
+written as text, and a text that begins like a formula carries Excel's quote prefix (the cell stays text
+even when edited), so a label such as ``=HYPERLINK(…)`` stays a label. Lists (variants) become text joined by
 " → ". Sheet names are cut to Excel's 31 characters and made unique.
 
 German-Excel CSV: ``;`` between fields, ``,`` as the decimal mark, UTF-8 with a byte-order mark (so a
@@ -11,6 +12,8 @@ double-click shows "Ämter" and not "Ã„mter"), dates as ``TT.MM.JJJJ hh:mm``,
 as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) prefixed with ``'``.
 
 >>> import polars as pl
+
+from pmtool.sinks import FORMULA_START, spreadsheet_text
 >>> data = csv_for_excel(pl.DataFrame({"Amt": ["GA-01"], "Quote": [0.125]}))
 >>> data.decode("utf-8-sig").splitlines()
 ['Amt;Quote', 'GA-01;0,125']
@@ -26,8 +29,9 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from pmtool.sinks import FORMULA_START, spreadsheet_text
+
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -68,6 +72,7 @@ def workbook(sheets: Mapping[str, pl.DataFrame]) -> bytes:
     decimal = book.add_format({"num_format": "#,##0.000"})
     stamp = book.add_format({"num_format": "dd.mm.yyyy hh:mm"})
     day = book.add_format({"num_format": "dd.mm.yyyy"})
+    as_text = book.add_format({"quote_prefix": True})  # Excel's own "'": stays text, also when edited
     for name, frame in zip(_sheet_names(list(sheets)), sheets.values(), strict=True):
         frame = _text_lists(frame)
         sheet = book.add_worksheet(name)
@@ -91,7 +96,10 @@ def workbook(sheets: Mapping[str, pl.DataFrame]) -> bytes:
                     sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
                 else:
                     text = str(value)
-                    sheet.write_string(row, col, text)
+                    if text.startswith(FORMULA_START):
+                        sheet.write_string(row, col, text, as_text)
+                    else:
+                        sheet.write_string(row, col, text)
                     widths[col] = min(max(widths[col], len(text)), 60)
         for col, width in enumerate(widths):
             sheet.set_column(col, col, width + 2)
@@ -116,8 +124,7 @@ def _cell(value: object) -> str:
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
     text = str(value)
-    if text.startswith(_FORMULA_START):
-        text = "'" + text
+    text = spreadsheet_text(text)
     if any(ch in text for ch in ';"\n\r'):
         text = '"' + text.replace('"', '""') + '"'
     return text

@@ -29,20 +29,20 @@ from pmtool.calendar import WorkingCalendar
 from pmtool.config_file import refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
-from pmtool.errors import ConfigError, InputError, Location
+from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES
-from pmtool.ingest import registry
-from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem
+from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.offices import check_office_id, is_office_id
 from pmtool.report.xdomea import EFILE_KEYS, EfileMeta, efile_meta
 from pmtool.vocabulary import combine, load_vocabulary_file
 
 _TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "efile"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats", "tables"}
+            "incomplete", "workers", "formats", "tables", "filters"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
-_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from"}
+_PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
+            "filters"}
 _OFFICE = {"id", "name", "calendar", "exports"}
 _EXPORT = {"process", "path", "profile"}
 _COMPARISON = {"fdr", "min_coverage", "max_date_only_share", "max_running_share", "min_period_overlap",
@@ -84,6 +84,7 @@ class ProcessConfig:
     accept_missing: tuple[str, ...] = ()  # Soll tasks that may occur in no office (label check)
     max_unknown_share: float = MAX_UNKNOWN_SHARE  # largest share of an office's events the model may not know
     valid_from: date | None = None  # from when this Soll version is binding (default: its rule pack's valid_from)
+    filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms for this process (after the project's)
 
     @property
     def label_settings(self) -> LabelSettings:
@@ -112,6 +113,12 @@ class Project:
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
     efile: EfileMeta | None = None  # [efile]: how pmtool efile files the report in the e-file (xdomea)
+    filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
+
+    def filters_for(self, process: str) -> tuple[str, ...]:
+        """The filters applied to ``process``'s log: the project's, then the process's own, in order."""
+        own = self.processes[process].filters if process in self.processes else ()
+        return (*self.filters, *own)
 
     @property
     def calendars(self) -> dict[str, WorkingCalendar]:
@@ -192,7 +199,8 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
                               expected="a number from 0 to 1")
         valid_from = _date(p.get("valid_from"), f"processes.{pid}.valid_from", where)
-        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share), valid_from)
+        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share), valid_from,
+                                       _filters(p, f"processes.{pid}.filters", where))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
     combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors
@@ -238,7 +246,21 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
         comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
-        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where), efile=efile)
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where), efile=efile,
+        filters=_filters(head, "project.filters", where))
+
+
+def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    """A list of filter texts (docs/filters.md), each checked now so a typo stops before any work."""
+    from pmtool.eventlog.filters import parse_filters
+
+    value = table.get("filters", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError("project.bad_value", Location(where), key=key,
+                          expected='a list of filters ["time:started:2025-01-01..2025-03-31", …]')
+    texts = tuple(v.strip() for v in value)
+    parse_filters(texts, where=where)
+    return texts
 
 
 def _weights(table: dict[str, Any], where: str) -> dict[str, float]:
@@ -260,19 +282,13 @@ def _folder_exports(folder: Path, processes: dict[str, ProcessConfig], where: st
         sub = folder / pid
         if not sub.is_dir():
             continue
-        for path in sorted(sub.iterdir()):
-            if not path.is_file() or path.name.endswith(PROFILE_SUFFIX):
-                continue
-            try:
-                registry.detect_format(path)
-            except InputError:
-                continue  # not an export (README, notes)
+        for path in sorted(p for p in sub.iterdir() if p.is_file() and is_export(p)):
             stem = export_stem(path)
             office = office_of_export(stem, pid)
-            if office is None:
-                continue
-            profile = path.with_name(stem + PROFILE_SUFFIX)
-            out.append(ExportSource(office, pid, path, profile if profile.exists() else None))
+            if office is None:  # an export nobody can attribute is an error, never silently left out
+                raise ConfigError("project.unnamed_export", Location(str(path)), process=pid,
+                                  suffix=path.name[len(stem):])
+            out.append(ExportSource(office, pid, path, profile_beside(path)))
     return out
 
 

@@ -7,7 +7,7 @@
     <output>/figures/<process>/<office>_dfg.svg, …       process maps and Ist nets
     <output>/tables/conformance/<process>_<table>.<fmt>   pmtool conform's tables per process
     <output>/tables/discovery/<process>/…                edge and variant tables, discovery summaries
-    <output>/tables/{comparison,findings,priorities,trend,throughput}.<fmt>   pmtool compare's tables
+    <output>/tables/<table>.<fmt>                        pmtool compare's tables (docs/columns.md)
     <output>/bundles/<office>_<process>_<period>.bundle.json       what each office would share
     <output>/report/                                     the report (pmtool.report)
     <output>/manifest.json                               inputs and outputs with SHA-256, settings, versions
@@ -37,15 +37,18 @@ import polars as pl
 
 from pmtool import __version__
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
+from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import discovery_files
+from pmtool.discover.export import discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
+from pmtool.models.labels import label_map_beside
+from pmtool.models.reference import rules_beside
 from pmtool.project import Project
 from pmtool.stage_cache import StageCache, canonical, load_files, save_files, sha256_file
 from pmtool.vocabulary import extended
@@ -69,6 +72,7 @@ class RunResult:
     report_note: str | None
     steps: tuple[StepRecord, ...]
     seconds: float
+    not_drawn: tuple[tuple[str, str], ...] = ()  # (figure file, reason): Graphviz could not draw it
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -104,7 +108,10 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
     writers = _analysis_writers(analysis, out, project.tables)
-    for pid, files in _discovery_files(analysis, stages, lang).items():
+    not_drawn: list[tuple[str, str]] = []
+    for pid, all_files in _discovery_files(analysis, stages, lang).items():
+        files, failed = drawn(all_files)
+        not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
             writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
     report, status, note = _report_files(analysis, out, stages, lang)
@@ -121,7 +128,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     if store is not None and status != "failed":
         store.prune()  # keep what this run used; older entries would only grow the cache
     return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
-                     perf_counter() - start)
+                     perf_counter() - start, tuple(not_drawn))
 
 
 def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
@@ -233,6 +240,11 @@ def _remove_stale(out: Path, written: set[str]) -> None:
             path.unlink()
 
 
+def _comparison_settings(settings: CompareSettings) -> dict[str, float]:
+    """The comparison settings in effect: the project file's ``[comparison]``, else the defaults."""
+    return {"fdr": settings.fdr, "confidence": settings.confidence, **asdict(settings.gate)}
+
+
 def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
                    report: str) -> dict[str, Any]:
     """The run's manifest: inputs and outputs with SHA-256, settings and versions (no wall-clock times)."""
@@ -253,9 +265,12 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
                            "path": rel(source.profile), "sha256": sha256_file(source.profile)})
     for pid, config in project.processes.items():
         inputs.append({"role": "model", "process": pid, "path": rel(config.model), "sha256": sha256_file(config.model)})
-        if config.rules:
-            inputs.append({"role": "rules", "process": pid, "path": rel(config.rules),
-                           "sha256": sha256_file(config.rules)})
+        # the rule pack and label map as loaded: named in the project file, else found beside the model
+        for role, path in (("rules", config.rules or rules_beside(config.model)),
+                           ("labels", config.labels or label_map_beside(config.model)),
+                           ("vocabulary", config.vocabulary)):
+            if path:
+                inputs.append({"role": role, "process": pid, "path": rel(path), "sha256": sha256_file(path)})
     if project.allowlist:
         inputs.append({"role": "allowlist", "path": rel(project.allowlist), "sha256": sha256_file(project.allowlist)})
     settings = {
@@ -263,9 +278,10 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "privacy_threshold": project.privacy_threshold,
         "as_of": project.as_of.isoformat() if project.as_of else None,
         "stale_after_days": project.stale_after_days, "incomplete": project.incomplete,
-        "comparison": project.comparison, "report_formats": list(project.formats),
+        "comparison": _comparison_settings(analysis.comparison.settings), "report_formats": list(project.formats),
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
+        "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
     }
     return {
         "format": MANIFEST_FORMAT,

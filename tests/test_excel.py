@@ -28,6 +28,7 @@ def test_the_workbook_has_german_formats_frozen_headers_filters_and_no_formula()
     assert sheet["D2"].value == dt.datetime(2025, 4, 1, 0, 5)  # local time in Saxony, not UTC
     assert sheet["D2"].number_format == "dd.mm.yyyy hh:mm"
     assert sheet["E2"].value == "=HYPERLINK(\"http://x\")" and sheet["E2"].data_type == "s"
+    assert sheet["E2"].quotePrefix and not sheet["F2"].quotePrefix  # stays text also when edited in Excel
     assert sheet["F2"].value == "Fall angelegt → Ärztin" and sheet["A3"].value == "Löbau-Zittau"
     assert len(book.sheetnames) == 2 and all(len(n) <= 31 for n in book.sheetnames)
 

@@ -54,8 +54,10 @@ def demo_project() -> Project:
 
 
 def restrict(project: Project, *, processes: Sequence[str] | None = None,
-             offices: Sequence[str] | None = None) -> Project:
-    """``project`` with only some ``processes`` and ``offices`` (the others' exports are left out).
+             offices: Sequence[str] | None = None, filters: Sequence[str] = ()) -> Project:
+    """``project`` with only some ``processes`` and ``offices`` (the others' exports are left out), and
+    ``filters`` (text forms as for `filter_log`) applied to every process after the project file's own —
+    what ``pmtool run --filter`` does.
 
     Raises `ConfigError` for a process or office the project does not have.
 
@@ -75,9 +77,12 @@ def restrict(project: Project, *, processes: Sequence[str] | None = None,
                               value=unknown[0], known=", ".join(known))
     keep_p = set(processes) if processes is not None else set(project.processes)
     keep_o = set(offices) if offices is not None else set(project.offices)
+    from pmtool.eventlog.filters import parse_filters
+
     return replace(project, processes={p: c for p, c in project.processes.items() if p in keep_p},
                    offices={o: c for o, c in project.offices.items() if o in keep_o},
-                   exports=tuple(e for e in project.exports if e.process in keep_p and e.office in keep_o))
+                   exports=tuple(e for e in project.exports if e.process in keep_p and e.office in keep_o),
+                   filters=(*project.filters, *parse_filters(filters).texts))
 
 
 def load_key(path: str | Path | None = None) -> PseudonymKey | None:

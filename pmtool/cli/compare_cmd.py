@@ -12,7 +12,7 @@ from rich.table import Table
 from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
+from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse_table_formats
 from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings
@@ -22,6 +22,7 @@ from pmtool.compare.output import comparison_writers
 from pmtool.compare.statements import percent
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import language, t, tn
 from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import load_key, require_key
@@ -46,9 +47,9 @@ def compare(
                                                     "from its rule pack.")] = None,
     rules: Annotated[list[str] | None, typer.Option(help="Rule pack per process, P1=path.rules.toml; default: "
                                                     "<model>.rules.toml beside the model.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder for comparison, findings, "
-                                             "priorities and trend tables; with --project default "
-                                             "<output>/tables.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder for the tables comparison, "
+                                             "findings, priorities, trend, throughput, disclosure and "
+                                             "comparability; with --project default <output>/tables.")] = None,
     allowlist: Annotated[Path | None, typer.Option(help="Accepted deviations (TOML, each with a written "
                                                    "justification); accepted findings stay in the tables, "
                                                    "marked accepted.")] = None,
@@ -60,8 +61,9 @@ def compare(
     period: Annotated[str, typer.Option(help="Period label for logs (like pmtool aggregate).")] = "all",
     as_of: Annotated[str | None, typer.Option(help="Point in time of the check for logs (ISO date or "
                                               "date-time); default: the last event per process.")] = None,
-    format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
-                                        "json.")] = "csv,parquet,json",
+    format: Annotated[str | None, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, "
+                                               "json, csv-excel, xlsx; default: csv,parquet,json, with --project "
+                                               "the project's tables.")] = None,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help="Exit with code 1 when there are "
                                                    "findings that are not accepted, and with code 3 when any "
                                                    "office could not be compared.")] = False,
@@ -69,6 +71,8 @@ def compare(
                                                   "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
     allow_identifiable: Annotated[bool, typer.Option(help="With --project: store case ids in clear when no key "
                                                      "is given.")] = False,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP + " With --project they "
+                                                      "apply to every process, after the project file's.")] = None,
     vocabulary: VocabularyOption = None,
 ) -> None:
     """Compare offices against the Soll and each other and rank the critical differences: rates with
@@ -77,13 +81,16 @@ def compare(
     comparison table, the findings (with a statement in German and English and the best practice), the
     process prioritisation matrix and the trend."""
     with user_errors(), extended(vocabulary or []):
-        formats = parse_table_formats(format)
+        formats = parse_table_formats(format) if format is not None else ("csv", "parquet", "json")
         if (project is None) == (not inputs):
             raise ConfigError("cli.compare.inputs_or_project", Location())
         if project is not None:
             config = load_project(project)
+            if format is None:
+                formats = config.tables
             config = replace(config, allowlist=allowlist or config.allowlist,
-                             comparison={**config.comparison, **({"fdr": fdr} if fdr is not None else {})})
+                             comparison={**config.comparison, **({"fdr": fdr} if fdr is not None else {})},
+                             filters=(*config.filters, *parse_filters(filters or ()).texts))
             key = require_key(load_key(key_file), allow_identifiable)
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
                                     store=StageCache(config.output / ".cache"))
@@ -97,7 +104,8 @@ def compare(
             accepted = load_allowlist(allowlist) if allowlist else Allowlist()
             moment = parse_as_of(as_of)
             bundles = bundles_from_inputs(collect_inputs(inputs or []), references,
-                                          settings=AggregateSettings(suppress_below=suppress_below, period=period),
+                                          settings=AggregateSettings(suppress_below=suppress_below, period=period,
+                                                                     filters=parse_filters(filters or ()).texts),
                                           conformance=ConformanceSettings(as_of=moment))
             tables = compare_bundles(bundles, references,
                                      settings=CompareSettings(fdr=0.05 if fdr is None else fdr,

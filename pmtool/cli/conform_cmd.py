@@ -11,12 +11,13 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import VocabularyOption, parse_as_of, parse_table_formats
+from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse_table_formats
 from pmtool.conform.conformance import MAX_STATES, ConformanceResult, ConformanceSettings
 from pmtool.conform.conformance import conform as run_conform
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
 from pmtool.errors import InputError, Location
+from pmtool.eventlog.filters import filter_event_log, parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.i18n import t, tn
 from pmtool.ingest.output import write_atomically
@@ -61,6 +62,7 @@ def conform(
     max_unknown_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="The label check stops when the "
                                                      "model does not know more than this share of an office's "
                                                      "events.")] = MAX_UNKNOWN_SHARE,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
     vocabulary: VocabularyOption = None,
 ) -> None:
     """Check logs against a Soll model: fitness, precision and F1 per office, typed deviations per case, and
@@ -73,23 +75,27 @@ def conform(
     with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
         reference = load_reference(model, rules, labels)
-        log = _combine(logs)
+        chosen = parse_filters(filters or ())
+        log = filter_event_log(_combine(logs), chosen.texts, scope=reference.process)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers,
                                        labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
                                        max_states=max_states)
         result = run_conform(log, reference, settings=settings)
-        prefix = name or result.process
+        prefix = "_".join(x for x in (name or result.process, chosen.slug()) if x)  # never over a whole one
         writers = conformance_writers(result, out, prefix, formats)
         figure_formats = tuple(f.strip() for f in figures.split(",") if f.strip())
         if figure_formats:
             from pmtool.i18n import language
             from pmtool.report.conform_figures import overlay_figures
 
-            pictures = overlay_figures(result, reference, model, figure_formats, language())
+            pictures = overlay_figures(result, reference, model, figure_formats, language(),
+                                       filters=chosen.describe())
             for fmt, data in pictures.items():
                 writers[out / f"{prefix}_soll_overlay.{fmt}"] = lambda p, d=data: p.write_bytes(d)
         write_atomically(writers)
+    if chosen:
+        console.print(t("filter.applied", filters=chosen.describe()))
     _render(result, out)
     if fail_under is not None and (result.summary["fitness"] < fail_under).any():
         raise typer.Exit(EXIT_FINDINGS)

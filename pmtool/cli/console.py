@@ -33,26 +33,17 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-# C0 controls except tab and line feed, DEL, C1 controls (ESC starts terminal escape sequences), and the
-# Unicode bidirectional overrides that can make a line read differently from what it holds.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from pmtool.sinks import literal, terminal_text
+
+__all__ = ["PlainConsole", "literal", "local_day", "make_console", "table_lines", "tsv_cell"]
+
 _CELL_BREAKS = re.compile(r"[\t\r\n]+")
-
-
-def literal(text: str) -> str:
-    """``text`` with every control character (and bidi override) replaced by U+FFFD, so that it prints as
-    data and cannot move the cursor, recolour the terminal or hide text.
-
-    >>> literal("a\\x1b[31mb")
-    'a\\ufffd[31mb'
-    """
-    return _CONTROL.sub("\ufffd", text)
 
 
 def tsv_cell(value: Any) -> str:
     """A table cell as one TSV field: literal text, tabs and line breaks as single spaces."""
     text = value.plain if isinstance(value, Text) else str(value)
-    return _CELL_BREAKS.sub(" ", literal(text)).strip()
+    return _CELL_BREAKS.sub(" ", terminal_text(text)).strip()
 
 
 class PlainConsole(Console):
@@ -65,7 +56,7 @@ class PlainConsole(Console):
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         kwargs.update(markup=False, emoji=False, highlight=False)
-        return super().render_str(literal(text), **kwargs)
+        return super().render_str(terminal_text(text), **kwargs)
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         if self.is_terminal:

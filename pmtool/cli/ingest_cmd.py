@@ -35,7 +35,8 @@ def ingest(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for <name>.parquet, "
                                       "<name>.quarantine.csv and <name>.summary.json.")],
     profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile (TOML) for a single "
-                                                 "export. Optional for XES, OCEL and canonical Parquet. For a "
+                                                 "export; default: <name>.profile.toml beside it, if present. "
+                                                 "Optional for XES, OCEL and canonical Parquet. For a "
                                                  "database: an extraction profile (TOML) or the name of a "
                                                  "shipped one; default: sormas.")] = None,
     schema: Annotated[list[str] | None, typer.Option("--schema", help="Database schema to extract (repeat for "

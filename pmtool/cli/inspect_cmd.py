@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -17,10 +18,12 @@ from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
 from pmtool.i18n import t
+from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem, profile_beside
 from pmtool.ingest.pipeline import ingest
+from pmtool.ingest.preview import ExportColumns, column_values, export_columns, needs_profile
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key
-from pmtool.ingest.registry import ReadOptions
+from pmtool.ingest.registry import ReadOptions, read
 from pmtool.vocabulary import extended
 
 console = make_console()
@@ -29,12 +32,17 @@ console = make_console()
 def inspect(
     log: Annotated[Path, typer.Argument(help="A canonical log (.parquet from pmtool ingest), or any export "
                                         "pmtool can read (XES, OCEL, or CSV/Excel with --profile).")],
-    profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile for an export.")] = None,
+    profile: Annotated[Path | None, typer.Option("--profile", "-p", help="Mapping profile for an export; default: "
+                                                 "<name>.profile.toml beside it, if present.")] = None,
     object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type to flatten on.")] = None,
     office: Annotated[str | None, typer.Option(help="Office id for an export (letters, digits, - and _); "
                                                "overrides the profile's. Default: the profile's, else the "
                                                "file name.")] = None,
-    top: Annotated[int, typer.Option(min=1, help="How many variants and activities to list.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="How many variants and activities (with --values: values) to "
+                                     "list.")] = 10,
+    values: Annotated[str | None, typer.Option("--values", help="Show the values of this column of the export "
+                                               "with their number of rows (the labels to map, the roles, how "
+                                               "dates are written); before a profile exists.")] = None,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
     vocabulary: VocabularyOption = None,
 ) -> None:
@@ -43,6 +51,12 @@ def inspect(
     Periods are shown as local dates in the export's time zone (the profile's, default Europe/Berlin)."""
     with user_errors(), extended(vocabulary or []):
         chosen = parse_filters(filters or ())
+        profile = profile or profile_beside(log)
+        raw = None if profile or _canonical(log) else read(log, ReadOptions(object_type=object_type))
+        if raw is not None and (values is not None or needs_profile(raw)):  # no profile yet: the columns
+            shown = (values, column_values(raw, values)) if values is not None else None
+            _render_columns(export_columns(raw), shown, log, top)
+            return
         event_log = _load(log, profile, object_type, office)
         if chosen:
             event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
@@ -53,18 +67,55 @@ def inspect(
     _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")
 
 
+def _canonical(path: Path) -> bool:
+    """Whether ``path`` is a canonical log (a Parquet file from pmtool ingest)."""
+    if path.suffix.lower() != ".parquet" or not path.is_file():
+        return False
+    try:
+        read_parquet(path)
+    except LogSchemaError:
+        return False  # a generic Parquet export, not a canonical log: import it like any export
+    return True
+
+
 def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None) -> EventLog:
-    if path.suffix.lower() == ".parquet" and profile is None and path.is_file():
-        try:
-            return read_parquet(path)
-        except LogSchemaError:
-            pass  # a generic Parquet export, not a canonical log: import it like any export
+    if profile is None and _canonical(path):
+        return read_parquet(path)
     prof = load_profile(profile) if profile else MappingProfile()
     # Nothing is stored and no identifier is shown, so an in-memory import needs no key, and an export
     # without an office is shown under its file name rather than refused.
     result = ingest(path, prof, office=office, key=load_key(), allow_identifiable=True,
                     read_options=ReadOptions(object_type=object_type), office_fallback=path.name)
     return result.log
+
+
+def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None, path: Path, top: int) -> None:
+    """Before a profile exists: the export's columns, or (``shown``) one column's values with their rows."""
+    if shown is not None:
+        column, frame = shown
+        table = Table(title=t("cli.inspect.values_title", column=column, n=frame.height), title_justify="left")
+        table.add_column(t("cli.inspect.value"), overflow="fold")
+        table.add_column(t("cli.inspect.rows"), justify="right")
+        for value, rows in frame.head(top).iter_rows():
+            table.add_row(Text(value if value not in (None, "") else t("cli.inspect.empty")), f"{rows:,}")
+        if frame.height > top:
+            table.caption = t("cli.inspect.more_values", n=frame.height - top)
+        console.print(table)
+        return
+    table = Table(title=t("cli.inspect.columns_title", file=path.name, format=cols.format, rows=f"{cols.rows:,}"),
+                  title_justify="left")
+    table.add_column(t("cli.inspect.column"))
+    table.add_column(t("cli.inspect.filled"), justify="right")
+    table.add_column(t("cli.inspect.distinct"), justify="right")
+    for name, filled, distinct in cols.columns.iter_rows():
+        table.add_row(Text(name), f"{filled:,}", f"{distinct:,}")
+    console.print(table)
+    read_with = ", ".join(f"{k} {v!r}" for k, v in sorted(cols.details.items()) if k in ("delimiter", "encoding",
+                                                                                       "sheet"))
+    if read_with:
+        console.print(Text(t("cli.inspect.read_as", details=read_with)))
+    console.print(Text(t("cli.inspect.columns_next", file=str(path),
+                         profile=export_stem(path) + PROFILE_SUFFIX)))
 
 
 def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:

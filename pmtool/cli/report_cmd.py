@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from pmtool.analysis import run_analysis
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.errors import ConfigError, Location
-from pmtool.i18n import LANGUAGES, t
+from pmtool.i18n import LANGUAGES, chosen_language, t
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.project import load_project
 from pmtool.report import FORMATS, build_report
@@ -27,9 +26,10 @@ def report(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder; default: the project's "
                                              "output folder.")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Language of the report: de or en; default: "
-                                             "PMTOOL_LANG, else the project's language (German).")] = None,
-    format: Annotated[str, typer.Option("--format", help="Report formats, comma-separated: html (self-contained, "
-                                        "opens offline), pdf (PDF/A-2a for the e-file).")] = "html,pdf",
+                                             "pmtool --lang, PMTOOL_LANG, else the project's language.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="Report formats, comma-separated: html "
+                                               "(self-contained, opens offline), pdf (PDF/A-2a for the e-file); "
+                                               "default: the project's formats.")] = None,
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else PMTOOL_PSEUDONYM_KEY_FILE "
                                                   "or PMTOOL_PSEUDONYM_KEY).")] = None,
     allow_identifiable: Annotated[bool, typer.Option(help="Run without a key. Only for data that is not "
@@ -46,13 +46,13 @@ def report(
     with the data's as-of date as creation date, so the same data give the same files.
     """
     with user_errors():
-        formats = tuple(f.strip() for f in format.split(",") if f.strip())
-        if not formats or any(f not in FORMATS for f in formats):
-            raise ConfigError("cli.report.bad_format", Location(), value=format, known=", ".join(FORMATS))
-        language = lang or _env_language()
+        language = lang or chosen_language()  # flag > pmtool --lang > PMTOOL_LANG > project file
         if language is not None and language not in LANGUAGES:
             raise ConfigError("report.bad_language", Location(), value=language, known=", ".join(LANGUAGES))
         config = load_project(project)
+        formats = config.formats if format is None else tuple(f.strip() for f in format.split(",") if f.strip())
+        if not formats or any(f not in FORMATS for f in formats):
+            raise ConfigError("cli.report.bad_format", Location(), value=format, known=", ".join(FORMATS))
         key = require_key(load_key(key_file), allow_identifiable)
         with (extended(config.vocabulary_files),
               console.status(t("cli.report.analysing", step="", detail=""), spinner="line") as status):
@@ -63,8 +63,3 @@ def report(
             files = build_report(analysis, out or config.output, lang=language, formats=formats)
     console.print(t("cli.report.written", files=", ".join(str(p) for p in (*files.files.values(),
                                                                            *files.annex.values()))))
-
-
-def _env_language() -> str | None:
-    value = os.environ.get("PMTOOL_LANG", "").strip().lower()[:2]
-    return value or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,9 @@ from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.progress import StageBars
 from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
+from pmtool.cli.options import FILTER_HELP
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
@@ -42,6 +45,8 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help=_FAIL_HELP)] = False,
+    filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP + " They apply to every "
+                                                      "process, after the project file's filters.")] = None,
 ) -> None:
     """Run the whole analysis of a project: ingest, discover, conform, compare and report for every office
     and process, into one results folder with a manifest (inputs and outputs with SHA-256, settings,
@@ -51,6 +56,7 @@ def run(
     in <output>/.cache, and a second run takes seconds and writes byte-identical tables."""
     with user_errors():
         config = load_project(project)
+        config = replace(config, filters=(*config.filters, *parse_filters(filters or ()).texts))
         key = require_key(load_key(key_file), allow_identifiable)
     _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings)
 
@@ -115,6 +121,8 @@ def _render(result: RunResult, lang: str) -> None:
             if m is not None and (m.filtered or m.fallback or m.activities < m.activities_total):
                 console.print(t("cli.run.mining", process=pa.process, office=d.scope.office, method=m.describe()),
                               style="yellow" if m.fallback else None)
+    for name, reason in result.not_drawn:
+        console.print(t("cli.run.not_drawn", file=name, reason=reason), style="yellow")
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))

@@ -17,12 +17,12 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
-from pmtool.compare.bundle import Bundle
+from pmtool.compare.bundle import Bundle, period_span
 from pmtool.errors import ConfigError, Location
 
 _KEYS = {"office", "item", "finding", "process", "justification", "accepted_by", "until"}
@@ -92,8 +92,9 @@ def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
 
 
 def data_day(bundles: Sequence[Bundle], as_of: datetime | None = None) -> date | None:
-    """The day an analysis speaks for: ``as_of`` if given, else the last event in the bundles."""
+    """The day an analysis speaks for: ``as_of`` if given, else the last day of the month of the last event
+    in the bundles (a bundle holds months, no event's time)."""
     if as_of is not None:
         return as_of.date()
-    ends = [b.quality.get("period_end") for b in bundles if b.quality.get("period_end")]
-    return max(datetime.fromisoformat(e) for e in ends).date() if ends else None
+    ends = [span[1] for b in bundles if (span := period_span(b.quality)) is not None]
+    return (max(ends) - timedelta(microseconds=1)).date() if ends else None

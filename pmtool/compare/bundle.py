@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -39,6 +40,8 @@ from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
 
 FORMAT = "pmtool-bundle/2"
+#: The zone of the months that give an office's period in a bundle (``quality.period_start/period_end``).
+PERIOD_ZONE = "Europe/Berlin"
 #: Deviation codes of the alignment; each one is an item at every Soll activity.
 DEVIATION_CODES = ("SKIP", "ORDER", "INSERT", "REPEAT")
 #: Throughput histogram bin edges in hours: log-spaced from 1 hour to ~3 years, same for every office.
@@ -115,6 +118,7 @@ def read_bundle(path: Path) -> Bundle:
 class AggregateSettings:
     suppress_below: int = 5  # the publication threshold the office asks for (recorded, see the module doc)
     period: str = "all"
+    filters: tuple[str, ...] = ()  # filters the log was cut with (pmtool.eventlog.filters), recorded in meta
 
 
 _ITEM_KEYS = ["item", "item_type", "code", "activity", "rule_id"]
@@ -225,6 +229,8 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
                 "rules": reference.rules.id if reference.rules else None,
                 "rules_version": reference.rules.version if reference.rules else None,
                 "method": result.method, "suppress_below": settings.suppress_below}
+        if settings.filters:  # a bundle of part of an office's cases says which part
+            meta["filters"] = list(settings.filters)
         frame = per_item.filter(pl.col(schema.OFFICE) == office).drop(schema.OFFICE)
         # bounded cases have no fitness: the sum counts them at the mean of the aligned ones, so that
         # fitness_sum / cases stays the mean fitness of what was aligned (their share is in quality)
@@ -264,11 +270,12 @@ def _histogram(values: list[float]) -> tuple[int, ...]:
 
 
 def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, Any]]:
+    month = pl.col(schema.TIMESTAMP).dt.convert_time_zone(PERIOD_ZONE).dt.strftime("%Y-%m")
     frame = log.frame.group_by(schema.OFFICE).agg(
         pl.col(schema.ACTIVITY_CODE).is_not_null().mean().alias("coverage"),
         (pl.col(schema.PRECISION) == "date").mean().alias("date_only_share"),
-        pl.col(schema.TIMESTAMP).min().alias("period_start"),
-        pl.col(schema.TIMESTAMP).max().alias("period_end"),
+        month.min().alias("period_start"),  # local months: no single event's time leaves the office
+        month.max().alias("period_end"),
     )
     running = result.cases.group_by(schema.OFFICE).agg(
         (pl.col("case_status") == "running").mean().alias("running"),
@@ -280,13 +287,29 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
             "date_only_share": round(float(row["date_only_share"]), 6),
             "running_share": round(float(row["running"] or 0.0), 6),
             "bounded_share": round(float(row["bounded"] or 0.0), 6),
-            "period_start": _iso(row["period_start"]), "period_end": _iso(row["period_end"]),
+            "period_start": row["period_start"], "period_end": row["period_end"],
         }
     return out
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def period_span(quality: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """The span of an office's events from its bundle's ``quality``: from the first instant of the month of
+    the first event (``period_start``, ``"2025-01"``, local time in Saxony) to the first instant after the
+    month of the last (``period_end``). Bundles of an earlier pmtool held exact times, which are read as
+    they are. ``None`` when the bundle has no events."""
+    start, end = quality.get("period_start"), quality.get("period_end")
+    if not start or not end:
+        return None
+    return _moment(start, end=False), _moment(end, end=True)
+
+
+def _moment(value: str, *, end: bool) -> datetime:
+    if len(value) != len("2025-01"):
+        return datetime.fromisoformat(value)
+    year, month = (int(x) for x in value.split("-"))
+    if end:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=ZoneInfo(PERIOD_ZONE))
 
 
 def _bounded(cases: pl.DataFrame) -> pl.Series:

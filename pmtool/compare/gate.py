@@ -11,7 +11,7 @@ from datetime import datetime
 
 import polars as pl
 
-from pmtool.compare.bundle import Bundle
+from pmtool.compare.bundle import Bundle, period_span
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,9 @@ def comparability(bundles: Sequence[Bundle], settings: GateSettings) -> pl.DataF
     rows = []
     spans = {}
     for b in bundles:
-        start, end = b.quality.get("period_start"), b.quality.get("period_end")
-        if start and end:
-            spans.setdefault((b.process, b.period), []).append((datetime.fromisoformat(start),
-                                                                 datetime.fromisoformat(end)))
+        span = period_span(b.quality)
+        if span is not None:
+            spans.setdefault((b.process, b.period), []).append(span)
     for b in bundles:
         q = b.quality
         reason = None
@@ -55,10 +54,10 @@ def comparability(bundles: Sequence[Bundle], settings: GateSettings) -> pl.DataF
 
 def _overlap(bundle: Bundle, spans: list[tuple[datetime, datetime]]) -> float | None:
     """Share of the office's period that lies within the period common to most offices (median span)."""
-    start, end = bundle.quality.get("period_start"), bundle.quality.get("period_end")
-    if not start or not end or len(spans) < 2:
+    span = period_span(bundle.quality)
+    if span is None or len(spans) < 2:
         return None
-    s, e = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    s, e = span
     starts = sorted(x for x, _ in spans)
     ends = sorted(y for _, y in spans)
     common_start, common_end = starts[len(starts) // 2], ends[len(ends) // 2]

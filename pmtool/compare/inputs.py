@@ -67,6 +67,10 @@ def aggregate_log(log: EventLog, reference: ReferenceModel, *, settings: Aggrega
     """One bundle per office of ``log``: conformance against ``reference``, then :func:`aggregate`, each
     bundle read back from its JSON text (what leaves the office is exactly what is compared)."""
     log = apply_task_labels(log, reference)
+    if settings is not None and settings.filters:  # the bundles record them in their meta
+        from pmtool.eventlog.filters import filter_event_log
+
+        log = filter_event_log(log, settings.filters, scope=reference.process)
     result = conform(log, reference, calendars=calendars, settings=conformance, cache=cache)
     return [Bundle.from_json(b.to_json()) for b in aggregate(log, result, reference, settings,
                                                              coverage=label_coverage(log, reference))]

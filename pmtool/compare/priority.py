@@ -26,6 +26,7 @@ import polars as pl
 from pmtool.compare.bundle import Bundle
 from pmtool.compare.publication import ALL
 from pmtool.models.reference import ReferenceModel
+from pmtool.vocabulary import vocabulary
 
 FACTORS = ("volume", "nonconformance", "spread", "legal_risk", "time_lost")
 #: The default weight of every factor: the priority is their plain mean.
@@ -34,7 +35,8 @@ DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
 
 def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
                     min_cases: int = 5, hidden: frozenset = frozenset(),
-                    weights: Mapping[str, float] | None = None) -> pl.DataFrame:
+                    weights: Mapping[str, float] | None = None,
+                    names: Mapping[str, str] | None = None) -> pl.DataFrame:
     """One row per process: the factors, their share of the largest (``<factor>_norm``), the weights used
     (``<factor>_weight``), the priority (weighted mean of the shares present), the reasons and the rank.
 
@@ -61,7 +63,8 @@ def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, Referenc
         legal_hidden = any((c, process, None, None, ALL) in hidden for c in ("legal_affected", "legal_eligible"))
         cases_hidden = ("cases", process, None, None, ALL) in hidden
         fitting_hidden = cases_hidden or any(("fitting", process, b.period, None, ALL) in hidden for b in bs)
-        rows.append({"process": process, "process_name": ref.name if ref else process,
+        name = (names or {}).get(process) or vocabulary().process_title(process) or (ref.name if ref else process)
+        rows.append({"process": process, "process_name": name,
                      "cases": None if cases_hidden else cases, "offices": len(bs), "fitness": fitness,
                      "deviating_cases": None if fitting_hidden else deviating,
                      "legal_violated": None if legal_hidden else int(k),

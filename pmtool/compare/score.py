@@ -7,7 +7,8 @@
   so a handful of cases cannot produce a large value) minus the pooled rate of the others; 0 if negative.
 - **severity weight**: legal basis × severity from the rule pack — legal 1.0, service level 0.6, style 0.3;
   high 1.0, medium 0.7, low 0.4. Deviations of an activity take the strongest rule that names it
-  (default: service level, medium).
+  (``absent`` rules included); never-closed cases the strongest ``mandatory`` rule without ``if_present`` on a
+  closing activity of the Soll (default: service level, medium).
 - **impact factor**: 1 + (impact in days, capped at 20) / 20, between 1 and 2. Impact is the mean time
   over the deadline for deadline rules, else the added mean throughput time of affected over unaffected
   cases in the office.
@@ -40,12 +41,13 @@ def item_severity(table: pl.DataFrame, reference: ReferenceModel | None) -> pl.D
             r = by_id[rule_id]
             basis, severity, title, title_en, source = r.basis, r.severity, r.title, r.title_en, r.source
         elif activity:
-            related = [r for r in rules if activity in r.activities and r.kind != "absent"]
+            related = [r for r in rules if activity in r.activities]
             if related:
                 best = max(related, key=lambda r: _rank(r.basis, r.severity))
                 basis, severity, source = best.basis, best.severity, best.source
         elif item == "case:NO_CLOSURE":
-            closing = [r for r in rules if r.kind == "mandatory" and not r.if_present]
+            ends = reference.closing if reference is not None else frozenset()
+            closing = [r for r in rules if r.kind == "mandatory" and not r.if_present and r.activity in ends]
             if closing:
                 best = max(closing, key=lambda r: _rank(r.basis, r.severity))
                 basis, severity = best.basis, best.severity

@@ -9,6 +9,7 @@ import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
 from pmtool.ingest.output import Writer
+from pmtool.sinks import spreadsheet_csv
 
 #: csv-excel: CSV for German Excel (``;``, decimal comma, UTF-8 with BOM; see :mod:`pmtool.excel`).
 #: xlsx: one workbook holding every table of the command (a sheet per table).
@@ -32,10 +33,11 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
-    """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json."""
+    """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json, and no CSV cell
+    is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
     flat = _flat(frame)
     if fmt == "csv":
-        return lambda p: flat.write_csv(p)
+        return lambda p: p.write_bytes(spreadsheet_csv(frame))
     if fmt == "parquet":
         return lambda p: frame.write_parquet(p)
     if fmt == "csv-excel":

@@ -24,6 +24,7 @@ from pmtool import __version__
 from pmtool.graphviz import layout_plain, quoted
 from pmtool.i18n import t
 from pmtool.models.tree import LOOP, OR, PARALLEL, SEQUENCE, XOR, ProcessTree
+from pmtool.sinks import xml_text
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -178,7 +179,7 @@ def bpmn_xml(diagram: BpmnDiagram, *, with_layout: bool = True) -> bytes:
     defs = etree.Element(f"{{{BPMN_NS}}}definitions", nsmap=NSMAP, id="Definitions_1",
                          targetNamespace="https://pmtool.invalid/bpmn/ist", exporter="pmtool",
                          exporterVersion=__version__)
-    process = etree.SubElement(defs, f"{{{BPMN_NS}}}process", id="Process_1", name=diagram.name,
+    process = etree.SubElement(defs, f"{{{BPMN_NS}}}process", id="Process_1", name=xml_text(diagram.name),
                                isExecutable="false")
     incoming: dict[str, list[str]] = {}
     outgoing: dict[str, list[str]] = {}
@@ -188,7 +189,7 @@ def bpmn_xml(diagram: BpmnDiagram, *, with_layout: bool = True) -> bytes:
     for n in diagram.nodes:
         attrs = {"id": n.id}
         if n.name:
-            attrs["name"] = n.name
+            attrs["name"] = xml_text(n.name)
         if n.direction:
             attrs["gatewayDirection"] = n.direction
         el = etree.SubElement(process, f"{{{BPMN_NS}}}{n.kind}", attrs)

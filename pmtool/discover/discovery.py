@@ -109,17 +109,17 @@ class Discovery:
     def title(self) -> str:
         return _titled(dfg_title([self.scope.office], self.scope.process, self.scope.process_name), self.settings)
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def _titled(title: str, settings: DiscoverSettings) -> str:
     """The figure title with the filters applied named after it, so a filtered map never passes for a whole
     one."""
     described = parse_filters(settings.filters).describe()
     return f"{title} · Filter: {described}" if described else title
-
-    def _repr_html_(self) -> str:
-        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
-
-        return html_of(self)
 
 
 def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | None:

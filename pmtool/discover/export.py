@@ -24,9 +24,13 @@ from pmtool.discover.formatting import format_number
 from pmtool.discover.pnml_export import pnml_xml
 from pmtool.discover.render import render_dfg
 from pmtool.discover.render_net import render_net
+from pmtool.errors import Location, RenderError
 from pmtool.i18n import language, t
+from pmtool.sinks import spreadsheet_csv
 
 Writer = Callable[[Path], None]
+#: Name prefix of a figure Graphviz could not draw: the entry holds the reason instead of the figure.
+NOT_DRAWN = ".not-drawn/"
 
 
 def edge_table(d: Discovery) -> pl.DataFrame:
@@ -68,22 +72,24 @@ def summary(d: Discovery) -> dict:
 
 
 def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
-    """File name → content for one discovery. Raises ``RenderError`` when Graphviz is missing."""
+    """File name → content for one discovery. Raises ``RenderError`` when Graphviz is missing; a figure
+    Graphviz cannot draw (or not in time) is listed as ``NOT_DRAWN + name`` with the reason as content (see
+    :func:`drawn`), so the other figures and offices are not lost."""
     lang = lang or language()
     stem = d.stem
     files: dict[str, bytes] = {}
     for fmt in d.settings.formats:
-        files[f"{stem}_dfg.{fmt}"] = render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
-                                                width_px=d.settings.png_width)
+        _draw(files, f"{stem}_dfg.{fmt}", lambda fmt=fmt: render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
+                                                                     width_px=d.settings.png_width))
     edges = edge_table(d)
-    files[f"{stem}_dfg_edges.csv"] = edges.write_csv().encode("utf-8")
+    files[f"{stem}_dfg_edges.csv"] = spreadsheet_csv(edges)
     buffer = io.BytesIO()
     edges.write_parquet(buffer, statistics=False)
     files[f"{stem}_dfg_edges.parquet"] = buffer.getvalue()
-    files[f"{stem}_variants.csv"] = d.variants.write_csv().encode("utf-8")
-    files[f"{stem}_bottlenecks.csv"] = bottlenecks(d.dfg).write_csv().encode("utf-8")
+    files[f"{stem}_variants.csv"] = spreadsheet_csv(d.variants)
+    files[f"{stem}_bottlenecks.csv"] = spreadsheet_csv(bottlenecks(d.dfg))
     if d.service is not None:
-        files[f"{stem}_activities.csv"] = d.service.write_csv().encode("utf-8")
+        files[f"{stem}_activities.csv"] = spreadsheet_csv(d.service)
     method = d.ist.mining.describe(lang) if d.ist.mining else ""
     ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
     files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))
@@ -91,11 +97,27 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
     subtitle = method or t("render.net_ist", lang, noise=noise)
     for fmt in d.settings.formats:
-        files[f"{stem}_ist_net.{fmt}"] = render_net(d.ist.net, title=d.title, subtitle=subtitle, fmt=fmt,
-                                                    lang=lang)
+        _draw(files, f"{stem}_ist_net.{fmt}", lambda fmt=fmt: render_net(d.ist.net, title=d.title, subtitle=subtitle,
+                                                                         fmt=fmt, lang=lang))
     files[f"{stem}_discover.json"] = (json.dumps(summary(d), ensure_ascii=False, indent=2, sort_keys=True)
                                       + "\n").encode("utf-8")
     return files
+
+
+def _draw(files: dict[str, bytes], name: str, draw: Callable[[], bytes]) -> None:
+    try:
+        files[name] = draw()
+    except RenderError as exc:
+        if exc.key == "render.no_graphviz":
+            raise
+        files[NOT_DRAWN + name] = exc.render().encode("utf-8")
+
+
+def drawn(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """``files`` split into the files to write and the figures not drawn (name → reason)."""
+    failed = {name.removeprefix(NOT_DRAWN): data.decode("utf-8") for name, data in files.items()
+              if name.startswith(NOT_DRAWN)}
+    return {name: data for name, data in files.items() if not name.startswith(NOT_DRAWN)}, failed
 
 
 def discovery_writers(results: tuple[Discovery, ...], out_dir: Path,
@@ -104,6 +126,10 @@ def discovery_writers(results: tuple[Discovery, ...], out_dir: Path,
     Everything is rendered here, before any file is touched."""
     writers: dict[Path, Writer] = {}
     for d in results:
-        for name, data in discovery_files(d, lang).items():
+        files, failed = drawn(discovery_files(d, lang))
+        if failed:  # a command of its own has no other offices to save: the first reason is the error
+            name, reason = next(iter(failed.items()))
+            raise RenderError("render.not_drawn", Location(name), reason=reason)
+        for name, data in files.items():
             writers[out_dir / name] = lambda path, data=data: path.write_bytes(data)  # type: ignore[misc]
     return writers

@@ -18,6 +18,7 @@ from pathlib import Path
 from lxml import etree
 
 from pmtool.models.petri import PetriNet
+from pmtool.sinks import xml_text
 
 PNML_GRAMMAR = "http://www.pnml.org/version-2009/grammar/pnmlcoremodel"
 
@@ -25,7 +26,7 @@ PNML_GRAMMAR = "http://www.pnml.org/version-2009/grammar/pnmlcoremodel"
 def _named(parent: etree._Element, tag: str, text: str, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, tag, attrs)
     name = etree.SubElement(el, "name")
-    etree.SubElement(name, "text").text = text
+    etree.SubElement(name, "text").text = xml_text(text)
     return el
 
 
@@ -33,7 +34,7 @@ def pnml_xml(net: PetriNet) -> bytes:
     """The PNML document of ``net`` (UTF-8)."""
     root = etree.Element("pnml")
     net_el = etree.SubElement(root, "net", id="net1", type=PNML_GRAMMAR)
-    etree.SubElement(etree.SubElement(net_el, "name"), "text").text = net.name
+    etree.SubElement(etree.SubElement(net_el, "name"), "text").text = xml_text(net.name)
     page = etree.SubElement(net_el, "page", id="n0")
     initial = dict(net.initial)
     for place in sorted(net.places):

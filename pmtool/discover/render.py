@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
 from pmtool.discover.formatting import format_cases, format_hours, format_number, format_period, format_share
-from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import language, t
 
 
@@ -116,7 +116,7 @@ def _node(row: dict, lang: str) -> dict[str, str | float | int]:
     if row.get("service_median_hours") is not None:  # activity instances: how long the work itself takes
         parts.append(t("render.service", lang, hours=format_hours(row["service_median_hours"], lang)))
     counts = f'<BR/><FONT POINT-SIZE="9" COLOR="{MUTED}">{html(" · ".join(parts))}</FONT>' if parts else ""
-    return {"label": f"<{name}{counts}>", "tooltip": row["activity"]}
+    return {"label": html_label(f"{name}{counts}")}
 
 
 def _edge(row: dict, max_cases: int, lang: str) -> dict[str, str | float | int]:
@@ -131,8 +131,8 @@ def _edge(row: dict, max_cases: int, lang: str) -> dict[str, str | float | int]:
     attrs: dict[str, str | float | int] = {
         "penwidth": MIN_PEN + (MAX_PEN - MIN_PEN) * share,
         "color": wait_colour(median),
-        "label": '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">' + "".join(cells)
-                 + "</TABLE>>",
+        "label": html_label('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                            + "".join(cells) + "</TABLE>"),
         "weight": 1 + round(9 * share),
     }
     if row["source"] == START or row["target"] == END:
@@ -165,7 +165,8 @@ def _header(dfg: DirectlyFollowsGraph, title: str, lang: str) -> str:
         f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="{MUTED}">{html(_caption(dfg, lang))}'
         "</FONT></TD></TR>",
     ]
-    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">' + "".join(rows) + "</TABLE>>"
+    return html_label('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">' + "".join(rows)
+                      + "</TABLE>")
 
 
 def _caption(dfg: DirectlyFollowsGraph, lang: str) -> str:

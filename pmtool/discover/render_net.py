@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from pmtool.discover.render import MUTED, NODE_FILL, NODE_LINE, TEXT
-from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import language, t
 from pmtool.models.petri import PetriNet
 
@@ -54,8 +54,8 @@ def net_to_dot(net: PetriNet, *, title: str, subtitle: str = "", lang: str | Non
         "  graph " + attributes({
             "rankdir": "LR", "fontname": FONT, "bgcolor": "white", "pad": "0.3", "nodesep": "0.25",
             "ranksep": "0.35", "labelloc": "t", "labeljust": "l",
-            "label": '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">' + "".join(header)
-                     + "</TABLE>>"}) + ";",
+            "label": html_label('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2">'
+                                + "".join(header) + "</TABLE>")}) + ";",
         "  node " + attributes({"fontname": FONT, "fontsize": 11, "fontcolor": TEXT, "color": NODE_LINE,
                                 "penwidth": 1.2}) + ";",
         "  edge " + attributes({"color": "#555555", "arrowsize": 0.6, "penwidth": 1.0}) + ";",
@@ -98,7 +98,7 @@ def _place(tokens: int, final: bool) -> dict[str, str | float | int]:
 def _transition(node: str, label: str | None) -> dict[str, str | float | int]:
     if label is None:
         return {"shape": "box", "style": "filled", "fillcolor": "black", "color": "black", "label": "",
-                "width": 0.08, "height": 0.34, "fixedsize": "true", "tooltip": node}
+                "width": 0.08, "height": 0.34, "fixedsize": "true"}
     text = "<BR/>".join(html(line) for line in wrap(label, LABEL_WIDTH))
     return {"shape": "box", "style": "rounded,filled", "fillcolor": NODE_FILL, "margin": "0.12,0.06",
-            "label": f"<{text}>", "tooltip": label}
+            "label": html_label(text)}

@@ -6,12 +6,12 @@ with ``concept:name`` (activity), ``time:timestamp`` (UTC, milliseconds), ``org:
 ``boolean``, ``date``, else ``string``). All values are XML-escaped; nothing but the log's own columns is
 written, so the file holds exactly what the canonical log holds (pseudonyms, never raw identifiers).
 
-CSV: the canonical columns and extras, UTF-8, timestamps as ISO 8601 in UTC; for German Excel use
+CSV: the canonical columns and extras, UTF-8, timestamps as ISO 8601 in UTC, no cell a formula (a label
+``=SUM(1)`` is written ``'=SUM(1)``); for German Excel use
 :func:`pmtool.excel.csv_for_excel`.
 
 >>> import polars as pl, datetime as dt
 >>> from pmtool.eventlog.log import EventLog
-from pmtool.eventlog.ocel_export import ocel_json_bytes
 >>> log = EventLog.from_frame(pl.DataFrame({"office": ["GA-01"], "case_id": ["c1"], "activity": ["A & B"],
 ...     "timestamp": [dt.datetime(2025, 3, 1, 9, tzinfo=dt.UTC)]}))
 >>> b'<string key="concept:name" value="A &amp; B"/>' in xes_bytes(log)
@@ -29,6 +29,7 @@ import polars as pl
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.eventlog.ocel_export import ocel_json_bytes
+from pmtool.sinks import spreadsheet_csv, xml_text
 
 _EXTENSIONS = (("Concept", "concept"), ("Time", "time"), ("Organizational", "org"), ("Lifecycle", "lifecycle"))
 #: canonical column → XES key (columns not named here travel under their own name)
@@ -55,7 +56,7 @@ def _attribute(key: str, value: object) -> str:
         kind, text = "date", _stamp(datetime(value.year, value.month, value.day, tzinfo=UTC))
     else:
         kind, text = "string", str(value)
-    return f"<{kind} key={quoteattr(key)} value={quoteattr(text)}/>"
+    return f"<{kind} key={quoteattr(xml_text(key))} value={quoteattr(xml_text(text))}/>"
 
 
 def xes_bytes(log: EventLog) -> bytes:
@@ -89,11 +90,12 @@ def xes_bytes(log: EventLog) -> bytes:
 
 
 def csv_bytes(log: EventLog) -> bytes:
-    """``log`` as UTF-8 CSV with ISO 8601 UTC timestamps."""
+    """``log`` as UTF-8 CSV with ISO 8601 UTC timestamps; a text that begins like a spreadsheet formula
+    gets a leading ``'`` (:func:`pmtool.sinks.spreadsheet_csv`)."""
     frame = log.frame.with_columns(
         [pl.col(c).dt.to_string("%Y-%m-%dT%H:%M:%S%.6f+00:00") for c, t in log.frame.schema.items()
          if isinstance(t, pl.Datetime)])
-    return frame.write_csv().encode("utf-8")
+    return spreadsheet_csv(frame)
 
 
 #: File suffix → writer of the log's bytes.

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,9 @@ import polars as pl
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.i18n import t
+
+if TYPE_CHECKING:
+    from pmtool.eventlog.log import EventLog
 
 LOCAL_ZONE = "Europe/Berlin"
 TIME_MODES = ("started", "ended", "contained", "intersecting", "trimmed")
@@ -331,3 +335,17 @@ def parse_filter(text: str, *, where: str = "") -> Step:
 def parse_filters(texts: Sequence[str], *, where: str = "") -> LogFilter:
     """A :class:`LogFilter` from text forms, applied in the order given."""
     return LogFilter(tuple(parse_filter(x, where=where) for x in texts), tuple(texts))
+
+
+def filter_event_log(log: EventLog, texts: Sequence[str], *, scope: str = "") -> EventLog:
+    """``log`` with the filters ``texts`` applied (the log itself when there are none). A filter that leaves
+    no event is an error naming ``scope`` (e.g. the process) and the filters, never an empty analysis."""
+    chosen = parse_filters(texts)
+    if not chosen:
+        return log
+    from pmtool.eventlog.log import EventLog
+
+    kept = chosen.apply(log.frame)
+    if kept.height == 0:
+        raise ConfigError("filter.empty", Location(), scope=scope or "—", filters=chosen.describe())
+    return EventLog.from_frame(kept, log.provenance, assume_sorted=True)

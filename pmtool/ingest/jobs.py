@@ -1,7 +1,7 @@
 """Which exports to ingest with which profile: a single file, or a folder of exports with profiles beside them.
 
-In a folder, the export ``GA-07_meldefaelle.csv`` is read with ``GA-07_meldefaelle.profile.toml`` when that
-file exists; formats that carry their own keys (XES, OCEL, canonical Parquet) need no profile. Files whose
+The export ``GA-07_meldefaelle.csv`` is read with ``GA-07_meldefaelle.profile.toml`` beside it when that
+file exists and no profile is given; XES, OCEL and canonical Parquet can be read without one. Files whose
 names start with ``ground_truth``, ``README``, ``_`` or ``.`` are not exports.
 """
 
@@ -37,6 +37,12 @@ def export_stem(path: Path) -> str:
     return path.stem
 
 
+def profile_beside(export: Path) -> Path | None:
+    """``<name>.profile.toml`` beside the export ``<name>.<ext>``, if that file exists."""
+    candidate = export.with_name(export_stem(export) + PROFILE_SUFFIX)
+    return candidate if candidate.is_file() else None
+
+
 def collect_jobs(exports: list[Path], profile: Path | None) -> list[IngestJob]:
     """Expand folders; pair exports with profiles. ``profile`` applies to single files only."""
     jobs: list[IngestJob] = []
@@ -46,7 +52,7 @@ def collect_jobs(exports: list[Path], profile: Path | None) -> list[IngestJob]:
                 raise InputError("jobs.profile_with_folder", Location(str(export)))
             jobs.extend(_folder_jobs(export))
         else:
-            jobs.append(IngestJob(export, profile, export_stem(export)))
+            jobs.append(IngestJob(export, profile or profile_beside(export), export_stem(export)))
     names = [j.name for j in jobs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -54,21 +60,25 @@ def collect_jobs(exports: list[Path], profile: Path | None) -> list[IngestJob]:
     return jobs
 
 
-def _folder_jobs(folder: Path) -> list[IngestJob]:
+def is_export(path: Path) -> bool:
+    """Whether a file in an export folder is an export: a format pmtool reads, and not a profile, an ingest
+    output, documentation or simulator ground truth."""
+    name = path.name.lower()
+    if name.endswith(PROFILE_SUFFIX) or name.endswith(_NOT_EXPORTS) or name.startswith(_NOT_EXPORT_PREFIXES):
+        return False
     registry._load_builtin_readers()
+    try:
+        registry.detect_format(path)
+    except InputError:
+        return False  # READMEs, notes and the like
+    return True
+
+
+def _folder_jobs(folder: Path) -> list[IngestJob]:
     jobs = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        name = path.name.lower()
-        if name.endswith(PROFILE_SUFFIX) or name.endswith(_NOT_EXPORTS) or name.startswith(_NOT_EXPORT_PREFIXES):
-            continue
-        try:
-            registry.detect_format(path)
-        except InputError:
-            continue  # READMEs, ground-truth files and the like
-        stem = export_stem(path)
-        prof = path.with_name(stem + PROFILE_SUFFIX)
-        rel = path.parent.relative_to(folder) / stem
-        jobs.append(IngestJob(path, prof if prof.exists() else None, rel.as_posix()))
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and is_export(p)):
+        rel = path.parent.relative_to(folder) / export_stem(path)
+        jobs.append(IngestJob(path, profile_beside(path), rel.as_posix()))
     if not jobs:
         raise InputError("jobs.empty_folder", Location(str(folder)))
     return jobs

@@ -17,6 +17,7 @@ from pathlib import Path
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog
 from pmtool.ingest.pipeline import IngestResult
+from pmtool.sinks import spreadsheet_csv
 
 Writer = Callable[[Path], None]
 
@@ -68,7 +69,7 @@ def ingest_writers(result: IngestResult, out_dir: Path, name: str) -> tuple[Inge
     text = json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return files, {
         files.log: result.log.write_parquet,
-        files.quarantine: lambda p: result.quarantine.write_csv(p),
+        files.quarantine: lambda p: p.write_bytes(spreadsheet_csv(result.quarantine)),
         files.summary: lambda p: p.write_text(text, encoding="utf-8"),
     }
 

@@ -24,6 +24,7 @@ from pmtool.ingest.profile import MappingProfile
 from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions
 from pmtool.offices import OfficeChoice, check_office_id, choose_office, office_in_file_name
+from pmtool.sinks import value_shape
 from pmtool.stage_cache import sha256_file
 from pmtool.vocabulary import vocabulary
 
@@ -48,7 +49,8 @@ _SYSTEMIC = {
 }
 _OFFICE_KEYS = {"flag": "--office", "project": "offices.id", "profile": "office", "data": "office",
                 "file_name": "office"}
-_REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
+#: The canonical columns every export must name (``[columns]`` of a mapping profile, or the format itself).
+REQUIRED = (schema.CASE_ID, schema.ACTIVITY, schema.TIMESTAMP)
 
 
 @dataclass(frozen=True)
@@ -256,7 +258,7 @@ def _resolve_office(named: dict[str, str | None], raw: RawTable, fallback: str |
 def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[str, ...]]:
     mapping = {k: (v,) for k, v in raw.default_columns.items()}
     mapping.update(profile.columns)
-    missing_roles = [c for c in _REQUIRED if c not in mapping]
+    missing_roles = [c for c in REQUIRED if c not in mapping]
     if missing_roles:
         raise ConfigError("ingest.needs_profile", Location(raw.file), columns=", ".join(missing_roles),
                           format=raw.format)
@@ -438,7 +440,7 @@ def _refuse_systemic_failures(work: pl.DataFrame, raw: RawTable, mapping: dict[s
                               ignore_nulls=True)).item()
             raise InputError(f"ingest.systemic.{reason}",
                              Location(raw.file, first[schema.SOURCE_ROW], column, raw.row_label),
-                             bad=bad, n=n, value=value if value is not None else "",
+                             bad=bad, n=n, value=value_shape(value if value is not None else ""),
                              formats=", ".join(formats or timestamps.DEFAULT_FORMATS))
 
 

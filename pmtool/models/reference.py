@@ -71,6 +71,12 @@ class ReferenceModel:
         return {task: label for task, label in self.task_labels.items() if task != label}
 
 
+def rules_beside(model: Path) -> Path | None:
+    """``<model stem>.rules.toml`` beside ``model``, if it exists."""
+    candidate = model.with_name(model.name.rsplit(".", 1)[0] + RULES_SUFFIX)
+    return candidate if candidate.exists() else None
+
+
 def load_reference(path: Path, rules: Path | None = None, labels: Path | None = None, *,
                    compact: bool = True) -> ReferenceModel:
     """Load a Soll model (``.bpmn`` or ``.pnml``), its rule pack and its label map.
@@ -82,9 +88,7 @@ def load_reference(path: Path, rules: Path | None = None, labels: Path | None = 
     one-sided), which keeps alignments fast on large models; the simulator plays out the net with its
     gateways' silent branches kept (``compact=False``).
     """
-    if rules is None:
-        candidate = path.with_name(path.name.rsplit(".", 1)[0] + RULES_SUFFIX)
-        rules = candidate if candidate.exists() else None
+    rules = rules or rules_beside(path)
     pack = load_rule_pack(rules) if rules else None
     labels = labels or label_map_beside(path)
     label_map = load_label_map(labels) if labels else LabelMap()

@@ -166,8 +166,9 @@ def _model(analysis: Analysis, pid: str, lang: str) -> ModelInfo:
                              Cell(r.source or "—", numeric=False))) for r in p.rules)
         head = (t("report.models.rule_id", lang), t("report.models.rule_title", lang), t("report.models.kind", lang),
                 t("report.models.basis", lang), t("report.models.severity", lang), t("report.models.source", lang))
+        notes = tuple(f"{r.id}: {r.note}" for r in p.rules if r.note)  # why a rule reads as it does
         table = Table(id=f"rules-{pid}", caption=t("report.models.rules_caption", lang, pack=p.id), head=head,
-                      rows=rows, css="rules")
+                      rows=rows, notes=notes, css="rules")
     conversion = tuple(f"{i.element_type} {i.element_id} „{i.name}“: {i.action} – {i.detail}"
                        for i in ref.report.items)
     return ModelInfo(process_name(analysis, pid, lang), tuple(facts), table, conversion)

@@ -46,11 +46,13 @@ def conformance_overlay(result: ConformanceResult, *, min_cases: int = 0) -> dic
 
 
 def overlay_figures(result: ConformanceResult, reference: ReferenceModel, model_path: Path,
-                    formats: tuple[str, ...], lang: str) -> dict[str, bytes]:
-    """``{fmt: bytes}`` of the Soll model with the overlay, one per format (svg, png)."""
+                    formats: tuple[str, ...], lang: str, filters: str = "") -> dict[str, bytes]:
+    """``{fmt: bytes}`` of the Soll model with the overlay, one per format (svg, png); ``filters`` (the
+    filters applied, in words) are named in the title."""
     view = read_process_view(model_path, reference.sha256)
     overlay = conformance_overlay(result)
     if view is not None:  # the view draws the tasks as named in the model
         overlay = drawn_overlay(overlay, reference.task_labels)
-    dot = soll_dot(view, reference.net, title=reference.name, lang=lang, overlay=overlay)
+    title = f"{reference.name} · Filter: {filters}" if filters else reference.name
+    dot = soll_dot(view, reference.net, title=title, lang=lang, overlay=overlay)
     return {fmt: run_dot(dot, fmt) for fmt in formats}

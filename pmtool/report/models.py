@@ -24,7 +24,7 @@ import polars as pl
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
 from pmtool.discover.formatting import format_number, format_share
 from pmtool.discover.render import MUTED, NODE_LINE, TEXT, WAIT_CLASSES, dfg_to_dot
-from pmtool.graphviz import FONT, attributes, html, run_dot, wrap
+from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import t
 from pmtool.models.petri import PetriNet
 from pmtool.report import numbers
@@ -91,8 +91,7 @@ def soll_dot(view: ProcessView | None, net: PetriNet, *, title: str, lang: str, 
     ids = {n.id: f"n{i}" for i, n in enumerate(view.nodes)}
     lines = ["digraph soll {",
              "  graph " + attributes({"rankdir": "TB", "fontname": FONT, "bgcolor": "white", "pad": "0.15",
-                                      "nodesep": "0.3", "ranksep": "0.2", "newrank": "true",
-                                      "tooltip": title}) + ";",
+                                      "nodesep": "0.3", "ranksep": "0.2", "newrank": "true"}) + ";",
              "  node " + attributes({"fontname": FONT, "fontsize": 12, "fontcolor": TEXT, "color": NODE_LINE,
                                      "penwidth": 1.2}) + ";",
              "  edge " + attributes({"color": "#555555", "arrowsize": 0.7, "penwidth": 1.1, "fontname": FONT,
@@ -134,7 +133,7 @@ def _edge_marks(view: ProcessView, marks: Sequence[RuleMark], ids: dict[str, str
         lines.append(f"  {src} -> {dst} " + attributes({
             "style": "dashed", "color": MARK_COLOUR, "fontcolor": MARK_COLOUR, "constraint": "false",
             "penwidth": 2.4 if mark.offices else 1.3, "arrowhead": "vee", "fontsize": 10,
-            "label": "<" + "<BR/>".join(rows) + ">", "tooltip": mark.label}) + ";")
+            "label": html_label("<BR/>".join(rows))}) + ";")
     return lines
 
 
@@ -166,7 +165,7 @@ def _stubs(full: ProcessView, keep: frozenset[str], ids: dict[str, str], lang: s
             stub = f"s{direction}{i}"
             lines.append(f"  {stub} " + attributes({
                 "shape": "box", "style": "dashed,rounded", "color": "#888888", "fontcolor": MUTED, "fontsize": 10,
-                "margin": "0.08,0.03", "label": "<" + "<BR/>".join(html(x) for x in wrap(text, 30)) + ">"}) + ";")
+                "margin": "0.08,0.03", "label": html_label("<BR/>".join(html(x) for x in wrap(text, 30)))}) + ";")
             edge = f"{ids[node.id]} -> {stub}" if direction == "out" else f"{stub} -> {ids[node.id]}"
             lines.append(f"  {edge} [style=dashed, color=\"#888888\"];")
     return lines
@@ -196,10 +195,10 @@ def _node(node: FlowNode, lang: str, roles: bool, overlay: Mapping[str, Activity
           marks: Sequence[RuleMark] = ()) -> dict[str, str | float | int]:
     if node.kind == "start":
         return {"shape": "circle", "label": "", "width": 0.36, "fixedsize": "true", "penwidth": 1.5,
-                "xlabel": _small(node.name, 9), "tooltip": node.name or "Start"}
+                "xlabel": _small(node.name, 9)}
     if node.kind == "end":
         return {"shape": "circle", "label": "", "width": 0.36, "fixedsize": "true", "penwidth": 4.0,
-                "xlabel": _small(node.name, 9), "tooltip": node.name or "Ende"}
+                "xlabel": _small(node.name, 9)}
     if node.kind == "event":
         return {"shape": "doublecircle", "label": "", "width": 0.3, "fixedsize": "true",
                 "xlabel": _small(node.name, 9)}
@@ -232,8 +231,7 @@ def _node(node: FlowNode, lang: str, roles: bool, overlay: Mapping[str, Activity
             if mark.offices:
                 pen = 3.0
     return {"shape": "box", "style": "rounded,filled", "fillcolor": fill, "fontcolor": fontcolor,
-            "penwidth": pen, "margin": "0.14,0.06", "label": "<" + "<BR/>".join(rows) + ">",
-            "tooltip": node.name}
+            "penwidth": pen, "margin": "0.14,0.06", "label": html_label("<BR/>".join(rows))}
 
 
 def _overlay_lines(info: ActivityOverlay, lang: str, colour: str) -> list[str]:
@@ -261,7 +259,8 @@ def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str
     extra = sorted(a for a in overlay if a not in known and (keep is None or EXTRA + a in keep))
     if not extra:
         return []
-    ends = [ids[n.id] for n in view.nodes if n.kind == "end"] or [ids[view.nodes[-1].id]]
+    # below the end of the flow; a part of the flow that shows only such activities has no end to hang them on
+    ends = [ids[n.id] for n in view.nodes if n.kind == "end"] or [ids[n.id] for n in view.nodes[-1:]]
     lines = ["  subgraph cluster_extra {",
              "    graph " + attributes({"label": t("report.overlay.not_in_soll", lang), "fontname": FONT,
                                         "fontsize": 11, "fontcolor": MUTED, "style": "dashed",
@@ -274,9 +273,9 @@ def _extra_activities(view: ProcessView, full: ProcessView, overlay: Mapping[str
         lines.append(f"    x{i} " + attributes({
             "shape": "box", "style": "rounded,dashed,filled", "fillcolor": OVERLAY_COLOURS[cls],
             "fontcolor": OVERLAY_TEXT[cls], "penwidth": 3.0 if info.offices else 1.2, "margin": "0.14,0.06",
-            "label": "<" + "<BR/>".join(rows) + ">", "tooltip": activity}) + ";")
+            "label": html_label("<BR/>".join(rows))}) + ";")
     lines.append("  }")
-    lines += [f"  {ends[0]} -> x{i} [style=invis];" for i in range(len(extra))]
+    lines += [f"  {ends[0]} -> x{i} [style=invis];" for i in range(len(extra)) if ends]
     return lines
 
 
@@ -335,8 +334,8 @@ def dfg_caption(dfg: DirectlyFollowsGraph, lang: str) -> str:
 def _small(text: str, size: int) -> str:
     if not text:
         return ""
-    return "<" + "<BR/>".join(f'<FONT POINT-SIZE="{size}" COLOR="{MUTED}">{html(line)}</FONT>'
-                              for line in wrap(text, 28)) + ">"
+    return html_label("<BR/>".join(f'<FONT POINT-SIZE="{size}" COLOR="{MUTED}">{html(line)}</FONT>'
+                                   for line in wrap(text, 28)))
 
 
 def _view_from_net(net: PetriNet) -> ProcessView:

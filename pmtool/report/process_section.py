@@ -18,6 +18,7 @@ import polars as pl
 from pmtool.compare.disclosure import Protection
 from pmtool.compare.publication import ALL
 from pmtool.discover.formatting import format_period
+from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import read_process_view
@@ -173,6 +174,9 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         (t("report.fact.rules", lang), f"{pa.reference.rules.id} {pa.reference.rules.version}"
          if pa.reference.rules else "—"),
     )
+    chosen = parse_filters(analysis.project.filters_for(pid))
+    if chosen:  # every number of the section is about the filtered cases only
+        facts = (*facts, (t("report.fact.filters", lang), chosen.describe(lang)))
     soll_fits = fits(figures.soll.svg)
     return ProcessSection(
         pid=pid, name=name, anchor=process_anchor(pid), verdict=verdict, facts=facts,
@@ -225,6 +229,10 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
     for print the activities around ``focus`` (or the most frequent ones) when the whole does not fit."""
     office_text = label or office
     title = t("report.ist.title", lang, office=office_text, name=name)
+    found = next((d for d in pa.discoveries if d.scope.office == office), None)
+    described = parse_filters(found.settings.filters).describe(lang) if found else ""
+    if described:  # a filtered map never passes for a whole one
+        title = f"{title} · {t('filter.applied', lang, filters=described)}"
     svg = ist_figure(dfg, title=title, lang=lang)
     printed: tuple[bytes, ...] = ()
     note = ""

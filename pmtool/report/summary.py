@@ -92,12 +92,8 @@ class Summary:
 def process_name(analysis: Analysis, pid: str, lang: str) -> str:
     """„P1 Meldefallbearbeitung“ (English: the vocabulary's gloss); the project file's name wins."""
     configured = analysis.project.processes[pid].name if pid in analysis.project.processes else None
-    if configured:
-        return f"{pid} {configured}"
-    proc = vocabulary().processes.get(pid)
-    if proc is not None:
-        return f"{pid} {proc.gloss if lang == 'en' and proc.gloss else proc.name}"
-    return analysis.processes[pid].reference.name
+    title = configured or vocabulary().process_title(pid, lang)
+    return f"{pid} {title}" if title else analysis.processes[pid].reference.name
 
 
 def process_anchor(pid: str) -> str:

@@ -75,6 +75,13 @@ class Vocabulary:
         """Every role the vocabulary names, in order of first appearance."""
         return tuple(dict.fromkeys(a.role for a in self.activities if a.role))
 
+    def process_title(self, pid: str, lang: str = "de") -> str | None:
+        """The process's name (English: its gloss, where there is one); ``None`` for a process it lacks."""
+        proc = self.processes.get(pid)
+        if proc is None:
+            return None
+        return proc.gloss if lang == "en" and proc.gloss else proc.name
+
     def close_matches(self, text: str, n: int = 3) -> list[str]:
         """Canonical names (and ids) that look like ``text``, best first."""
         names = {a.name: a.name for a in self.activities} | {a.id: a.id for a in self.activities}

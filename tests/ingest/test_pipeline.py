@@ -132,7 +132,8 @@ def test_wrong_date_format_is_an_error_not_a_quarantine(tmp_path, key):
         ingest(path, profile_from_dict(PROFILE), key=key)
     msg = err.value.render("en")
     assert msg.startswith(f"{path}, line 2, column 'Zeitpunkt': 2 of 2 timestamps cannot be read")
-    assert "10/31/2025 2:05 PM" in msg and "[timestamps] formats" in msg
+    assert "99/99/9999 9:99 XX" in msg and "10/31" not in msg  # the shape of the value, not the value
+    assert "[timestamps] formats" in msg
 
 
 def test_missing_column_names_what_was_found(tmp_path, key):
