@@ -23,8 +23,11 @@ a release in which it still works and warns (``DeprecationWarning``).
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
   `rank_changes`.
 - *A Soll applied, filed in the e-file*: `adoption` (before and after the date a Soll became binding),
-  `file_report` (the report as an xdomea message for the document-management system).
+  `before_after` (one office compared with itself around a date or between two periods), `file_report` (the
+  report as an xdomea message for the document-management system).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
+- *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -52,13 +55,16 @@ __all__ = [
     # comparison and what-if
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
     # a Soll applied, filed in the e-file
-    "adoption", "file_report",
+    "adoption", "before_after", "file_report",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
+    # towards a uniform Soll
+    "cross_conformance", "design_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
-    "Findings", "Analysis", "Adoption", "EfileMessage", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "Findings", "Analysis", "Adoption", "BeforeAfter", "EfileMessage", "RunResult", "ReportFiles",
+    "SimulationResult", "Picture", "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]

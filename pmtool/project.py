@@ -155,7 +155,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     if language not in LANGUAGES:
         raise ConfigError("project.bad_value", Location(where), key="project.language", expected="de | en")
     threshold = head.get("privacy_threshold", 5)
-    if not isinstance(threshold, int) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:  # true is no threshold
         raise ConfigError("project.bad_value", Location(where), key="project.privacy_threshold",
                           expected="a whole number ≥ 1")
     as_of = head.get("as_of")

@@ -150,7 +150,7 @@ def _figure(analysis: Analysis, pid: str, name: str, result: Adoption, series: p
         row = verdicts.get(office)
         fitted = tuple(part["fitted"].to_list()) if part["fitted"].null_count() == 0 else ()
         panels.append(AdoptionPanel(
-            str(office), f"{office_label(analysis, str(office))}: {verdict_text(row, lang) if row else '—'}",
+            str(office), f"{office_label(analysis, str(office))}\n{verdict_text(row, lang) if row else '—'}",
             tuple(axis[m] for m in part["month"]), tuple(part["share"].to_list()), fitted))
     labels = [m[5:7] + "/" + m[2:4] for m in (month_label(first, i) for i in range(span))]
     binding = (min(max(months_since(first, result.binding_month), 0), span) if result.binding_month else None)
