@@ -26,7 +26,8 @@ a release in which it still works and warns (``DeprecationWarning``).
   office compared with itself around a date or between two periods).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
 - *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
-  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness),
+  `export_soll` (a candidate as BPMN with lanes and layout).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -58,7 +59,7 @@ __all__ = [
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
     # towards a uniform Soll
-    "cross_conformance", "design_soll",
+    "cross_conformance", "design_soll", "export_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",

@@ -25,7 +25,7 @@ PUBLIC = {
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
     "analyse", "run", "write_report", "simulate_logs",
-    "adoption", "before_after", "cross_conformance", "design_soll",
+    "adoption", "before_after", "cross_conformance", "design_soll", "export_soll",
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
     "Findings", "Analysis", "Adoption", "BeforeAfter", "RunResult", "ReportFiles", "SimulationResult", "Picture",

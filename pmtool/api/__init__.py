@@ -13,7 +13,7 @@ from typing import Any
 
 from pmtool import __all__ as _PUBLIC
 from pmtool.api.adoption import adoption, before_after
-from pmtool.api.design import cross_conformance, design_soll
+from pmtool.api.design import cross_conformance, design_soll, export_soll
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
