@@ -30,7 +30,7 @@ from pmtool.config_file import refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, Location
-from pmtool.i18n import LANGUAGES
+from pmtool.i18n import LANGUAGES, t
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.offices import check_office_id, is_office_id
 from pmtool.report.xdomea import EFILE_KEYS, EfileMeta, efile_meta
@@ -144,6 +144,8 @@ def load_project(path: Path) -> Project:
         raise ConfigError("project.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError("project.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("project.syntax", Location(where), reason=t("read.too_deep")) from None
     return project_from_dict(raw, root=path.parent, where=where, source=path)
 
 
