@@ -192,6 +192,8 @@ def read_bundle(path: Path) -> Bundle:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise InputError("bundle.unreadable", Location(str(path)), reason=exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise InputError("bundle.invalid", Location(str(path)), format=FORMAT) from None
     return Bundle.from_json(text, str(path))
 
 
