@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import limits
+from pmtool import cluster, limits
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
@@ -49,6 +49,7 @@ from pmtool.discover.inductive import IstModel
 from pmtool.discover.mining import Mining
 from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog import schema
 from pmtool.eventlog.filters import filter_event_log
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
@@ -171,7 +172,11 @@ class StageRunner:
         self.fingerprints: dict[str, str] = {}
 
     def run(self, stage: str, item: str, parts: Callable[[], list[Any]], compute: Callable[[], T],
-            save: Callable[[T, Path], None], load: Callable[[Path], T]) -> T:
+            save: Callable[[T, Path], None], load: Callable[[Path], T],
+            events: int | Callable[[T], int] | None = None) -> T:
+        """The step's value (computed, or from the cache). ``events``: how many events the step worked on
+        (or how to count them in its value), told to a ``progress`` that has a ``finished(stage, item,
+        events)`` method (the command line's bars show events per second)."""
         self.progress(stage, item)
         start = perf_counter()
         if self.store is None:
@@ -181,6 +186,9 @@ class StageRunner:
             self.fingerprints[f"{stage}:{item}" if item else stage] = key
             value, cached = self.store.memo(stage, key, compute, save=save, load=load)
         self.steps.append(StepRecord(stage, item, cached, perf_counter() - start))
+        finished = getattr(self.progress, "finished", None)
+        if finished is not None and events is not None:
+            finished(stage, item, events(value) if callable(events) else events)
         return value
 
     def key(self, stage: str, item: str = "") -> str | None:
@@ -209,11 +217,13 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     stages = StageRunner(store, progress)
     ingests: list[IngestResult] = []
     log_sha: dict[ExportSource, str | None] = {}
+    remote = _remote_ingests(project, stages, key, allow_identifiable)
     for source in project.exports:
         result, sha = stages.run("ingest", f"{source.office} {source.process}",
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (_ingest(s, key, allow_identifiable), None),
-                                 _save_ingest, _load_ingest)
+                                 lambda s=source: (remote.pop(s) if s in remote
+                                                   else _ingest(s, key, allow_identifiable), None),
+                                 _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
         ingests.append(result)
         log_sha[source] = sha
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
@@ -240,14 +250,15 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                                                   vocabulary().fingerprint, list(f)],
             lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
                                                               settings=c),
-            *_CONFORM_CODEC)
+            *_CONFORM_CODEC, log.frame.height)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
                                                              vocabulary().fingerprint],
                                      # discovery applies the process's filters itself and names them
-                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC)
+                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC,
+                                     whole.frame.height)
         coverage = label_coverage(log, reference)
         settings_a = replace(aggregate_settings, filters=chosen)
         texts = stages.run(
@@ -255,7 +266,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
             lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
                 b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
-            _save_texts, _load_texts)
+            _save_texts, _load_texts, log.frame.height)
         process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
@@ -299,8 +310,39 @@ def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
-    found = discover(log, _discover_settings(pid, project))
+    settings = _discover_settings(pid, project)
+    if cluster.client() is None or settings.filters:  # a filter may choose among all offices' cases
+        found = discover(log, settings)
+    else:  # office by office on the cluster: each office's discovery depends on its own cases only
+        parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
+                 for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
+        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
+                      for d in one)
+        found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
     return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
+
+
+def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
+        -> tuple[Discovery, ...]:
+    return cluster.extended_call(discover, vocabulary_files, log, settings)
+
+
+def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
+                    allow_identifiable: bool) -> dict[ExportSource, IngestResult]:
+    """With a cluster: every export the cache does not hold, imported on the workers (office × process)."""
+    if cluster.client() is None:
+        return {}
+    store = stages.store
+    todo = [s for s in project.exports
+            if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
+                                               ).exists()]
+    done = cluster.map_ordered(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
+    return dict(zip(todo, done, strict=True))
+
+
+def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
+                   vocabulary_files: tuple[Path, ...]) -> IngestResult:
+    return cluster.extended_call(_ingest, vocabulary_files, source, key, allow_identifiable)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,

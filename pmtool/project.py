@@ -33,11 +33,12 @@ from pmtool.i18n import LANGUAGES
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.limits import NAMES as LIMITS
 from pmtool.offices import check_office_id, is_office_id
+from pmtool.report.xdomea import EFILE_KEYS, EfileMeta, efile_meta
 from pmtool.vocabulary import combine, load_vocabulary_file
 
-_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "limits"}
+_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "efile", "limits"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats", "tables", "filters"}
+            "incomplete", "workers", "formats", "tables", "filters", "scheduler"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 _PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
@@ -52,7 +53,8 @@ _PRIORITIES = {"volume", "nonconformance", "spread", "legal_risk", "time_lost"}
 KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
     "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
-    "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES), "limits": frozenset(LIMITS),
+    "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES),
+    "efile": frozenset(EFILE_KEYS), "limits": frozenset(LIMITS),
 }
 
 
@@ -110,6 +112,8 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    efile: EfileMeta | None = None  # [efile]: how pmtool efile files the report in the e-file (xdomea)
+    scheduler: str | None = None  # a Dask scheduler (tcp://host:8786) or "local:N" (pmtool.cluster)
     limits: dict[str, int] = field(default_factory=dict)  # [limits] over the defaults (pmtool.limits)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
 
@@ -227,6 +231,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     bounds = s.table(raw, "limits", allowed=LIMITS)
     chosen_limits = {k: s.integer(bounds, k, None, "limits.", minimum=1) for k in sorted(bounds)}
     allowlist = _path(root, head["allowlist"], "project.allowlist", where) if "allowlist" in head else None
+    efile = efile_meta(s.table(raw, "efile"), where=where) if "efile" in raw else None
     return Project(
         name=name, root=root, output=root / output,
         language=language, period=str(period), privacy_threshold=threshold, as_of=as_of,
@@ -236,8 +241,9 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
         comparison=shares, priorities=priorities, limits=chosen_limits, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
-        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
-        filters=_filters(head, "project.filters", where))
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where), efile=efile,
+        filters=_filters(head, "project.filters", where),
+        scheduler=_scheduler(head.get("scheduler"), where))
 
 
 def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -251,6 +257,17 @@ def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     texts = tuple(v.strip() for v in value)
     parse_filters(texts, where=where)
     return texts
+
+
+def _scheduler(value: Any, where: str) -> str | None:
+    from pmtool.cluster import check_address
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("project.bad_value", Location(where), key="project.scheduler",
+                          expected='"tcp://host:8786" or "local:N"')
+    return check_address(value, where)
 
 
 def _weights(table: dict[str, Any], where: str) -> dict[str, float]:

@@ -35,6 +35,7 @@ from pmtool.calendar import WorkingCalendar
 from pmtool.config_file import Settings, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
+from pmtool.i18n import t
 from pmtool.ingest import timestamps
 from pmtool.ingest.registry import ReadOptions
 from pmtool.vocabulary import vocabulary
@@ -90,6 +91,8 @@ def load_profile(path: Path) -> MappingProfile:
         raise ConfigError("profile.not_utf8", Location(where)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("profile.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("profile.syntax", Location(where), reason=t("read.too_deep")) from None
     return profile_from_dict(raw, name=path.name, sha256=hashlib.sha256(data).hexdigest(), where=where)
 
 

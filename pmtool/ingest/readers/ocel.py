@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from lxml import etree
 
-from pmtool.errors import InputError, Location, display_path
+from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
 from pmtool.ingest.readers.xes import (
     GZIP_ERRORS,
@@ -125,6 +125,8 @@ def read_ocel_json(path: Path, options: ReadOptions) -> RawTable:
         ) from None
     except LookupError:
         raise InputError("ocel.unknown_encoding", Location(file), encoding=options.encoding) from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise InputError("ocel.malformed_json", Location(file), col="–", reason=first_line(exc)) from None
     check_json_depth(data, file)
     if not isinstance(data, dict) or not ({"events", "ocel:events"} & set(data)):
         raise InputError("ocel.not_ocel_json", Location(file))
