@@ -163,15 +163,6 @@ def test_timestamps_in_year_1_and_9999_are_quarantined_with_a_reason(tmp_path, k
     assert result.log.frame["timestamp"].max().year == 2025
 
 
-def test_a_byte_order_mark_inside_a_csv_makes_no_phantom_case(tmp_path, key):
-    export = tmp_path / "GA-01_P3a.csv"
-    export.write_bytes(b"case;activity;time\nc1;Termin gebucht;01.03.2025 10:00\n"
-                       + "\ufeffc1;Belehrung;02.03.2025 10:00\n".encode())
-    profile = profile_from_dict({"file": {"delimiter": ";"}, "columns": {
-        "case_id": "case", "activity": "activity", "timestamp": "time"}})
-    assert ingest(export, profile, office="GA-01", key=key).log.frame["case_id"].n_unique() == 1
-
-
 def test_a_mapped_column_named_twice_in_the_header_is_an_error(tmp_path):
     export = tmp_path / "GA-01_P3a.csv"
     export.write_text("case;activity;time;activity\nc1;Termin gebucht;01.03.2025 10:00;Belehrung\n", "utf-8")

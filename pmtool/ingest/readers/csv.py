@@ -72,7 +72,6 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     if b"\n" not in data and b"\r" in data:  # classic Mac line ends (Excel for Mac "CSV (Macintosh)")
         data = data.replace(b"\r", b"\n")
     data, skipped_lines, declared = _preamble(data)
-    data = data.replace(b"\n\xef\xbb\xbf", b"\n")  # a byte-order mark inside: files joined end to end
     detected = declared or sniff_delimiter(data, quote)
     delimiter = options.delimiter or detected or ","
     parsed = _parse(data, delimiter, quote, where, skipped_lines)
