@@ -247,9 +247,11 @@ def report_tables(ctx: Any) -> dict[str, bytes]:
         writer.writerow(table.head)
         for label, cells in (*table.rows, *table.foot):
             writer.writerow([label, *(c.text for c in cells)])
-        name = f"{table.id}.csv"
-        if name not in out:
-            out[name] = buf.getvalue().encode("utf-8")
+        name, n = f"{table.id}.csv", 1
+        while name in out:  # two tables with one id: the second gets a number, none is left out
+            n += 1
+            name = f"{table.id}-{n}.csv"
+        out[name] = buf.getvalue().encode("utf-8")
     return out
 
 
