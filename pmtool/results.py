@@ -41,7 +41,7 @@ from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_ana
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import discovery_files, drawn
+from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
@@ -185,8 +185,11 @@ def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict
             return {name: data for files in parts for name, data in files.items()}
 
         key = analysis.fingerprints.get(f"discover:{pid}")
-        out[pid] = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
-                              load_files)
+        files = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
+                           load_files)
+        if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
+            files = render()  # a figure Graphviz could not draw (a timeout on a busy machine) is tried again
+        out[pid] = files
     return out
 
 
