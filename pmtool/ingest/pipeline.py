@@ -521,8 +521,8 @@ class _Sha256Thread:
     def _run(self, path: Path) -> None:
         try:
             self._value = sha256_file(path)
-        except OSError:
-            self._value = None  # the reader reports the unreadable file
+        except (OSError, InputError):  # an error here would print a thread's traceback
+            self._value = None  # the reader reports the unreadable file (or the device that is no file)
 
     def result(self) -> str:
         self._thread.join()
