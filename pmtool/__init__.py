@@ -24,6 +24,8 @@ a release in which it still works and warns (``DeprecationWarning``).
   `rank_changes`.
 - *A Soll applied*: `adoption` (before and after the date a Soll became binding).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
+- *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -54,10 +56,13 @@ __all__ = [
     "adoption",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
+    # towards a uniform Soll
+    "cross_conformance", "design_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
     "Findings", "Analysis", "Adoption", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]

@@ -25,10 +25,11 @@ PUBLIC = {
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
     "analyse", "run", "write_report", "simulate_logs",
-    "adoption",
+    "adoption", "cross_conformance", "design_soll",
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
     "Findings", "Analysis", "Adoption", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 }

@@ -21,9 +21,10 @@ def code_of(path) -> str:
     return "\n".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
 
 
-def test_the_four_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_office_log.ipynb", "02_compare_offices.ipynb",
-                                           "03_refine_soll.ipynb", "04_real_log.ipynb"]
+                                           "03_refine_soll.ipynb", "04_real_log.ipynb",
+                                           "05_soll_design.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -1,9 +1,9 @@
 """The implementation of pmtool's public API (re-exported as ``pmtool.*``; see :mod:`pmtool`).
 
-The verbs live in four modules by stage (:mod:`~pmtool.api.inputs`, :mod:`~pmtool.api.mining`,
-:mod:`~pmtool.api.whatif`, :mod:`~pmtool.api.runs`) and import the stage packages only when called; the
-result types are loaded from their home modules on first use (:data:`TYPES`), so ``import pmtool`` stays
-cheap.
+The verbs live in five modules by stage (:mod:`~pmtool.api.inputs`, :mod:`~pmtool.api.mining`,
+:mod:`~pmtool.api.whatif`, :mod:`~pmtool.api.runs`, :mod:`~pmtool.api.design`) and import the stage packages
+only when called; the result types are loaded from their home modules on first use (:data:`TYPES`), so
+``import pmtool`` stays cheap.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from pmtool import __all__ as _PUBLIC
 from pmtool.api.adoption import adoption
+from pmtool.api.design import cross_conformance, design_soll
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
@@ -51,6 +52,7 @@ TYPES: dict[str, str] = {
     "Adoption": "pmtool.compare.adoption",
     "RunResult": "pmtool.results", "ReportFiles": "pmtool.report.build",
     "SimulationResult": "pmtool.simulate.simulator", "Picture": "pmtool.display.pictures",
+    "CrossConformance": "pmtool.design.cross", "SollDesign": "pmtool.design.design",
     "PmtoolError": "pmtool.errors", "InputError": "pmtool.errors", "LogSchemaError": "pmtool.errors",
     "ConfigError": "pmtool.errors", "ModelError": "pmtool.errors", "RenderError": "pmtool.errors",
     "PrivacyError": "pmtool.errors",

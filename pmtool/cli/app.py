@@ -13,6 +13,7 @@ from pmtool.cli import (
     cases_cmd,
     compare_cmd,
     conform_cmd,
+    design_cmd,
     discover_cmd,
     doctor_cmd,
     export_cmd,
@@ -72,6 +73,7 @@ app.command("report", no_args_is_help=True)(report_cmd.report)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 app.command("cases", no_args_is_help=True)(cases_cmd.cases)
 app.command("export", no_args_is_help=True)(export_cmd.export)
+app.command("design", no_args_is_help=False)(design_cmd.design)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)
 app.add_typer(key_app, name="key")
