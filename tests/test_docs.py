@@ -312,3 +312,13 @@ def test_every_bundle_field_is_documented(doc_runner):
     item_fields = set(bundle["items"][0])
     described = dict(BUNDLE)["items[]"]
     assert all(f"`{f}`" in described for f in item_fields), item_fields
+
+
+def test_the_readme_python_example_gives_findings_and_a_changed_model(doc_runner):
+    import pmtool as pt
+
+    readme = REPO / "README.md"
+    doc_runner.run_through(readme)
+    namespace = doc_runner.namespaces[readme]
+    assert namespace["analysis"].findings.height > 0
+    assert isinstance(namespace["relaxed"], pt.ReferenceModel)
