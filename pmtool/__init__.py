@@ -22,10 +22,12 @@ a release in which it still works and warns (``DeprecationWarning``).
   `check_conformance`, `aggregate`.
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
   `rank_changes`.
-- *A Soll applied*: `adoption` (before and after the date a Soll became binding).
+- *A Soll applied*: `adoption` (before and after the date a Soll became binding), `before_after` (one
+  office compared with itself around a date or between two periods).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
 - *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
-  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness),
+  `export_soll` (a candidate as BPMN with lanes and layout).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -53,15 +55,15 @@ __all__ = [
     # comparison and what-if
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
     # a Soll applied
-    "adoption",
+    "adoption", "before_after",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
     # towards a uniform Soll
-    "cross_conformance", "design_soll",
+    "cross_conformance", "design_soll", "export_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
-    "Findings", "Analysis", "Adoption", "RunResult", "ReportFiles", "SimulationResult", "Picture",
+    "Findings", "Analysis", "Adoption", "BeforeAfter", "RunResult", "ReportFiles", "SimulationResult", "Picture",
     "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",

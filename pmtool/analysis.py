@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from pmtool import cluster
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
@@ -48,6 +49,7 @@ from pmtool.discover.inductive import IstModel
 from pmtool.discover.mining import Mining
 from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
+from pmtool.eventlog import schema
 from pmtool.eventlog.filters import filter_event_log
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
@@ -208,10 +210,12 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     stages = StageRunner(store, progress)
     ingests: list[IngestResult] = []
     log_sha: dict[ExportSource, str | None] = {}
+    remote = _remote_ingests(project, stages, key, allow_identifiable)
     for source in project.exports:
         result, sha = stages.run("ingest", f"{source.office} {source.process}",
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (_ingest(s, key, allow_identifiable), None),
+                                 lambda s=source: (remote.pop(s) if s in remote
+                                                   else _ingest(s, key, allow_identifiable), None),
                                  _save_ingest, _load_ingest)
         ingests.append(result)
         log_sha[source] = sha
@@ -298,8 +302,39 @@ def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
-    found = discover(log, _discover_settings(pid, project))
+    settings = _discover_settings(pid, project)
+    if cluster.client() is None or settings.filters:  # a filter may choose among all offices' cases
+        found = discover(log, settings)
+    else:  # office by office on the cluster: each office's discovery depends on its own cases only
+        parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
+                 for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
+        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
+                      for d in one)
+        found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
     return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
+
+
+def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
+        -> tuple[Discovery, ...]:
+    return cluster.extended_call(discover, vocabulary_files, log, settings)
+
+
+def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
+                    allow_identifiable: bool) -> dict[ExportSource, IngestResult]:
+    """With a cluster: every export the cache does not hold, imported on the workers (office × process)."""
+    if cluster.client() is None:
+        return {}
+    store = stages.store
+    todo = [s for s in project.exports
+            if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
+                                               ).exists()]
+    done = cluster.map_ordered(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
+    return dict(zip(todo, done, strict=True))
+
+
+def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
+                   vocabulary_files: tuple[Path, ...]) -> IngestResult:
+    return cluster.extended_call(_ingest, vocabulary_files, source, key, allow_identifiable)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,

@@ -28,6 +28,10 @@ def read_toml(path: Path, kind: str) -> tuple[dict[str, Any], bytes]:
         return tomllib.loads(data.decode("utf-8-sig")), data
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{kind}.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        from pmtool.i18n import t
+
+        raise ConfigError(f"{kind}.syntax", Location(where), reason=t("read.too_deep")) from None
 
 
 def refuse_unknown_keys(table: dict[str, Any], allowed: Iterable[str], *, kind: str, prefix: str,

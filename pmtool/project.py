@@ -30,14 +30,14 @@ from pmtool.config_file import refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, Location
-from pmtool.i18n import LANGUAGES
+from pmtool.i18n import LANGUAGES, t
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.offices import check_office_id, is_office_id
 from pmtool.vocabulary import combine, load_vocabulary_file
 
 _TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats", "tables", "filters"}
+            "incomplete", "workers", "formats", "tables", "filters", "scheduler"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 _PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
@@ -110,6 +110,7 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    scheduler: str | None = None  # a Dask scheduler (tcp://host:8786) or "local:N" (pmtool.cluster)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
 
     def filters_for(self, process: str) -> tuple[str, ...]:
@@ -140,6 +141,8 @@ def load_project(path: Path) -> Project:
         raise ConfigError("project.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError("project.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("project.syntax", Location(where), reason=t("read.too_deep")) from None
     return project_from_dict(raw, root=path.parent, where=where, source=path)
 
 
@@ -152,7 +155,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     if language not in LANGUAGES:
         raise ConfigError("project.bad_value", Location(where), key="project.language", expected="de | en")
     threshold = head.get("privacy_threshold", 5)
-    if not isinstance(threshold, int) or threshold < 1:
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 1:  # true is no threshold
         raise ConfigError("project.bad_value", Location(where), key="project.privacy_threshold",
                           expected="a whole number ≥ 1")
     as_of = head.get("as_of")
@@ -243,7 +246,8 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
         tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
-        filters=_filters(head, "project.filters", where))
+        filters=_filters(head, "project.filters", where),
+        scheduler=_scheduler(head.get("scheduler"), where))
 
 
 def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -257,6 +261,17 @@ def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     texts = tuple(v.strip() for v in value)
     parse_filters(texts, where=where)
     return texts
+
+
+def _scheduler(value: Any, where: str) -> str | None:
+    from pmtool.cluster import check_address
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("project.bad_value", Location(where), key="project.scheduler",
+                          expected='"tcp://host:8786" or "local:N"')
+    return check_address(value, where)
 
 
 def _weights(table: dict[str, Any], where: str) -> dict[str, float]:

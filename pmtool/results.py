@@ -33,7 +33,7 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from pmtool import __version__
+from pmtool import __version__, cluster
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
@@ -92,7 +92,7 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
-    with extended(project.vocabulary_files):
+    with extended(project.vocabulary_files), cluster.connected(project.scheduler):
         return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
                             use_cache=use_cache, lang=lang, progress=progress)
 

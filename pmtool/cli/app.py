@@ -10,6 +10,7 @@ import typer
 from pmtool import __version__
 from pmtool.cli import (
     aggregate_cmd,
+    before_after_cmd,
     cases_cmd,
     compare_cmd,
     conform_cmd,
@@ -73,6 +74,7 @@ app.command("report", no_args_is_help=True)(report_cmd.report)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 app.command("cases", no_args_is_help=True)(cases_cmd.cases)
 app.command("export", no_args_is_help=True)(export_cmd.export)
+app.command("before-after", no_args_is_help=True)(before_after_cmd.before_after_cmd)
 app.command("design", no_args_is_help=False)(design_cmd.design)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 key_app.command("new", no_args_is_help=True)(key_cmd.new)

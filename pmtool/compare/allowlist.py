@@ -24,6 +24,7 @@ import polars as pl
 
 from pmtool.compare.bundle import Bundle, period_span
 from pmtool.errors import ConfigError, Location
+from pmtool.i18n import t
 
 _KEYS = {"office", "item", "finding", "process", "justification", "accepted_by", "until"}
 
@@ -70,6 +71,8 @@ def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
         raise ConfigError("allowlist.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError("allowlist.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("allowlist.syntax", Location(where), reason=t("read.too_deep")) from None
     entries = []
     for i, e in enumerate(raw.get("accept", []), 1):
         unknown = set(e) - _KEYS

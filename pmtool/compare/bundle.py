@@ -83,18 +83,25 @@ class Bundle:
 
     @classmethod
     def from_json(cls, text: str, where: str = "<bundle>") -> Bundle:
+        """The bundle in ``text``; raises :class:`InputError` when it is not a bundle of this format or its
+        numbers contradict each other (:func:`check_bundle`): a bundle comes from elsewhere and is checked
+        as a whole before any of it is used."""
         try:
             data = json.loads(text)
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ValueError("format")
-            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS) if data["items"] else \
+            _check_types(data)
+            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS, strict=True) if data["items"] else \
                 pl.DataFrame(schema=ITEM_COLUMNS)
-            return cls(data["office"], data["process"], data["period"], data["quality"], items,
-                       tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
-                       tuple((a, b, int(n)) for a, b, n in data["edges"]), int(data["finished_cases"]),
-                       int(data["fitting_cases"]), _optional_float(data["throughput_median_hours"]))
-        except (ValueError, KeyError, TypeError):
+            bundle = cls(data["office"], data["process"], data["period"], data["quality"], items,
+                         tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]),
+                         data["meta"], tuple((a, b, int(n)) for a, b, n in data["edges"]),
+                         int(data["finished_cases"]), int(data["fitting_cases"]),
+                         _optional_float(data["throughput_median_hours"]))
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError, pl.exceptions.PolarsError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
+        check_bundle(bundle, where)
+        return bundle
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -106,11 +113,87 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Raise ``ValueError`` unless every field of a bundle's JSON has its type (a bool is no count)."""
+    texts = ("office", "process", "period")
+    counts = ("cases", "finished_cases", "fitting_cases")
+    if not all(isinstance(data[k], str) and data[k] for k in texts) or not all(_count(data[k]) for k in counts):
+        raise ValueError("fields")
+    if not isinstance(data["quality"], dict) or not isinstance(data["meta"], dict) or not _number(data["fitness_sum"]):
+        raise ValueError("fields")
+    bins = data["throughput_bins"]
+    if not isinstance(bins, list) or len(bins) != len(BIN_EDGES) - 1 or not all(_count(n) for n in bins):
+        raise ValueError("bins")
+    if data.get("bin_edges_hours") != [str(e) for e in BIN_EDGES]:
+        raise ValueError("bin edges")
+    edges = data["edges"]
+    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and isinstance(e[0], str)
+                                              and isinstance(e[1], str) and _count(e[2]) for e in edges):
+        raise ValueError("edges")
+    items = data["items"]
+    if not isinstance(items, list) or not all(isinstance(i, dict) and set(i) == set(ITEM_COLUMNS) for i in items):
+        raise ValueError("items")
+    for item in items:
+        if not (_count(item["eligible"]) and _count(item["affected"]) and isinstance(item["item"], str)):
+            raise ValueError("items")
+    median = data["throughput_median_hours"]
+    if median is not None and not _number(median):
+        raise ValueError("median")
+    threshold = data["meta"].get("suppress_below")
+    if threshold is not None and not (_count(threshold) and threshold >= 1):
+        raise ValueError("threshold")
+
+
+def check_bundle(bundle: Bundle, where: str, *, threshold: int | None = None) -> None:
+    """Raise :class:`InputError` (one line naming the file and the contradiction) when the numbers of
+    ``bundle`` cannot all be true — more affected than eligible, more eligible than cases, more histogram
+    entries than cases, shares outside 0–1, an item twice — or, with ``threshold`` (the comparison's
+    publication threshold), when the office asked for a smaller one than the comparison applies. Positions
+    are named, never labels (a label comes from the data)."""
+    def refuse(what: str) -> None:
+        raise InputError("bundle.inconsistent", Location(where), what=what)
+
+    n = bundle.cases
+    if bundle.finished > n or bundle.fitting > n:
+        refuse(f"finished_cases {bundle.finished} / fitting_cases {bundle.fitting} > cases {n}")
+    if not 0.0 <= bundle.fitness_sum <= n + 1e-6:
+        refuse(f"fitness_sum {bundle.fitness_sum:g} outside 0–{n}")
+    if sum(bundle.throughput_bins) > n:
+        refuse(f"throughput_bins {sum(bundle.throughput_bins)} > cases {n}")
+    items = bundle.items
+    if items["item"].n_unique() != items.height:
+        refuse("items: an item twice")
+    for i, (eligible, affected, kind) in enumerate(items.select("eligible", "affected", "item_type").iter_rows()):
+        if affected > eligible or eligible > n or (kind == "deviation" and eligible > bundle.finished):
+            refuse(f"items[{i}]: affected {affected}, eligible {eligible}, cases {n}")
+    for i, (_, _, count) in enumerate(bundle.edges):
+        if not 1 <= count <= n:
+            refuse(f"edges[{i}]: {count} cases of {n}")
+    for name in ("coverage", "date_only_share", "running_share", "bounded_share"):
+        value = bundle.quality.get(name)
+        if value is not None and not (_number(value) and 0.0 <= value <= 1.0):
+            refuse(f"quality.{name} outside 0–1")
+    asked = bundle.meta.get("suppress_below")
+    if threshold is not None and (asked is None or asked < threshold):
+        raise InputError("bundle.threshold", Location(where), office=bundle.office, asked=asked or "–",
+                         threshold=threshold)
+
+
 def read_bundle(path: Path) -> Bundle:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise InputError("bundle.unreadable", Location(str(path)), reason=exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise InputError("bundle.invalid", Location(str(path)), format=FORMAT) from None
     return Bundle.from_json(text, str(path))
 
 

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pmtool.config_file import refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
+from pmtool.i18n import t
 from pmtool.ingest import timestamps
 from pmtool.ingest.registry import ReadOptions
 from pmtool.vocabulary import vocabulary
@@ -41,7 +42,7 @@ from pmtool.vocabulary import vocabulary
 _TOP = {"office", "source_system", "description", "file", "columns", "timestamps", "activities", "duplicates",
         "calendar", "roles"}
 _FILE = {"format", "delimiter", "encoding", "sheet", "object_type"}
-_COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep_only"}
+_COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep", "keep_only"}
 _TIMESTAMPS = {"timezone", "formats", "ambiguous", "nonexistent"}
 _ACTIVITIES = {"map", "require_full_map", "ignore"}
 _DUPLICATES = {"key"}
@@ -60,7 +61,7 @@ class MappingProfile:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # canonical → source column(s)
     drop: tuple[str, ...] = ()
     pseudonymise: tuple[str, ...] = ()
-    keep_only: tuple[str, ...] | None = None
+    keep_only: tuple[str, ...] | None = None  # further columns imported as they are (TOML: keep); None: none
     timezone: str = "Europe/Berlin"
     formats: tuple[str, ...] | None = None
     ambiguous: str = "earliest"
@@ -89,6 +90,8 @@ def load_profile(path: Path) -> MappingProfile:
         raise ConfigError("profile.not_utf8", Location(where)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("profile.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("profile.syntax", Location(where), reason=t("read.too_deep")) from None
     return profile_from_dict(raw, name=path.name, sha256=hashlib.sha256(data).hexdigest(), where=where)
 
 
@@ -127,6 +130,13 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         else:
             expected = "text or a list of column names" if canon == schema.TIMESTAMP else "a column name (text)"
             raise ConfigError("profile.bad_value", Location(where), key=f"columns.{canon}", expected=expected)
+    roles_of: dict[str, str] = {}
+    for canon, names in columns.items():
+        for name in names:
+            if name in roles_of:  # e.g. case ids stored as activity labels, in clear
+                raise ConfigError("profile.same_column", Location(where), column=name, first=roles_of[name],
+                                  second=canon)
+            roles_of[name] = canon
 
     timezone = _string(ts, "timezone", "timestamps.", where, "Europe/Berlin")
     try:
@@ -169,7 +179,12 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
     dup_key = tuple(k.strip() for k in listed) if listed else None
     calendar = _table(raw, "calendar", where)
 
-    keep_only = _string_list(cols, "keep_only", "columns.", where)
+    keep_only = _string_list(cols, "keep", "columns.", where)
+    if keep_only is None:  # the earlier name of the same list
+        keep_only = _string_list(cols, "keep_only", "columns.", where)
+    elif "keep_only" in cols:
+        raise ConfigError("profile.bad_value", Location(where), key="columns.keep_only",
+                          expected="not together with columns.keep (the same list under its earlier name)")
     return MappingProfile(
         office=_string(raw, "office", "", where, None),
         source_system=_string(raw, "source_system", "", where, None),

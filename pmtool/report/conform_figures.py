@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
-from pmtool.graphviz import run_dot
+from pmtool.graphviz import attributes, run_dot
 from pmtool.models.reference import ReferenceModel
 from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.models import CODES, ActivityOverlay, drawn_overlay, soll_dot
@@ -53,6 +53,9 @@ def overlay_figures(result: ConformanceResult, reference: ReferenceModel, model_
     overlay = conformance_overlay(result)
     if view is not None:  # the view draws the tasks as named in the model
         overlay = drawn_overlay(overlay, reference.task_labels)
-    title = f"{reference.name} · Filter: {filters}" if filters else reference.name
-    dot = soll_dot(view, reference.net, title=title, lang=lang, overlay=overlay)
+    dot = soll_dot(view, reference.net, title=reference.name, lang=lang, overlay=overlay)
+    if filters:  # a picture of part of the cases says which part, above the model
+        head = "  graph " + attributes({"label": f"{reference.name} · Filter: {filters}", "labelloc": "t",
+                                        "labeljust": "l", "fontsize": 14}) + ";"
+        dot = dot.replace("digraph soll {", "digraph soll {\n" + head, 1)
     return {fmt: run_dot(dot, fmt) for fmt in formats}

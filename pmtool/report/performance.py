@@ -6,7 +6,7 @@
   be recomputed: the classes add up to the office's finished minus never-closed cases, see
   :func:`pmtool.report.suppression.performance_cells`) is not drawn ("·" below the axis).
 - :func:`bottleneck_table`: the transitions of the process (all offices together) ranked by the total
-  waiting time they hold (:func:`pmtool.discover.dfg.bottlenecks`): transitions, cases, median and 90th
+  waiting time they hold (:func:`pmtool.discover.dfg.bottlenecks`): transitions, mean, median and 90th
   percentile of the waiting time and the total with its share of all waiting. Only transitions taken by
   at least the threshold's number of cases are listed, and no count is printed: the pooled cases of a
   transition add up the offices' arrows of the Ist figures, some of which the disclosure check hides; the
@@ -130,7 +130,7 @@ def bottleneck_table(log: EventLog, k: int, lang: str, pid: str) -> Table | None
         rows.append((f"{r['source']} → {r['target']}", _bottleneck_cells(r, r["total_all_hours"], lang)))
     if not rows:
         return None
-    head = tuple(t(f"report.bottleneck.{c}", lang) for c in ("transition", "median", "p90", "total"))
+    head = tuple(t(f"report.bottleneck.{c}", lang) for c in ("transition", "mean", "median", "p90", "total"))
     return Table(id=f"bottlenecks-{pid}", caption=t("report.bottleneck.caption", lang, n=len(rows)), head=head,
                  rows=tuple(rows), notes=(t("report.bottleneck.note", lang, k=k),), css="bottlenecks")
 
@@ -138,5 +138,5 @@ def bottleneck_table(log: EventLog, k: int, lang: str, pid: str) -> Table | None
 def _bottleneck_cells(r: dict[str, Any], total: float, lang: str) -> tuple[Cell, ...]:
     share = t("report.bottleneck.share", lang, days=numbers.days(r["total_hours"], lang),
               total=numbers.days(total, lang), rate=numbers.rate(r["total_hours"] / total if total else None, lang))
-    return (
-            Cell(numbers.days(r["median_hours"], lang)), Cell(numbers.days(r["p90_hours"], lang)), Cell(share))
+    return (Cell(numbers.days(r["mean_hours"], lang)), Cell(numbers.days(r["median_hours"], lang)),
+            Cell(numbers.days(r["p90_hours"], lang)), Cell(share))

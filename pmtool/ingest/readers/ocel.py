@@ -23,8 +23,9 @@ from typing import Any
 import polars as pl
 from lxml import etree
 
-from pmtool.errors import InputError, Location, display_path
+from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
+from pmtool.i18n import t
 from pmtool.ingest.readers.xes import (
     GZIP_ERRORS,
     LineCountingStream,
@@ -122,6 +123,10 @@ def read_ocel_json(path: Path, options: ReadOptions) -> RawTable:
         ) from None
     except LookupError:
         raise InputError("ocel.unknown_encoding", Location(file), encoding=options.encoding) from None
+    except RecursionError:
+        raise InputError("ocel.malformed_json", Location(file), col="–", reason=t("read.too_deep")) from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise InputError("ocel.malformed_json", Location(file), col="–", reason=first_line(exc)) from None
     if not isinstance(data, dict) or not ({"events", "ocel:events"} & set(data)):
         raise InputError("ocel.not_ocel_json", Location(file))
     try:
