@@ -33,9 +33,10 @@ from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES, t
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
 from pmtool.offices import check_office_id, is_office_id
+from pmtool.report.xdomea import EFILE_KEYS, EfileMeta, efile_meta
 from pmtool.vocabulary import combine, load_vocabulary_file
 
-_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
+_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "efile"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
             "incomplete", "workers", "formats", "tables", "filters", "scheduler"}
 REPORT_FORMATS = ("html", "pdf")
@@ -53,6 +54,7 @@ KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
     "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
     "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES),
+    "efile": frozenset(EFILE_KEYS),
 }
 
 
@@ -110,6 +112,7 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    efile: EfileMeta | None = None  # [efile]: how pmtool efile files the report in the e-file (xdomea)
     scheduler: str | None = None  # a Dask scheduler (tcp://host:8786) or "local:N" (pmtool.cluster)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
 
@@ -236,6 +239,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
     _check(comparison, _COMPARISON, "comparison.", where)
     priorities = _weights(_table(raw, "priorities", where), where)
     allowlist = _path(root, head["allowlist"], "project.allowlist", where) if head.get("allowlist") else None
+    efile = efile_meta(_table(raw, "efile", where), where=where) if "efile" in raw else None
     return Project(
         name=head.get("name", "pmtool"), root=root, output=root / head.get("output", "reports/analysis"),
         language=language, period=str(head.get("period", "all")), privacy_threshold=threshold, as_of=as_of,
@@ -245,7 +249,7 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
         comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
-        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where), efile=efile,
         filters=_filters(head, "project.filters", where),
         scheduler=_scheduler(head.get("scheduler"), where))
 

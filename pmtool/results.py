@@ -33,6 +33,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any
 
+import polars as pl
+
 from pmtool import __version__, cluster
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.compare import CompareSettings
@@ -129,6 +131,14 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
                      perf_counter() - start, tuple(not_drawn))
 
 
+def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
+    """``adoption_series`` and ``adoption_estimates`` of every process (:mod:`pmtool.compare.adoption`)."""
+    from pmtool.compare.adoption import adoption_of
+
+    parts = [adoption_of(analysis, pid).frames() for pid in analysis.processes]
+    return {name: pl.concat([p[name] for p in parts]) for name in ("adoption_series", "adoption_estimates")}
+
+
 def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:
     writers: dict[Path, Writer] = {}
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
@@ -138,7 +148,8 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
-              "disclosure": analysis.disclosure, "comparability": analysis.comparability}
+              "disclosure": analysis.disclosure, "comparability": analysis.comparability,
+              **adoption_frames(analysis)}
     writers.update(comparison_writers(frames, out / "tables", per_table))
     if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}

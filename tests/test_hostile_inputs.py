@@ -1,11 +1,14 @@
 """The hostile-input corpus (``tests/hostile/corpus.py``: XXE, billion laughs, bombs, NUL bytes, ragged and
 mis-encoded CSV, deep JSON, malformed bundles, OCEL, XES, BPMN and TOML, symbolic links, huge and hostile
 labels, …) through the CLI, one input per case: a refused input ends with exit code 2, one line on
-standard error, no traceback and nothing written; a valid but dirty one is imported with exit code 0.
+standard error, no traceback and nothing written; a valid but dirty one is imported with exit code 0, no
+raw case id in any file written and no CSV cell a formula.
 Every case within bounded time and memory, watched from outside the process that runs it."""
 
 from __future__ import annotations
 
+import csv
+import io
 import multiprocessing
 import sys
 import time
@@ -141,3 +144,25 @@ def test_hostile_input(case: Case, runner: Runner, canonical_log: Path, tmp_path
         assert outputs_left(case, tmp_path) == []
     else:
         assert answer["exit"] == 0, (stderr, answer["stdout"][-2000:])
+        written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+        assert written
+        for path in written:
+            data = path.read_bytes()
+            assert b"AZ-" not in data, f"{path.name}: a raw case id"  # every case id pseudonymised
+            if path.suffix == ".csv":
+                assert not _formula_cells(data.decode("utf-8-sig")), path.name
+
+
+def _formula_cells(text: str) -> list[str]:
+    """Cells a spreadsheet would run: starting with = + @ tab CR, or with - when they are not a number."""
+    bad = []
+    for row in csv.reader(io.StringIO(text)):
+        for cell in row:
+            if cell[:1] in ("=", "+", "@", "\t", "\r"):
+                bad.append(cell)
+            elif cell.startswith("-"):
+                try:
+                    float(cell)
+                except ValueError:
+                    bad.append(cell)
+    return bad

@@ -9,6 +9,7 @@ import typer
 
 from pmtool import __version__
 from pmtool.cli import (
+    adoption_cmd,
     aggregate_cmd,
     before_after_cmd,
     cases_cmd,
@@ -17,6 +18,7 @@ from pmtool.cli import (
     design_cmd,
     discover_cmd,
     doctor_cmd,
+    efile_cmd,
     export_cmd,
     ingest_cmd,
     init_cmd,
@@ -71,6 +73,8 @@ app.command("init", no_args_is_help=False)(init_cmd.init)
 app.command("run", no_args_is_help=False)(run_cmd.run)
 app.command("demo", no_args_is_help=False)(run_cmd.demo)
 app.command("report", no_args_is_help=True)(report_cmd.report)
+app.command("adoption", no_args_is_help=True)(adoption_cmd.adoption)
+app.command("efile", no_args_is_help=True)(efile_cmd.efile)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 app.command("cases", no_args_is_help=True)(cases_cmd.cases)
 app.command("export", no_args_is_help=True)(export_cmd.export)

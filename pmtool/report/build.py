@@ -77,6 +77,7 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
     the PDF cannot be made.
     """
     from pmtool.report.context import build_context
+    from pmtool.report.xdomea import report_tables
 
     lang = lang or analysis.project.language
     if lang not in LANGUAGES:
@@ -95,5 +96,7 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
         files[name], annex[name] = out_dir / f"{stem}{suffix}", out_dir / ctx.annex_files[name]
         writers[files[name]] = lambda p, data=main: p.write_bytes(data)
         writers[annex[name]] = lambda p, data=extra: p.write_bytes(data)
+    for table, data in report_tables(ctx).items():  # the report's tables as printed, for the e-file
+        writers[out_dir / f"{stem}-{t('report.tables.folder', lang)}" / table] = lambda p, d=data: p.write_bytes(d)
     write_atomically(writers)
     return ReportFiles(lang, files, annex)

@@ -20,6 +20,7 @@ from pmtool.report import numbers
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.report.adoption_view import AdoptionSection
     from pmtool.report.annex import Annex
     from pmtool.report.appendix import Appendix
     from pmtool.report.process_section import ProcessSection
@@ -119,6 +120,7 @@ class ReportContext:
     annex: Annex
     annex_meta: ReportMeta
     annex_files: dict[str, str] = field(default_factory=dict)  # format → file name beside the report
+    adoption: AdoptionSection | None = None  # "Anwendung des Soll-Prozesses"
 
 
 def as_of_point(analysis: Analysis) -> datetime:
@@ -134,6 +136,7 @@ def as_of_point(analysis: Analysis) -> datetime:
 
 def build_context(analysis: Analysis, lang: str) -> ReportContext:
     """The view model of the report for ``analysis`` in ``lang`` (de or en)."""
+    from pmtool.report.adoption_view import build_adoption_section
     from pmtool.report.annex import build_annex, file_name
     from pmtool.report.appendix import build_appendix
     from pmtool.report.process_section import build_process_section, soll_figures
@@ -180,4 +183,5 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
                             created=meta.created, lang=lang)
     return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,
                          summary=summary, processes=sections, appendix=appendix, annex=annex, annex_meta=annex_meta,
-                         annex_files={fmt: file_name(lang, f".{fmt}") for fmt in ("html", "pdf")})
+                         annex_files={fmt: file_name(lang, f".{fmt}") for fmt in ("html", "pdf")},
+                         adoption=build_adoption_section(analysis, lang))
