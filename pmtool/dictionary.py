@@ -9,6 +9,8 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass
 
+from pmtool.compare.adoption import ESTIMATE_COLUMNS, SERIES_COLUMNS, VERDICTS
+
 #: Meaning of a column name; the same name means the same thing in every table unless a table says otherwise.
 MEANING: dict[str, str] = {
     "process": "Process id (`P1`, `P2`, `P3a`, … or a process of the project's own vocabulary).",
@@ -169,6 +171,27 @@ MEANING: dict[str, str] = {
     "source_file": "The export the row comes from.",
     "column": "The column whose value failed.",
     "value": "The value that failed.",
+    "measure": "`conforming` (share of ended cases with fitness 1), or a rule id (its compliance).",
+    "month": "Month (Europe/Berlin) of the cases' first event, `2025-03`.",
+    "side": "`before` or `after` the month the Soll became binding (`valid_from`).",
+    "fitted": "Value of the segmented regression for the month.",
+    "months_before": "Published months before the binding date.",
+    "months_after": "Published months from the binding date on.",
+    "judged_before": "Judged cases before the binding date.",
+    "judged_after": "Judged cases from the binding date on.",
+    "share_before": "Share (conforming, or rule compliance) before the binding date.",
+    "share_after": "Share from the binding date on.",
+    "level": "Level change of the share at the binding month (segmented regression).",
+    "level_low": "Lower end of its 95 % interval.",
+    "level_high": "Upper end of its 95 % interval.",
+    "level_p": "p-value of the level change.",
+    "slope": "Change of the monthly trend at the binding month.",
+    "slope_low": "Lower end of its 95 % interval.",
+    "slope_high": "Upper end of its 95 % interval.",
+    "change_month": "The month at which the series changes most.",
+    "change_level": "The change at that month.",
+    "change_significant": "That change holds after Bonferroni correction over the months tried.",
+    "verdict": "`improved`, `worsened`, `no_change` or `not_estimable` (codes.md).",
 }
 
 
@@ -225,6 +248,14 @@ TABLES: tuple[TableDoc, ...] = (
                                            "upper")),
     TableDoc("comparability", "tables/comparability.<fmt>", "one office of a process and period",
              ("process", "period", "office", "office_name", "compared", "reason")),
+    TableDoc("adoption series", "tables/adoption_series.<fmt>", "one office × measure × published month of "
+             "a process with a binding date", ("process", *SERIES_COLUMNS),
+             (("judged", "Cases judged in the month (ended cases; for a rule: ok + violated)."),
+              ("ok", "Of them conforming (for a rule: ok)."), ("share", "ok / judged."))),
+    TableDoc("adoption estimates", "tables/adoption_estimates.<fmt>", "one office × measure: before and after the "
+             "Soll became binding", ("process", *ESTIMATE_COLUMNS),
+             (("month", "The month of the verdict: the detected change month when it agrees in direction, else "
+                        "the binding month."),)),
     TableDoc("conformance summary", "tables/conformance/<process>_summary.<fmt>", "one office",
              ("office", "cases", "events", "variants", "fitness", "fitting_share", "bounded", "running", "stale",
               "throughput_median_hours", "precision", "f1", "method"),
@@ -324,6 +355,13 @@ CASE_STATUS = {
     "running": "No closing activity yet, and an event within `stale_after_days` (90) before `as_of`.",
     "stale": "No closing activity and no event for `stale_after_days`: never closed (`case:NO_CLOSURE`).",
 }
+ADOPTION_VERDICT = {
+    "improved": "The share rose: the level change at the binding month, or the change at the detected month, "
+                "is an increase that holds (its interval above 0, or significant).",
+    "worsened": "The share fell, in the same sense.",
+    "no_change": "Neither holds.",
+    "not_estimable": "Fewer than three published months on a side of the binding date.",
+}
 EXTRA_REASONS = {
     "no_peer": "The office passed the gate, but no second office in the process and period did.",
     "small_numbers": "The row's counts are hidden for privacy, so the row is not compared (comparison table).",
@@ -365,6 +403,8 @@ def codes_reference() -> str:
     out += ["", "## Quarantine reasons (`reason` of `<name>.quarantine.csv`)", "", "| reason | meaning |",
             "|---|---|"]
     out += [f"| `{k}` | {_cell(t(f'reason.{k}', 'en'))} |" for k in _QUARANTINE]
+    out += ["", "## Adoption verdicts (`verdict`)", "", "| verdict | meaning |", "|---|---|"]
+    out += [f"| `{k}` | {_cell(ADOPTION_VERDICT[k])} |" for k in VERDICTS]
     out += ["", "## Data-quality flags (`pmtool inspect`)", "", "| flag | meaning |", "|---|---|"]
     out += [f"| `{k}` | {_cell(t(f'quality.{k}', 'en'))} |" for k in _QUALITY]
     out += ["", _EXIT_INTRO, "", "| command | exit codes |", "|---|---|"]
@@ -421,7 +461,9 @@ _COLUMNS_INTRO = """# Columns of every table and of the bundle
 What each column of the tables `pmtool run` writes means (`<fmt>`: the formats of `[project] tables`; `pmtool
 compare`, `pmtool conform` and `pmtool discover` write the same tables under their `--out`), and every field
 of the bundle an office shares. Times are UTC; hours are decimal hours. A number hidden for privacy is an
-empty cell. Codes found in the columns: [codes.md](codes.md).
+empty cell. Codes found in the columns: [codes.md](codes.md). Beside the report, `report/<report>-tables/`
+holds the report's tables as printed, with the report's own headings in its language (for the e-file); they
+are not listed here.
 
 This page is generated from `pmtool/dictionary.py` by `python docs/generate_pages.py`; a test fails when it
 is out of date or when a table a run writes has other columns than listed here.
