@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import cluster
+from pmtool import cluster, limits
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
@@ -172,7 +172,11 @@ class StageRunner:
         self.fingerprints: dict[str, str] = {}
 
     def run(self, stage: str, item: str, parts: Callable[[], list[Any]], compute: Callable[[], T],
-            save: Callable[[T, Path], None], load: Callable[[Path], T]) -> T:
+            save: Callable[[T, Path], None], load: Callable[[Path], T],
+            events: int | Callable[[T], int] | None = None) -> T:
+        """The step's value (computed, or from the cache). ``events``: how many events the step worked on
+        (or how to count them in its value), told to a ``progress`` that has a ``finished(stage, item,
+        events)`` method (the command line's bars show events per second)."""
         self.progress(stage, item)
         start = perf_counter()
         if self.store is None:
@@ -182,6 +186,9 @@ class StageRunner:
             self.fingerprints[f"{stage}:{item}" if item else stage] = key
             value, cached = self.store.memo(stage, key, compute, save=save, load=load)
         self.steps.append(StepRecord(stage, item, cached, perf_counter() - start))
+        finished = getattr(self.progress, "finished", None)
+        if finished is not None and events is not None:
+            finished(stage, item, events(value) if callable(events) else events)
         return value
 
     def key(self, stage: str, item: str = "") -> str | None:
@@ -198,7 +205,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
     subclasses for bad inputs.
     """
-    with extended(project.vocabulary_files):
+    with extended(project.vocabulary_files), limits.configured(project.limits):
         return _run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
                              cache=cache, discover_models=discover_models, store=store)
 
@@ -216,7 +223,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
                                  lambda s=source: (remote.pop(s) if s in remote
                                                    else _ingest(s, key, allow_identifiable), None),
-                                 _save_ingest, _load_ingest)
+                                 _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
         ingests.append(result)
         log_sha[source] = sha
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
@@ -243,14 +250,15 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                                                   vocabulary().fingerprint, list(f)],
             lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
                                                               settings=c),
-            *_CONFORM_CODEC)
+            *_CONFORM_CODEC, log.frame.height)
         discoveries: tuple[Discovery, ...] = ()
         if discover_models:
             discoveries = stages.run("discover", pid,
                                      lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
                                                              vocabulary().fingerprint],
                                      # discovery applies the process's filters itself and names them
-                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC)
+                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC,
+                                     whole.frame.height)
         coverage = label_coverage(log, reference)
         settings_a = replace(aggregate_settings, filters=chosen)
         texts = stages.run(
@@ -258,7 +266,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
             lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
             lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
                 b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
-            _save_texts, _load_texts)
+            _save_texts, _load_texts, log.frame.height)
         process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
         bundles.extend(process_bundles)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)

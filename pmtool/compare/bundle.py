@@ -226,18 +226,11 @@ def item_universe(reference: ReferenceModel) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema_).unique("item").sort("item")
 
 
-def case_items(result: ConformanceResult, reference: ReferenceModel | None = None) -> pl.DataFrame:
-    """One row per (office, case, item) for every case eligible for the item, with ``affected``.
-
-    Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
-    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases). With
-    ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
-    shows them.
-    """
-    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
-    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
+def _deviation_kinds(result: ConformanceResult, reference: ReferenceModel | None) -> tuple[pl.DataFrame,
+                                                                                             pl.DataFrame]:
+    """The (office, case, item) deviations of the alignments, and every deviation item (item, code,
+    activity): those shown, and with ``reference`` those of its universe."""
     key = [schema.OFFICE, schema.CASE_ID]
-    parts = []
     dev = result.deviations.filter(pl.col("source") == "alignment")
     dev_items = dev.select(*key, "code", "activity").unique().with_columns(
         (pl.lit("dev:") + pl.col("code") + pl.lit(":") + pl.col("activity")).alias("item"))
@@ -245,8 +238,58 @@ def case_items(result: ConformanceResult, reference: ReferenceModel | None = Non
     if reference is not None:
         kinds = pl.concat([kinds, item_universe(reference).filter(pl.col("item_type") == "deviation")
                            .select("item", "code", "activity")])
-    kinds = kinds.unique().sort("item")
-    if kinds.height:
+    return dev_items, kinds.unique().sort("item")
+
+
+def _cases(result: ConformanceResult) -> pl.DataFrame:
+    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
+    return result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
+
+
+def deviation_items(result: ConformanceResult, reference: ReferenceModel | None = None) -> pl.DataFrame:
+    """Per office and deviation item what :func:`case_items`' rows would sum to — eligible (the finished cases
+    whose alignment was not bounded), affected, the throughput sums of affected and unaffected cases — from
+    the deviations and one row per finished case, never one row per case and item: memory grows with the
+    cases plus the deviations, not with their product. The sums are exact (correctly rounded, so they do not
+    depend on the order of the cases)."""
+    key = [schema.OFFICE, schema.CASE_ID]
+    dev_items, kinds = _deviation_kinds(result, reference)
+    cases = _cases(result)
+    finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(
+        *key, "throughput_hours")
+    hits = (dev_items.select(*key, "item").unique().join(finished, on=key, how="inner")
+            .group_by(schema.OFFICE, "item").agg(pl.len().alias("affected"),
+                                                  pl.col("throughput_hours").drop_nulls().alias("values")))
+    affected = {(o, i): (n, v) for o, i, n, v in hits.iter_rows()}
+    rows = []
+    kind_rows = kinds.rows()
+    for office, values in finished.group_by(schema.OFFICE).agg(
+            pl.col("throughput_hours").drop_nulls()).sort(schema.OFFICE).iter_rows():
+        eligible = finished.filter(pl.col(schema.OFFICE) == office).height
+        for item, code, activity in kind_rows:
+            n, hit = affected.get((office, item), (0, []))
+            rows.append((office, item, "deviation", code, activity, None, eligible, n, 0.0, math.fsum(hit),
+                         math.fsum([*values, *(-v for v in hit)]), None))
+    names = [schema.OFFICE, *_ITEM_KEYS, "eligible", "affected", "late_hours_sum", "throughput_affected_sum",
+             "throughput_unaffected_sum", "duration_median_hours"]
+    return pl.DataFrame(rows, schema={schema.OFFICE: pl.String, **{k: ITEM_COLUMNS[k] for k in names[1:]}},
+                        orient="row")
+
+
+def case_items(result: ConformanceResult, reference: ReferenceModel | None = None, *,
+               deviations: bool = True) -> pl.DataFrame:
+    """One row per (office, case, item) for every case eligible for the item, with ``affected``.
+
+    Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
+    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases). With
+    ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
+    shows them. ``deviations=False`` leaves the deviation items out (:func:`deviation_items` counts them).
+    """
+    cases = _cases(result)
+    key = [schema.OFFICE, schema.CASE_ID]
+    parts = []
+    dev_items, kinds = _deviation_kinds(result, reference)
+    if kinds.height and deviations:
         # a case whose alignment hit the search bound has no deviations to count: not eligible (see quality)
         finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(key)
         grid = finished.join(kinds, how="cross")
@@ -283,15 +326,15 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
     Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
     gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
-    items = case_items(result, reference)
-    per_item = items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
+    items = case_items(result, reference, deviations=False)
+    per_item = pl.concat([items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
         pl.len().alias("eligible"),
         pl.col("affected").sum().cast(pl.Int64).alias("affected"),
         pl.col("late_hours").filter(pl.col("affected")).sum().alias("late_hours_sum"),
         pl.col("throughput_hours").filter(pl.col("affected")).sum().alias("throughput_affected_sum"),
         pl.col("throughput_hours").filter(~pl.col("affected")).sum().alias("throughput_unaffected_sum"),
         pl.col("duration_hours").median().alias("duration_median_hours"),
-    )
+    ), deviation_items(result, reference)], how="vertical_relaxed")
     universe = item_universe(reference)
     offices = result.summary.select(schema.OFFICE)
     # rules no case of an office could be judged by are rows of 0 of 0; deviations only some office's
