@@ -14,7 +14,6 @@ import polars as pl
 
 from pmtool.display.markup import View, cell, facts, heading, note, page, table
 from pmtool.i18n import t
-from pmtool.report import numbers
 
 if TYPE_CHECKING:
     from pmtool.compare.adoption import Adoption
@@ -85,8 +84,8 @@ def before_after_html(result: BeforeAfter, v: View) -> str:
             t("report.adoption.col.after", v.lang), t("display.before_after.frequency", v.lang),
             t("display.before_after.speed", v.lang))
     parts.append(table(head, rows, caption=t("display.before_after.changed", v.lang, n=len(rows))))
-    return comparison_html(result.tables, v).replace('<div class="pmtool">', '<div class="pmtool">' + "".join(parts),
-                                                     1)
+    start = '<div class="pmtool">'
+    return comparison_html(result.tables, v).replace(start, start + "".join(parts), 1)
 
 
 def efile_html(message: EfileMessage, v: View) -> str:
