@@ -221,7 +221,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     for source in project.exports:
         result, sha = stages.run("ingest", f"{source.office} {source.process}",
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (remote.pop(s) if s in remote
+                                 lambda s=source: (remote.pop(s)() if s in remote
                                                    else _ingest(s, key, allow_identifiable), None),
                                  _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
         ingests.append(result)
@@ -328,16 +328,17 @@ def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: 
 
 
 def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
-                    allow_identifiable: bool) -> dict[ExportSource, IngestResult]:
-    """With a cluster: every export the cache does not hold, imported on the workers (office × process)."""
+                    allow_identifiable: bool) -> dict[ExportSource, Callable[[], IngestResult]]:
+    """With a cluster: every export the cache does not hold, imported on the workers (office × process),
+    each waited for when its step comes."""
     if cluster.client() is None:
         return {}
     store = stages.store
     todo = [s for s in project.exports
             if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
                                                ).exists()]
-    done = cluster.map_ordered(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
-    return dict(zip(todo, done, strict=True))
+    later = cluster.map_later(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
+    return dict(zip(todo, later, strict=True))
 
 
 def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,

@@ -93,6 +93,17 @@ def map_ordered(function: Callable[..., T], items: Sequence[Any], *common: Any) 
     return _client.gather(futures)
 
 
+def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any) -> list[Callable[[], T]]:
+    """Like :func:`map_ordered`, but started now and waited for one by one: a function per item that returns
+    its result (on the cluster the work runs meanwhile; without one, each computes when called)."""
+    if _client is None or not items:
+        return [lambda item=item: function(item, *common) for item in items]
+    token = uuid.uuid4().hex[:12]
+    keys = [f"pmtool-{function.__name__}-{token}-{i}" for i in range(len(items))]
+    futures = _client.map(_call, [function] * len(items), items, [common] * len(items), key=keys)
+    return [future.result for future in futures]
+
+
 def _call(function: Callable[..., T], item: Any, common: Sequence[Any]) -> T:
     return function(item, *common)
 
