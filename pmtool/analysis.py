@@ -77,7 +77,7 @@ class ProcessAnalysis:
     reference: ReferenceModel
     log: EventLog
     conformance: ConformanceResult
-    discoveries: tuple[Discovery, ...]
+    discoveries: tuple[Discovery, ...]  # each scope with its log's columns and provenance, not its events
     bundles: tuple[Bundle, ...]
 
 
@@ -319,7 +319,13 @@ def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...
         found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
                       for d in one)
         found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
-    return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
+    # the run keeps each process's log once (ProcessAnalysis.log): a discovery's scope keeps its log's
+    # columns and provenance, not a second copy of its events
+    return tuple(replace(d, scope=replace(d.scope, process=pid, log=_without_events(d.scope.log))) for d in found)
+
+
+def _without_events(log: EventLog) -> EventLog:
+    return EventLog.from_frame(log.frame.clear(), log.provenance, assume_sorted=True)
 
 
 def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
