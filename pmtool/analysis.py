@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import cluster
+from pmtool import cluster, limits
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
@@ -205,7 +205,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
     subclasses for bad inputs.
     """
-    with extended(project.vocabulary_files):
+    with extended(project.vocabulary_files), limits.configured(project.limits):
         return _run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
                              cache=cache, discover_models=discover_models, store=store)
 

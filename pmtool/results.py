@@ -14,7 +14,8 @@
     <output>/.cache/                                     stage results by content hash (pmtool.stage_cache)
 
 Tables and manifest hold no wall-clock times, so an unchanged project gives byte-identical files. Files a
-previous run listed in its manifest and this run no longer makes are removed; nothing else is touched.
+previous run listed in its manifest and this run no longer makes are removed; nothing else is touched. The
+folder is marked as pmtool's (see :mod:`pmtool.results_folder`); a foreign, non-empty folder is refused.
 
 >>> result = run_project(load_project(Path("pmtool.toml")), key=load_key())  # doctest: +SKIP
 """
@@ -35,12 +36,12 @@ from typing import Any
 
 import polars as pl
 
-from pmtool import __version__, cluster
+from pmtool import __version__, cluster, results_folder
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import discovery_files, drawn
+from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
@@ -104,6 +105,9 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language
+    results_folder.check(out)  # a file or a foreign, non-empty folder is refused before anything is computed
+    if use_cache:
+        results_folder.claim(out)  # the cache lives in it from the first step on
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
@@ -118,6 +122,8 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
+    results_folder.claim(out)
+    results_folder.check_targets(out, writers)
     write_atomically(writers)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
     _remove_stale(out, set(written))
@@ -179,8 +185,11 @@ def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict
             return {name: data for files in parts for name, data in files.items()}
 
         key = analysis.fingerprints.get(f"discover:{pid}")
-        out[pid] = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
-                              load_files)
+        files = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
+                           load_files)
+        if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
+            files = render()  # a figure Graphviz could not draw (a timeout on a busy machine) is tried again
+        out[pid] = files
     return out
 
 
@@ -228,16 +237,14 @@ def _bytes_writer(data: bytes) -> Writer:
 
 
 def _remove_stale(out: Path, written: set[str]) -> None:
-    """Delete files the previous manifest listed that this run did not write (an office left the project)."""
+    """Delete files the previous manifest listed that this run did not write (an office left the project) —
+    only those still exactly as pmtool wrote them, inside the folder (see :mod:`pmtool.results_folder`)."""
     try:
         previous = json.loads((out / MANIFEST).read_text("utf-8"))
-        listed = [o["path"] for o in previous.get("outputs", [])]
-    except (OSError, ValueError, KeyError, TypeError):
+        listed = [o for o in previous.get("outputs", []) if isinstance(o, dict)]
+    except (OSError, ValueError, AttributeError, TypeError):
         return
-    for rel in listed:
-        path = out / rel
-        if rel not in written and ".." not in Path(rel).parts and not Path(rel).is_absolute() and path.is_file():
-            path.unlink()
+    results_folder.remove_stale(out, listed, written)
 
 
 def _comparison_settings(settings: CompareSettings) -> dict[str, float]:

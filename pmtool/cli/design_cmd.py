@@ -35,6 +35,8 @@ def design(
                                                      "and layout: PROCESS (the recommended one) or "
                                                      "PROCESS=CANDIDATE (soll, consensus, ist:GA-04, edited); "
                                                      "repeat for several.")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write the whole report (the project's formats) "
+                                         "with the chapter Soll-Entwurf into the output folder.")] = False,
     format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, json, "
                                         "csv-excel, xlsx.")] = "csv",
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else PMTOOL_PSEUDONYM_KEY_FILE "
@@ -48,9 +50,9 @@ def design(
     the offices without critical findings, the model offices' Ist models and a candidate you edit. For each:
     conforming share and fitness per office, precision, size, and legal soundness — whether the model allows
     what the rule pack forbids, with the shortest offending run. Writes the tables and the report section
-    (soll_entwurf.html), and with --export a candidate as BPMN 2.0 with a lane per role and a layout that
-    modelling tools open; exit code 1 when a candidate you gave is refused as legally unsound (and exit code
-    2 when you ask to export one).
+    (soll_entwurf.html; with --report also the whole report with the chapter Soll-Entwurf), and with
+    --export a candidate as BPMN 2.0 with a lane per role and a layout; exit code 1 when a candidate you
+    gave is refused as legally unsound (and exit code 2 when you ask to export one).
 
     The analysis reuses the stage cache of pmtool run (<output>/.cache)."""
     from pmtool.analysis import run_analysis
@@ -82,6 +84,10 @@ def design(
             stem = (chosen or result.processes[pid.strip()].recommended or "").replace(":", "_")
             writers[folder / f"{pid.strip()}_{stem}.bpmn"] = lambda p, d=data: p.write_bytes(d)
         write_atomically(writers)
+        if report:
+            from pmtool.report import build_report
+
+            build_report(analysis, folder, lang=lang, formats=config.formats, design=result)
     refused = _render(result, lang)
     console.print(t("cli.design.written", out=str(folder)))
     if refused:

@@ -36,6 +36,7 @@ REASONS = (
     timestamps.REASON_UNPARSABLE,
     timestamps.REASON_DST_GAP,
     timestamps.REASON_DST_OVERLAP,
+    timestamps.REASON_IMPLAUSIBLE,
     "excluded_by_profile",
     "unmapped_activity",
     "duplicate_event",
@@ -172,7 +173,7 @@ def ingest_table(
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
     pool = ThreadPoolExecutor(max_workers=1)
     case_table = pool.submit(pseudonym_table, work[schema.CASE_ID], key, "case") if key else None
-    parsed = _parse_time(work, raw, profile, mapping)
+    parsed = timestamps.plausible(_parse_time(work, raw, profile, mapping))
     work = work.with_columns(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),
@@ -283,6 +284,9 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
                                  src, raw.row_label), canon=canon,
                                  found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
                                  hint=hint)
+            if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
+                raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
+                                 src, raw.row_label), canon=canon)
     return mapping
 
 
@@ -466,6 +470,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
                  timestamps.REASON_DST_OVERLAP: " + ".join(mapping[schema.TIMESTAMP]),
+                 timestamps.REASON_IMPLAUSIBLE: " + ".join(mapping[schema.TIMESTAMP]),
                  "excluded_by_profile": mapping[schema.ACTIVITY][0],
                  "unmapped_activity": mapping[schema.ACTIVITY][0],
                  "duplicate_event": ""}
@@ -479,6 +484,7 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     value_cols = {r: mapping[c] for r, c in _SYSTEMIC.items()}
     value_cols.update({timestamps.REASON_DST_GAP: mapping[schema.TIMESTAMP],
                        timestamps.REASON_DST_OVERLAP: mapping[schema.TIMESTAMP],
+                       timestamps.REASON_IMPLAUSIBLE: mapping[schema.TIMESTAMP],
                        "excluded_by_profile": mapping[schema.ACTIVITY],
                        "unmapped_activity": mapping[schema.ACTIVITY]})
     value_expr = pl.lit(None, pl.String)
@@ -515,8 +521,8 @@ class _Sha256Thread:
     def _run(self, path: Path) -> None:
         try:
             self._value = sha256_file(path)
-        except OSError:
-            self._value = None  # the reader reports the unreadable file
+        except (OSError, InputError):  # an error here would print a thread's traceback
+            self._value = None  # the reader reports the unreadable file (or the device that is no file)
 
     def result(self) -> str:
         self._thread.join()

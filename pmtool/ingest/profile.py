@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pmtool.config_file import refuse_unknown_keys
+from pmtool.calendar import WorkingCalendar
+from pmtool.config_file import Settings, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.i18n import t
@@ -132,11 +133,11 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
             raise ConfigError("profile.bad_value", Location(where), key=f"columns.{canon}", expected=expected)
     roles_of: dict[str, str] = {}
     for canon, names in columns.items():
-        for name in names:
-            if name in roles_of:  # e.g. case ids stored as activity labels, in clear
-                raise ConfigError("profile.same_column", Location(where), column=name, first=roles_of[name],
+        for column in names:  # (not `name`: that is the profile's file name)
+            if column in roles_of:  # e.g. case ids stored as activity labels, in clear
+                raise ConfigError("profile.same_column", Location(where), column=column, first=roles_of[column],
                                   second=canon)
-            roles_of[name] = canon
+            roles_of[column] = canon
 
     timezone = _string(ts, "timezone", "timestamps.", where, "Europe/Berlin")
     try:
@@ -178,6 +179,7 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
                           expected="a non-empty list of canonical or export column names")
     dup_key = tuple(k.strip() for k in listed) if listed else None
     calendar = _table(raw, "calendar", where)
+    WorkingCalendar.from_settings(calendar, source=where)  # unknown keys and wrong types are errors here
 
     keep_only = _string_list(cols, "keep", "columns.", where)
     if keep_only is None:  # the earlier name of the same list
@@ -221,34 +223,19 @@ def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: st
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError("profile.bad_value", Location(where), key=key, expected="a table [" + key + "]")
-    return value
+    return Settings("profile", where).table(raw, key)
 
 
 def _string(table: dict[str, Any], key: str, prefix: str, where: str, default: str | None) -> str | None:
-    value = table.get(key, default)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key, expected="text in quotes")
-    return value
+    return Settings("profile", where).text(table, key, default, prefix)
 
 
 def _string_list(table: dict[str, Any], key: str, prefix: str, where: str) -> list[str] | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key, expected='a list of texts ["…"]')
-    return value
+    return Settings("profile", where).texts(table, key, None, prefix)
 
 
 def _choice(table: dict[str, Any], key: str, choices: tuple[str, ...], prefix: str, where: str, default: str) -> str:
-    value = table.get(key, default)
-    if value not in choices:
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key,
-                          expected=" | ".join(f'"{c}"' for c in choices))
-    return value
+    return Settings("profile", where).choice(table, key, choices, default, prefix)
 
 
 def _delimiter(file: dict[str, Any], where: str) -> str | None:

@@ -28,8 +28,8 @@ class AdoptionPanel:
 
 def adoption_chart(panels: Sequence[AdoptionPanel], month_labels: Sequence[str], binding: int | None,
                    lang: str) -> bytes:
-    """Small multiples, three to a row (text stays 7 pt or more at print width); ``binding``: the index of the binding month on the axis (None:
-    no line)."""
+    """Small multiples, three to a row (text stays 7 pt or more at print width); ``binding``: the index of
+    the binding month on the axis (None: no line)."""
     from matplotlib.ticker import FuncFormatter
 
     plt = _plt()

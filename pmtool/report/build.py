@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES, t
@@ -69,10 +69,11 @@ class ReportFiles:
 
 
 def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
-                 formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
+                 formats: Sequence[str] = ("html", "pdf"), design: Any = None) -> ReportFiles:
     """Render the report of ``analysis`` into ``out_dir`` (``bericht.*`` in German, ``report.*`` in English).
 
-    ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`.
+    ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`. ``design``
+    (a :class:`~pmtool.design.design.SollDesign`) adds the chapter "Soll-Entwurf" before the appendix.
     Raises :class:`ConfigError` for an unknown language or format, :class:`RenderError` when a figure or
     the PDF cannot be made.
     """
@@ -85,7 +86,7 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ConfigError("report.bad_format", Location(), value=", ".join(unknown) or "—", known=", ".join(FORMATS))
-    ctx = build_context(analysis, lang)
+    ctx = build_context(analysis, lang, design)
     stem = t("report.file_stem", lang)
     writers: dict[Path, Callable[[Path], object]] = {}
     files: dict[str, Path] = {}

@@ -89,6 +89,13 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
                        "offices": table(a.offices), "not_adopted": a.not_adopted, "rules": table(a.rules)}
                       for a in ctx.adoption.parts],
         },
+        "design": None if ctx.design is None else {
+            "title": ctx.design.title, "intro": ctx.design.intro, "cross_title": ctx.design.cross_title,
+            "cross_intro": ctx.design.cross_intro, "anchor": ctx.design.anchor,
+            "matrices": [{"table": table(tab), "groups": groups} for tab, groups in ctx.design.matrices],
+            "processes": [{"heading": p.heading, "decision": table(p.decision), "offices": table(p.offices),
+                           "reasons": [line for _, line in p.reasons]} for p in ctx.design.processes],
+        },
         "appendix": {
             "imports": table(ctx.appendix.imports),
             "comparability": table(ctx.appendix.comparability),

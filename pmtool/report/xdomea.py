@@ -237,16 +237,18 @@ def _document(parent: etree._Element, doc: Document, doc_id: str, number: int, m
 
 def report_tables(ctx: Any) -> dict[str, bytes]:
     """Every table the report shows, as CSV (UTF-8, comma, one header row) by ``<table id>.csv``: the values as
-    printed, small counts as "·" — the report's privacy rules hold for them too."""
+    printed, small counts as "·" — the report's privacy rules hold for them too; a text that begins like a
+    spreadsheet formula ("+24,7 Pp.") carries a leading ``'`` (:func:`pmtool.sinks.spreadsheet_text`)."""
     from pmtool.report.context import Table
+    from pmtool.sinks import spreadsheet_text
 
     out: dict[str, bytes] = {}
     for table in _tables(ctx, Table):
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(table.head)
+        writer.writerow([spreadsheet_text(h) for h in table.head])
         for label, cells in (*table.rows, *table.foot):
-            writer.writerow([label, *(c.text for c in cells)])
+            writer.writerow([spreadsheet_text(label), *(spreadsheet_text(c.text) for c in cells)])
         name, n = f"{table.id}.csv", 1
         while name in out:  # two tables with one id: the second gets a number, none is left out
             n += 1

@@ -157,3 +157,20 @@ viewer.importXML({json.dumps(data)}).then(function (res) {{
     keep = os.environ.get("PMTOOL_KEEP_SCREENSHOT")
     if keep:
         shutil.copy(shot, keep)
+
+
+def test_the_report_gets_the_chapter_soll_design(analysis, design, tmp_path):
+    pytest.importorskip("typst")
+    files = pt.write_report(analysis, tmp_path, lang="de", formats=["html", "pdf"], design=design)
+    page = files.html.read_text("utf-8")
+    chapter = page.split('id="soll-design"', 1)[1].split('id="appendix"', 1)[0]
+    assert "Ämterübergreifende Konformität" in chapter and "Entscheidungstabelle" in chapter
+    assert "average linkage" in chapter and "abgelehnt" in chapter and "P1-L-11-ORDER" in chapter
+    assert "<script" not in chapter
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(files.pdf)
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "Entscheidungstabelle" in text and "Ämterübergreifende Konformität" in text
+    plain = pt.write_report(analysis, tmp_path / "plain", lang="de", formats=["html"])
+    assert 'id="soll-design"' not in plain.html.read_text("utf-8")  # only when asked for

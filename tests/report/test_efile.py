@@ -141,3 +141,16 @@ def test_cli_files_the_run_and_refuses_without_efile_metadata(run_folder, tmp_pa
     result = CliRunner().invoke(app, ["--lang", "en", "efile", "--project", str(_project(bare, "")),
                                       "--results", str(run_folder / "out")])
     assert result.exit_code == 2 and "[efile]" in result.output
+
+
+def test_no_cell_of_the_report_tables_is_a_formula():
+    from pmtool.report.context import Cell, Table
+    from pmtool.report.xdomea import report_tables
+
+    table = Table("adoption-offices-P1", "caption", ("Amt", "Niveau"),
+                  (("=HYPERLINK(\"x\")", (Cell("+24,7 Pp."),)), ("GA-02", (Cell("−4,2 Pp."),))))
+    import csv
+
+    text = report_tables({"t": table})["adoption-offices-P1.csv"].decode("utf-8")
+    assert list(csv.reader(io.StringIO(text))) == [["Amt", "Niveau"], ["'=HYPERLINK(\"x\")", "'+24,7 Pp."],
+                                                   ["GA-02", "−4,2 Pp."]]
