@@ -316,8 +316,8 @@ def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...
     else:  # office by office on the cluster: each office's discovery depends on its own cases only
         parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
                  for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
-        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
-                      for d in one)
+        context = cluster.project_context(project)
+        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, context) for d in one)
         found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
     # the run keeps each process's log once (ProcessAnalysis.log): a discovery's scope keeps its log's
     # columns and provenance, not a second copy of its events
@@ -328,9 +328,8 @@ def _without_events(log: EventLog) -> EventLog:
     return EventLog.from_frame(log.frame.clear(), log.provenance, assume_sorted=True)
 
 
-def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
-        -> tuple[Discovery, ...]:
-    return cluster.extended_call(discover, vocabulary_files, log, settings)
+def _discover_part(log: EventLog, settings: DiscoverSettings, context: tuple) -> tuple[Discovery, ...]:
+    return cluster.extended_call(discover, context, log, settings)
 
 
 def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
@@ -343,13 +342,13 @@ def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | N
     todo = [s for s in project.exports
             if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
                                                ).exists()]
-    later = cluster.map_later(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
+    later = cluster.map_later(_ingest_remote, todo, key, allow_identifiable, cluster.project_context(project))
     return dict(zip(todo, later, strict=True))
 
 
 def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
-                   vocabulary_files: tuple[Path, ...]) -> IngestResult:
-    return cluster.extended_call(_ingest, vocabulary_files, source, key, allow_identifiable)
+                   context: tuple) -> IngestResult:
+    return cluster.extended_call(_ingest, context, source, key, allow_identifiable)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
