@@ -80,9 +80,9 @@ def before_after_html(result: BeforeAfter, v: View) -> str:
     changed = result.difference.filter(pl.col("frequency") != "same").head(TOP)
     rows = [(cell(r["source"]), cell(r["target"]), v.rate(r["share_before"]), v.rate(r["share_after"]),
              cell(r["frequency"]), cell(r["speed"] or "—")) for r in changed.iter_rows(named=True)]
-    head = (t("display.before_after.from", v.lang), t("display.before_after.to", v.lang), t("report.adoption.col.before", v.lang),
-            t("report.adoption.col.after", v.lang), t("display.before_after.frequency", v.lang),
-            t("display.before_after.speed", v.lang))
+    head = tuple(t(key, v.lang) for key in (
+        "display.before_after.from", "display.before_after.to", "report.adoption.col.before",
+        "report.adoption.col.after", "display.before_after.frequency", "display.before_after.speed"))
     parts.append(table(head, rows, caption=t("display.before_after.changed", v.lang, n=len(rows))))
     start = '<div class="pmtool">'
     return comparison_html(result.tables, v).replace(start, start + "".join(parts), 1)
