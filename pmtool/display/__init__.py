@@ -36,6 +36,11 @@ VIEWS: dict[str, str] = {
     "pmtool.report.build:ReportFiles": "pmtool.display.comparison:report_files_html",
     "pmtool.results:RunResult": "pmtool.display.comparison:run_result_html",
     "pmtool.simulate.simulator:SimulationResult": "pmtool.display.comparison:simulation_html",
+    "pmtool.design.cross:CrossConformance": "pmtool.display.soll:cross_html",
+    "pmtool.design.design:SollDesign": "pmtool.display.soll:design_html",
+    "pmtool.compare.adoption:Adoption": "pmtool.display.soll:adoption_html",
+    "pmtool.compare.before_after:BeforeAfter": "pmtool.display.soll:before_after_html",
+    "pmtool.report.efile:EfileMessage": "pmtool.display.soll:efile_html",
 }
 
 
