@@ -17,9 +17,9 @@ class StageBars:
     The callback is told when a step starts, so the step before it in the same stage is done."""
 
     def __init__(self, project: Project, console: Console, *, enabled: bool) -> None:
-        processes = len({e.process for e in project.exports})
-        self.totals = {"ingest": len(project.exports), "conform": processes, "discover": processes,
-                       "aggregate": processes, "figures": processes, "compare": 1, "report": 1, "write": 1}
+        pairs = len({(e.process, e.office) for e in project.exports})  # these stages run per office and process
+        self.totals = {"ingest": len(project.exports), "conform": pairs, "discover": pairs,
+                       "aggregate": pairs, "figures": pairs, "compare": 1, "report": 1, "write": 1}
         self.bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                              TimeElapsedColumn(), console=console, disable=not enabled, transient=True)
         self.tasks: dict[str, TaskID] = {}
