@@ -180,11 +180,11 @@ def simulated(scale: float) -> tuple[Path, int]:
 def scale_for(events: float) -> float:
     """The simulation scale giving about ``events`` events (linear in the scale; calibrated at scale 1)."""
     _, at_one = simulated(1.0)
-    return round(events / at_one, 2)
+    return float(f"{events / at_one:.2g}")  # 0.9, 9, 90: two significant digits
 
 
 def project_file(folder: Path, output: Path) -> Path:
-    path = folder.with_suffix(".toml")
+    path = folder.parent / f"{folder.name}.toml"
     text = ['[project]', 'name = "benchmark"', f'output = "{output.as_posix()}"', 'language = "de"',
             'period = "2025"', 'as_of = 2026-03-31T23:59:00+02:00', 'privacy_threshold = 5', 'formats = []',
             '[sources]', f'folder = "{folder.as_posix()}"']
@@ -261,7 +261,8 @@ def stage_table(m: Measured) -> list[str]:
     rows = ["| stage | wall s | CPU s | peak memory GB |", "|---|---:|---:|---:|"]
     for name, s in m.stages.items():
         rows.append(f"| {name} | {s['wall']:.1f} | {s['cpu']:.1f} | {_gb(s['peak'])} |")
-    status = "" if m.finished else f" — **budget exceeded** during {m.reached}" if not m.error else " — failed"
+    status = "" if m.finished else f" — **budget exceeded** during {m.reached}" if m.over_budget else \
+        f" — **failed** during {m.reached} (exit code {m.returncode})"
     rows.append(f"| **total** | **{m.wall:.1f}** | **{m.cpu:.1f}** | **{_gb(m.peak_bytes)}**{status} |")
     return rows
 

@@ -22,11 +22,13 @@ a release in which it still works and warns (``DeprecationWarning``).
   `check_conformance`, `aggregate`.
 - *Comparison and what-if*: `compare_offices`, `findings`, `affected_cases`, `accept`, `change_rule`,
   `rank_changes`.
-- *A Soll applied*: `adoption` (before and after the date a Soll became binding), `before_after` (one
-  office compared with itself around a date or between two periods).
+- *A Soll applied, filed in the e-file*: `adoption` (before and after the date a Soll became binding),
+  `before_after` (one office compared with itself around a date or between two periods), `file_report` (the
+  report as an xdomea message for the document-management system).
 - *Whole runs*: `analyse`, `run`, `write_report`, `simulate_logs`.
 - *Towards a uniform Soll*: `cross_conformance` (every office's log against every office's Ist model and the
-  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness).
+  Soll, groups of offices that work alike), `design_soll` (Soll candidates, decision table, legal soundness),
+  `export_soll` (a candidate as BPMN with lanes and layout).
 
 Results show themselves in Jupyter as tables and pictures, in German or English (`set_language`), with the
 report's privacy rules: no case ids or staff, counts below the privacy threshold shown as "·". Errors are
@@ -53,17 +55,17 @@ __all__ = [
     "discover_process", "process_map", "load_model", "soll_map", "check_conformance", "aggregate", "map_explorer",
     # comparison and what-if
     "accept", "change_rule", "compare_offices", "findings", "affected_cases", "rank_changes",
-    # a Soll applied
-    "adoption", "before_after",
+    # a Soll applied, filed in the e-file
+    "adoption", "before_after", "file_report",
     # whole runs
     "analyse", "run", "write_report", "simulate_logs",
     # towards a uniform Soll
-    "cross_conformance", "design_soll",
+    "cross_conformance", "design_soll", "export_soll",
     # types
     "Project", "ExportSource", "PseudonymKey", "MappingProfile", "EventLog", "Overview", "IngestResult",
     "Discovery", "Discoveries", "ReferenceModel", "ConformanceResult", "Bundle", "Acceptance", "ComparisonTables",
-    "Findings", "Analysis", "Adoption", "BeforeAfter", "RunResult", "ReportFiles", "SimulationResult", "Picture",
-    "CrossConformance", "SollDesign",
+    "Findings", "Analysis", "Adoption", "BeforeAfter", "EfileMessage", "RunResult", "ReportFiles",
+    "SimulationResult", "Picture", "CrossConformance", "SollDesign",
     "PmtoolError", "InputError", "LogSchemaError", "ConfigError", "ModelError", "RenderError", "PrivacyError",
     "__version__",
 ]

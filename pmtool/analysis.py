@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
+from pmtool import cluster, limits
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
@@ -178,7 +179,11 @@ class StageRunner:
         self.fingerprints: dict[str, str] = {}
 
     def run(self, stage: str, item: str, parts: Callable[[], list[Any]], compute: Callable[[], T],
-            save: Callable[[T, Path], None], load: Callable[[Path], T]) -> T:
+            save: Callable[[T, Path], None], load: Callable[[Path], T],
+            events: int | Callable[[T], int] | None = None) -> T:
+        """The step's value (computed, or from the cache). ``events``: how many events the step worked on
+        (or how to count them in its value), told to a ``progress`` that has a ``finished(stage, item,
+        events)`` method (the command line's bars show events per second)."""
         self.progress(stage, item)
         start = perf_counter()
         if self.store is None:
@@ -188,6 +193,9 @@ class StageRunner:
             self.fingerprints[f"{stage}:{item}" if item else stage] = key
             value, cached = self.store.memo(stage, key, compute, save=save, load=load)
         self.steps.append(StepRecord(stage, item, cached, perf_counter() - start))
+        finished = getattr(self.progress, "finished", None)
+        if finished is not None and events is not None:
+            finished(stage, item, events(value) if callable(events) else events)
         return value
 
     def key(self, stage: str, item: str = "") -> str | None:
@@ -204,7 +212,7 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
     them); ``store`` reuses unchanged stage results. Raises the library's :class:`~pmtool.errors.PmtoolError`
     subclasses for bad inputs.
     """
-    with extended(project.vocabulary_files):
+    with extended(project.vocabulary_files), limits.configured(project.limits):
         return _run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
                              cache=cache, discover_models=discover_models, store=store)
 
@@ -216,11 +224,13 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     stages = StageRunner(store, progress)
     ingests: list[IngestResult] = []
     log_sha: dict[ExportSource, str | None] = {}
+    remote = _remote_ingests(project, stages, key, allow_identifiable)
     for source in project.exports:
         result, sha = stages.run("ingest", f"{source.office} {source.process}",
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (_ingest(s, key, allow_identifiable), None),
-                                 _save_ingest, _load_ingest)
+                                 lambda s=source: (remote.pop(s) if s in remote
+                                                   else _ingest(s, key, allow_identifiable), None),
+                                 _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
         ingests.append(result)
         log_sha[source] = sha
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
@@ -262,20 +272,20 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                     vocabulary().fingerprint, list(f)],
                 lambda lg=part, r=reference, c=office_settings, cal=calendars: conform(
                     lg, r, calendars=cal, cache=cache, settings=c),
-                *_CONFORM_CODEC)
+                *_CONFORM_CODEC, part.frame.height)
             results.append(result)
             if discover_models:
                 found.extend(stages.run(
                     "discover", item,
                     lambda lg=inputs, p=pid: [lg, _discover_settings(p, project).to_dict(), vocabulary().fingerprint],
-                    lambda lg=part, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC))
+                    lambda lg=part, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC, part.frame.height))
             texts = stages.run(
                 "aggregate", item,
                 lambda i=item, c=coverage.get(office), a=settings_a: [stages.key("conform", i), a, c],
                 lambda lg=part, res=result, r=reference, o=office, a=settings_a: [
                     b.to_json() for b in aggregate(lg, res, r, a, coverage={o: coverage[o]} if o in coverage
                                                    else None)],
-                _save_texts, _load_texts)
+                _save_texts, _load_texts, part.frame.height)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
         result = combine_results(results, labels)
         discoveries = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
@@ -326,9 +336,39 @@ def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
 
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
-    # the log is cut by the process's filters already; discovery names them
-    found = discover(log, _discover_settings(pid, project), prefiltered=True)
+    settings = _discover_settings(pid, project)
+    if cluster.client() is None or settings.filters:  # the log is cut by the process's filters already
+        found = discover(log, settings, prefiltered=True)
+    else:  # office by office on the cluster: each office's discovery depends on its own cases only
+        parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
+                 for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
+        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
+                      for d in one)
+        found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
     return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
+
+
+def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
+        -> tuple[Discovery, ...]:
+    return cluster.extended_call(discover, vocabulary_files, log, settings)
+
+
+def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
+                    allow_identifiable: bool) -> dict[ExportSource, IngestResult]:
+    """With a cluster: every export the cache does not hold, imported on the workers (office × process)."""
+    if cluster.client() is None:
+        return {}
+    store = stages.store
+    todo = [s for s in project.exports
+            if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
+                                               ).exists()]
+    done = cluster.map_ordered(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
+    return dict(zip(todo, done, strict=True))
+
+
+def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
+                   vocabulary_files: tuple[Path, ...]) -> IngestResult:
+    return cluster.extended_call(_ingest, vocabulary_files, source, key, allow_identifiable)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,

@@ -18,7 +18,6 @@ A minimal project::
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,18 +25,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pmtool.calendar import WorkingCalendar
-from pmtool.config_file import refuse_unknown_keys
+from pmtool.config_file import Settings, read_toml, refuse_unknown_keys
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelSettings
 from pmtool.conform.rules_check import INCOMPLETE_POLICIES
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES
 from pmtool.ingest.jobs import export_stem, is_export, profile_beside
+from pmtool.limits import NAMES as LIMITS
 from pmtool.offices import check_office_id, is_office_id
+from pmtool.report.xdomea import EFILE_KEYS, EfileMeta, efile_meta
 from pmtool.vocabulary import combine, load_vocabulary_file
 
-_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities"}
+_TOP = {"project", "sources", "processes", "offices", "comparison", "priorities", "efile", "limits"}
 _PROJECT = {"name", "output", "language", "period", "privacy_threshold", "as_of", "allowlist", "stale_after_days",
-            "incomplete", "workers", "formats", "tables", "filters"}
+            "incomplete", "workers", "formats", "tables", "filters", "scheduler"}
 REPORT_FORMATS = ("html", "pdf")
 TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 _PROCESS = {"model", "rules", "name", "vocabulary", "labels", "accept_missing", "max_unknown_share", "valid_from",
@@ -53,6 +54,7 @@ KEYS: dict[str, frozenset[str]] = {
     "": frozenset(_TOP), "project": frozenset(_PROJECT), "sources": frozenset({"folder"}),
     "processes.<id>": frozenset(_PROCESS), "offices": frozenset(_OFFICE), "offices.exports": frozenset(_EXPORT),
     "comparison": frozenset(_COMPARISON), "priorities": frozenset(_PRIORITIES),
+    "efile": frozenset(EFILE_KEYS), "limits": frozenset(LIMITS),
 }
 
 
@@ -110,6 +112,9 @@ class Project:
     source: Path | None = None
     formats: tuple[str, ...] = REPORT_FORMATS  # report formats
     tables: tuple[str, ...] = ("csv", "parquet")  # table formats of pmtool run
+    efile: EfileMeta | None = None  # [efile]: how pmtool efile files the report in the e-file (xdomea)
+    scheduler: str | None = None  # a Dask scheduler (tcp://host:8786) or "local:N" (pmtool.cluster)
+    limits: dict[str, int] = field(default_factory=dict)  # [limits] over the defaults (pmtool.limits)
     filters: tuple[str, ...] = ()  # pmtool.eventlog.filters text forms applied to every process's log
 
     def filters_for(self, process: str) -> tuple[str, ...]:
@@ -133,28 +138,22 @@ class Project:
 
 
 def load_project(path: Path) -> Project:
-    where = str(path)
-    try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError("project.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("project.syntax", Location(where), reason=str(exc)) from None
-    return project_from_dict(raw, root=path.parent, where=where, source=path)
+    raw, _ = read_toml(path, "project")
+    return project_from_dict(raw, root=path.parent, where=str(path), source=path)
 
 
 def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project>",
                       source: Path | None = None) -> Project:
-    _check(raw, _TOP, "", where)
-    head = _table(raw, "project", where)
-    _check(head, _PROJECT, "project.", where)
-    language = head.get("language", "de")
-    if language not in LANGUAGES:
-        raise ConfigError("project.bad_value", Location(where), key="project.language", expected="de | en")
-    threshold = head.get("privacy_threshold", 5)
-    if not isinstance(threshold, int) or threshold < 1:
-        raise ConfigError("project.bad_value", Location(where), key="project.privacy_threshold",
-                          expected="a whole number ≥ 1")
+    s = Settings("project", where)
+    s.known(raw, _TOP)
+    head = s.table(raw, "project", allowed=_PROJECT)
+    language = s.choice(head, "language", LANGUAGES, "de", "project.")
+    threshold = s.integer(head, "privacy_threshold", 5, "project.", minimum=1)
+    name = s.text(head, "name", "pmtool", "project.", nonempty=True)
+    output = s.text(head, "output", "reports/analysis", "project.", nonempty=True)
+    period = head.get("period", "all")
+    if not isinstance(period, str | int) or isinstance(period, bool) or not str(period).strip():
+        raise s.fail("project.period", 'a period in quotes such as "2025" or "all"')
     as_of = head.get("as_of")
     if as_of is not None:
         try:
@@ -164,28 +163,22 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
                               expected="an ISO date-time with offset") from None
         if as_of.tzinfo is None:  # a local date or time means Saxony's, as on the command line
             as_of = as_of.replace(tzinfo=ZoneInfo("Europe/Berlin"))
-    incomplete = head.get("incomplete", "pending")
-    if incomplete not in INCOMPLETE_POLICIES:
-        raise ConfigError("project.bad_value", Location(where), key="project.incomplete",
-                          expected=" | ".join(INCOMPLETE_POLICIES))
-    for name, default in (("workers", 2), ("stale_after_days", 90)):
-        value = head.get(name, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ConfigError("project.bad_value", Location(where), key=f"project.{name}",
-                              expected="a whole number ≥ 1")
+    incomplete = s.choice(head, "incomplete", INCOMPLETE_POLICIES, "pending", "project.")
+    workers = s.integer(head, "workers", 2, "project.", minimum=1)
+    stale_after_days = s.integer(head, "stale_after_days", 90, "project.", minimum=1)
     processes: dict[str, ProcessConfig] = {}
-    for pid, p in _table(raw, "processes", where).items():
-        _check(p, _PROCESS, f"processes.{pid}.", where)
+    for pid in s.table(raw, "processes"):
+        p = s.table(raw["processes"], pid, "processes.", allowed=_PROCESS)
         if "model" not in p:
             raise ConfigError("project.missing", Location(where), key=f"processes.{pid}.model")
         model = _path(root, p["model"], f"processes.{pid}.model", where)
         rules = _path(root, p["rules"], f"processes.{pid}.rules", where) if p.get("rules") else None
-        name = p.get("name")
+        process_name = s.text(p, "name", None, f"processes.{pid}.", nonempty=True)
         own = None
         if p.get("vocabulary"):
             own = _path(root, p["vocabulary"], f"processes.{pid}.vocabulary", where)
             defined, _ = load_vocabulary_file(own, process=pid)
-            name = name or defined[pid].name
+            process_name = process_name or defined[pid].name
         labels = _path(root, p["labels"], f"processes.{pid}.labels", where) if p.get("labels") else None
         accept = p.get("accept_missing", [])
         if not isinstance(accept, list) or not all(isinstance(a, str) for a in accept):
@@ -196,31 +189,32 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.bad_value", Location(where), key=f"processes.{pid}.max_unknown_share",
                               expected="a number from 0 to 1")
         valid_from = _date(p.get("valid_from"), f"processes.{pid}.valid_from", where)
-        processes[pid] = ProcessConfig(pid, model, rules, name, own, labels, tuple(accept), float(share), valid_from,
-                                       _filters(p, f"processes.{pid}.filters", where))
+        processes[pid] = ProcessConfig(pid, model, rules, process_name, own, labels, tuple(accept), float(share),
+                                       valid_from, _filters(p, f"processes.{pid}.filters", where))
     if not processes:
         raise ConfigError("project.no_processes", Location(where))
     combine([p.vocabulary for p in processes.values() if p.vocabulary])  # conflicts with pmtool's are errors
     offices: dict[str, OfficeConfig] = {}
     exports: list[ExportSource] = []
-    for i, o in enumerate(raw.get("offices", []), 1):
-        _check(o, _OFFICE, f"offices[{i}].", where)
-        oid = check_office_id(o.get("id", ""), where=where, key=f"offices[{i}].id")
-        name = o.get("name", oid)
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError("project.bad_value", Location(where), key=f"offices[{i}].name",
-                              expected="a display name in quotes")
+    for i, o in enumerate(s.tables(raw, "offices"), 1):
+        s.known(o, _OFFICE, f"offices[{i}].")
+        oid = check_office_id(s.text(o, "id", "", f"offices[{i}]."), where=where, key=f"offices[{i}].id")
+        office_name = s.text(o, "name", oid, f"offices[{i}].", nonempty=True)
         if oid in offices:
             raise ConfigError("project.duplicate_office", Location(where), office=oid)
-        calendar = WorkingCalendar.from_settings(o.get("calendar", {}), source=where)
-        offices[oid] = OfficeConfig(oid, name.strip(), calendar)
-        for e in o.get("exports", []):
-            _check(e, _EXPORT, f"offices[{i}].exports.", where)
-            exports.append(ExportSource(oid, e["process"], _path(root, e["path"], "exports.path", where),
-                                        _path(root, e["profile"], "exports.profile", where) if e.get("profile")
-                                        else None))
-    sources = _table(raw, "sources", where)
-    _check(sources, set(KEYS["sources"]), "sources.", where)
+        calendar = WorkingCalendar.from_settings(s.table(o, "calendar", f"offices[{i}]."), source=where)
+        offices[oid] = OfficeConfig(oid, office_name.strip(), calendar)
+        for e in s.tables(o, "exports", f"offices[{i}]."):
+            prefix = f"offices[{i}].exports."
+            s.known(e, _EXPORT, prefix)
+            for required in ("process", "path"):
+                if required not in e:
+                    raise ConfigError("project.missing", Location(where), key=prefix + required)
+            exports.append(ExportSource(oid, s.text(e, "process", None, prefix, nonempty=True),
+                                        _path(root, e["path"], prefix + "path", where),
+                                        _path(root, e["profile"], prefix + "profile", where)
+                                        if e.get("profile") is not None else None))
+    sources = s.table(raw, "sources", allowed=KEYS["sources"])
     if "folder" in sources:
         exports.extend(_folder_exports(_path(root, sources["folder"], "sources.folder", where), processes, where))
     for e in exports:
@@ -229,21 +223,27 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.unknown_process", Location(where), process=e.process, path=str(e.path))
     if not exports:
         raise ConfigError("project.no_exports", Location(where))
-    comparison = _table(raw, "comparison", where)
-    _check(comparison, _COMPARISON, "comparison.", where)
-    priorities = _weights(_table(raw, "priorities", where), where)
-    allowlist = _path(root, head["allowlist"], "project.allowlist", where) if head.get("allowlist") else None
+    comparison = s.table(raw, "comparison", allowed=_COMPARISON)
+    shares = {k: s.number(comparison, k, None, "comparison.", minimum=0, maximum=1) for k in sorted(comparison)}
+    if shares.get("fdr") == 0:
+        raise s.fail("comparison.fdr", "a number above 0 and at most 1 (e.g. 0.05)")
+    priorities = _weights(s.table(raw, "priorities"), where)
+    bounds = s.table(raw, "limits", allowed=LIMITS)
+    chosen_limits = {k: s.integer(bounds, k, None, "limits.", minimum=1) for k in sorted(bounds)}
+    allowlist = _path(root, head["allowlist"], "project.allowlist", where) if "allowlist" in head else None
+    efile = efile_meta(s.table(raw, "efile"), where=where) if "efile" in raw else None
     return Project(
-        name=head.get("name", "pmtool"), root=root, output=root / head.get("output", "reports/analysis"),
-        language=language, period=str(head.get("period", "all")), privacy_threshold=threshold, as_of=as_of,
-        allowlist=allowlist, stale_after_days=int(head.get("stale_after_days", 90)),
-        incomplete=incomplete, workers=int(head.get("workers", 2)),
+        name=name, root=root, output=root / output,
+        language=language, period=str(period), privacy_threshold=threshold, as_of=as_of,
+        allowlist=allowlist, stale_after_days=stale_after_days,
+        incomplete=incomplete, workers=workers,
         processes=processes, offices=dict(sorted(offices.items())),
         exports=tuple(sorted(exports, key=lambda e: (e.process, e.office, str(e.path)))),
-        comparison={k: float(v) for k, v in comparison.items()}, priorities=priorities, source=source,
+        comparison=shares, priorities=priorities, limits=chosen_limits, source=source,
         formats=_choices(head, "formats", REPORT_FORMATS, REPORT_FORMATS, where),
-        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where),
-        filters=_filters(head, "project.filters", where))
+        tables=_choices(head, "tables", TABLE_FORMATS, ("csv", "parquet"), where), efile=efile,
+        filters=_filters(head, "project.filters", where),
+        scheduler=_scheduler(head.get("scheduler"), where))
 
 
 def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -257,6 +257,17 @@ def _filters(table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     texts = tuple(v.strip() for v in value)
     parse_filters(texts, where=where)
     return texts
+
+
+def _scheduler(value: Any, where: str) -> str | None:
+    from pmtool.cluster import check_address
+
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("project.bad_value", Location(where), key="project.scheduler",
+                          expected='"tcp://host:8786" or "local:N"')
+    return check_address(value, where)
 
 
 def _weights(table: dict[str, Any], where: str) -> dict[str, float]:
@@ -330,13 +341,6 @@ def _date(value: Any, key: str, where: str) -> date | None:
         except ValueError:
             pass
     raise ConfigError("project.bad_value", Location(where), key=key, expected="a date such as 2025-06-01")
-
-
-def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError("project.bad_value", Location(where), key=key, expected=f"a table [{key}]")
-    return value
 
 
 def _path(root: Path, value: Any, key: str, where: str) -> Path:

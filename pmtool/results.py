@@ -14,7 +14,8 @@
     <output>/.cache/                                     stage results by content hash (pmtool.stage_cache)
 
 Tables and manifest hold no wall-clock times, so an unchanged project gives byte-identical files. Files a
-previous run listed in its manifest and this run no longer makes are removed; nothing else is touched.
+previous run listed in its manifest and this run no longer makes are removed; nothing else is touched. The
+folder is marked as pmtool's (see :mod:`pmtool.results_folder`); a foreign, non-empty folder is refused.
 
 >>> result = run_project(load_project(Path("pmtool.toml")), key=load_key())  # doctest: +SKIP
 """
@@ -26,7 +27,6 @@ import os
 import platform
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -35,12 +35,12 @@ from typing import Any
 
 import polars as pl
 
-from pmtool import __version__
+from pmtool import __version__, cluster, results_folder
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import discovery_files, drawn
+from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
@@ -112,7 +112,7 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
-    with extended(project.vocabulary_files):
+    with extended(project.vocabulary_files), cluster.connected(project.scheduler):
         return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
                             use_cache=use_cache, lang=lang, progress=progress)
 
@@ -122,6 +122,9 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     start = perf_counter()
     out = output or project.output
     lang = lang or project.language
+    results_folder.check(out)  # a file or a foreign, non-empty folder is refused before anything is computed
+    if use_cache:
+        results_folder.claim(out)  # the cache lives in it from the first step on
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
@@ -136,6 +139,8 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
+    results_folder.claim(out)
+    results_folder.check_targets(out, writers)
     write_atomically(writers)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
     _remove_stale(out, set(written))
@@ -178,6 +183,14 @@ def _changes_since(out: Path, analysis: Analysis) -> pl.DataFrame | None:
     return rank_changes(SimpleNamespace(findings=before), analysis)  # type: ignore[arg-type]
 
 
+def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
+    """``adoption_series`` and ``adoption_estimates`` of every process (:mod:`pmtool.compare.adoption`)."""
+    from pmtool.compare.adoption import adoption_of
+
+    parts = [adoption_of(analysis, pid).frames() for pid in analysis.processes]
+    return {name: pl.concat([p[name] for p in parts]) for name in ("adoption_series", "adoption_estimates")}
+
+
 def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:
     writers: dict[Path, Writer] = {}
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
@@ -187,7 +200,8 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
         writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
-              "disclosure": analysis.disclosure, "comparability": analysis.comparability}
+              "disclosure": analysis.disclosure, "comparability": analysis.comparability,
+              **adoption_frames(analysis)}
     writers.update(comparison_writers(frames, out / "tables", per_table))
     if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
@@ -220,13 +234,14 @@ def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict
 
         def one(office: str, pid: str = pid, render: Any = render) -> dict[str, bytes]:
             key = analysis.fingerprints.get(f"discover:{pid} {office}")
-            return stages.run("figures", f"{pid} {office}", lambda: [key, lang, dot_version()],
-                              lambda: render(office), save_files, load_files)
+            files = stages.run("figures", f"{pid} {office}", lambda: [key, lang, dot_version()],
+                               lambda: render(office), save_files, load_files)
+            if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
+                files = render(office)  # a figure Graphviz could not draw (a timeout) is tried again
+            return files
 
-        # Graphviz runs as a separate program, so threads draw several offices at once
-        with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
-            parts = list(pool.map(one, offices))
-        out[pid] = {name: data for files in parts for name, data in files.items()}
+        # one office after the other: the progress bars follow one step at a time
+        out[pid] = {name: data for office in offices for name, data in one(office).items()}
     return out
 
 
@@ -274,16 +289,14 @@ def _bytes_writer(data: bytes) -> Writer:
 
 
 def _remove_stale(out: Path, written: set[str]) -> None:
-    """Delete files the previous manifest listed that this run did not write (an office left the project)."""
+    """Delete files the previous manifest listed that this run did not write (an office left the project) —
+    only those still exactly as pmtool wrote them, inside the folder (see :mod:`pmtool.results_folder`)."""
     try:
         previous = json.loads((out / MANIFEST).read_text("utf-8"))
-        listed = [o["path"] for o in previous.get("outputs", [])]
-    except (OSError, ValueError, KeyError, TypeError):
+        listed = [o for o in previous.get("outputs", []) if isinstance(o, dict)]
+    except (OSError, ValueError, AttributeError, TypeError):
         return
-    for rel in listed:
-        path = out / rel
-        if rel not in written and ".." not in Path(rel).parts and not Path(rel).is_absolute() and path.is_file():
-            path.unlink()
+    results_folder.remove_stale(out, listed, written)
 
 
 def _comparison_settings(settings: CompareSettings) -> dict[str, float]:

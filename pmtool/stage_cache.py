@@ -49,6 +49,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pmtool import __version__
+from pmtool.errors import InputError, Location
 
 T = TypeVar("T")
 Files = Mapping[str, bytes]  # an entry's files as read and verified: relative name → bytes
@@ -66,9 +67,13 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
+    """SHA-256 of a file's bytes, read in blocks. Raises :class:`InputError` ``read.not_regular`` for a
+    device, pipe or socket (``/dev/zero`` would never end) before reading anything."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise InputError("read.not_regular", Location(str(path)))
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

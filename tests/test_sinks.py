@@ -143,7 +143,7 @@ def test_a_figure_graphviz_cannot_draw_is_named_and_the_run_goes_on(tmp_path, mo
         return real(dfg, title=title, **kwargs)
 
     monkeypatch.setattr(export, "render_dfg", broken)
-    result = runner.invoke(app, ["--lang", "en", "run", "--project", str(project), "--quiet", "--no-cache"],
+    result = runner.invoke(app, ["--lang", "en", "run", "--project", str(project), "--quiet"],
                            env={"PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT})
     assert result.exit_code == 0, result.output
     assert "figure figures/P3a/GA-02_dfg.svg not drawn" in result.output
@@ -152,6 +152,11 @@ def test_a_figure_graphviz_cannot_draw_is_named_and_the_run_goes_on(tmp_path, mo
     assert not (figures / "GA-02_dfg.svg").exists()
     assert (figures / "GA-01_dfg.svg").exists() and (figures / "GA-03_dfg.svg").exists()
     assert (figures / "GA-02_ist_net.svg").exists()
+    # the next run tries the figure again instead of taking "not drawn" from the cache
+    monkeypatch.setattr(export, "render_dfg", real)
+    again = runner.invoke(app, ["--lang", "en", "run", "--project", str(project), "--quiet"],
+                          env={"PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT})
+    assert again.exit_code == 0 and "not drawn" not in again.output and (figures / "GA-02_dfg.svg").exists()
 
 
 # --- the whole run with hostile labels -------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from importlib import import_module
 from typing import Any
 
 from pmtool import __all__ as _PUBLIC
-from pmtool.api.adoption import adoption, before_after
-from pmtool.api.design import cross_conformance, design_soll
+from pmtool.api.adoption import adoption, before_after, file_report
+from pmtool.api.design import cross_conformance, design_soll, export_soll
 from pmtool.api.inputs import (
     demo_key,
     demo_project,
@@ -50,6 +50,7 @@ TYPES: dict[str, str] = {
     "Bundle": "pmtool.compare.bundle", "Acceptance": "pmtool.compare.allowlist",
     "ComparisonTables": "pmtool.analysis", "Findings": "pmtool.api.types", "Analysis": "pmtool.analysis",
     "Adoption": "pmtool.compare.adoption", "BeforeAfter": "pmtool.compare.before_after",
+    "EfileMessage": "pmtool.report.efile",
     "RunResult": "pmtool.results", "ReportFiles": "pmtool.report.build",
     "SimulationResult": "pmtool.simulate.simulator", "Picture": "pmtool.display.pictures",
     "CrossConformance": "pmtool.design.cross", "SollDesign": "pmtool.design.design",

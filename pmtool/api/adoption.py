@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from pmtool.compare.before_after import BeforeAfter
     from pmtool.eventlog.log import EventLog
     from pmtool.models.reference import ReferenceModel
+    from pmtool.project import Project
+    from pmtool.report.efile import EfileMessage
 
 
 def adoption(analysis: Analysis, *, process: str, alpha: float = 0.05) -> Adoption:
@@ -41,6 +44,27 @@ def adoption(analysis: Analysis, *, process: str, alpha: float = 0.05) -> Adopti
     return adoption_of(analysis, process, alpha=alpha)
 
 
+def file_report(project: Project, *, results: str | Path | None = None, out: str | Path | None = None,
+                lang: str | None = None) -> EfileMessage:
+    """``pmtool efile``: the results of `run` — the report as PDF/A, its annex, the report's tables and
+    ``manifest.json`` — as one xdomea 3.0.0 message ``FVDaten.SGOAblegen.0605`` (a zip with the XML and the
+    primary documents) for import into the document-management system. Betreff, Aktenzeichen, Urheber and
+    Datum come from the project's ``[efile]`` table. ``results``: the run's folder (default: the project's
+    output); ``out``: where the zip goes (default ``<results>/efile``).
+
+    Raises `ConfigError` without ``[efile]``, `InputError` when the PDF report or the manifest is missing.
+
+    >>> import pmtool as pt
+    >>> pt.file_report(pt.demo_project(), results="/nowhere")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    pmtool.errors.ConfigError: ...
+    """
+    from pmtool.i18n import chosen_language
+    from pmtool.report.efile import file_results
+
+    folder = Path(results) if results is not None else project.output
+    return file_results(folder, project.efile, lang=lang or chosen_language() or project.language,
+                        out=Path(out) if out is not None else None)
 def before_after(source: Analysis | EventLog, model: ReferenceModel | None = None, *, offices: Sequence[str],
                  at: date | str | None = None, periods: Sequence[str] = (), process: str | None = None,
                  filters: Sequence[str] = (), min_cases: int | None = None,

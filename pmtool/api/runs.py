@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.design.design import SollDesign
     from pmtool.ingest.pseudonymise import PseudonymKey
     from pmtool.project import Project
     from pmtool.report import ReportFiles
@@ -79,13 +80,15 @@ def run(project: Project, *, key: PseudonymKey | None = None, allow_identifiable
 
 
 def write_report(analysis: Analysis, out: str | Path, *, lang: str | None = None,
-                 formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
+                 formats: Sequence[str] = ("html", "pdf"), design: SollDesign | None = None) -> ReportFiles:
     """``pmtool report``: the gap report for the steering committee (``bericht.html``/``.pdf`` in German,
     ``report.*`` in English) in ``out``.
 
     ``lang`` defaults to `set_language`/``PMTOOL_LANG``, else the project's language; ``formats``: html
-    (self-contained) and pdf (PDF/A-2a). Raises `ConfigError` for an unknown language or format and
-    `RenderError` when Graphviz or the PDF engine is missing; then nothing is written.
+    (self-contained) and pdf (PDF/A-2a); ``design`` (from `design_soll`) adds the chapter "Soll-Entwurf":
+    the cross-office matrix, the groups and the decision between the Soll candidates. Raises `ConfigError`
+    for an unknown language or format and `RenderError` when Graphviz or the PDF engine is missing; then
+    nothing is written.
 
     >>> import pmtool as pt, tempfile
     >>> analysis = pt.analyse(pt.restrict(pt.demo_project(), processes=["P3a"]), key=pt.demo_key())
@@ -97,7 +100,7 @@ def write_report(analysis: Analysis, out: str | Path, *, lang: str | None = None
     from pmtool.i18n import chosen_language
     from pmtool.report import build_report
 
-    return build_report(analysis, Path(out), lang=lang or chosen_language(), formats=tuple(formats))
+    return build_report(analysis, Path(out), lang=lang or chosen_language(), formats=tuple(formats), design=design)
 
 
 def simulate_logs(out: str | Path, *, seed: int = 2025, offices: int = 13, scale: float = 1.0, year: int = 2025,

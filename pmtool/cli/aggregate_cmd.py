@@ -52,6 +52,8 @@ def aggregate(
     exact: the bundle is confidential, not a publication; counts below --suppress-below are hidden wherever
     the comparison publishes. No case, no pseudonym, no timestamp of a single event leaves the office."""
     with user_errors(), extended(vocabulary or []):
+        conformance = ConformanceSettings(incomplete=incomplete, as_of=parse_as_of(as_of),
+                                          stale_after_days=stale_after_days, workers=workers)
         reference = load_reference(model, rules)
         found = collect_inputs(logs)
         if not found.logs:
@@ -60,8 +62,7 @@ def aggregate(
         bundles = bundles_from_inputs(
             CompareInputs(found.logs, ()), {process: reference},
             settings=AggregateSettings(suppress_below=suppress_below, period=period),
-            conformance=ConformanceSettings(incomplete=incomplete, as_of=parse_as_of(as_of),
-                                            stale_after_days=stale_after_days, workers=workers))
+            conformance=conformance)
         write_atomically(bundle_writers(bundles, out))
     _render(bundles, out)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
+from typer.exceptions import Abort, Exit, TyperException
 
 from pmtool import __version__
 from pmtool.cli import (
+    adoption_cmd,
     aggregate_cmd,
     before_after_cmd,
     cases_cmd,
@@ -17,6 +22,7 @@ from pmtool.cli import (
     design_cmd,
     discover_cmd,
     doctor_cmd,
+    efile_cmd,
     export_cmd,
     ingest_cmd,
     init_cmd,
@@ -27,10 +33,56 @@ from pmtool.cli import (
     run_cmd,
     simulate_cmd,
 )
+from pmtool.cli.errors import EXIT_CANNOT_RUN, stderr
+from pmtool.errors import PmtoolError
 from pmtool.i18n import LANGUAGES, set_language, t
+
+
+class _LastResort(TyperGroup):
+    """The command group with pmtool's last-resort handler: whatever a command raises ends in one line on
+    stderr and exit code 2, never a traceback (``--debug`` shows it). A :class:`PmtoolError` reads as itself;
+    anything else is named by its type and the place in pmtool, not by its message, which may quote data
+    from the inputs."""
+
+    def invoke(self, ctx: Any) -> Any:
+        global _debug
+        _debug = False
+        try:
+            return super().invoke(ctx)
+        except (Exit, Abort, TyperException, SystemExit, KeyboardInterrupt, GeneratorExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the boundary: nothing passes it as a traceback
+            if _debug:
+                raise
+            if isinstance(exc, PmtoolError):
+                text = exc.render()
+            elif isinstance(exc, MemoryError | RecursionError):
+                text = t("cli.out_of_memory", kind=type(exc).__name__)
+            else:
+                text = t("cli.internal_error", kind=type(exc).__name__, where=_where(exc))
+            stderr.print(f"pmtool: {text}", markup=False)
+            raise typer.Exit(EXIT_CANNOT_RUN) from None
+
+
+_debug = False
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost place in pmtool's own code the exception passed (file:line), else its last frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    package = Path(__file__).resolve().parents[1]
+    own = [f for f in frames if Path(f.filename).resolve().is_relative_to(package)]
+    frame = (own or frames or [None])[-1]
+    if frame is None:
+        return "?"
+    path = Path(frame.filename).resolve()
+    name = path.relative_to(package.parent).as_posix() if path.is_relative_to(package.parent) else path.name
+    return f"{name}:{frame.lineno}"
+
 
 app = typer.Typer(
     name="pmtool",
+    cls=_LastResort,
     help=t("cli.app_help", "en"),
     no_args_is_help=True,
     add_completion=False,
@@ -51,6 +103,8 @@ def main_options(
                                              "Also PMTOOL_LANG.")] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an unexpected error "
+                                        "(it may quote data from the inputs). Also PMTOOL_DEBUG=1.")] = False,
 ) -> None:
     """pmtool: process mining and Ist/Soll gap analysis for the infection-protection processes of
     Saxony's public health offices."""
@@ -58,6 +112,8 @@ def main_options(
         if lang not in LANGUAGES:
             raise typer.BadParameter(f"choose one of {', '.join(LANGUAGES)}", param_hint="--lang")
         set_language(lang)
+    global _debug
+    _debug = debug or os.environ.get("PMTOOL_DEBUG", "") not in ("", "0")
 
 
 app.command("ingest", no_args_is_help=True)(ingest_cmd.ingest)
@@ -71,6 +127,8 @@ app.command("init", no_args_is_help=False)(init_cmd.init)
 app.command("run", no_args_is_help=False)(run_cmd.run)
 app.command("demo", no_args_is_help=False)(run_cmd.demo)
 app.command("report", no_args_is_help=True)(report_cmd.report)
+app.command("adoption", no_args_is_help=True)(adoption_cmd.adoption)
+app.command("efile", no_args_is_help=True)(efile_cmd.efile)
 app.command("doctor", no_args_is_help=False)(doctor_cmd.doctor)
 app.command("cases", no_args_is_help=True)(cases_cmd.cases)
 app.command("export", no_args_is_help=True)(export_cmd.export)

@@ -19,6 +19,7 @@ from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.project import load_project
+from pmtool.results_folder import claimed
 from pmtool.stage_cache import StageCache
 
 console = Console(highlight=False)
@@ -47,7 +48,8 @@ def cases(
         formats = parse_table_formats(fmt)
         config = load_project(project)
         key = require_key(load_key(key_file), False)
-        analysis = run_analysis(config, key=key, discover_models=False, store=StageCache(config.output / ".cache"))
+        store = StageCache(claimed(config.output) / ".cache")
+        analysis = run_analysis(config, key=key, discover_models=False, store=store)
         frame = finding_cases(analysis, finding_id=finding, office=office, item=item, process=process)
         if out is not None:
             stem = finding or f"{office}_{item}".replace(":", "-").replace("/", "-")

@@ -28,6 +28,7 @@ from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import load_key, require_key
 from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.project import load_project
+from pmtool.results_folder import claimed
 from pmtool.stage_cache import StageCache
 from pmtool.vocabulary import extended
 
@@ -93,7 +94,7 @@ def compare(
                              filters=(*config.filters, *parse_filters(filters or ()).texts))
             key = require_key(load_key(key_file), allow_identifiable)
             analysis = run_analysis(config, key=key, allow_identifiable=allow_identifiable, discover_models=False,
-                                    store=StageCache(config.output / ".cache"))
+                                    store=StageCache(claimed(config.output) / ".cache"))
             tables = ComparisonTables(analysis.comparison, analysis.findings, analysis.priorities, analysis.trend,
                                       analysis.throughput, analysis.disclosure, analysis.comparability)
             target = out or config.output / "tables"

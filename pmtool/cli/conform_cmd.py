@@ -74,13 +74,13 @@ def conform(
     and the fix (a label map beside the model)."""
     with user_errors(), extended(vocabulary or []):
         formats = parse_table_formats(format)
-        reference = load_reference(model, rules, labels)
-        chosen = parse_filters(filters or ())
-        log = filter_event_log(_combine(logs), chosen.texts, scope=reference.process)
         settings = ConformanceSettings(method=method, incomplete=incomplete, as_of=parse_as_of(as_of),
                                        stale_after_days=stale_after_days, workers=workers,
                                        labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
-                                       max_states=max_states)
+                                       max_states=max_states)  # a wrong option fails before any reading
+        reference = load_reference(model, rules, labels)
+        chosen = parse_filters(filters or ())
+        log = filter_event_log(_combine(logs), chosen.texts, scope=reference.process)
         result = run_conform(log, reference, settings=settings)
         prefix = "_".join(x for x in (name or result.process, chosen.slug()) if x)  # never over a whole one
         writers = conformance_writers(result, out, prefix, formats)

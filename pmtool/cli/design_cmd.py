@@ -31,6 +31,12 @@ def design(
     threshold: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Cut the office groups at this "
                                                     "distance (1 − mutual fitness); default: at the largest gap "
                                                     "of the dendrogram.")] = None,
+    export: Annotated[list[str] | None, typer.Option("--export", help="Write a candidate as BPMN 2.0 with lanes "
+                                                     "and layout: PROCESS (the recommended one) or "
+                                                     "PROCESS=CANDIDATE (soll, consensus, ist:GA-04, edited); "
+                                                     "repeat for several.")] = None,
+    report: Annotated[bool, typer.Option("--report", help="Also write the whole report (the project's formats) "
+                                         "with the chapter Soll-Entwurf into the output folder.")] = False,
     format: Annotated[str, typer.Option("--format", help="Table formats, comma-separated: csv, parquet, json, "
                                         "csv-excel, xlsx.")] = "csv",
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else PMTOOL_PSEUDONYM_KEY_FILE "
@@ -44,11 +50,14 @@ def design(
     the offices without critical findings, the model offices' Ist models and a candidate you edit. For each:
     conforming share and fitness per office, precision, size, and legal soundness — whether the model allows
     what the rule pack forbids, with the shortest offending run. Writes the tables and the report section
-    (soll_entwurf.html); exit code 1 when a candidate you gave is refused as legally unsound.
+    (soll_entwurf.html; with --report also the whole report with the chapter Soll-Entwurf), and with
+    --export a candidate as BPMN 2.0 with a lane per role and a layout; exit code 1 when a candidate you
+    gave is refused as legally unsound (and exit code 2 when you ask to export one).
 
     The analysis reuses the stage cache of pmtool run (<output>/.cache)."""
     from pmtool.analysis import run_analysis
     from pmtool.design.design import design as run_design
+    from pmtool.design.design import export_candidate
     from pmtool.design.output import design_writers
     from pmtool.ingest.output import write_atomically
     from pmtool.ingest.pseudonymise import load_key, require_key
@@ -67,7 +76,18 @@ def design(
         result = run_design(analysis, edited=edited, process=process, model_offices_n=model_offices,
                             threshold=threshold, workers=workers)
         folder = out or config.output / "design"
-        write_atomically(design_writers(result, folder, formats, lang))
+        writers = design_writers(result, folder, formats, lang)
+        for value in export or []:
+            pid, _, cid = value.partition("=")
+            chosen = cid.strip() or None
+            data = export_candidate(result, pid.strip(), chosen, lang=lang)
+            stem = (chosen or result.processes[pid.strip()].recommended or "").replace(":", "_")
+            writers[folder / f"{pid.strip()}_{stem}.bpmn"] = lambda p, d=data: p.write_bytes(d)
+        write_atomically(writers)
+        if report:
+            from pmtool.report import build_report
+
+            build_report(analysis, folder, lang=lang, formats=config.formats, design=result)
     refused = _render(result, lang)
     console.print(t("cli.design.written", out=str(folder)))
     if refused:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from pmtool.cli.errors import user_errors
-from pmtool.errors import ConfigError, Location
+from pmtool.errors import ConfigError, InputError, Location
 from pmtool.i18n import t
 from pmtool.ingest.pseudonymise import ENV_KEY_FILE, new_key_text
 
@@ -20,10 +20,13 @@ def new(
 ) -> None:
     """Create a new random pseudonymisation key (256 bit) in a file that only you may read."""
     with user_errors():
-        if path.exists():
+        if os.path.lexists(path):  # also a link to nowhere: the key would land where it points
             raise ConfigError("key.exists", Location(str(path)))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(new_key_text() + "\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as fh:
+                fh.write(new_key_text() + "\n")
+        except OSError as exc:
+            raise InputError("key.write_failed", Location(str(path)), reason=exc.strerror or str(exc)) from None
         typer.echo(t("cli.key_written", path=str(path), env=ENV_KEY_FILE))

@@ -14,9 +14,10 @@ from pmtool.cli.conform_cmd import bounded_notes, label_notes
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
+from pmtool.cli.options import FILTER_HELP
 from pmtool.cli.progress import StageBars
 from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
-from pmtool.cli.options import FILTER_HELP
+from pmtool.cluster import check_address
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import chosen_language, set_language, t, tn
@@ -29,6 +30,9 @@ console = make_console()
 _OUT_HELP = "Results folder; default: output from the project file."
 _CACHE_HELP = "Compute every stage again; the cache (<output>/.cache) is neither read nor written."
 _QUIET_HELP = "No progress bars (they are also off when the output is not a terminal)."
+_SCHEDULER_HELP = ("Spread the run over a Dask cluster: its scheduler (tcp://host:8786), or local:N for N worker "
+                   "processes on this machine; default: scheduler from the project file, else none. Same results. "
+                   "Needs pip install 'pmtool[cluster]'.")
 _FAIL_HELP = ("Exit with code 1 when there are findings that are not accepted in the allowlist, and with code 3 "
               "when any office could not be compared (without this option: code 3 only when a process could "
               "not be compared at all).")
@@ -45,6 +49,7 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help=_FAIL_HELP)] = False,
+    scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP + " They apply to every "
                                                       "process, after the project file's filters.")] = None,
 ) -> None:
@@ -56,6 +61,8 @@ def run(
     in <output>/.cache, and a second run takes seconds and writes byte-identical tables."""
     with user_errors():
         config = load_project(project)
+        if scheduler is not None:
+            config = replace(config, scheduler=check_address(scheduler, "--scheduler"))
         config = replace(config, filters=(*config.filters, *parse_filters(filters or ()).texts))
         key = require_key(load_key(key_file), allow_identifiable)
     _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings)

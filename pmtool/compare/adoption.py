@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 CONFORMING = "conforming"  # the measure "share of conforming cases"; every other measure is a rule id
 VERDICTS = ("improved", "worsened", "no_change", "not_estimable")
 SERIES_COLUMNS = {schema.OFFICE: pl.String, "measure": pl.String, "month": pl.String, "judged": pl.Int64,
-                  "ok": pl.Int64, "share": pl.Float64, "side": pl.String}
+                  "ok": pl.Int64, "share": pl.Float64, "side": pl.String, "fitted": pl.Float64}
 ESTIMATE_COLUMNS = {
     schema.OFFICE: pl.String, "measure": pl.String, "months_before": pl.Int64, "months_after": pl.Int64,
     "judged_before": pl.Int64, "judged_after": pl.Int64, "share_before": pl.Float64, "share_after": pl.Float64,
@@ -125,10 +125,14 @@ def adoption(conformance: ConformanceResult, *, valid_from: date | None, valid_f
                             pl.when(pl.lit(binding).is_null()).then(pl.lit(None, pl.String))
                             .when(pl.col("month") < pl.lit(binding)).then(pl.lit("before"))
                             .otherwise(pl.lit("after")).alias("side"))
-              .sort(schema.OFFICE, "measure", "month").select(list(SERIES_COLUMNS)).cast(SERIES_COLUMNS))
-    rows = []
+              .sort(schema.OFFICE, "measure", "month"))
+    rows, fitted = [], []
     for (office, measure), part in series.group_by(schema.OFFICE, "measure", maintain_order=True):
-        rows.append(_estimate(str(office), str(measure), part, months, binding, alpha))
+        row, values = _estimate(str(office), str(measure), part, months, binding, alpha)
+        rows.append(row)
+        fitted.extend(values or [None] * part.height)
+    series = series.with_columns(pl.Series("fitted", fitted, dtype=pl.Float64)).select(
+        list(SERIES_COLUMNS)).cast(SERIES_COLUMNS)
     estimates = pl.DataFrame(rows, schema=ESTIMATE_COLUMNS, orient="row") if rows else pl.DataFrame(
         schema=ESTIMATE_COLUMNS)
     order = pl.col("measure") != CONFORMING
@@ -138,9 +142,10 @@ def adoption(conformance: ConformanceResult, *, valid_from: date | None, valid_f
 
 
 def _estimate(office: str, measure: str, part: pl.DataFrame, months: tuple[str, ...], binding: str | None,
-              alpha: float) -> tuple:
-    """One row of :data:`ESTIMATE_COLUMNS`. Months without a published share are left out of the fit (the
-    time axis keeps its calendar spacing)."""
+              alpha: float) -> tuple[tuple, tuple[float, ...]]:
+    """One row of :data:`ESTIMATE_COLUMNS` and the fitted value per month of ``part`` (empty when there is
+    no estimate). Months without a published share are left out of the fit (the time axis keeps its
+    calendar spacing)."""
     before = part.filter(pl.col("side") == "before")
     after = part.filter(pl.col("side") == "after")
 
@@ -152,13 +157,13 @@ def _estimate(office: str, measure: str, part: pl.DataFrame, months: tuple[str, 
     head = (office, measure, before.height, after.height, nb, na, sb, sa)
     empty = (None,) * 10
     if binding is None or before.height < MIN_SIDE or after.height < MIN_SIDE:
-        return (*head, *empty, "not_estimable", None)
+        return (*head, *empty, "not_estimable", None), ()
     axis = _axis(months)
     t = np.array([axis[m] for m in part["month"]])
     y, w = part["share"].to_numpy(), part["judged"].to_numpy().astype(float)
-    fit = segmented(y, w, _months_since(months[0], binding), t=t, alpha=alpha)
+    fit = segmented(y, w, months_since(months[0], binding), t=t, alpha=alpha)
     change = change_month(y, w, t=t, alpha=alpha)
-    found = _label(months[0], change.month) if change else None
+    found = month_label(months[0], change.month) if change else None
     verdict, month = "no_change", None
     if fit.level_low > 0 or fit.level_high < 0:
         verdict = "improved" if fit.level > 0 else "worsened"
@@ -170,19 +175,19 @@ def _estimate(office: str, measure: str, part: pl.DataFrame, months: tuple[str, 
         month = found
     return (*head, fit.level, fit.level_low, fit.level_high, fit.level_p, fit.slope, fit.slope_low,
             fit.slope_high, found, change.fit.level if change else None, change.significant if change else None,
-            verdict, month)
+            verdict, month), fit.fitted
 
 
-def _months_since(first: str, month: str) -> int:
+def months_since(first: str, month: str) -> int:
     """Calendar months from ``first`` to ``month`` (both ``YYYY-MM``)."""
     return (int(month[:4]) - int(first[:4])) * 12 + int(month[5:7]) - int(first[5:7])
 
 
 def _axis(months: tuple[str, ...]) -> dict[str, int]:
-    return {m: _months_since(months[0], m) for m in months}
+    return {m: months_since(months[0], m) for m in months}
 
 
-def _label(first: str, offset: int) -> str:
+def month_label(first: str, offset: int) -> str:
     """The month ``offset`` calendar months after ``first``."""
     total = int(first[:4]) * 12 + int(first[5:7]) - 1 + offset
     return f"{total // 12:04d}-{total % 12 + 1:02d}"

@@ -14,7 +14,6 @@ Format (TOML)::
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.compare.bundle import Bundle, period_span
+from pmtool.config_file import Settings, read_toml
 from pmtool.errors import ConfigError, Location
 
 _KEYS = {"office", "item", "finding", "process", "justification", "accepted_by", "until"}
@@ -64,20 +64,21 @@ class Allowlist:
 
 def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
     where = str(path)
-    try:
-        raw = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise ConfigError("allowlist.unreadable", Location(where), reason=exc.strerror or str(exc)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("allowlist.syntax", Location(where), reason=str(exc)) from None
+    raw, _ = read_toml(path, "allowlist")
+    s = Settings("allowlist", where)
+    for key in raw:
+        if key != "accept":
+            raise s.fail(key, "only [[accept]] entries")
     entries = []
-    for i, e in enumerate(raw.get("accept", []), 1):
+    for i, e in enumerate(s.tables(raw, "accept"), 1):
         unknown = set(e) - _KEYS
         if unknown:
             raise ConfigError("allowlist.unknown_key", Location(where), key=sorted(unknown)[0], n=i)
-        if not str(e.get("justification", "")).strip():
+        prefix = f"accept[{i}]."
+        text = {k: s.text(e, k, None, prefix) for k in _KEYS - {"until"}}
+        if not (text["justification"] or "").strip():
             raise ConfigError("allowlist.no_justification", Location(where), n=i)
-        if not e.get("office") or not (e.get("item") or e.get("finding")):
+        if not text["office"] or not (text["item"] or text["finding"]):
             raise ConfigError("allowlist.incomplete", Location(where), n=i)
         until = e.get("until")
         if isinstance(until, str):
@@ -85,9 +86,11 @@ def load_allowlist(path: Path, today: date | None = None) -> Allowlist:
                 until = date.fromisoformat(until)
             except ValueError:
                 raise ConfigError("allowlist.bad_date", Location(where), n=i) from None
-        entries.append(Acceptance(office=e["office"], justification=e["justification"].strip(), item=e.get("item"),
-                                  finding=e.get("finding"), process=e.get("process"),
-                                  accepted_by=e.get("accepted_by", ""), until=until))
+        if until is not None and (not isinstance(until, date) or isinstance(until, datetime)):
+            raise ConfigError("allowlist.bad_date", Location(where), n=i)
+        entries.append(Acceptance(office=text["office"], justification=text["justification"].strip(),
+                                  item=text["item"], finding=text["finding"], process=text["process"],
+                                  accepted_by=text["accepted_by"] or "", until=until))
     return Allowlist(tuple(entries), today)
 
 

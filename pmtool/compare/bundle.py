@@ -83,18 +83,25 @@ class Bundle:
 
     @classmethod
     def from_json(cls, text: str, where: str = "<bundle>") -> Bundle:
+        """The bundle in ``text``; raises :class:`InputError` when it is not a bundle of this format or its
+        numbers contradict each other (:func:`check_bundle`): a bundle comes from elsewhere and is checked
+        as a whole before any of it is used."""
         try:
             data = json.loads(text)
-            if data.get("format") != FORMAT:
+            if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ValueError("format")
-            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS) if data["items"] else \
+            _check_types(data)
+            items = pl.DataFrame(data["items"], schema=ITEM_COLUMNS, strict=True) if data["items"] else \
                 pl.DataFrame(schema=ITEM_COLUMNS)
-            return cls(data["office"], data["process"], data["period"], data["quality"], items,
-                       tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]), data["meta"],
-                       tuple((a, b, int(n)) for a, b, n in data["edges"]), int(data["finished_cases"]),
-                       int(data["fitting_cases"]), _optional_float(data["throughput_median_hours"]))
-        except (ValueError, KeyError, TypeError):
+            bundle = cls(data["office"], data["process"], data["period"], data["quality"], items,
+                         tuple(data["throughput_bins"]), float(data["fitness_sum"]), int(data["cases"]),
+                         data["meta"], tuple((a, b, int(n)) for a, b, n in data["edges"]),
+                         int(data["finished_cases"]), int(data["fitting_cases"]),
+                         _optional_float(data["throughput_median_hours"]))
+        except (ValueError, KeyError, TypeError, RecursionError, OverflowError, pl.exceptions.PolarsError):
             raise InputError("bundle.invalid", Location(where), format=FORMAT) from None
+        check_bundle(bundle, where)
+        return bundle
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -106,11 +113,87 @@ def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**53
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_types(data: dict[str, Any]) -> None:
+    """Raise ``ValueError`` unless every field of a bundle's JSON has its type (a bool is no count)."""
+    texts = ("office", "process", "period")
+    counts = ("cases", "finished_cases", "fitting_cases")
+    if not all(isinstance(data[k], str) and data[k] for k in texts) or not all(_count(data[k]) for k in counts):
+        raise ValueError("fields")
+    if not isinstance(data["quality"], dict) or not isinstance(data["meta"], dict) or not _number(data["fitness_sum"]):
+        raise ValueError("fields")
+    bins = data["throughput_bins"]
+    if not isinstance(bins, list) or len(bins) != len(BIN_EDGES) - 1 or not all(_count(n) for n in bins):
+        raise ValueError("bins")
+    if data.get("bin_edges_hours") != [str(e) for e in BIN_EDGES]:
+        raise ValueError("bin edges")
+    edges = data["edges"]
+    if not isinstance(edges, list) or not all(isinstance(e, list) and len(e) == 3 and isinstance(e[0], str)
+                                              and isinstance(e[1], str) and _count(e[2]) for e in edges):
+        raise ValueError("edges")
+    items = data["items"]
+    if not isinstance(items, list) or not all(isinstance(i, dict) and set(i) == set(ITEM_COLUMNS) for i in items):
+        raise ValueError("items")
+    for item in items:
+        if not (_count(item["eligible"]) and _count(item["affected"]) and isinstance(item["item"], str)):
+            raise ValueError("items")
+    median = data["throughput_median_hours"]
+    if median is not None and not _number(median):
+        raise ValueError("median")
+    threshold = data["meta"].get("suppress_below")
+    if threshold is not None and not (_count(threshold) and threshold >= 1):
+        raise ValueError("threshold")
+
+
+def check_bundle(bundle: Bundle, where: str, *, threshold: int | None = None) -> None:
+    """Raise :class:`InputError` (one line naming the file and the contradiction) when the numbers of
+    ``bundle`` cannot all be true — more affected than eligible, more eligible than cases, more histogram
+    entries than cases, shares outside 0–1, an item twice — or, with ``threshold`` (the comparison's
+    publication threshold), when the office asked for a smaller one than the comparison applies. Positions
+    are named, never labels (a label comes from the data)."""
+    def refuse(what: str) -> None:
+        raise InputError("bundle.inconsistent", Location(where), what=what)
+
+    n = bundle.cases
+    if bundle.finished > n or bundle.fitting > n:
+        refuse(f"finished_cases {bundle.finished} / fitting_cases {bundle.fitting} > cases {n}")
+    if not 0.0 <= bundle.fitness_sum <= n + 1e-6:
+        refuse(f"fitness_sum {bundle.fitness_sum:g} outside 0–{n}")
+    if sum(bundle.throughput_bins) > n:
+        refuse(f"throughput_bins {sum(bundle.throughput_bins)} > cases {n}")
+    items = bundle.items
+    if items["item"].n_unique() != items.height:
+        refuse("items: an item twice")
+    for i, (eligible, affected, kind) in enumerate(items.select("eligible", "affected", "item_type").iter_rows()):
+        if affected > eligible or eligible > n or (kind == "deviation" and eligible > bundle.finished):
+            refuse(f"items[{i}]: affected {affected}, eligible {eligible}, cases {n}")
+    for i, (_, _, count) in enumerate(bundle.edges):
+        if not 1 <= count <= n:
+            refuse(f"edges[{i}]: {count} cases of {n}")
+    for name in ("coverage", "date_only_share", "running_share", "bounded_share"):
+        value = bundle.quality.get(name)
+        if value is not None and not (_number(value) and 0.0 <= value <= 1.0):
+            refuse(f"quality.{name} outside 0–1")
+    asked = bundle.meta.get("suppress_below")
+    if threshold is not None and (asked is None or asked < threshold):
+        raise InputError("bundle.threshold", Location(where), office=bundle.office, asked=asked or "–",
+                         threshold=threshold)
+
+
 def read_bundle(path: Path) -> Bundle:
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
         raise InputError("bundle.unreadable", Location(str(path)), reason=exc.strerror or str(exc)) from None
+    except UnicodeDecodeError:
+        raise InputError("bundle.invalid", Location(str(path)), format=FORMAT) from None
     return Bundle.from_json(text, str(path))
 
 
@@ -139,18 +222,11 @@ def item_universe(reference: ReferenceModel) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema_).unique("item").sort("item")
 
 
-def case_items(result: ConformanceResult, reference: ReferenceModel | None = None) -> pl.DataFrame:
-    """One row per (office, case, item) for every case eligible for the item, with ``affected``.
-
-    Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
-    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases). With
-    ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
-    shows them.
-    """
-    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
-    cases = result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
+def _deviation_kinds(result: ConformanceResult, reference: ReferenceModel | None) -> tuple[pl.DataFrame,
+                                                                                             pl.DataFrame]:
+    """The (office, case, item) deviations of the alignments, and every deviation item (item, code,
+    activity): those shown, and with ``reference`` those of its universe."""
     key = [schema.OFFICE, schema.CASE_ID]
-    parts = []
     dev = result.deviations.filter(pl.col("source") == "alignment")
     dev_items = dev.select(*key, "code", "activity").unique().with_columns(
         (pl.lit("dev:") + pl.col("code") + pl.lit(":") + pl.col("activity")).alias("item"))
@@ -158,8 +234,58 @@ def case_items(result: ConformanceResult, reference: ReferenceModel | None = Non
     if reference is not None:
         kinds = pl.concat([kinds, item_universe(reference).filter(pl.col("item_type") == "deviation")
                            .select("item", "code", "activity")])
-    kinds = kinds.unique().sort("item")
-    if kinds.height:
+    return dev_items, kinds.unique().sort("item")
+
+
+def _cases(result: ConformanceResult) -> pl.DataFrame:
+    bounded = pl.col("bounded") if "bounded" in result.cases.columns else pl.lit(False).alias("bounded")
+    return result.cases.select(schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", bounded)
+
+
+def deviation_items(result: ConformanceResult, reference: ReferenceModel | None = None) -> pl.DataFrame:
+    """Per office and deviation item what :func:`case_items`' rows would sum to — eligible (the finished cases
+    whose alignment was not bounded), affected, the throughput sums of affected and unaffected cases — from
+    the deviations and one row per finished case, never one row per case and item: memory grows with the
+    cases plus the deviations, not with their product. The sums are exact (correctly rounded, so they do not
+    depend on the order of the cases)."""
+    key = [schema.OFFICE, schema.CASE_ID]
+    dev_items, kinds = _deviation_kinds(result, reference)
+    cases = _cases(result)
+    finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(
+        *key, "throughput_hours")
+    hits = (dev_items.select(*key, "item").unique().join(finished, on=key, how="inner")
+            .group_by(schema.OFFICE, "item").agg(pl.len().alias("affected"),
+                                                  pl.col("throughput_hours").drop_nulls().alias("values")))
+    affected = {(o, i): (n, v) for o, i, n, v in hits.iter_rows()}
+    rows = []
+    kind_rows = kinds.rows()
+    for office, values in finished.group_by(schema.OFFICE).agg(
+            pl.col("throughput_hours").drop_nulls()).sort(schema.OFFICE).iter_rows():
+        eligible = finished.filter(pl.col(schema.OFFICE) == office).height
+        for item, code, activity in kind_rows:
+            n, hit = affected.get((office, item), (0, []))
+            rows.append((office, item, "deviation", code, activity, None, eligible, n, 0.0, math.fsum(hit),
+                         math.fsum([*values, *(-v for v in hit)]), None))
+    names = [schema.OFFICE, *_ITEM_KEYS, "eligible", "affected", "late_hours_sum", "throughput_affected_sum",
+             "throughput_unaffected_sum", "duration_median_hours"]
+    return pl.DataFrame(rows, schema={schema.OFFICE: pl.String, **{k: ITEM_COLUMNS[k] for k in names[1:]}},
+                        orient="row")
+
+
+def case_items(result: ConformanceResult, reference: ReferenceModel | None = None, *,
+               deviations: bool = True) -> pl.DataFrame:
+    """One row per (office, case, item) for every case eligible for the item, with ``affected``.
+
+    Items: ``dev:<CODE>:<activity>`` (alignment deviations; eligible: finished cases), ``rule:<id>`` (primary
+    clock; eligible: cases the rule could judge), ``case:NO_CLOSURE`` (eligible: all cases). With
+    ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
+    shows them. ``deviations=False`` leaves the deviation items out (:func:`deviation_items` counts them).
+    """
+    cases = _cases(result)
+    key = [schema.OFFICE, schema.CASE_ID]
+    parts = []
+    dev_items, kinds = _deviation_kinds(result, reference)
+    if kinds.height and deviations:
         # a case whose alignment hit the search bound has no deviations to count: not eligible (see quality)
         finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(key)
         grid = finished.join(kinds, how="cross")
@@ -196,15 +322,15 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
     Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
     gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
-    items = case_items(result, reference)
-    per_item = items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
+    items = case_items(result, reference, deviations=False)
+    per_item = pl.concat([items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
         pl.len().alias("eligible"),
         pl.col("affected").sum().cast(pl.Int64).alias("affected"),
         pl.col("late_hours").filter(pl.col("affected")).sum().alias("late_hours_sum"),
         pl.col("throughput_hours").filter(pl.col("affected")).sum().alias("throughput_affected_sum"),
         pl.col("throughput_hours").filter(~pl.col("affected")).sum().alias("throughput_unaffected_sum"),
         pl.col("duration_hours").median().alias("duration_median_hours"),
-    )
+    ), deviation_items(result, reference)], how="vertical_relaxed")
     universe = item_universe(reference)
     offices = result.summary.select(schema.OFFICE)
     # rules no case of an office could be judged by are rows of 0 of 0; deviations only some office's

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pmtool.calendar import WorkingCalendar
-from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate, read_bundle
+from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate, check_bundle, read_bundle
 from pmtool.conform.alignments import AlignmentCache
 from pmtool.conform.conformance import ConformanceSettings, conform
 from pmtool.conform.labels import apply_task_labels, label_coverage
@@ -98,6 +98,7 @@ def bundles_from_inputs(inputs: CompareInputs, references: Mapping[str, Referenc
     origin: dict[tuple[str, str, str], str] = {}
     for path in inputs.bundles:
         bundle = read_bundle(path)
+        check_bundle(bundle, str(path), threshold=settings.suppress_below if settings else None)
         _check_model(bundle, references, str(path))
         bundles.append(bundle)
         origin.setdefault((bundle.process, bundle.period, bundle.office), str(path))

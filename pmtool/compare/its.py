@@ -48,6 +48,7 @@ class SegmentedFit:
     slope_high: float
     before: float  # fitted share just before the interruption (the pre-trend's value at month k)
     sse: float
+    fitted: tuple[float, ...] = ()  # the model's value at each month of the series
 
 
 def segmented(y: np.ndarray, cases: np.ndarray, month: int, *, t: np.ndarray | None = None,
@@ -75,7 +76,8 @@ def segmented(y: np.ndarray, cases: np.ndarray, month: int, *, t: np.ndarray | N
     level, slope = float(beta[2]), float(beta[3])
     p = float(2 * stats.t.sf(abs(level) / se[2], dof)) if se[2] > 0 else (0.0 if level else 1.0)
     return SegmentedFit(month, level, level - q * se[2], level + q * se[2], p, slope, slope - q * se[3],
-                        slope + q * se[3], float(beta[0] + beta[1] * month), float(resid @ resid))
+                        slope + q * se[3], float(beta[0] + beta[1] * month), float(resid @ resid),
+                        tuple(float(v) for v in x @ beta))
 
 
 @dataclass(frozen=True)

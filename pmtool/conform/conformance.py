@@ -19,7 +19,14 @@ from pmtool.conform.alignments import Alignment, AlignmentCache, align_variants
 from pmtool.conform.deviations import deviation_table
 from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, check_labels
 from pmtool.conform.precision import precision
-from pmtool.conform.rules_check import RuleCheckSettings, RuleResults, case_status, check_rules
+from pmtool.conform.rules_check import (
+    INCOMPLETE_POLICIES,
+    RuleCheckSettings,
+    RuleResults,
+    case_status,
+    check_rules,
+)
+from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.lifecycle import activity_instances
 from pmtool.eventlog.log import EventLog
@@ -44,8 +51,11 @@ class ConformanceSettings:
     max_states: int = MAX_STATES  # per variant: a search expanding more is stopped, its cases counted as bounded
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}")
+        for name, value, choices in (("method", self.method, METHODS),
+                                     ("incomplete", self.incomplete, INCOMPLETE_POLICIES)):
+            if value not in choices:
+                raise ConfigError("conform.bad_choice", Location(), name=name, value=str(value)[:80],
+                                  choices=", ".join(choices))
 
 
 @dataclass(frozen=True)

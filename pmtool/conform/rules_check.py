@@ -24,6 +24,7 @@ from datetime import datetime
 import polars as pl
 
 from pmtool.calendar import TIMEZONE, WorkingCalendar
+from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.models.rules import Rule, RulePack
@@ -47,7 +48,8 @@ class RuleCheckSettings:
 
     def __post_init__(self) -> None:
         if self.incomplete not in INCOMPLETE_POLICIES:
-            raise ValueError(f"incomplete must be one of {INCOMPLETE_POLICIES}")
+            raise ConfigError("conform.bad_choice", Location(), name="incomplete", value=str(self.incomplete)[:80],
+                              choices=", ".join(INCOMPLETE_POLICIES))
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,13 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
     """``[work(b) for b in batches]``, computed by this process and ``workers - 1`` subprocesses.
 
     ``factory`` names a function ``"module:function"`` that each worker calls once with ``*setup``; it
-    returns the worker's equivalent of ``work``.
+    returns the worker's equivalent of ``work``. While a Dask cluster is connected (:mod:`pmtool.cluster`),
+    its workers compute the batches instead.
     """
+    from pmtool import cluster
+
+    if cluster.client() is not None and len(batches) > 1:  # a Dask cluster: the batches go to its workers
+        return cluster.map_ordered(cluster.run_batch, batches, factory, setup)
     results: list[Any] = [None] * len(batches)
     lock = threading.Lock()
     span = [0, len(batches) - 1]  # next batch from the front, next from the back

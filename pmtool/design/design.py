@@ -242,3 +242,27 @@ def _protected(frame: pl.DataFrame, k: int) -> pl.DataFrame:
     values = [c for c in ("fitness", "fitting_share", "precision", "bounded") if c in frame.columns]
     return frame.with_columns(*(pl.when(small).then(None).otherwise(pl.col(c)).alias(c) for c in values),
                               small.alias("suppressed"))
+
+
+def export_candidate(result: SollDesign, process: str, candidate: str | None = None, *,
+                     lang: str | None = None) -> bytes:
+    """The BPMN 2.0 file (with lanes and diagram interchange, :mod:`pmtool.design.bpmn`) of ``candidate`` of
+    ``process`` (default: the recommended one). A legally unsound candidate is refused
+    (:class:`ModelError` naming the rule and the shortest offending run)."""
+    from pmtool.design.bpmn import candidate_bpmn, diagram_of
+    from pmtool.design.html import candidate_label, witness_text
+    from pmtool.errors import ModelError
+
+    if process not in result.processes:
+        raise ConfigError("design.unknown_process", Location(), process=process, known=", ".join(result.processes))
+    pd_ = result.processes[process]
+    cid = candidate or pd_.recommended
+    if cid is None:
+        raise ModelError("design.nothing_recommended", Location(), process=process)
+    evaluation = pd_.candidate(cid)
+    offence = evaluation.offence
+    if offence is not None:
+        raise ModelError("design.export_refused", Location(), candidate=cid, rule=offence.rule_id,
+                         path=witness_text(offence.witness, offence.at))
+    name = f"{process} {pd_.name} – {candidate_label(cid, lang or result.lang)}"
+    return candidate_bpmn(diagram_of(evaluation.candidate, name), pd_.roles, lang=lang or result.lang)

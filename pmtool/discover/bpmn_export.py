@@ -174,13 +174,9 @@ def _kind(diagram: BpmnDiagram, node_id: str) -> str:
     return next(n.kind for n in diagram.nodes if n.id == node_id)
 
 
-def bpmn_xml(diagram: BpmnDiagram, *, with_layout: bool = True) -> bytes:
-    """The BPMN 2.0 XML of ``diagram`` (UTF-8), with diagram interchange unless ``with_layout`` is off."""
-    defs = etree.Element(f"{{{BPMN_NS}}}definitions", nsmap=NSMAP, id="Definitions_1",
-                         targetNamespace="https://pmtool.invalid/bpmn/ist", exporter="pmtool",
-                         exporterVersion=__version__)
-    process = etree.SubElement(defs, f"{{{BPMN_NS}}}process", id="Process_1", name=xml_text(diagram.name),
-                               isExecutable="false")
+def flow_elements(process: etree._Element, diagram: BpmnDiagram) -> None:
+    """Add the nodes (with their incoming and outgoing flows) and the sequence flows of ``diagram`` to the
+    ``process`` element."""
     incoming: dict[str, list[str]] = {}
     outgoing: dict[str, list[str]] = {}
     for fid, src, dst in diagram.flows:
@@ -199,6 +195,16 @@ def bpmn_xml(diagram: BpmnDiagram, *, with_layout: bool = True) -> bytes:
             etree.SubElement(el, f"{{{BPMN_NS}}}outgoing").text = fid
     for fid, src, dst in diagram.flows:
         etree.SubElement(process, f"{{{BPMN_NS}}}sequenceFlow", id=fid, sourceRef=src, targetRef=dst)
+
+
+def bpmn_xml(diagram: BpmnDiagram, *, with_layout: bool = True) -> bytes:
+    """The BPMN 2.0 XML of ``diagram`` (UTF-8), with diagram interchange unless ``with_layout`` is off."""
+    defs = etree.Element(f"{{{BPMN_NS}}}definitions", nsmap=NSMAP, id="Definitions_1",
+                         targetNamespace="https://pmtool.invalid/bpmn/ist", exporter="pmtool",
+                         exporterVersion=__version__)
+    process = etree.SubElement(defs, f"{{{BPMN_NS}}}process", id="Process_1", name=xml_text(diagram.name),
+                               isExecutable="false")
+    flow_elements(process, diagram)
     if with_layout:
         bounds, waypoints = layout(diagram)
         dia = etree.SubElement(defs, f"{{{BPMNDI_NS}}}BPMNDiagram", id="Diagram_1")

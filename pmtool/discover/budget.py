@@ -73,6 +73,11 @@ class _Helper:
             return self._proc
         self._proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, env=child_env(), preexec_fn=_limit_memory)
+        # the budget counts mining, not the helper's start-up (importing pm4py takes seconds on a busy machine)
+        status, value = _read(self._proc)
+        if status != "ready":
+            self.stop()
+            raise ModelError("discover.helper_failed", Location(), reason=value or "helper process ended")
         return self._proc
 
     def stop(self) -> None:
@@ -117,7 +122,11 @@ def serve() -> None:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # pm4py greets on stdout; the answers need it clean
     from pmtool.discover.inductive import MINERS
+    from pmtool.eventlog.pm4py_bridge import pm4py
 
+    pm4py()
+    pickle.dump(("ready", None), out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
     while True:
         try:
             miner, noise, data = pickle.load(inp)

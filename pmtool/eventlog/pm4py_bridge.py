@@ -123,10 +123,48 @@ def bpmn_to_net_with_pm4py(path: Path) -> tuple[Any, Any, Any]:
 def discover_process_tree(log: EventLog, noise_threshold: float = 0.0) -> ProcessTree:
     """The inductive miner's process tree (pm4py's IMf when ``noise_threshold`` > 0) as pmtool's tree.
 
-    Raises :class:`ModelError` when pm4py returns an operator pmtool cannot represent."""
-    pm = pm4py()
-    pm_tree = pm.discover_process_tree_inductive(to_pandas(log), noise_threshold=noise_threshold)
-    return from_pm4py_tree(pm_tree)
+    The miner works on the log's variants with their numbers of cases (:func:`variant_log`), exactly as
+    ``pm4py.discover_process_tree_inductive`` does after reducing a pandas frame to them, so the tree is the
+    same and no copy of the events is made. Raises :class:`ModelError` when pm4py returns an operator pmtool
+    cannot represent."""
+    return discover_process_tree_variants(variant_log(log), noise_threshold)
+
+
+def variant_log(log: EventLog) -> list[tuple[tuple[str, ...], int]]:
+    """The variants of ``log`` with their numbers of cases, in the order pm4py meets them in
+    :func:`to_pandas`'s frame: cases ordered by case key, events of a case by timestamp (ties keep the log's
+    order), each variant where its first case is."""
+    frame = log.frame
+    case = (pl.col(schema.OFFICE) + pl.lit("/") + pl.col(schema.CASE_ID)) if len(log.offices) > 1 \
+        else pl.col(schema.CASE_ID)
+    variants = (frame.lazy().group_by(case.alias("case")).agg(
+        pl.col(schema.ACTIVITY).sort_by(schema.TIMESTAMP, maintain_order=True, nulls_last=True).alias("variant"))
+        .group_by("variant").agg(pl.len().alias("n"), pl.col("case").min().alias("first"))
+        .sort("first").collect())
+    return [(tuple(v), n) for v, n in zip(variants["variant"].to_list(), variants["n"].to_list(), strict=True)]
+
+
+def discover_process_tree_variants(variants: list[tuple[tuple[str, ...], int]],
+                                   noise_threshold: float = 0.0) -> ProcessTree:
+    """The inductive miner (IMf when ``noise_threshold`` > 0, else IM) on variants with their numbers of cases,
+    in pm4py's order (see :func:`variant_log`): what ``pm4py.discover_process_tree_inductive`` runs on them."""
+    from collections import Counter
+
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.im import IMUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils import generic
+    from pm4py.util import constants
+
+    uvcl: Counter[tuple[str, ...]] = Counter()
+    for variant, n in variants:
+        uvcl[variant] = n
+    parameters = {"noise_threshold": noise_threshold, "multiprocessing": constants.ENABLE_MULTIPROCESSING_DEFAULT,
+                  "disable_fallthroughs": False}
+    miner = IMFUVCL(parameters) if noise_threshold > 0 else IMUVCL(parameters)
+    tree = generic.fold(miner.apply(IMDataStructureUVCL(uvcl), parameters))
+    generic.tree_sort(tree)
+    return from_pm4py_tree(tree)
 
 
 def discover_process_tree_dfg(log: EventLog) -> ProcessTree:

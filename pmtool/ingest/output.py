@@ -51,8 +51,12 @@ def write_atomically(writers: dict[Path, Writer]) -> None:
                              reason=exc.strerror or str(exc)) from None
         mode = 0o666 & ~_umask()
         for target, tmp in temps.items():
-            os.chmod(tmp, mode)  # mkstemp creates 0600; results get the user's usual permissions
-            os.replace(tmp, target)
+            try:
+                os.chmod(tmp, mode)  # mkstemp creates 0600; results get the user's usual permissions
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise InputError("output.write_failed", Location(str(target)),
+                                 reason=exc.strerror or str(exc)) from None
 
 
 def _umask() -> int:

@@ -36,6 +36,7 @@ REASONS = (
     timestamps.REASON_UNPARSABLE,
     timestamps.REASON_DST_GAP,
     timestamps.REASON_DST_OVERLAP,
+    timestamps.REASON_IMPLAUSIBLE,
     "excluded_by_profile",
     "unmapped_activity",
     "duplicate_event",
@@ -84,6 +85,7 @@ class IngestSummary:
     office_source: str = "flag"  # which source named the office (pmtool.offices.PRECEDENCE)
     office_disagreements: dict[str, str] = field(default_factory=dict)  # other sources naming another office
     unmapped_roles: dict[str, int] = field(default_factory=dict)  # role values neither mapped nor in the vocabulary
+    dropped_columns: list[str] = field(default_factory=list)  # export columns not imported (not mapped, not kept)
 
     @property
     def reconciles(self) -> bool:
@@ -171,7 +173,7 @@ def ingest_table(
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
     pool = ThreadPoolExecutor(max_workers=1)
     case_table = pool.submit(pseudonym_table, work[schema.CASE_ID], key, "case") if key else None
-    parsed = _parse_time(work, raw, profile, mapping)
+    parsed = timestamps.plausible(_parse_time(work, raw, profile, mapping))
     work = work.with_columns(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),
@@ -184,10 +186,9 @@ def ingest_table(
     unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
     _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
 
-    drop = set(profile.drop)
-    extras = [c for c in raw.frame.columns
-              if c != ROW and c not in drop and c not in {s for cols in mapping.values() for s in cols}
-              and (profile.keep_only is None or c in profile.keep_only)]
+    extras = _kept_columns(raw.frame.columns, profile, mapping)
+    dropped = [c for c in raw.frame.columns
+               if c != ROW and c not in extras and c not in {s for cols in mapping.values() for s in cols}]
     extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
 
     loaded = work.filter(pl.col("__reason").is_null())
@@ -208,7 +209,7 @@ def ingest_table(
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
     summary = _summary(name, sha256(), raw, profile, choice, loaded_frame, quarantine,
                        unmapped_counts, parsed.formats_used, key)
-    summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile))
+    summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile), dropped_columns=dropped)
     provenance = Provenance(
         sources=(SourceInfo(file=name, sha256=summary.sha256, format=raw.format, office=office_id,
                             profile=profile.name if profile.sha256 else None, profile_sha256=profile.sha256,
@@ -223,6 +224,15 @@ def ingest_table(
     )
     log = EventLog.from_frame(loaded_frame, provenance, assume_sorted=True)
     return IngestResult(log, quarantine, summary)
+
+
+def _kept_columns(columns: list[str], profile: MappingProfile, mapping: dict[str, tuple[str, ...]]) -> list[str]:
+    """The export's further columns the canonical log keeps: those the profile keeps (``keep``) or
+    pseudonymises, never one it drops or maps. Every other column is left out, so a column nobody looked
+    at (a name, a raw case id in an XES attribute) cannot reach the results."""
+    mapped = {s for cols in mapping.values() for s in cols}
+    wanted = {*(profile.keep_only or ()), *profile.pseudonymise}
+    return [c for c in columns if c != ROW and c in wanted and c not in profile.drop and c not in mapped]
 
 
 def _merge_options(base: ReadOptions, override: ReadOptions | None) -> ReadOptions:
@@ -274,6 +284,9 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
                                  src, raw.row_label), canon=canon,
                                  found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
                                  hint=hint)
+            if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
+                raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
+                                 src, raw.row_label), canon=canon)
     return mapping
 
 
@@ -386,10 +399,9 @@ def _duplicate_columns(work: pl.DataFrame, raw: RawTable, profile: MappingProfil
                        mapping: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The columns of ``work`` two rows must agree in to be one event: the profile's ``[duplicates] key``
     (canonical names or export columns), by default every imported column — case, source label, time,
-    resource, role, lifecycle, source system and every further column the profile keeps."""
-    imported = [f"__x_{c}" for c in raw.frame.columns
-                if f"__x_{c}" in work.columns and c not in profile.drop
-                and (profile.keep_only is None or c in profile.keep_only)]
+    resource, role, lifecycle, source system and every further column of the export, also those the log leaves
+    out (which events are copies does not depend on what the profile keeps); ``drop`` columns are never read."""
+    imported = [f"__x_{c}" for c in raw.frame.columns if f"__x_{c}" in work.columns and c not in profile.drop]
     canonical = {schema.ACTIVITY: "__label"}
     if profile.duplicate_key is None:
         return (schema.CASE_ID, "__label", schema.TIMESTAMP, schema.PRECISION, schema.RESOURCE, schema.ROLE,
@@ -458,17 +470,21 @@ def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
                  timestamps.REASON_DST_OVERLAP: " + ".join(mapping[schema.TIMESTAMP]),
+                 timestamps.REASON_IMPLAUSIBLE: " + ".join(mapping[schema.TIMESTAMP]),
                  "excluded_by_profile": mapping[schema.ACTIVITY][0],
                  "unmapped_activity": mapping[schema.ACTIVITY][0],
                  "duplicate_event": ""}
     rows = raw.frame.join(bad, left_on=ROW, right_on=schema.SOURCE_ROW, how="inner", maintain_order="left")
-    keep = [c for c in raw.frame.columns if c != ROW and c not in set(profile.drop)]
+    mapped = {s for cols in mapping.values() for s in cols}
+    kept = set(_kept_columns(raw.frame.columns, profile, mapping))
+    keep = [c for c in raw.frame.columns if c != ROW and (c in mapped or c in kept)]
     identifying = {
         *(mapping.get(schema.CASE_ID, ())), *(mapping.get(schema.RESOURCE, ())), *profile.pseudonymise,
     }
     value_cols = {r: mapping[c] for r, c in _SYSTEMIC.items()}
     value_cols.update({timestamps.REASON_DST_GAP: mapping[schema.TIMESTAMP],
                        timestamps.REASON_DST_OVERLAP: mapping[schema.TIMESTAMP],
+                       timestamps.REASON_IMPLAUSIBLE: mapping[schema.TIMESTAMP],
                        "excluded_by_profile": mapping[schema.ACTIVITY],
                        "unmapped_activity": mapping[schema.ACTIVITY]})
     value_expr = pl.lit(None, pl.String)
@@ -505,8 +521,8 @@ class _Sha256Thread:
     def _run(self, path: Path) -> None:
         try:
             self._value = sha256_file(path)
-        except OSError:
-            self._value = None  # the reader reports the unreadable file
+        except (OSError, InputError):  # an error here would print a thread's traceback
+            self._value = None  # the reader reports the unreadable file (or the device that is no file)
 
     def result(self) -> str:
         self._thread.join()

@@ -31,9 +31,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pmtool.config_file import refuse_unknown_keys
+from pmtool.calendar import WorkingCalendar
+from pmtool.config_file import Settings, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
+from pmtool.i18n import t
 from pmtool.ingest import timestamps
 from pmtool.ingest.registry import ReadOptions
 from pmtool.vocabulary import vocabulary
@@ -41,7 +43,7 @@ from pmtool.vocabulary import vocabulary
 _TOP = {"office", "source_system", "description", "file", "columns", "timestamps", "activities", "duplicates",
         "calendar", "roles"}
 _FILE = {"format", "delimiter", "encoding", "sheet", "object_type"}
-_COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep_only"}
+_COLUMNS = {*schema.MAPPABLE, "drop", "pseudonymise", "keep", "keep_only"}
 _TIMESTAMPS = {"timezone", "formats", "ambiguous", "nonexistent"}
 _ACTIVITIES = {"map", "require_full_map", "ignore"}
 _DUPLICATES = {"key"}
@@ -60,7 +62,7 @@ class MappingProfile:
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)  # canonical → source column(s)
     drop: tuple[str, ...] = ()
     pseudonymise: tuple[str, ...] = ()
-    keep_only: tuple[str, ...] | None = None
+    keep_only: tuple[str, ...] | None = None  # further columns imported as they are (TOML: keep); None: none
     timezone: str = "Europe/Berlin"
     formats: tuple[str, ...] | None = None
     ambiguous: str = "earliest"
@@ -89,6 +91,8 @@ def load_profile(path: Path) -> MappingProfile:
         raise ConfigError("profile.not_utf8", Location(where)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("profile.syntax", Location(where), reason=str(exc)) from None
+    except RecursionError:
+        raise ConfigError("profile.syntax", Location(where), reason=t("read.too_deep")) from None
     return profile_from_dict(raw, name=path.name, sha256=content_sha256(raw), where=where)
 
 
@@ -137,6 +141,13 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
         else:
             expected = "text or a list of column names" if canon == schema.TIMESTAMP else "a column name (text)"
             raise ConfigError("profile.bad_value", Location(where), key=f"columns.{canon}", expected=expected)
+    roles_of: dict[str, str] = {}
+    for canon, names in columns.items():
+        for name in names:
+            if name in roles_of:  # e.g. case ids stored as activity labels, in clear
+                raise ConfigError("profile.same_column", Location(where), column=name, first=roles_of[name],
+                                  second=canon)
+            roles_of[name] = canon
 
     timezone = _string(ts, "timezone", "timestamps.", where, "Europe/Berlin")
     try:
@@ -178,8 +189,14 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
                           expected="a non-empty list of canonical or export column names")
     dup_key = tuple(k.strip() for k in listed) if listed else None
     calendar = _table(raw, "calendar", where)
+    WorkingCalendar.from_settings(calendar, source=where)  # unknown keys and wrong types are errors here
 
-    keep_only = _string_list(cols, "keep_only", "columns.", where)
+    keep_only = _string_list(cols, "keep", "columns.", where)
+    if keep_only is None:  # the earlier name of the same list
+        keep_only = _string_list(cols, "keep_only", "columns.", where)
+    elif "keep_only" in cols:
+        raise ConfigError("profile.bad_value", Location(where), key="columns.keep_only",
+                          expected="not together with columns.keep (the same list under its earlier name)")
     return MappingProfile(
         office=_string(raw, "office", "", where, None),
         source_system=_string(raw, "source_system", "", where, None),
@@ -216,34 +233,19 @@ def _check_keys(table: dict[str, Any], allowed: set[str], prefix: str, where: st
 
 
 def _table(raw: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = raw.get(key, {})
-    if not isinstance(value, dict):
-        raise ConfigError("profile.bad_value", Location(where), key=key, expected="a table [" + key + "]")
-    return value
+    return Settings("profile", where).table(raw, key)
 
 
 def _string(table: dict[str, Any], key: str, prefix: str, where: str, default: str | None) -> str | None:
-    value = table.get(key, default)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key, expected="text in quotes")
-    return value
+    return Settings("profile", where).text(table, key, default, prefix)
 
 
 def _string_list(table: dict[str, Any], key: str, prefix: str, where: str) -> list[str] | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key, expected='a list of texts ["…"]')
-    return value
+    return Settings("profile", where).texts(table, key, None, prefix)
 
 
 def _choice(table: dict[str, Any], key: str, choices: tuple[str, ...], prefix: str, where: str, default: str) -> str:
-    value = table.get(key, default)
-    if value not in choices:
-        raise ConfigError("profile.bad_value", Location(where), key=prefix + key,
-                          expected=" | ".join(f'"{c}"' for c in choices))
-    return value
+    return Settings("profile", where).choice(table, key, choices, default, prefix)
 
 
 def _delimiter(file: dict[str, Any], where: str) -> str | None:

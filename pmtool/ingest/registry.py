@@ -107,6 +107,8 @@ def read(path: Path, options: ReadOptions | None = None, format: str | None = No
         raise InputError("read.not_found", Location(str(path)))
     if path.is_dir():
         raise InputError("read.is_directory", Location(str(path)))
+    if not path.is_file():
+        raise InputError("read.not_regular", Location(str(path)))
     fmt = format or detect_format(path)
     if fmt not in READERS:
         raise InputError("read.unknown_format_name", Location(str(path)), name=fmt, known=", ".join(sorted(READERS)))

@@ -10,6 +10,7 @@ each is explicit in the profile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import polars as pl
 
@@ -34,6 +35,11 @@ REASON_UNPARSABLE = "unparsable_timestamp"
 REASON_MISSING = "missing_timestamp"
 REASON_DST_GAP = "dst_nonexistent_time"
 REASON_DST_OVERLAP = "dst_ambiguous_time"
+REASON_IMPLAUSIBLE = "implausible_timestamp"
+#: Event times outside this range (UTC) are quarantined: a year 1 or 9999 in an export is a placeholder or a
+#: typing error, and one of them would move the as-of date or make every case look never closed.
+PLAUSIBLE_FROM = datetime(1900, 1, 1, tzinfo=UTC)
+PLAUSIBLE_TO = datetime(2100, 1, 1, tzinfo=UTC)
 
 _SAMPLE = 2000
 
@@ -47,6 +53,20 @@ class ParsedTimestamps:
     precision: pl.Series
     reason: pl.Series
     formats_used: tuple[str, ...]
+
+
+def plausible(parsed: ParsedTimestamps) -> ParsedTimestamps:
+    """``parsed`` with times outside [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`) nulled and given the
+    reason :data:`REASON_IMPLAUSIBLE`."""
+    utc = parsed.utc
+    outside = utc.is_not_null() & ((utc < PLAUSIBLE_FROM) | (utc >= PLAUSIBLE_TO))
+    if not outside.any():
+        return parsed
+    frame = pl.DataFrame({"utc": utc, "reason": parsed.reason, "outside": outside})
+    frame = frame.select(pl.when(pl.col("outside")).then(None).otherwise(pl.col("utc")).alias("utc"),
+                         pl.when(pl.col("outside")).then(pl.lit(REASON_IMPLAUSIBLE)).otherwise(pl.col("reason"))
+                         .alias("reason"))
+    return ParsedTimestamps(frame["utc"], parsed.precision, frame["reason"], parsed.formats_used)
 
 
 def has_offset(fmt: str) -> bool:

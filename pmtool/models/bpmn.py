@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pmtool import limits
 from pmtool.errors import Location, ModelError
 from pmtool.models.petri import PetriNet, Transition, marking, reduce_silent
 from pmtool.models.xml import parse_xml_safely
@@ -77,9 +78,12 @@ def load_bpmn(path: Path, *, reduce: bool = True) -> BpmnModel:
     data = path.read_bytes() if path.exists() else None
     if data is None:
         raise ModelError("model.not_found", Location(str(path)))
-    root = parse_xml_safely(data, str(path), ModelError)
+    root = parse_xml_safely(data, str(path), ModelError, unique_ids=True)
     if etree.QName(root).localname != "definitions" or etree.QName(root).namespace != BPMN_NS:
         raise ModelError("model.not_bpmn", Location(str(path), root.sourceline))
+    tasks = sum(1 for el in root.iter() if isinstance(el.tag, str) and _local(el) in TASKS)
+    if tasks > limits.current().model_tasks:
+        raise limits.exceeded("model_tasks", tasks, str(path), error=ModelError)
     processes = [el for el in root if _local(el) == "process"]
     with_nodes = [p for p in processes if any(_local(c) in TASKS | SUBPROCESSES for c in p)]
     if not with_nodes:

@@ -10,9 +10,10 @@ frozenset({'A'})
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 Marking = tuple[tuple[str, int], ...]  # sorted (place, tokens) pairs with tokens > 0
 
@@ -176,7 +177,7 @@ def closing_labels(net: PetriNet, limit: int = 200_000) -> frozenset[str]:
     edges: list[tuple[Marking, str | None, Marking]] = []
     queue = [marking(start)]
     while queue:
-        if len(seen) > limit:
+        if len(seen) > limit or len(edges) > 4 * limit:  # many concurrent branches: bounded in time and memory
             finals = {p for p, _ in net.final}
             return frozenset(t.label for t in net.transitions
                              if t.label is not None and finals & set(net.postset[t.id]))
@@ -203,3 +204,82 @@ def closing_labels(net: PetriNet, limit: int = 200_000) -> frozenset[str]:
                 good.add(prev)
                 stack.append(prev)
     return frozenset(label for _, label, dst in edges if label is not None and dst in good)
+
+
+def reachable_states(net: PetriNet, limit: int) -> int | None:
+    """The number of markings reachable from the initial one, or ``None`` when there are more than ``limit``.
+    Markings are kept sparse and only the transitions of marked places are tried, so the check stays quick
+    up to the limit (a safe net, the usual case, is walked with sets of marked places)."""
+    if all(w == 1 for _, _, w in net.arcs) and all(n == 1 for _, n in net.initial):
+        try:
+            return _count(frozenset(p for p, _ in net.initial), _safe_successors(net), limit)
+        except _NotSafe:
+            pass  # a second token on a place: count tokens instead
+    return _count(net.initial, _successors(net), limit)
+
+
+class _NotSafe(Exception):
+    pass
+
+
+def _count(first: Any, successors: Callable[[Any], Iterable[Any]], limit: int) -> int | None:
+    seen = {first}
+    stack = [first]
+    while stack:
+        for key in successors(stack.pop()):
+            if key not in seen:
+                if len(seen) >= limit:
+                    return None
+                seen.add(key)
+                stack.append(key)
+    return len(seen)
+
+
+def _by_input(moves: list[tuple[Any, Any]], inputs: Callable[[Any], Iterable[str]]
+              ) -> tuple[dict[str, list[tuple[Any, Any]]], list[tuple[Any, Any]]]:
+    """Moves by their input places, and those without one (always enabled)."""
+    consumers: dict[str, list[tuple[Any, Any]]] = {}
+    for move in moves:
+        for place in inputs(move):
+            consumers.setdefault(place, []).append(move)
+    return consumers, [m for m in moves if not list(inputs(m))]
+
+
+def _successors(net: PetriNet) -> Callable[[Marking], Iterator[Marking]]:
+    moves = []
+    for t in net.transitions:
+        delta: dict[str, int] = {}
+        for place, w in net.preset[t.id].items():
+            delta[place] = delta.get(place, 0) - w
+        for place, w in net.postset[t.id].items():
+            delta[place] = delta.get(place, 0) + w
+        moves.append((tuple(net.preset[t.id].items()), delta))
+    consumers, free = _by_input(moves, lambda m: (p for p, _ in m[0]))
+
+    def successors(current: Marking) -> Iterator[Marking]:
+        tokens = dict(current)
+        candidates = {id(m): m for place in tokens for m in consumers.get(place, ())}
+        for pre, delta in [*candidates.values(), *free]:
+            if all(tokens.get(place, 0) >= w for place, w in pre):
+                nxt = dict(tokens)
+                for place, d in delta.items():
+                    nxt[place] = nxt.get(place, 0) + d
+                yield marking(nxt)
+
+    return successors
+
+
+def _safe_successors(net: PetriNet) -> Callable[[frozenset[str]], Iterator[frozenset[str]]]:
+    moves = [(frozenset(net.preset[t.id]), frozenset(net.postset[t.id])) for t in net.transitions]
+    consumers, free = _by_input(moves, lambda m: m[0])
+
+    def successors(current: frozenset[str]) -> Iterator[frozenset[str]]:
+        candidates = {id(m): m for place in current for m in consumers.get(place, ())}
+        for pre, post in [*candidates.values(), *free]:
+            if pre <= current:
+                rest = current - pre
+                if rest & post:
+                    raise _NotSafe
+                yield rest | post
+
+    return successors

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from pmtool import limits
 from pmtool.errors import Location, ModelError
 from pmtool.models.petri import PetriNet, Transition, marking
 from pmtool.models.xml import parse_xml_safely
@@ -41,11 +42,14 @@ def load_pnml(path: Path) -> tuple[PetriNet, str]:
     if not path.exists():
         raise ModelError("model.not_found", Location(str(path)))
     data = path.read_bytes()
-    root = parse_xml_safely(data, str(path), ModelError)
+    root = parse_xml_safely(data, str(path), ModelError, unique_ids=True)
     nets = [el for el in root.iter() if _local(el) == "net"]
     if not nets:
         raise ModelError("model.not_pnml", Location(str(path)))
     net_el = nets[0]
+    tasks = sum(1 for el in net_el.iter() if isinstance(el.tag, str) and _local(el) == "transition")
+    if tasks > limits.current().model_tasks:
+        raise limits.exceeded("model_tasks", tasks, str(path), error=ModelError)
     places, transitions, arcs, initial = [], [], [], {}
     for el in net_el.iter():
         kind = _local(el)

@@ -14,7 +14,8 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pmtool.errors import ConfigError, Location
+from pmtool import limits
+from pmtool.errors import ConfigError, Location, ModelError
 from pmtool.i18n import t
 from pmtool.models.bpmn import ConversionReport, load_bpmn
 from pmtool.models.labels import (
@@ -25,7 +26,7 @@ from pmtool.models.labels import (
     resolve_role,
     tied_labels,
 )
-from pmtool.models.petri import PetriNet, closing_labels, reduce_silent
+from pmtool.models.petri import PetriNet, closing_labels, reachable_states, reduce_silent
 from pmtool.models.pnml import load_pnml
 from pmtool.models.rules import RulePack, load_rule_pack
 from pmtool.vocabulary import vocabulary
@@ -99,6 +100,9 @@ def load_reference(path: Path, rules: Path | None = None, labels: Path | None = 
         bpmn = load_bpmn(path)
         net, sha, roles, docs, report, name, targets = (bpmn.net, bpmn.sha256, bpmn.roles, bpmn.documentation,
                                                          bpmn.report, bpmn.name, bpmn.targets)
+    bound = limits.current().state_space
+    if reachable_states(net, bound) is None:  # e.g. dozens of parallel branches: 2^n states
+        raise ModelError("limits.state_space", Location(str(path)), max=bound, env=limits.ENV["state_space"])
     if compact:
         net = reduce_silent(net, one_sided=True)
     task_labels = tied_labels(sorted(net.labels), targets, label_map, str(labels or path))

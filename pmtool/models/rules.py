@@ -16,14 +16,13 @@ Kinds::
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pmtool.config_file import read_toml
+from pmtool.config_file import Settings, read_toml, refuse_unknown_keys
 from pmtool.errors import ConfigError, Location
 from pmtool.vocabulary import vocabulary
 
@@ -130,11 +129,10 @@ def rule_pack_from_dict(raw: dict[str, Any], *, where: str = "<rules>") -> RuleP
 
 
 def _check(table: dict[str, Any], allowed: set[str], prefix: str, where: str) -> None:
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            raise ConfigError("rules.unknown_key", Location(where), key=f"{prefix}.{key}",
-                              hint=close[0] if close else ", ".join(sorted(allowed)))
+    refuse_unknown_keys(table, allowed, kind="rules", prefix=f"{prefix}.", where=where)
+    texts = Settings("rules", where)
+    for key in ("title_en", "note", "source", "description", "model"):
+        texts.text(table, key, None, f"{prefix}.")
 
 
 def _date(value: Any, key: str, where: str) -> date | None:
@@ -180,7 +178,8 @@ def _rule(raw: Any, position: int, where: str) -> Rule:
     if kind == "deadline":
         within = raw.get("within")
         if not isinstance(within, dict) or len(within) != 1 or next(iter(within)) not in UNITS \
-                or not isinstance(next(iter(within.values())), int | float) or next(iter(within.values())) < 0:
+                or not isinstance(next(iter(within.values())), int | float) \
+                or isinstance(next(iter(within.values())), bool) or next(iter(within.values())) < 0:
             raise ConfigError("rules.bad_value", Location(where), key=f"{label}.within",
                               expected="{ working_days = 1 } or { hours = 24 } or { calendar_days = 30 }")
         unit, amount = next(iter(within.items()))

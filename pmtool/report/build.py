@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import LANGUAGES, t
@@ -69,14 +69,16 @@ class ReportFiles:
 
 
 def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
-                 formats: Sequence[str] = ("html", "pdf")) -> ReportFiles:
+                 formats: Sequence[str] = ("html", "pdf"), design: Any = None) -> ReportFiles:
     """Render the report of ``analysis`` into ``out_dir`` (``bericht.*`` in German, ``report.*`` in English).
 
-    ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`.
+    ``lang``: de or en (default: the project's language). ``formats``: any of :data:`FORMATS`. ``design``
+    (a :class:`~pmtool.design.design.SollDesign`) adds the chapter "Soll-Entwurf" before the appendix.
     Raises :class:`ConfigError` for an unknown language or format, :class:`RenderError` when a figure or
     the PDF cannot be made.
     """
     from pmtool.report.context import build_context
+    from pmtool.report.xdomea import report_tables
 
     lang = lang or analysis.project.language
     if lang not in LANGUAGES:
@@ -84,7 +86,7 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ConfigError("report.bad_format", Location(), value=", ".join(unknown) or "—", known=", ".join(FORMATS))
-    ctx = build_context(analysis, lang)
+    ctx = build_context(analysis, lang, design)
     stem = t("report.file_stem", lang)
     writers: dict[Path, Callable[[Path], object]] = {}
     files: dict[str, Path] = {}
@@ -95,5 +97,7 @@ def build_report(analysis: Analysis, out_dir: Path, *, lang: str | None = None,
         files[name], annex[name] = out_dir / f"{stem}{suffix}", out_dir / ctx.annex_files[name]
         writers[files[name]] = lambda p, data=main: p.write_bytes(data)
         writers[annex[name]] = lambda p, data=extra: p.write_bytes(data)
+    for table, data in report_tables(ctx).items():  # the report's tables as printed, for the e-file
+        writers[out_dir / f"{stem}-{t('report.tables.folder', lang)}" / table] = lambda p, d=data: p.write_bytes(d)
     write_atomically(writers)
     return ReportFiles(lang, files, annex)

@@ -13,13 +13,14 @@ import base64
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pmtool.i18n import t
 from pmtool.report import numbers
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.report.adoption_view import AdoptionSection
     from pmtool.report.annex import Annex
     from pmtool.report.appendix import Appendix
     from pmtool.report.process_section import ProcessSection
@@ -119,6 +120,8 @@ class ReportContext:
     annex: Annex
     annex_meta: ReportMeta
     annex_files: dict[str, str] = field(default_factory=dict)  # format → file name beside the report
+    adoption: AdoptionSection | None = None  # "Anwendung des Soll-Prozesses"
+    design: Any = None  # pmtool.design.report_section.DesignSection: the chapter "Soll-Entwurf", when given
 
 
 def as_of_point(analysis: Analysis) -> datetime:
@@ -132,8 +135,10 @@ def as_of_point(analysis: Analysis) -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def build_context(analysis: Analysis, lang: str) -> ReportContext:
-    """The view model of the report for ``analysis`` in ``lang`` (de or en)."""
+def build_context(analysis: Analysis, lang: str, design: Any = None) -> ReportContext:
+    """The view model of the report for ``analysis`` in ``lang`` (de or en); ``design`` (a
+    :class:`~pmtool.design.design.SollDesign`) adds the chapter "Soll-Entwurf" before the appendix."""
+    from pmtool.report.adoption_view import build_adoption_section
     from pmtool.report.annex import build_annex, file_name
     from pmtool.report.appendix import build_appendix
     from pmtool.report.process_section import build_process_section, soll_figures
@@ -180,4 +185,14 @@ def build_context(analysis: Analysis, lang: str) -> ReportContext:
                             created=meta.created, lang=lang)
     return ReportContext(lang=lang, meta=meta, title=title, subtitle=project.name, facts=facts, k=k,
                          summary=summary, processes=sections, appendix=appendix, annex=annex, annex_meta=annex_meta,
-                         annex_files={fmt: file_name(lang, f".{fmt}") for fmt in ("html", "pdf")})
+                         annex_files={fmt: file_name(lang, f".{fmt}") for fmt in ("html", "pdf")},
+                         adoption=build_adoption_section(analysis, lang),
+                         design=_design_section(design, lang))
+
+
+def _design_section(design: Any, lang: str) -> Any:
+    if design is None:
+        return None
+    from pmtool.design.report_section import design_section
+
+    return design_section(design, lang)

@@ -63,6 +63,8 @@ def _render(ctx: ReportContext, name: str, meta: object) -> str:
     return env.get_template(name).render(
         t=translate, lang=lang, meta=meta, title=ctx.title, subtitle=ctx.subtitle, context_facts=ctx.facts,
         k=ctx.k, summary=ctx.summary, processes=ctx.processes, appendix=ctx.appendix, annex=ctx.annex,
+        adoption=ctx.adoption,
+        design=ctx.design,
         annex_file=ctx.annex_files.get("html", ""), report_file=f"{t('report.file_stem', lang)}.html",
         css=Markup(css), version=__version__, heat_classes=list(zip(RATE_COLOURS, RATE_TEXT, strict=True)),
         heat_legend=heat_legend(lang), created_text=numbers.date(_created(ctx), lang))

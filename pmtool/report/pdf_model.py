@@ -83,6 +83,19 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
             "soll_note": p.soll_note,
             "ist": [figures.sheet(f, "", p.ist_note if i == 0 else "") for i, f in enumerate(p.ist)],
         } for p in ctx.processes],
+        "adoption": None if ctx.adoption is None else {
+            "anchor": ctx.adoption.anchor, "title": t("report.adoption.title", lang), "intro": ctx.adoption.intro,
+            "processes": [{"name": a.name, "anchor": a.anchor, "text": a.text, "figure": figures.flow(a.figure),
+                       "offices": table(a.offices), "not_adopted": a.not_adopted, "rules": table(a.rules)}
+                      for a in ctx.adoption.parts],
+        },
+        "design": None if ctx.design is None else {
+            "title": ctx.design.title, "intro": ctx.design.intro, "cross_title": ctx.design.cross_title,
+            "cross_intro": ctx.design.cross_intro, "anchor": ctx.design.anchor,
+            "matrices": [{"table": table(tab), "groups": groups} for tab, groups in ctx.design.matrices],
+            "processes": [{"heading": p.heading, "decision": table(p.decision), "offices": table(p.offices),
+                           "reasons": [line for _, line in p.reasons]} for p in ctx.design.processes],
+        },
         "appendix": {
             "imports": table(ctx.appendix.imports),
             "comparability": table(ctx.appendix.comparability),

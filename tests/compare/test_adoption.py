@@ -25,6 +25,10 @@ def adopted(tmp_path_factory) -> pt.Analysis:
     """Four offices' P1 cases of 2025; GA-04 follows the Soll from June on (its elevated deviations stop)."""
     folder = tmp_path_factory.mktemp("adoption")
     pt.simulate_logs(folder / "logs", offices=4, scale=3, processes=["P1"], adoption={"GA-04": 6})
+    return pt.analyse(pt.load_project(_project(folder, "valid_from = 2025-06-01")), key=pt.demo_key())
+
+
+def _project(folder: Path, valid_from: str = "") -> Path:
     (folder / "pmtool.toml").write_text(f"""
 [project]
 name = "Einführung"
@@ -34,9 +38,9 @@ folder = "logs"
 [processes.P1]
 model = "{MODELS / 'P1_meldefallbearbeitung.bpmn'}"
 rules = "{MODELS / 'P1_meldefallbearbeitung.rules.toml'}"
-valid_from = 2025-06-01
+{valid_from}
 """, encoding="utf-8")
-    return pt.analyse(pt.load_project(folder / "pmtool.toml"), key=pt.demo_key())
+    return folder / "pmtool.toml"
 
 
 def test_the_adopting_office_is_found_in_its_month_and_the_others_unchanged(adopted):
@@ -81,3 +85,43 @@ def test_a_bad_adoption_setting_is_refused():
         Settings(offices=3, adoption=(("GA-09", 6),)).check()
     with pytest.raises(ConfigError):
         Settings(offices=3, adoption=(("GA-01", 13),)).check()
+
+
+def test_the_report_section_shows_the_offices_in_html_and_pdf(adopted, tmp_path):
+    import pypdfium2
+
+    files = pt.write_report(adopted, tmp_path, lang="de")
+    html = files.html.read_text("utf-8")
+    section = html[html.index('id="adoption"'):html.index('id="appendix"')]
+    assert "Anwendung des Soll-Prozesses" in section and "besser ab 2025-06" in section
+    assert "Noch nicht übernommen" in section and "GA-01, GA-02, GA-03" in section
+    assert section.count("unverändert") >= 3 and "<img" in section
+    pdf = pypdfium2.PdfDocument(str(files.pdf))
+    text = " ".join(" ".join(pdf[i].get_textpage().get_text_range().split()) for i in range(len(pdf)))
+    assert "Anwendung des Soll-Prozesses" in text and "besser ab 2025-06" in text
+
+
+def test_run_writes_the_adoption_tables(adopted):
+    from pmtool.results import adoption_frames
+
+    frames = adoption_frames(adopted)
+    estimates = frames["adoption_estimates"]
+    assert set(estimates["process"]) == {"P1"} and estimates.filter(pl.col("measure") != CONFORMING).height
+    assert frames["adoption_series"]["judged"].min() >= 5
+
+
+def test_cli_names_the_offices_and_says_when_nothing_can_be_estimated(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from pmtool.cli.app import app
+
+    monkeypatch.setenv("PMTOOL_PSEUDONYM_KEY", "test-key-0123456789abcdef-not-secret")
+    pt.simulate_logs(tmp_path / "logs", offices=1, scale=0.5, processes=["P1"])
+    project = _project(tmp_path)  # the rule pack is valid from 2025-01-01: no months before it
+    result = CliRunner().invoke(app, ["--lang", "en", "adoption", "--project", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "No estimate possible" in result.output and "GA-01" in result.output
+    project = _project(tmp_path, "valid_from = 2025-07-01")
+    result = CliRunner().invoke(app, ["--lang", "en", "adoption", "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "P1: share of conforming cases before and after 2025-07-01" in result.output

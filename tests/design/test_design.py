@@ -163,7 +163,7 @@ def test_pmtool_design_writes_tables_and_the_section_and_refuses_loudly(tmp_path
     runner = CliRunner()
     env = {"PMTOOL_PSEUDONYM_KEY": DEMO_KEY}
     res = runner.invoke(app, ["--lang", "en", "design", "-p", str(project), "--candidate", f"P1={edited}",
-                              "--workers", "1", "--process", "P1"], env=env)
+                              "--workers", "1", "--process", "P1", "--export", "P1"], env=env)
     assert res.exit_code == 1, res.output
     assert "Refused: edited candidate allows what rule P1-L-11-ORDER" in res.output
     assert f"[{TRANSMIT}]" in res.output
@@ -172,6 +172,21 @@ def test_pmtool_design_writes_tables_and_the_section_and_refuses_loudly(tmp_path
                  "soll_candidates_rules"):
         assert (out / f"{name}.csv").exists(), name
     page = (out / "soll_design.html").read_text("utf-8")
+    from pmtool.models.bpmn import load_bpmn
+
+    assert load_bpmn(out / "P1_soll.bpmn").lanes  # the recommended candidate, with its lanes
     assert "Cross-office conformance" in page and "average linkage" in page and "recommended" in page
     res = runner.invoke(app, ["design", "-p", str(project), "--candidate", "P1"], env=env)
     assert res.exit_code == 2 and "PROCESS=FILE.bpmn" in res.output
+
+
+def test_what_docs_method_says_about_the_sample_data(result):
+    groups = result.cross.groups
+    members = {(p, g): sorted(o) for p, g, o in groups.group_by("process", "group").agg("office").rows()}
+    assert len({g for p, g in members if p == "P1"}) == 1 and len({g for p, g in members if p == "P3a"}) == 1
+    assert ["GA-01", "GA-04", "GA-09", "GA-11"] in [o for (p, _), o in members.items() if p == "P2"]
+    assert result.recommended == {"P1": "soll", "P2": "soll", "P3a": "soll"}
+    p3a = result.processes["P3a"]
+    assert [r.rule_id for r in p3a.candidate("consensus").candidate.repairs] == ["P3a-L-43-CHECK"]
+    refused = [e.candidate.id for e in p3a.evaluations if not e.sound]
+    assert refused and all(c.startswith("ist:") for c in refused)

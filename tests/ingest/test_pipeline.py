@@ -18,7 +18,7 @@ PROFILE = {
     "office": "GA-07",
     "source_system": "OctoWare TN",
     "columns": {"case_id": "Aktenzeichen", "activity": "Tätigkeit", "timestamp": "Zeitpunkt",
-                "resource": "Bearbeiter"},
+                "resource": "Bearbeiter", "keep": ["Erreger"]},
     "activities": {"map": {"Meldung erfasst": "IS-01", "Fall neu": "IS-05", "Übermittlung": "IS-10"}},
 }
 
@@ -204,8 +204,11 @@ def test_same_day_payments_that_differ_in_amount_are_events(tmp_path):
         for amount in ("360.0", "490.0", "870.0", "870.0"))
     path = tmp_path / "fines.xes"
     path.write_text(f'<log><trace><string key="concept:name" value="A1"/>{events}</trace></log>', encoding="utf-8")
-    result = ingest(path, office="IT-1", allow_identifiable=True)
+    result = ingest(path, profile_from_dict({"columns": {"keep": ["paymentamount"]}}), office="IT-1",
+                    allow_identifiable=True)
     assert result.log.frame["paymentamount"].to_list() == [360.0, 490.0, 870.0]
+    left_out = ingest(path, office="IT-1", allow_identifiable=True)  # not kept: still decides what is a copy
+    assert "paymentamount" not in left_out.log.frame.columns and left_out.log.frame.height == 3
     assert result.summary.quarantine_by_reason == {"duplicate_event": 1}
 
 
@@ -215,7 +218,8 @@ def test_road_traffic_fines_keeps_every_payment_and_its_types():
 
     from pmtool.eventlog.overview import variants
 
-    result = ingest(real_log("road_traffic_fines.xes.gz"), office="IT-1", allow_identifiable=True)
+    keep = profile_from_dict({"columns": {"keep": ["amount", "article", "dismissal"]}})
+    result = ingest(real_log("road_traffic_fines.xes.gz"), keep, office="IT-1", allow_identifiable=True)
     assert result.summary.rows_quarantined == 0
     assert variants(result.log).height == 231  # what pm4py finds in this log (pm4py.get_variants)
     frame = result.log.frame

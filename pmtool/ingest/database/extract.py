@@ -185,8 +185,10 @@ def ingest_database(
     if not (office or profile.mapping.office or office_of_schema(schema)):
         raise ConfigError("database.no_office", Location(source_name(address, schema)))
     extraction = extract(address, profile, schema=schema, batch_size=batch_size, progress=progress)
+    # the extraction profile chose every column of the table: the log keeps them (the object ids pseudonymised)
     mapping = replace(profile.mapping, columns=log_columns(profile), formats=TIME_FORMATS,
-                      pseudonymise=(*profile.mapping.pseudonymise, OBJECT_ID))
+                      pseudonymise=(*profile.mapping.pseudonymise, OBJECT_ID),
+                      keep_only=tuple(extraction.raw.frame.columns))
     return ingest_table(extraction.raw, mapping, name=extraction.raw.file, sha256=lambda: extraction.sha256,
                         named={"flag": office, "profile": profile.mapping.office}, key=key,
                         max_invalid_share=max_invalid_share)

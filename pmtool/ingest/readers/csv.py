@@ -66,6 +66,9 @@ def read(path: Path, options: ReadOptions) -> RawTable:
         raise ConfigError("csv.bad_delimiter", Location(where), delimiter=repr(options.delimiter))
     raw = path.read_bytes()
     data, encoding = _to_utf8(raw, options.encoding, where)
+    inside = data.find(_UTF8_BOM)
+    if inside >= 0:  # two exports joined into one file: the second one's mark would start a phantom case id
+        raise InputError("csv.bom_inside", Location(where, _line_at(data, inside)))
     if b"\n" not in data and b"\r" in data:  # classic Mac line ends (Excel for Mac "CSV (Macintosh)")
         data = data.replace(b"\r", b"\n")
     data, skipped_lines, declared = _preamble(data)

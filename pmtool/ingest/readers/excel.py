@@ -23,6 +23,7 @@ import polars as pl
 from pmtool.errors import InputError, Location, display_path
 from pmtool.ingest.readers.csv import tidy_columns
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
+from pmtool.limits import check_zip
 
 _ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb, .ods
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected workbooks of any kind
@@ -44,6 +45,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     if not data.startswith((_ZIP, _OLE)):
         text = b"\x00" not in data[:4096]
         raise InputError("excel.looks_like_text" if text else "excel.not_a_workbook", Location(where))
+    check_zip(data, where)  # a sheet that inflates to gigabytes would abort the process inside fastexcel
     try:
         workbook = fastexcel.read_excel(data)
         sheets = list(workbook.sheet_names)

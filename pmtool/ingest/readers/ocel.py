@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 from lxml import etree
 
-from pmtool.errors import InputError, Location, display_path
+from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
 from pmtool.ingest.readers.xes import (
     GZIP_ERRORS,
@@ -38,6 +38,7 @@ from pmtool.ingest.readers.xes import (
     syntax_error,
 )
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
+from pmtool.limits import check_json_depth, current, exceeded
 
 CASE = "case:concept:name"
 ACTIVITY = "concept:name"
@@ -111,7 +112,9 @@ def read_ocel_json(path: Path, options: ReadOptions) -> RawTable:
     except GZIP_ERRORS as exc:
         raise gzip_error(path, exc) from None
     try:
-        data = json.loads(raw.decode(options.encoding) if options.encoding else raw)
+        data = json.loads(raw.decode(options.encoding) if options.encoding else raw, parse_int=_bounded_int)
+    except RecursionError:
+        raise exceeded("json_depth", f"> {current().json_depth}", file) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             "ocel.malformed_json", Location(file, row=exc.lineno), col=exc.colno, reason=exc.msg
@@ -122,6 +125,9 @@ def read_ocel_json(path: Path, options: ReadOptions) -> RawTable:
         ) from None
     except LookupError:
         raise InputError("ocel.unknown_encoding", Location(file), encoding=options.encoding) from None
+    except ValueError as exc:  # a number of thousands of digits
+        raise InputError("ocel.malformed_json", Location(file), col="–", reason=first_line(exc)) from None
+    check_json_depth(data, file)
     if not isinstance(data, dict) or not ({"events", "ocel:events"} & set(data)):
         raise InputError("ocel.not_ocel_json", Location(file))
     try:
@@ -131,6 +137,12 @@ def read_ocel_json(path: Path, options: ReadOptions) -> RawTable:
             "ocel.bad_structure", Location(file), reason=f"{type(exc).__name__}: {exc}"
         ) from None
     return _flatten(path, "ocel-json", "event", log, options)
+
+
+def _bounded_int(text: str) -> int | float:
+    """A JSON integer; one longer than 40 digits is no count, id or time pmtool reads (and Python refuses
+    very long ones with an error that names no file): it is kept as the float it approximates."""
+    return int(text) if len(text) <= 40 else float(text)
 
 
 def _json_v2(data: dict[str, Any]) -> _Log:

@@ -26,6 +26,7 @@ from lxml import etree
 from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
+from pmtool.limits import BoundedStream
 
 CASE_PREFIX = "case:"
 CASE_NAME = "case:concept:name"
@@ -61,7 +62,7 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
             yield raw
             return
         with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-            yield unzipped
+            yield BoundedStream(unzipped, display_path(path))  # a gzip bomb stops at the limit
 
 
 def is_gzip(path: Path) -> bool:

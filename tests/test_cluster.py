@@ -1,0 +1,47 @@
+"""pmtool run on a real Dask cluster (dask.distributed.LocalCluster with worker processes): the same tables,
+bundles and models as the local run, byte for byte, with the work done by the workers."""
+
+from __future__ import annotations
+
+import dataclasses
+import filecmp
+from pathlib import Path
+
+import pytest
+
+import pmtool as pt
+from pmtool.errors import ConfigError
+
+distributed = pytest.importorskip("dask.distributed", reason="pip install 'pmtool[cluster]'")
+
+
+def _compared(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and ".cache" not in p.parts and p.suffix in {".csv", ".parquet", ".json", ".bpmn",
+                                                                             ".pnml"})
+
+
+def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
+    project = dataclasses.replace(pt.restrict(pt.demo_project(), processes=["P3a"],
+                                              offices=["GA-01", "GA-02", "GA-03"]), formats=())
+    local = pt.run(project, key=pt.demo_key(), out=tmp_path / "local", use_cache=False)
+    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with distributed.get_task_stream(client=client) as stream:
+            remote = pt.run(dataclasses.replace(project, scheduler=cluster.scheduler_address), key=pt.demo_key(),
+                            out=tmp_path / "cluster", use_cache=False)
+        workers = {t["worker"] for t in stream.data}
+        names = {t["key"].split("-")[1] for t in stream.data if str(t["key"]).startswith("pmtool-")}
+    assert names >= {"_ingest_remote", "_discover_part"}  # the workers imported and discovered
+    assert len(workers) >= 2
+    files = _compared(tmp_path / "local")
+    assert files == _compared(tmp_path / "cluster")
+    assert any(f.startswith("tables/conformance/") for f in files) and any(f.endswith(".bpmn") for f in files)
+    differ = [f for f in files if not filecmp.cmp(tmp_path / "local" / f, tmp_path / "cluster" / f, shallow=False)]
+    assert differ == [], differ
+    assert local.analysis.findings.equals(remote.analysis.findings)
+
+
+def test_scheduler_address_is_checked():
+    with pytest.raises(ConfigError):
+        pt.run(dataclasses.replace(pt.demo_project(), scheduler="host:8786"), key=pt.demo_key())
