@@ -73,6 +73,7 @@ Progress = Callable[[str, str], None]  # (step, detail), called when a step star
 T = TypeVar("T")
 _FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
 # what the conform and discover steps keep in the stage cache: these classes' fields as data, tables as Arrow
+_LABELS_CODEC = value_codec(LabelCheck, LabelSettings)
 _CONFORM_CODEC = value_codec(ConformanceResult, RuleResults, Alignment, LabelCheck, LabelSettings)
 _DISCOVER_CODEC = value_codec(Discovery, Scope, EventLog, Provenance, SourceInfo, DirectlyFollowsGraph, IstModel,
                               ProcessTree, PetriNet, Transition, Mining, DiscoverSettings)
@@ -249,7 +250,11 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
-        labels = process_labels(log, reference, settings_p.labels)  # all offices together; stops when fatal
+        labels = stages.run(  # all offices together (it stops when fatal, and then nothing is cached)
+            "labels", pid,
+            lambda lg=logs, r=reference, c=settings_p, f=chosen: [lg, r.fingerprint, c.labels,
+                                                                  vocabulary().fingerprint, list(f)],
+            lambda lg=log, r=reference, c=settings_p: process_labels(lg, r, c.labels), *_LABELS_CODEC)
         # one moment for every office, so that each office's stages depend on its own log only
         as_of = settings_p.as_of or log.frame[schema.TIMESTAMP].max()
         office_settings = per_office_settings(settings_p, reference, as_of)

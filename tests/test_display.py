@@ -106,6 +106,7 @@ def views(sample, analysis):
         "Picture/soll_map": pt.soll_map(model, conformance=conformance),
         "Picture/soll_map(analysis)": pt.soll_map(analysis, process="P3a"),
         "MapExplorer": pt.map_explorer(both),
+        "BeforeAfter": pt.before_after(analysis, process="P3a", offices=["GA-01"], at="2025-07-01"),
     }
     return objects
 
@@ -133,7 +134,8 @@ def test_every_public_result_type_has_a_view(views):
 @pytest.mark.parametrize("name", ["IngestResult", "EventLog", "Overview", "Discoveries", "Discovery",
                                   "ReferenceModel", "ConformanceResult", "Bundle", "ComparisonTables", "Findings",
                                   "Analysis", "ReportFiles", "RunResult", "SimulationResult", "Picture/process_map",
-                                  "Picture/soll_map", "Picture/soll_map(analysis)", "MapExplorer"])
+                                  "Picture/soll_map", "Picture/soll_map(analysis)", "MapExplorer",
+                                  "BeforeAfter"])
 def test_a_view_holds_no_identifier_and_no_small_count(views, sample, name, lang):
     html = _html(views[name], lang)
     assert len(html) > 300

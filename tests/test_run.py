@@ -158,7 +158,7 @@ def test_adding_one_office_recomputes_that_office_and_the_comparison_and_says_wh
         shutil.copy(path, target / path.name)
     again = run_project(load_project(small_project), key=PseudonymKey(TEST_KEY_TEXT.encode()), lang="en")
     fresh = {(s.stage, s.item) for s in again.steps if not s.cached}
-    assert fresh == {("ingest", "GA-08 P3a"), ("conform", "P3a GA-08"), ("discover", "P3a GA-08"),
+    assert fresh == {("ingest", "GA-08 P3a"), ("labels", "P3a"), ("conform", "P3a GA-08"), ("discover", "P3a GA-08"),
                      ("aggregate", "P3a GA-08"), ("figures", "P3a GA-08"), ("compare", ""), ("report", "")}
     assert again.offices_cached() == {"P2": (4, 4), "P3a": (4, 5)}
     # what changed, from the previous manifest's findings and pmtool's rank_changes

@@ -131,6 +131,11 @@ class BeforeAfter:
         """The loud label every output carries: which gate condition is off, and why."""
         return t("before_after.relaxed", lang, names=" / ".join(self.names[i] for i in self.ids))
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def pseudo_ids(offices: Sequence[str]) -> tuple[str, str]:
     """The pseudo-office ids of the two sides: ``GA-01_before`` / ``GA-01_after`` (a group joins its ids)."""

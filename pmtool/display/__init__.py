@@ -31,6 +31,7 @@ VIEWS: dict[str, str] = {
     "pmtool.conform.conformance:ConformanceResult": "pmtool.display.checks:conformance_html",
     "pmtool.compare.bundle:Bundle": "pmtool.display.checks:bundle_html",
     "pmtool.analysis:ComparisonTables": "pmtool.display.comparison:comparison_html",
+    "pmtool.compare.before_after:BeforeAfter": "pmtool.display.comparison:before_after_html",
     "pmtool.api.types:Findings": "pmtool.display.comparison:findings_html",
     "pmtool.analysis:Analysis": "pmtool.display.comparison:analysis_html",
     "pmtool.report.build:ReportFiles": "pmtool.display.comparison:report_files_html",
