@@ -85,7 +85,7 @@ class ProcessAnalysis:
     reference: ReferenceModel
     log: EventLog
     conformance: ConformanceResult
-    discoveries: tuple[Discovery, ...]
+    discoveries: tuple[Discovery, ...]  # each scope with its log's columns and provenance, not its events
     bundles: tuple[Bundle, ...]
 
 
@@ -229,7 +229,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     for source in project.exports:
         result, sha = stages.run("ingest", f"{source.office} {source.process}",
                                  lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (remote.pop(s) if s in remote
+                                 lambda s=source: (remote.pop(s)() if s in remote
                                                    else _ingest(s, key, allow_identifiable), None),
                                  _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
         ingests.append(result)
@@ -347,33 +347,39 @@ def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...
     else:  # office by office on the cluster: each office's discovery depends on its own cases only
         parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
                  for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
-        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, project.vocabulary_files)
-                      for d in one)
+        context = cluster.project_context(project)
+        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, context) for d in one)
         found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
-    return tuple(replace(d, scope=replace(d.scope, process=pid)) for d in found)
+    # the run keeps each process's log once (ProcessAnalysis.log): a discovery's scope keeps its log's
+    # columns and provenance, not a second copy of its events
+    return tuple(replace(d, scope=replace(d.scope, process=pid, log=_without_events(d.scope.log))) for d in found)
 
 
-def _discover_part(log: EventLog, settings: DiscoverSettings, vocabulary_files: tuple[Path, ...]) \
-        -> tuple[Discovery, ...]:
-    return cluster.extended_call(discover, vocabulary_files, log, settings)
+def _without_events(log: EventLog) -> EventLog:
+    return EventLog.from_frame(log.frame.clear(), log.provenance, assume_sorted=True)
+
+
+def _discover_part(log: EventLog, settings: DiscoverSettings, context: tuple) -> tuple[Discovery, ...]:
+    return cluster.extended_call(discover, context, log, settings)
 
 
 def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
-                    allow_identifiable: bool) -> dict[ExportSource, IngestResult]:
-    """With a cluster: every export the cache does not hold, imported on the workers (office × process)."""
+                    allow_identifiable: bool) -> dict[ExportSource, Callable[[], IngestResult]]:
+    """With a cluster: every export the cache does not hold, imported on the workers (office × process),
+    each waited for when its step comes."""
     if cluster.client() is None:
         return {}
     store = stages.store
     todo = [s for s in project.exports
             if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
                                                ).exists()]
-    done = cluster.map_ordered(_ingest_remote, todo, key, allow_identifiable, project.vocabulary_files)
-    return dict(zip(todo, done, strict=True))
+    later = cluster.map_later(_ingest_remote, todo, key, allow_identifiable, cluster.project_context(project))
+    return dict(zip(todo, later, strict=True))
 
 
 def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
-                   vocabulary_files: tuple[Path, ...]) -> IngestResult:
-    return cluster.extended_call(_ingest, vocabulary_files, source, key, allow_identifiable)
+                   context: tuple) -> IngestResult:
+    return cluster.extended_call(_ingest, context, source, key, allow_identifiable)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,

@@ -22,7 +22,7 @@ Dask is an optional dependency: ``pip install 'pmtool[cluster]'``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -93,6 +93,17 @@ def map_ordered(function: Callable[..., T], items: Sequence[Any], *common: Any) 
     return _client.gather(futures)
 
 
+def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any) -> list[Callable[[], T]]:
+    """Like :func:`map_ordered`, but started now and waited for one by one: a function per item that returns
+    its result (on the cluster the work runs meanwhile; without one, each computes when called)."""
+    if _client is None or not items:
+        return [lambda item=item: function(item, *common) for item in items]
+    token = uuid.uuid4().hex[:12]
+    keys = [f"pmtool-{function.__name__}-{token}-{i}" for i in range(len(items))]
+    futures = _client.map(_call, [function] * len(items), items, [common] * len(items), key=keys)
+    return [future.result for future in futures]
+
+
 def _call(function: Callable[..., T], item: Any, common: Sequence[Any]) -> T:
     return function(item, *common)
 
@@ -116,9 +127,18 @@ def run_batch(batch: Any, factory: str, setup: tuple) -> Any:
     return work(batch)
 
 
-def extended_call(function: Callable[..., T], vocabulary_files: Sequence[Path], *args: Any) -> T:
-    """``function(*args)`` with the project's vocabulary files in force (on a worker as in the run)."""
+def extended_call(function: Callable[..., T], context: tuple[Sequence[Path], Mapping[str, int] | None],
+                  *args: Any) -> T:
+    """``function(*args)`` with the project's vocabulary files and limits (``context``) in force, on a worker
+    as in the run."""
+    from pmtool import limits
     from pmtool.vocabulary import extended
 
-    with extended(tuple(vocabulary_files)):
+    vocabulary_files, settings = context
+    with extended(tuple(vocabulary_files)), limits.configured(settings):
         return function(*args)
+
+
+def project_context(project: Any) -> tuple[tuple[Path, ...], dict[str, int] | None]:
+    """What a worker needs of ``project`` to compute like the run: vocabulary files and limits."""
+    return tuple(project.vocabulary_files), dict(project.limits) if project.limits else None

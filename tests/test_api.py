@@ -232,12 +232,3 @@ def test_the_api_reference_check_catches_a_broken_annotation(tmp_path, monkeypat
     monkeypatch.setattr(pmtool, "broken", broken, raising=False)
     monkeypatch.setattr(pmtool, "__all__", [*pmtool.__all__, "broken"])
     assert any("NoSuchType" in p for p in _api_reference_builder()(tmp_path))
-
-
-def test_the_readme_example_runs():
-    readme = (REPO / "README.md").read_text("utf-8")
-    block = readme.split("### The Python API", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    namespace: dict = {}
-    exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own example
-    assert namespace["analysis"].findings.height > 0
-    assert isinstance(namespace["relaxed"], pt.ReferenceModel)

@@ -39,8 +39,9 @@ def ran(tmp_path_factory) -> Path:
 def test_report_follows_the_global_language_flag_and_the_project_formats(ran, tmp_path):
     result = run("report", "--project", str(ran), "--out", str(tmp_path))  # run() passes `pmtool --lang en`
     assert result.exit_code == 0, result.output
-    written = sorted(p.name for p in tmp_path.iterdir())
+    written = sorted(p.name for p in tmp_path.iterdir() if p.is_file())
     assert written == ["report-annex.html", "report.html"], written  # formats = ["html"]: no PDF
+    assert not list(tmp_path.rglob("*.pdf"))
     assert '<html lang="en"' in (tmp_path / "report.html").read_text("utf-8")
 
 

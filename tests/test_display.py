@@ -29,7 +29,7 @@ DATA_URI = re.compile(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)")
 # a bare integer in the language's own notation (German 1.234, English 1,234): must be a count, a number of
 # things, or a rank — never an unmarked count
 INTEGER = {"de": re.compile(r"^\d{1,3}(\.\d{3})*$"), "en": re.compile(r"^\d{1,3}(,\d{3})*$")}
-SVG_COUNT = re.compile(r"([\d.,]+)\s(Fälle|cases|Ereignisse|events)\b|\b(1)\s(?:Fall|case)\b")
+SVG_COUNT = re.compile(r"(\d[\d.,]*)\s(Fälle|cases|Ereignisse|events)\b|\b(1)\s(?:Fall|case)\b")
 
 
 def _number(text: str, lang: str) -> int:
@@ -106,8 +106,15 @@ def views(sample, analysis):
         "Picture/soll_map": pt.soll_map(model, conformance=conformance),
         "Picture/soll_map(analysis)": pt.soll_map(analysis, process="P3a"),
         "MapExplorer": pt.map_explorer(both),
-        "BeforeAfter": pt.before_after(analysis, process="P3a", offices=["GA-01"], at="2025-07-01"),
     }
+    design = pt.design_soll(analysis, model_offices=1)
+    objects.update({
+        "SollDesign": design, "CrossConformance": design.cross,
+        "Adoption": pt.adoption(analysis, process="P3a"),
+        "BeforeAfter": pt.before_after(analysis, offices=["GA-01", "GA-02"], at="2025-07-01", process="P3a"),
+        "EfileMessage": pt.EfileMessage(Path("efile") / "0605_GA.zip", "FVDaten.SGOAblegen.0605",
+                                        ("bericht.pdf", "bericht-anhang.pdf", "manifest.json")),
+    })
     return objects
 
 
@@ -134,8 +141,8 @@ def test_every_public_result_type_has_a_view(views):
 @pytest.mark.parametrize("name", ["IngestResult", "EventLog", "Overview", "Discoveries", "Discovery",
                                   "ReferenceModel", "ConformanceResult", "Bundle", "ComparisonTables", "Findings",
                                   "Analysis", "ReportFiles", "RunResult", "SimulationResult", "Picture/process_map",
-                                  "Picture/soll_map", "Picture/soll_map(analysis)", "MapExplorer",
-                                  "BeforeAfter"])
+                                  "Picture/soll_map", "Picture/soll_map(analysis)", "MapExplorer", "SollDesign",
+                                  "CrossConformance", "Adoption", "BeforeAfter", "EfileMessage"])
 def test_a_view_holds_no_identifier_and_no_small_count(views, sample, name, lang):
     html = _html(views[name], lang)
     assert len(html) > 300

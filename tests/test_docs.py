@@ -3,14 +3,25 @@ explained, and the README's commands are the ones CI and users run."""
 
 from __future__ import annotations
 
+import csv
+import json
+import os
 import re
+import shutil
+import subprocess
+import sys
+import time
 import tomllib
+from dataclasses import dataclass
+from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import REPO
 
 from pmtool.calendar.working_days import SETTINGS as CALENDAR_SETTINGS
 from pmtool.cli.reference import cli_reference, commands
+from pmtool.dictionary import BUNDLE, PAGES, TABLES
 from pmtool.project import KEYS, starter_project
 
 README = (REPO / "README.md").read_text("utf-8")
@@ -88,13 +99,226 @@ def test_documents_linked_from_the_readme_exist():
         assert picture.exists() and picture.stat().st_size < 300_000
 
 
-def test_vocabulary_page_is_current_and_linked():
-    from pmtool.vocabulary.reference import vocabulary_reference
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_generated_pages_are_current_and_linked(name):
+    assert (REPO / "docs" / name).read_text("utf-8") == PAGES[name](), "run: python docs/generate_pages.py"
+    assert f"docs/{name}" in README
 
+
+def test_vocabulary_page_names_every_activity():
     page = (REPO / "docs" / "vocabulary.md").read_text("utf-8")
-    assert page == vocabulary_reference(), "run: python docs/generate_vocabulary.py"
     from pmtool.vocabulary import bundled
 
     for act in bundled().activities:  # every id and name is on the page
         assert f"`{act.id}` | {act.name.replace('|', chr(92) + '|')} |" in page
     assert "docs/vocabulary.md" in README
+
+
+# --- every example runs ------------------------------------------------------------------------------------
+#
+# Every fenced block of README.md and docs/*.md runs on the sample data, as sqlite-utils and datasette test
+# their documentation: ```sh blocks in bash (stopping at the first failing command), ```python blocks in
+# Python (the blocks of one page share their names, like a notebook), ```toml blocks are read as TOML. The
+# blocks of one page run in order in a folder of their own: a copy of the project docs/first-hour.md builds
+# (its blocks run first, in an empty folder), with `data/` of the repository beside it and HOME inside it.
+# A block that cannot run here says why, on the line before it: <!-- no-test: the reason -->.
+
+FIRST_HOUR = REPO / "docs" / "first-hour.md"
+GENERATED = {REPO / "docs" / "cli.md"}  # help texts, tested as current above
+RUNS = {"sh": "shell", "bash": "shell", "shell": "shell", "python": "python", "toml": "toml"}
+NO_TEST = re.compile(r"^<!--\s*no-test:\s*(.+?)\s*-->$")
+
+
+@dataclass(frozen=True)
+class Block:
+    doc: Path
+    line: int  # of the opening fence, 1-based
+    lang: str
+    code: str
+    skip: str | None  # the reason it does not run
+
+    @property
+    def name(self) -> str:
+        return f"{self.doc.relative_to(REPO).as_posix()}:{self.line}"
+
+
+def doc_pages() -> list[Path]:
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    return [FIRST_HOUR] + [p for p in pages if p != FIRST_HOUR]
+
+
+def fenced_blocks(path: Path) -> list[Block]:
+    lines = path.read_text("utf-8").splitlines()
+    out: list[Block] = []
+    i = 0
+    while i < len(lines):
+        opening = re.match(r"^```(\w*)\s*$", lines[i])
+        if not opening:
+            i += 1
+            continue
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+        before = next((lines[j].strip() for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+        marker = NO_TEST.match(before)
+        out.append(Block(path, i + 1, opening.group(1), "\n".join(lines[i + 1:end]) + "\n",
+                         marker.group(1) if marker else None))
+        i = end + 1
+    return out
+
+
+BLOCKS = [b for page in doc_pages() if page not in GENERATED for b in fenced_blocks(page)]
+RUNNABLE = [b for b in BLOCKS if b.lang in RUNS]
+
+
+class DocRunner:
+    """Runs each page's blocks once, in order, in the page's folder; remembers what failed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.results: dict[Block, str | None] = {}
+        self.namespaces: dict[Path, dict] = {}
+        self.seconds: dict[Path, float] = {}
+
+    def folder(self, doc: Path) -> Path:
+        folder = self.root / doc.stem
+        if not folder.exists():
+            if doc == FIRST_HOUR:
+                folder.mkdir()
+            else:  # the project the walkthrough built
+                self.run_through(FIRST_HOUR)
+                shutil.copytree(self.folder(FIRST_HOUR), folder, symlinks=True)
+            (folder / ".home").mkdir(exist_ok=True)
+            if not (folder / "data").exists():
+                (folder / "data").symlink_to(REPO / "data", target_is_directory=True)
+        return folder
+
+    def run_through(self, doc: Path, last: Block | None = None) -> None:
+        for block in (b for b in RUNNABLE if b.doc == doc):
+            if block not in self.results:
+                self.results[block] = None if block.skip else self._run(block)
+            if block == last:
+                return
+
+    def _run(self, block: Block) -> str | None:
+        folder = self.folder(block.doc)
+        start = time.perf_counter()
+        try:
+            if RUNS[block.lang] == "shell":
+                env = {k: v for k, v in os.environ.items() if not k.startswith("PMTOOL_")}
+                env.update(HOME=str(folder / ".home"), PATH=f"{Path(sys.executable).parent}{os.pathsep}"
+                           f"{env.get('PATH', '')}", COLUMNS="120", PYTHONHASHSEED="0")
+                done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block.code], cwd=folder, env=env,
+                                      capture_output=True, text=True, timeout=600)
+                if done.returncode:
+                    return f"exit code {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+            elif RUNS[block.lang] == "python":
+                namespace = self.namespaces.setdefault(block.doc, {"__name__": "__doc_example__"})
+                here = Path.cwd()
+                os.chdir(folder)
+                try:
+                    exec(compile(block.code, block.name, "exec"), namespace)
+                finally:
+                    os.chdir(here)
+            else:
+                tomllib.loads(block.code)
+        except Exception as exc:  # noqa: BLE001 - the failure is the test's message
+            return f"{type(exc).__name__}: {exc}"
+        finally:
+            self.seconds[block.doc] = self.seconds.get(block.doc, 0.0) + time.perf_counter() - start
+        return None
+
+
+@pytest.fixture(scope="session")
+def doc_runner(tmp_path_factory) -> DocRunner:
+    return DocRunner(tmp_path_factory.mktemp("docs"))
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=[b.name for b in RUNNABLE])
+def test_every_example_in_the_docs_runs(block, doc_runner, monkeypatch):
+    if block.skip:
+        pytest.skip(f"{block.name} is marked no-test: {block.skip}")
+    monkeypatch.setenv("HOME", str(doc_runner.folder(block.doc) / ".home"))
+    doc_runner.run_through(block.doc, block)
+    error = doc_runner.results[block]
+    assert error is None, f"{block.name} ({block.lang}) failed:\n{block.code}\n{error}"
+
+
+def test_every_command_shown_is_in_a_block_that_runs():
+    for block in BLOCKS:
+        first = block.code.lstrip().split("\n", 1)[0]
+        if block.lang not in RUNS:
+            assert not re.match(r"^(\$ )?(pmtool|python3?|pip) ", first), \
+                f"{block.name}: a command in a ```{block.lang or 'block'} without a language that runs (use ```sh)"
+
+
+def test_the_walkthrough_builds_a_project_with_a_report(doc_runner):
+    doc_runner.run_through(FIRST_HOUR)
+    folder = doc_runner.folder(FIRST_HOUR)
+    out = folder / "reports" / "analysis"
+    assert (out / "report" / "bericht.html").is_file() and (out / "tables" / "findings.csv").is_file()
+    manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+    assert {i["role"] for i in manifest["inputs"]} >= {"project", "export", "profile", "model", "rules"}
+    assert sorted(p.name for p in (folder / "bundles").iterdir()) == ["GA-01_P1_2025.bundle.json"]
+
+
+def _written_tables(folder: Path) -> dict[str, list[list[str]]]:
+    """Per documented table: the column lists of every file of it the walkthrough's run wrote."""
+    out: dict[str, list[list[str]]] = {}
+    results = folder / "reports" / "analysis"
+    files = sorted(p.relative_to(results).as_posix() for p in results.rglob("*") if p.is_file())
+    for table in TABLES:
+        pattern = re.escape(table.path.replace("<fmt>", "csv")).replace(re.escape("<process>"), "[^/_]+")
+        pattern = pattern.replace(re.escape("<office>"), "[^/]+")
+        for path in (results / f for f in files if re.fullmatch(pattern, f)):
+            if table.name == "quarantine" or path.suffix == ".csv":
+                header = path.read_text("utf-8-sig").splitlines()[0]
+                columns = next(csv.reader([header]))
+            else:
+                columns = list(pl.read_parquet_schema(path))
+            out.setdefault(table.name, []).append(columns)
+    return out
+
+
+def test_every_table_a_run_writes_has_the_documented_columns(doc_runner):
+    doc_runner.run_through(FIRST_HOUR)
+    written = _written_tables(doc_runner.folder(FIRST_HOUR))
+    for table in TABLES:
+        assert table.name in written, f"{table.path}: the walkthrough's run wrote no such table"
+        for columns in written[table.name]:
+            if table.name == "canonical log":
+                columns = columns[:len(table.columns)]  # then the export's own columns
+            elif table.name == "quarantine":
+                assert all(c.startswith("raw:") for c in columns[len(table.columns):]), columns
+                columns = columns[:len(table.columns)]
+            assert tuple(columns) == table.columns, f"{table.path}: run python docs/generate_pages.py after " \
+                f"updating pmtool/dictionary.py; written {columns}"
+    tables = doc_runner.folder(FIRST_HOUR) / "reports" / "analysis" / "tables"
+    documented = {Path(t.path).name.split(".")[0] for t in TABLES if t.path.startswith("tables/") and
+                  t.path.count("/") == 1}
+    assert {p.name.split(".")[0] for p in tables.iterdir() if p.is_file()} == documented
+
+
+def test_every_bundle_field_is_documented(doc_runner):
+    doc_runner.run_through(FIRST_HOUR)
+    bundle = json.loads(next((doc_runner.folder(FIRST_HOUR) / "bundles").glob("*.bundle.json")).read_text("utf-8"))
+    fields = set()
+    for key, value in bundle.items():
+        if isinstance(value, dict):
+            fields |= {f"{key}.{k}" for k in value}
+        else:
+            fields.add(f"{key}[]" if key in ("items", "edges") else key)
+    documented = {name for name, _ in BUNDLE}
+    assert fields <= documented, sorted(fields - documented)
+    assert documented - fields == {"meta.filters"}  # written only for a bundle of filtered cases
+    item_fields = set(bundle["items"][0])
+    described = dict(BUNDLE)["items[]"]
+    assert all(f"`{f}`" in described for f in item_fields), item_fields
+
+
+def test_the_readme_python_example_gives_findings_and_a_changed_model(doc_runner):
+    import pmtool as pt
+
+    readme = REPO / "README.md"
+    doc_runner.run_through(readme)
+    namespace = doc_runner.namespaces[readme]
+    assert namespace["analysis"].findings.height > 0
+    assert isinstance(namespace["relaxed"], pt.ReferenceModel)

@@ -86,8 +86,9 @@ def restrict(project: Project, *, processes: Sequence[str] | None = None,
 
 
 def load_key(path: str | Path | None = None) -> PseudonymKey | None:
-    """The pseudonymisation key from the key file ``path``, else ``PMTOOL_PSEUDONYM_KEY_FILE``, else
-    ``PMTOOL_PSEUDONYM_KEY``; ``None`` when there is none. The key is never written anywhere.
+    """The pseudonymisation key from the key file ``path`` (``~`` for the home folder), else
+    ``PMTOOL_PSEUDONYM_KEY_FILE``, else ``PMTOOL_PSEUDONYM_KEY``; ``None`` when there is none. The key is never
+    written anywhere.
 
     Raises `ConfigError` for an unreadable or too short key.
 
@@ -97,7 +98,7 @@ def load_key(path: str | Path | None = None) -> PseudonymKey | None:
     """
     from pmtool.ingest.pseudonymise import load_key as load
 
-    return load(Path(path) if path is not None else None)
+    return load(Path(path).expanduser() if path is not None else None)
 
 
 def demo_key() -> PseudonymKey:

@@ -52,7 +52,8 @@ def inspect(
     with user_errors(), extended(vocabulary or []):
         chosen = parse_filters(filters or ())
         profile = profile or profile_beside(log)
-        raw = None if profile or _canonical(log) else read(log, ReadOptions(object_type=object_type))
+        raw = (read(log, ReadOptions(object_type=object_type)) if values is not None or not (profile or
+               _canonical(log)) else None)
         if raw is not None and (values is not None or needs_profile(raw)):  # no profile yet: the columns
             shown = (values, column_values(raw, values)) if values is not None else None
             _render_columns(export_columns(raw), shown, log, top)

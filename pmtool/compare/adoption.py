@@ -87,6 +87,11 @@ class Adoption:
         return {"adoption_series": self.series.select(tag, pl.all()),
                 "adoption_estimates": self.estimates.select(tag, pl.all())}
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def month_of(cases: pl.DataFrame) -> pl.DataFrame:
     """``cases`` with ``month`` (``YYYY-MM`` of the column ``first`` in Europe/Berlin)."""

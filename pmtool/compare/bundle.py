@@ -181,6 +181,10 @@ def check_bundle(bundle: Bundle, where: str, *, threshold: int | None = None) ->
         value = bundle.quality.get(name)
         if value is not None and not (_number(value) and 0.0 <= value <= 1.0):
             refuse(f"quality.{name} outside 0–1")
+    try:
+        period_span(bundle.quality)
+    except (TypeError, ValueError):
+        refuse("quality.period_start/period_end: not a month (2025-01)")
     asked = bundle.meta.get("suppress_below")
     if threshold is not None and (asked is None or asked < threshold):
         raise InputError("bundle.threshold", Location(where), office=bundle.office, asked=asked or "–",
@@ -431,7 +435,10 @@ def period_span(quality: dict[str, Any]) -> tuple[datetime, datetime] | None:
 
 def _moment(value: str, *, end: bool) -> datetime:
     if len(value) != len("2025-01"):
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError(value)
+        return moment
     year, month = (int(x) for x in value.split("-"))
     if end:
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

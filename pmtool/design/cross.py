@@ -49,9 +49,9 @@ class CrossConformance:
         return {"cross_conformance": self.matrix, "office_distances": self.distances, "office_groups": self.groups}
 
     def _repr_html_(self) -> str:
-        from pmtool.design.html import cross_html
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
 
-        return cross_html(self)
+        return html_of(self)
 
 
 def cross_conformance(process: str, cases: pl.DataFrame, soll: PetriNet, ist: Mapping[str, PetriNet], *,

@@ -92,9 +92,9 @@ class SollDesign:
                     office_table(self), self.k), "soll_candidates_rules": rule_table(self)}
 
     def _repr_html_(self) -> str:
-        from pmtool.design.html import design_html
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
 
-        return design_html(self)
+        return html_of(self)
 
 
 def design(analysis: Analysis, *, edited: Mapping[str, str | Path] | None = None, process: str | None = None,

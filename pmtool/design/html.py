@@ -34,11 +34,15 @@ def _pct(value: float | None, lang: str) -> str:
     return HIDDEN if value is None else numbers.rate(value, lang)
 
 
-def _table(head: list[str], rows: list[list[str]], classes: list[str] | None = None) -> str:
+def _table(head: list[str], rows: list[list[str]], classes: list[str] | None = None,
+           things: frozenset[int] = frozenset()) -> str:
+    """``things``: the columns that hold numbers of things (activities, arcs, markings), not of cases —
+    marked ``pm-c`` as pmtool's other views mark them."""
     out = ["<table><thead><tr>", *(f"<th>{escape(h)}</th>" for h in head), "</tr></thead><tbody>"]
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        out.append(f"<tr{cls}>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
+        out.append(f"<tr{cls}>" + "".join(f'<td class="pm-c">{escape(c)}</td>' if j in things
+                                           else f"<td>{escape(c)}</td>" for j, c in enumerate(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -123,7 +127,7 @@ def process_html(pd_: ProcessDesign, lang: str, k: int) -> str:
                 row.append(f"{_pct(r['fitting_share'][0], lang)} · {_num(r['fitness'][0], lang)}")
         per_rows.append(row)
     return "".join([f"<h3>{escape(t('design.process', lang, process=pd_.process, name=pd_.name))}</h3>",
-                    _table(head, rows, classes), f"<p>{escape(t('design.per_office', lang))}</p>",
+                    _table(head, rows, classes, frozenset({6, 7, 8})), f"<p>{escape(t('design.per_office', lang))}</p>",
                     _table(per_head, per_rows), "<ul>",
                     *(f'<li class="{kind}">{escape(line)}</li>' for kind, line in reasoning(pd_, lang)),
                     "</ul>"])

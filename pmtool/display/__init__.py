@@ -31,12 +31,16 @@ VIEWS: dict[str, str] = {
     "pmtool.conform.conformance:ConformanceResult": "pmtool.display.checks:conformance_html",
     "pmtool.compare.bundle:Bundle": "pmtool.display.checks:bundle_html",
     "pmtool.analysis:ComparisonTables": "pmtool.display.comparison:comparison_html",
-    "pmtool.compare.before_after:BeforeAfter": "pmtool.display.comparison:before_after_html",
     "pmtool.api.types:Findings": "pmtool.display.comparison:findings_html",
     "pmtool.analysis:Analysis": "pmtool.display.comparison:analysis_html",
     "pmtool.report.build:ReportFiles": "pmtool.display.comparison:report_files_html",
     "pmtool.results:RunResult": "pmtool.display.comparison:run_result_html",
     "pmtool.simulate.simulator:SimulationResult": "pmtool.display.comparison:simulation_html",
+    "pmtool.design.cross:CrossConformance": "pmtool.display.soll:cross_html",
+    "pmtool.design.design:SollDesign": "pmtool.display.soll:design_html",
+    "pmtool.compare.adoption:Adoption": "pmtool.display.soll:adoption_html",
+    "pmtool.compare.before_after:BeforeAfter": "pmtool.display.soll:before_after_html",
+    "pmtool.report.efile:EfileMessage": "pmtool.display.soll:efile_html",
 }
 
 

@@ -23,7 +23,6 @@ from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis, ComparisonTables
     from pmtool.api.types import Findings
-    from pmtool.compare.before_after import BeforeAfter
     from pmtool.report import ReportFiles
     from pmtool.results import RunResult
     from pmtool.simulate.simulator import SimulationResult
@@ -127,15 +126,6 @@ def comparison_html(tables: ComparisonTables, v: View) -> str:
         parts.append(note(t("report.summary.no_findings", v.lang)))
     parts += [priorities_table(tables.priorities, v), note(t("display.comparison.hint", v.lang))]
     return page(*parts)
-
-
-def before_after_html(result: BeforeAfter, v: View) -> str:
-    """One office compared with itself: the loud note on the relaxed gate, the cases per side, then the
-    comparison of the two sides as between offices."""
-    ids = result.ids
-    return page(note(result.note(v.lang)),
-                facts([(result.names[i], thing_count(result.cases[i], v.lang)) for i in ids]),
-                comparison_html(result.tables, v))
 
 
 def analysis_html(analysis: Analysis, v: View) -> str:

@@ -143,11 +143,11 @@ def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str 
             raise ConfigError("profile.bad_value", Location(where), key=f"columns.{canon}", expected=expected)
     roles_of: dict[str, str] = {}
     for canon, names in columns.items():
-        for name in names:
-            if name in roles_of:  # e.g. case ids stored as activity labels, in clear
-                raise ConfigError("profile.same_column", Location(where), column=name, first=roles_of[name],
+        for column in names:  # (not `name`: that is the profile's file name)
+            if column in roles_of:  # e.g. case ids stored as activity labels, in clear
+                raise ConfigError("profile.same_column", Location(where), column=column, first=roles_of[column],
                                   second=canon)
-            roles_of[name] = canon
+            roles_of[column] = canon
 
     timezone = _string(ts, "timezone", "timestamps.", where, "Europe/Berlin")
     try:

@@ -30,6 +30,11 @@ class EfileMessage:
     message: str
     documents: tuple[str, ...]
 
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
 
 def collect(results: Path, lang: str) -> list[Document]:
     """The documents of a results folder in filing order: report, annex, the report's tables, the manifest.

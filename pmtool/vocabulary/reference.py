@@ -1,4 +1,4 @@
-"""``docs/vocabulary.md``, generated from the bundled vocabulary file (``python docs/generate_vocabulary.py``;
+"""``docs/vocabulary.md``, generated from the bundled vocabulary file (``python docs/generate_pages.py``;
 a test checks that the page is current)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ tasks by canonical name or tie them to an id (see [project-file.md](project-file
 packs name activities by id or canonical name ([rule-packs.md](rule-packs.md)). The role is the default role
 of the activity; profiles map the export's role values onto these roles or onto the lanes of the Soll.
 
-This page is generated from `pmtool/vocabulary/vocabulary.toml` by `python docs/generate_vocabulary.py`;
+This page is generated from `pmtool/vocabulary/vocabulary.toml` by `python docs/generate_pages.py`;
 a test fails when it is out of date. Ids never change meaning; new activities get new ids.
 
 ## A process of your own

@@ -46,8 +46,6 @@ formats = ["%d.%m.%Y %H:%M"]
 #: A number of 5,000 digits (more than Python converts from text by default), put in after json.dumps.
 HUGE = "__huge__"
 HUGE_JSON, HUGE_NUMBER = b'"__huge__"', b"9" * 5000
-STRICT = "strict validation of every setting (wrong types, unknown keys) is not in yet"
-MODEL_SIZE = "heavy: the bound on model and state-space size is not in yet (the state space grows to gigabytes)"
 ACTIVITIES = ("Termin gebucht", "Identität geprüft", "Belehrung durchgeführt", "Bescheinigung ausgestellt")
 
 
@@ -307,7 +305,7 @@ def _cases() -> list[Case]:
            .encode("latin-1"))
     ingest("profile_unknown_key", "config", "GA-07.csv", GOOD_CSV, profile=(PROFILE + "colour = 1\n").encode())
     ingest("profile_unknown_key_in_calendar", "config", "GA-07.csv", GOOD_CSV,
-           profile=(PROFILE + "[calendar]\nholidayz = true\n").encode(), pending=STRICT)
+           profile=(PROFILE + "[calendar]\nholidayz = true\n").encode())
     ingest("profile_same_column_two_roles", "privacy", "GA-07.csv", GOOD_CSV,
            profile=PROFILE.replace('activity = "Tätigkeit"', 'activity = "Aktenzeichen"').encode())
     ingest("profile_column_is_a_number", "config", "GA-07.csv", GOOD_CSV,
@@ -400,8 +398,8 @@ def _cases() -> list[Case]:
             _bpmn('<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="missing"/>'))
     conform("bpmn_deeply_nested", "limits", "model.bpmn", _bpmn("<subProcess id='x'>" * 5000
                                                                  + "</subProcess>" * 5000))
-    conform("bpmn_40_parallel_branches", "limits", "model.bpmn", _bpmn_parallel(40), pending=MODEL_SIZE)
-    conform("bpmn_10000_tasks", "limits", "model.bpmn", _bpmn_parallel(10_000), pending=MODEL_SIZE)
+    conform("bpmn_40_parallel_branches", "limits", "model.bpmn", _bpmn_parallel(40))
+    conform("bpmn_10000_tasks", "limits", "model.bpmn", _bpmn_parallel(10_000))
     conform("pnml_malformed", "structure", "model.pnml", b"<pnml><net><place id='p'/></net>")
     c.append(Case("rules_toml_syntax", "config", "refuse", "conform", "model.rules.toml",
                   {"model.bpmn": MODEL.read_bytes(), "model.rules.toml": b"[[rules]\nid = 1\n"}))
@@ -434,13 +432,13 @@ def _cases() -> list[Case]:
 
     run("project_threshold_true", "privacy", _project(privacy_threshold="true"))
     run("project_threshold_zero", "privacy", _project(privacy_threshold="0"))
-    run("project_output_is_a_number", "config", _project(output="5"), pending=STRICT)
+    run("project_output_is_a_number", "config", _project(output="5"))
     run("project_output_is_a_foreign_folder", "filesystem", _project(output='"foreign"'))
     run("project_offices_numbers", "config", _project(offices="[1]"))
     run("project_unknown_key", "config", _project(colour='"blau"'))
     run("project_syntax_error", "config", _project() + b"[processes.P3a\n")
     run("project_model_missing", "config", _project().replace(str(MODEL).encode(), b"fehlt.bpmn"))
-    run("project_fdr_is_text", "config", _project() + b'\n[comparison]\nfdr = "abc"\n', pending=STRICT)
+    run("project_fdr_is_text", "config", _project() + b'\n[comparison]\nfdr = "abc"\n')
     return c
 
 
