@@ -199,3 +199,20 @@ def test_deeply_nested_or_huge_number_ocel_is_one_line(tmp_path, text):
     ocel.write_text(text, encoding="utf-8")
     line = one_line_exit_2(run("ingest", str(ocel), "--office", "GA-01", "--out", str(tmp_path / "out")))
     assert "GA-01_P3a.jsonocel" in line and "unexpected error" not in line
+
+
+def test_an_output_folder_that_refuses_writing_is_one_line(tmp_path, monkeypatch):
+    import os
+
+    import pmtool.ingest.output
+
+    real = os.replace
+
+    def refused(src, dst):
+        if str(dst).endswith(".csv"):  # as a read-only folder does (root, as in CI containers, is never refused)
+            raise PermissionError(13, "Permission denied", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(pmtool.ingest.output.os, "replace", refused)
+    line = one_line_exit_2(run("run", "--project", str(project_file(tmp_path)), "--quiet", "--no-cache"))
+    assert "could not write the output" in line and "Permission denied" in line

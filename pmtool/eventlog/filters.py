@@ -31,6 +31,7 @@ Dates of a time frame are local calendar dates in Europe/Berlin (the offices' ti
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -126,7 +127,11 @@ class AttributeValues:
         if self.column not in frame.columns:
             raise ConfigError("filter.no_column", Location(), column=self.column,
                               known=", ".join(frame.columns))
-        hit = pl.col(self.column).cast(pl.String).is_in(list(self.values)).fill_null(False)
+        values = pl.col(self.column).cast(pl.String)
+        if self.column == schema.LIFECYCLE:  # logs spell transitions COMPLETE, complete, Complete …
+            hit = values.str.to_lowercase().is_in([v.lower() for v in self.values]).fill_null(False)
+        else:
+            hit = values.is_in(list(self.values)).fill_null(False)
         if self.level == "event":
             return frame.filter(hit if self.keep else ~hit)
         cases = frame.group_by(_CASE).agg(hit.any().alias("hit"))
@@ -237,6 +242,34 @@ class Follows:
 Step = TimeFrame | AttributeValues | Variants | Duration | Endpoints | Follows
 
 
+def _named_activities(step: Step) -> tuple[str, ...]:
+    """The activity labels a step names (empty for steps that name none)."""
+    if isinstance(step, Endpoints):
+        return step.activities
+    if isinstance(step, Follows):
+        return (step.first, step.second)
+    if isinstance(step, AttributeValues) and step.column == schema.ACTIVITY:
+        return step.values
+    return ()
+
+
+def check_activities(steps: Sequence[Step], frame: pl.DataFrame) -> None:
+    """A :class:`ConfigError` for the first activity a step names that does not occur in ``frame`` (a
+    misspelt label would otherwise match nothing, silently), with the closest labels of the log."""
+    named = [label for step in steps for label in _named_activities(step)]
+    if not named or schema.ACTIVITY not in frame.columns:
+        return
+    known = set(frame.get_column(schema.ACTIVITY).unique().drop_nulls().to_list())
+    for label in named:
+        if label not in known:
+            by_case = {k.casefold(): k for k in sorted(known)}
+            close = difflib.get_close_matches(label, sorted(known), n=3, cutoff=0.6)
+            if label.casefold() in by_case and by_case[label.casefold()] not in close:
+                close.insert(0, by_case[label.casefold()])
+            raise ConfigError("filter.unknown_activity", Location(), label=label,
+                              close=", ".join(f"'{c}'" for c in close) or "—", n=len(known))
+
+
 @dataclass(frozen=True)
 class LogFilter:
     """Filters applied one after another; ``texts`` keeps the text form they were parsed from."""
@@ -248,7 +281,9 @@ class LogFilter:
         return bool(self.steps)
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` with every step applied (a canonical frame stays canonical: rows keep their order)."""
+        """``frame`` with every step applied (a canonical frame stays canonical: rows keep their order).
+        An activity a step names that does not occur in ``frame`` is a :class:`ConfigError`."""
+        check_activities(self.steps, frame)
         for step in self.steps:
             frame = step.apply(frame)
         return frame

@@ -376,7 +376,7 @@ def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
 
 def _unmapped_roles(loaded: pl.DataFrame, profile: MappingProfile) -> dict[str, int]:
     """Role values of the loaded events that are neither a role of the vocabulary nor a target of the
-    profile's ``[roles] map``, with event counts (most first): like unmapped activity labels."""
+    profile's ``[roles.map]``, with event counts (most first): like unmapped activity labels."""
     known = [*vocabulary().roles(), *profile.role_map.values()]
     counts = (loaded.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(known))
               .group_by(schema.ROLE).len().sort(["len", schema.ROLE], descending=[True, False]))

@@ -204,9 +204,14 @@ def _soll_alt(view: Any, name: str, lang: str) -> str:
              last=tasks[-1] if tasks else "—", roles=", ".join(roles) or "—")
 
 
+def _quoted(text: str, lang: str) -> str:
+    """``text`` in the quotation marks of ``lang``: „…“ in German, '…' in English."""
+    return f"'{text}'" if lang == "en" else f"„{text}“"
+
+
 def _overlay_alt(overlay: dict, marks: Any, name: str, lang: str) -> str:
     ranked = sorted(overlay.items(), key=lambda kv: (-kv[1].total, kv[0]))[:3]
-    top = "; ".join(f"„{a}“ {numbers.rate(info.total, lang)}" for a, info in ranked) or "—"
+    top = "; ".join(f"{_quoted(a, lang)} {numbers.rate(info.total, lang)}" for a, info in ranked) or "—"
     flagged = "; ".join(f"{m.label} ({', '.join(m.offices)})" for m in marks if m.offices) or "—"
     return t("report.overlay.alt", lang, name=name, top=top, rules=flagged)
 
@@ -309,7 +314,7 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int,
     worst = min(((p.title, c) for p in panels for c in p.offices if c.value is not None),
                 key=lambda x: x[1].value, default=None)
     alt = t("report.deadline.alt", lang, name=name, deadlines=tn("report.n.deadlines", len(panels), lang),
-            worst=f"{worst[1].office}, „{worst[0]}“: {numbers.rate(worst[1].value, lang)}" if worst else "—")
+            worst=f"{worst[1].office}, {_quoted(worst[0], lang)}: {numbers.rate(worst[1].value, lang)}" if worst else "—")
     return Figure(f"deadline-{pid}", deadline_chart(panels, lang, k), alt=alt,
                   caption=t("report.deadline.caption", lang), size="wide")
 

@@ -171,3 +171,31 @@ def test_the_cli_filter_equals_the_library_filter_and_the_figure_names_it(sample
     assert str(found.dfg.cases) in result.output
     summary = next(tmp_path.glob("*_discover.json")).read_text("utf-8")
     assert "time:started:2025-01-01..2025-03-31" in summary
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ("follows:A>b", "b"), ("ends:Nonexistent", "Nonexistent"), ("starts:T99", "T99"),
+    ("case:activity=Bee", "Bee"), ("!follows:Aa>>B", "Aa")])
+def test_an_activity_the_log_lacks_is_an_error_with_close_matches(text, label):
+    log = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c1", "Be", "2025-02-01T11:00:00+01:00"),
+                ("c1", "B", "2025-02-01T12:00:00+01:00")])
+    with pytest.raises(ConfigError, match=f"activity '{label}' named in the filter does not occur") as caught:
+        parse_filters([text]).apply(log.frame)
+    if label == "b":  # the same name in another letter case is offered first
+        assert "close matches: 'B'" in caught.value.render("en")
+    if label == "Bee":
+        assert "'Be'" in caught.value.render("en")
+
+
+def test_an_activity_removed_by_an_earlier_filter_is_no_error():
+    log = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c2", "B", "2025-02-01T11:00:00+01:00")])
+    # B is in the log, only not in the cases starting with A: an empty result, not an unknown activity
+    assert parse_filters(["starts:A", "ends:B"]).apply(log.frame).height == 0
+
+
+def test_lifecycle_values_match_in_any_letter_case():
+    frame = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c1", "A", "2025-02-01T11:00:00+01:00"),
+                  ("c1", "B", "2025-02-01T12:00:00+01:00")]).frame.with_columns(
+        pl.Series("lifecycle", ["START", "COMPLETE", "SCHEDULE"]))
+    assert parse_filter("event:lifecycle=complete").apply(frame).height == 1
+    assert parse_filter("event:lifecycle!=Complete|start").apply(frame)["lifecycle"].to_list() == ["SCHEDULE"]
