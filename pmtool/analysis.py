@@ -445,8 +445,14 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle], references: d
 
 def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
     profile = load_profile(source.profile) if source.profile else MappingProfile()
-    return ingest(source.path, profile, office=source.office, office_source="project", key=key,
-                  allow_identifiable=allow_identifiable)
+    try:
+        return ingest(source.path, profile, office=source.office, office_source="project", key=key,
+                      allow_identifiable=allow_identifiable)
+    except ConfigError as error:
+        if error.key != "ingest.needs_profile":
+            raise
+        # a project run has no --profile option: the profile belongs in the export's entry of the project file
+        raise ConfigError("ingest.needs_profile_project", error.location, **error.params) from None
 
 
 def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:

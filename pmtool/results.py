@@ -44,6 +44,7 @@ from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
+from pmtool.i18n import t
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -128,7 +129,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
-    writers = _analysis_writers(analysis, out, project.tables)
+    writers = _analysis_writers(analysis, out, project.tables, lang)
     not_drawn: list[tuple[str, str]] = []
     for pid, all_files in _discovery_files(analysis, stages, lang).items():
         files, failed = drawn(all_files)
@@ -191,7 +192,8 @@ def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
     return {name: pl.concat([p[name] for p in parts]) for name in ("adoption_series", "adoption_estimates")}
 
 
-def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -> dict[Path, Writer]:
+def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
+                      lang: str) -> dict[Path, Writer]:
     writers: dict[Path, Writer] = {}
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
         writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
@@ -207,9 +209,9 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...]) -
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
         for pid, pa in analysis.processes.items():
             tables = conformance_tables(pa.conformance)
-            sheets[f"{pid} Konformität"] = tables["summary"]
+            sheets[t("results.sheet.conformance", lang, process=pid)] = tables["summary"]
             if "rule_summary" in tables:
-                sheets[f"{pid} Regeln"] = tables["rule_summary"]
+                sheets[t("results.sheet.rules", lang, process=pid)] = tables["rule_summary"]
         data = workbook(sheets)
         writers[out / "tables" / "pmtool.xlsx"] = lambda p, data=data: p.write_bytes(data)
     bundles = [b for pa in analysis.processes.values() for b in pa.bundles]

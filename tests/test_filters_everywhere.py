@@ -138,3 +138,21 @@ def test_a_filter_that_leaves_nothing_is_an_error_not_an_empty_run(tmp_path):
     result = cli("run", "--project", str(path), "--quiet", "--filter", "time:started:2030-01-01..")
     assert result.exit_code == 2, result.output
     assert "leave no event in P1" in result.output
+
+
+def test_conform_without_deviations_says_none(sample_ingested, tmp_path, monkeypatch):
+    import io
+
+    from pmtool.cli import conform_cmd
+    from pmtool.cli.console import PlainConsole
+
+    _, whole = p1_log(sample_ingested)
+    model = pt.load_model(P1_MODEL)
+    deviating = pt.check_conformance(whole, model, as_of="2026-03-31").deviations["case_id"].unique()
+    clean = EventLog.from_frame(whole.frame.filter(~pl.col("case_id").is_in(deviating.implode())))
+    result = pt.check_conformance(clean, model, as_of="2026-03-31")
+    assert result.deviations.height == 0 and clean.n_cases > 0
+    out = io.StringIO()
+    monkeypatch.setattr(conform_cmd, "console", PlainConsole(file=out, width=200))
+    conform_cmd._render(result, tmp_path)
+    assert "cases per deviation code: none" in out.getvalue() or "Abweichungsart: keine" in out.getvalue()

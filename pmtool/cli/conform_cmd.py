@@ -130,7 +130,8 @@ def _render(result: ConformanceResult, out: Path) -> None:
     console.print(table)
     top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
            .sort(["cases", "code"], descending=[True, False]))
-    console.print(t("cli.conform.deviations") + ": " + ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()))
+    counts = ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()) or t("cli.conform.no_deviations")
+    console.print(t("cli.conform.deviations") + ": " + counts)
     for line in label_notes(result.labels) + bounded_notes(result):
         console.print(line, style="yellow")
     console.print(t("cli.conform.written", out=str(out)))

@@ -160,6 +160,17 @@ def test_csv_needs_a_profile(tmp_path, key):
         ingest(path, key=key)
 
 
+def test_csv_without_profile_in_a_project_says_where_the_profile_goes(tmp_path, key):
+    from pmtool.analysis import _ingest
+    from pmtool.project import ExportSource
+
+    path = write(tmp_path, "A1;Meldung erfasst;31.10.2025 14:05;M;x\n")
+    with pytest.raises(ConfigError, match="needs a mapping profile") as caught:
+        _ingest(ExportSource("GA-01", "P1", path, None), key, False)
+    text = caught.value.render("en")
+    assert 'profile = "<name>.profile.toml"' in text and "--profile" not in text  # run has no --profile
+
+
 def test_same_key_same_pseudonyms_across_offices(tmp_path, key):
     a = write(tmp_path, "A1;Meldung erfasst;31.10.2025 14:05;Müller;x\n", name="GA-01.csv")
     b = write(tmp_path, "A1;Meldung erfasst;31.10.2025 14:05;Müller;x\n", name="GA-02.csv")
