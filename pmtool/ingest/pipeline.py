@@ -173,7 +173,8 @@ def ingest_table(
     # Case pseudonyms are computed on the other core while polars parses (it releases the GIL).
     pool = ThreadPoolExecutor(max_workers=1)
     case_table = pool.submit(pseudonym_table, work[schema.CASE_ID], key, "case") if key else None
-    parsed = timestamps.plausible(_parse_time(work, raw, profile, mapping))
+    parsed = timestamps.midnight_as_date(timestamps.plausible(_parse_time(work, raw, profile, mapping)),
+                                         profile.timezone)
     work = work.with_columns(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),

@@ -236,3 +236,37 @@ def test_road_traffic_fines_keeps_every_payment_and_its_types():
     frame = result.log.frame
     assert frame.schema["amount"] == pl.Float64 and frame.schema["article"] == pl.Float64
     assert frame.schema["dismissal"] == pl.String and "nan" not in frame["dismissal"].drop_nulls().to_list()
+
+
+def _xes(tmp_path: Path, stamps: list[str]) -> Path:
+    events = "".join(f'<event><string key="concept:name" value="Step {i}"/><date key="time:timestamp" '
+                     f'value="{stamp}"/></event>\n' for i, stamp in enumerate(stamps))
+    path = tmp_path / "dates.xes"
+    path.write_text(f'<log><trace><string key="concept:name" value="A1"/>{events}</trace></log>', encoding="utf-8")
+    return path
+
+
+def test_a_source_full_of_local_midnights_gives_dates(tmp_path):
+    from pmtool.eventlog.overview import quality_flags
+    from pmtool.ingest.timestamps import MIDNIGHT_DATE_SHARE
+
+    # 3 of 20 events (15 %) at local midnight (+01:00 = Europe/Berlin winter time): far above chance
+    stamps = [f"2025-01-{d:02d}T09:{d:02d}:00+01:00" for d in range(1, 18)]
+    stamps += ["2025-01-20T00:00:00+01:00", "2025-01-21T00:00:00+01:00", "2025-01-22T23:00:00+00:00"]
+    result = ingest(_xes(tmp_path, stamps), office="GA-07", allow_identifiable=True)
+    frame = result.log.frame
+    assert MIDNIGHT_DATE_SHARE < 3 / 20
+    assert frame.filter(pl.col(schema.PRECISION) == "date")[schema.ACTIVITY].to_list() == [
+        "Step 17", "Step 18", "Step 19"]
+    assert result.summary.date_only_events == 3
+    flags = {flag.code: flag.count for flag in quality_flags(result.log)}
+    assert flags["date_only_timestamps"] == 3
+
+
+def test_a_rare_midnight_stays_a_time(tmp_path):
+    # 1 of 30 (3.3 %): a night event, not a date; 00:00 UTC is 01:00 local and no midnight at all
+    stamps = [f"2025-01-{d:02d}T09:00:00+01:00" for d in range(1, 29)]
+    stamps += ["2025-01-29T00:00:00+01:00", "2025-01-30T00:00:00+00:00"]
+    result = ingest(_xes(tmp_path, stamps), office="GA-07", allow_identifiable=True)
+    assert result.log.frame[schema.PRECISION].unique().to_list() == ["datetime"]
+    assert result.summary.date_only_events == 0
