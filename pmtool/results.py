@@ -379,5 +379,6 @@ def _version(package: str) -> str | None:
 
 #: The bundled demo project over the synthetic sample data (present in a source checkout).
 DEMO_PROJECT = Path(__file__).resolve().parents[1] / "data" / "demo.toml"
+DEMO_OUT = Path("reports/demo")  # pmtool demo's results folder, relative to the working directory
 #: The documented, non-secret key for the synthetic sample data only (never for real data).
 DEMO_KEY = "sample-data-demo-key-not-secret"

@@ -23,7 +23,7 @@ from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
-from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
+from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT, RunResult, run_project
 
 console = make_console()
 
@@ -69,7 +69,7 @@ def run(
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("reports/demo"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = DEMO_OUT,
     no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
 ) -> None:
