@@ -95,7 +95,9 @@ class Measured:
     cpu: float = 0.0
     peak_bytes: int = 0
     finished: bool = False
-    reached: str = ""  # the stage running when the budget ran out
+    reached: str = ""  # the stage running when the budget ran out (or the run failed)
+    over_budget: bool = False
+    returncode: int | None = None
     output: list[str] = field(default_factory=list)
     error: str = ""
 
@@ -140,7 +142,8 @@ def measure(command: list[str], budget: float | None, env: dict[str, str] | None
     end = time.monotonic()
     reader.join(5)
     err_reader.join(5)
-    m = Measured(wall=end - start, output=lines)
+    m = Measured(wall=end - start, output=lines, returncode=proc.returncode)
+    m.over_budget = budget is not None and end - start > budget
     m.finished = proc.returncode == 0 and marks[-1][1] == "done"
     if proc.returncode != 0 and not (budget is not None and end - start > budget):
         m.error = (err[0] if err else "")[-3000:]
