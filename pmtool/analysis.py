@@ -40,7 +40,14 @@ from pmtool.compare.statements import statement
 from pmtool.compare.throughput import compare_throughput
 from pmtool.compare.trend import trend
 from pmtool.conform.alignments import Alignment, AlignmentCache
-from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform
+from pmtool.conform.conformance import (
+    ConformanceResult,
+    ConformanceSettings,
+    combine_results,
+    conform,
+    per_office_settings,
+    process_labels,
+)
 from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, label_coverage
 from pmtool.conform.rules_check import RuleResults
 from pmtool.discover.dfg import DirectlyFollowsGraph
@@ -50,7 +57,7 @@ from pmtool.discover.mining import Mining
 from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
-from pmtool.eventlog.filters import filter_event_log
+from pmtool.eventlog.filters import Variants, filter_event_log, parse_filters
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
@@ -66,6 +73,7 @@ Progress = Callable[[str, str], None]  # (step, detail), called when a step star
 T = TypeVar("T")
 _FRAMES = ("table", "findings_raw", "findings", "priorities", "trend", "throughput", "disclosure", "comparability")
 # what the conform and discover steps keep in the stage cache: these classes' fields as data, tables as Arrow
+_LABELS_CODEC = value_codec(LabelCheck, LabelSettings)
 _CONFORM_CODEC = value_codec(ConformanceResult, RuleResults, Alignment, LabelCheck, LabelSettings)
 _DISCOVER_CODEC = value_codec(Discovery, Scope, EventLog, Provenance, SourceInfo, DirectlyFollowsGraph, IstModel,
                               ProcessTree, PetriNet, Transition, Mining, DiscoverSettings)
@@ -242,32 +250,50 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
         log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
-        result = stages.run(
-            "conform", pid,
-            lambda r=reference, lg=logs, c=settings_p, f=chosen: [lg, r.fingerprint,
-                                                                  r.rules.sha256 if r.rules else None,
-                                                                  _settings_parts(c), project.calendars,
+        labels = stages.run(  # all offices together (it stops when fatal, and then nothing is cached)
+            "labels", pid,
+            lambda lg=logs, r=reference, c=settings_p, f=chosen: [lg, r.fingerprint, c.labels,
                                                                   vocabulary().fingerprint, list(f)],
-            lambda lg=log, r=reference, c=settings_p: conform(lg, r, calendars=project.calendars, cache=cache,
-                                                              settings=c),
-            *_CONFORM_CODEC, log.frame.height)
-        discoveries: tuple[Discovery, ...] = ()
-        if discover_models:
-            discoveries = stages.run("discover", pid,
-                                     lambda lg=logs, p=pid: [lg, _discover_settings(p, project).to_dict(),
-                                                             vocabulary().fingerprint],
-                                     # discovery applies the process's filters itself and names them
-                                     lambda lg=whole, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC,
-                                     whole.frame.height)
+            lambda lg=log, r=reference, c=settings_p: process_labels(lg, r, c.labels), *_LABELS_CODEC)
+        # one moment for every office, so that each office's stages depend on its own log only
+        as_of = settings_p.as_of or log.frame[schema.TIMESTAMP].max()
+        office_settings = per_office_settings(settings_p, reference, as_of)
         coverage = label_coverage(log, reference)
         settings_a = replace(aggregate_settings, filters=chosen)
-        texts = stages.run(
-            "aggregate", pid,
-            lambda p=pid, c=coverage, a=settings_a: [stages.key("conform", p), a, c],
-            lambda lg=log, res=result, r=reference, c=coverage, a=settings_a: [
-                b.to_json() for b in aggregate(lg, res, r, a, coverage=c)],
-            _save_texts, _load_texts, log.frame.height)
-        process_bundles = tuple(Bundle.from_json(text, f"<{pid} bundle>") for text in texts)
+        results: list[ConformanceResult] = []
+        found: list[Discovery] = []
+        process_bundles: tuple[Bundle, ...] = ()
+        for office in sorted(set(log.frame[schema.OFFICE].unique().to_list())):  # offices a filter left
+            item = f"{pid} {office}"
+            part = EventLog.from_frame(log.frame.filter(pl.col(schema.OFFICE) == office), log.provenance,
+                                       assume_sorted=True)
+            # a filter that chooses across offices (the most frequent variants) ties each office to all logs
+            inputs = logs if _cross_office(chosen) else [x for x in logs if x[0] == office]
+            calendars = {office: project.calendars[office]} if office in project.calendars else {}
+            result = stages.run(
+                "conform", item,
+                lambda r=reference, lg=inputs, c=office_settings, cal=calendars, f=chosen: [
+                    lg, r.fingerprint, r.rules.sha256 if r.rules else None, _settings_parts(c), cal,
+                    vocabulary().fingerprint, list(f)],
+                lambda lg=part, r=reference, c=office_settings, cal=calendars: conform(
+                    lg, r, calendars=cal, cache=cache, settings=c),
+                *_CONFORM_CODEC, part.frame.height)
+            results.append(result)
+            if discover_models:
+                found.extend(stages.run(
+                    "discover", item,
+                    lambda lg=inputs, p=pid: [lg, _discover_settings(p, project).to_dict(), vocabulary().fingerprint],
+                    lambda lg=part, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC, part.frame.height))
+            texts = stages.run(
+                "aggregate", item,
+                lambda i=item, c=coverage.get(office), a=settings_a: [stages.key("conform", i), a, c],
+                lambda lg=part, res=result, r=reference, o=office, a=settings_a: [
+                    b.to_json() for b in aggregate(lg, res, r, a, coverage={o: coverage[o]} if o in coverage
+                                                   else None)],
+                _save_texts, _load_texts, part.frame.height)
+            process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
+        result = combine_results(results, labels)
+        discoveries = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
         bundles.extend(process_bundles)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
@@ -292,6 +318,11 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                     tables.throughput, tables.disclosure, tables.comparability)
 
 
+def _cross_office(texts: Sequence[str]) -> bool:
+    """Whether a filter chooses cases by looking at all offices together (the most frequent variants)."""
+    return any(isinstance(step, Variants) for step in parse_filters(texts).steps)
+
+
 def _reference(pid: str, config: ProcessConfig) -> ReferenceModel:
     """The Soll model of a project's process, known by the project's process id (a model without a rule pack
     outside the vocabulary would otherwise go by its own name); a rule pack for another process is an error."""
@@ -311,8 +342,8 @@ def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
 
 def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
     settings = _discover_settings(pid, project)
-    if cluster.client() is None or settings.filters:  # a filter may choose among all offices' cases
-        found = discover(log, settings)
+    if cluster.client() is None or settings.filters:  # the log is cut by the process's filters already
+        found = discover(log, settings, prefiltered=True)
     else:  # office by office on the cluster: each office's discovery depends on its own cases only
         parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
                  for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
@@ -426,8 +457,8 @@ def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: 
 
 def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> list[Any]:
     return [source.office, source.process, source.path.name, sha256_file(source.path),
-            sha256_file(source.profile) if source.profile else None, key.key_id if key else None,
-            allow_identifiable, pl.__version__, vocabulary().fingerprint]
+            load_profile(source.profile).sha256 if source.profile else None,  # content: comments do not count
+            key.key_id if key else None, allow_identifiable, pl.__version__, vocabulary().fingerprint]
 
 
 def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:

@@ -104,7 +104,12 @@ MEANING: dict[str, str] = {
     "median_hours": "Median throughput hours (first to last event) of the office's completed cases.",
     "median_low": "Lower end of the 95 % interval of the median (from the bundle's histogram).",
     "median_high": "Upper end of the 95 % interval of the median.",
-    "median_others_hours": "Median throughput hours of the other comparable offices' completed cases.",
+    "median_others_hours": ("Median throughput hours of the other comparable offices' completed cases: exact "
+                            "when they are one office, else interpolated linearly within one bin of their pooled "
+                            "histogram (0–1 h, then bins each a factor √2 wider, up to 23,170 h); see "
+                            "`median_others_exact`."),
+    "median_others_exact": ("`true` when `median_others_hours` is the exact median, `false` when it is "
+                            "interpolated from the histogram."),
     "cell": "Which published number (the count or sum of an item, a total, a pool).",
     "scope": "Whose number: one office, or all offices together.",
     "lower": "Smallest value the hidden number can have given everything published (linear programming).",
@@ -240,8 +245,8 @@ TABLES: tuple[TableDoc, ...] = (
     TableDoc("throughput", "tables/throughput.<fmt>", "one office of a process and period: its median throughput "
              "time against the others'",
              ("process", "period", "office", "office_name", "cases", "median_hours", "median_low", "median_high",
-              "median_others_hours", "p_value", "q_value", "significant", "direction", "comparable",
-              "not_comparable_reason"),
+              "median_others_hours", "median_others_exact", "p_value", "q_value", "significant", "direction",
+              "comparable", "not_comparable_reason"),
              (("cases", "Completed cases of the office."),
               ("p_value", "Mann–Whitney test of the office's throughput times against the other offices'."),
               ("direction", "`worse` (slower), `better` or `same`."))),

@@ -116,8 +116,25 @@ def _key() -> tuple[bool, str]:
     return False, "PMTOOL_PSEUDONYM_KEY_FILE / --key-file"
 
 
+def _folder_state(folder: Path) -> tuple[bool, str]:
+    """Whether pmtool can write ``folder`` (it or its nearest existing parent is a writable folder) and its
+    absolute path with its true state: existing, or to be created on the first run."""
+    from pmtool.i18n import t
+
+    folder = folder.absolute()
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    writable = existing.is_dir() and os.access(existing, os.W_OK | os.X_OK)
+    state = "exists" if folder == existing and folder.is_dir() else "absent"
+    text = t(f"doctor.folder.{state}", folder=str(folder))
+    return writable, text if writable else f"{text}, {t('doctor.folder.not_writable', folder=str(existing))}"
+
+
 def _folders() -> tuple[bool, str]:
-    return True, f"{Path('reports/demo').resolve()} · {tempfile.gettempdir()}"
+    from pmtool.results import DEMO_OUT
+
+    demo_ok, demo = _folder_state(Path(DEMO_OUT))
+    temp_ok, temp = _folder_state(Path(tempfile.gettempdir()))
+    return demo_ok and temp_ok, f"{demo} · {temp}"
 
 
 def _program(*names: str) -> Callable[[], tuple[bool, str]]:

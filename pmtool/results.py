@@ -27,7 +27,6 @@ import os
 import platform
 import shutil
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -75,6 +74,24 @@ class RunResult:
     steps: tuple[StepRecord, ...]
     seconds: float
     not_drawn: tuple[tuple[str, str], ...] = ()  # (figure file, reason): Graphviz could not draw it
+    #: How the open findings moved since the previous run in this folder (:func:`pmtool.rank_changes`:
+    #: ``rank_before`` empty = new, ``rank_after`` empty = gone); ``None`` on the first run.
+    changes: pl.DataFrame | None = None
+
+    def offices_cached(self) -> dict[str, tuple[int, int]]:
+        """Per process, how many offices came wholly from the cache (import, check, discovery, bundle and
+        figures) and how many there are."""
+        per: dict[str, dict[str, bool]] = {}
+        for step in self.steps:
+            if step.stage == "ingest":
+                office, _, process = step.item.partition(" ")
+            elif step.stage in OFFICE_STAGES:
+                process, _, office = step.item.partition(" ")
+            else:
+                continue
+            if office:
+                per.setdefault(process, {})[office] = per.get(process, {}).get(office, True) and step.cached
+        return {p: (sum(v.values()), len(v)) for p, v in sorted(per.items())}
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -128,6 +145,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     write_atomically(writers)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
     _remove_stale(out, set(written))
+    changes = _changes_since(out, analysis)
     manifest = build_manifest(analysis, out, written, key=key, lang=lang,
                               report=status if note is None else f"{status}: {note}")
     text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -135,7 +153,35 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     if store is not None and status != "failed":
         store.prune()  # keep what this run used; older entries would only grow the cache
     return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
-                     perf_counter() - start, tuple(not_drawn))
+                     perf_counter() - start, tuple(not_drawn), changes)
+
+
+#: Stages that run once per office and process (their step's item is "<process> <office>").
+OFFICE_STAGES = ("conform", "discover", "aggregate", "figures")
+_FINDING_FIELDS = {"finding_id": pl.String, "process": pl.String, "office": pl.String, "item": pl.String,
+                   "rank": pl.Int64, "score": pl.Float64, "accepted": pl.Boolean}
+
+
+def finding_digest(findings: pl.DataFrame) -> list[dict[str, Any]]:
+    """What the manifest keeps of the findings, so that the next run can say what changed."""
+    if findings.height == 0:
+        return []
+    return findings.sort(["process", "rank"]).select(list(_FINDING_FIELDS)).to_dicts()
+
+
+def _changes_since(out: Path, analysis: Analysis) -> pl.DataFrame | None:
+    """The findings' moves since the run whose manifest is in ``out`` (``None`` without one)."""
+    try:
+        previous = json.loads((out / MANIFEST).read_text("utf-8"))
+        rows = previous["findings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    from types import SimpleNamespace
+
+    from pmtool.api.whatif import rank_changes
+
+    before = pl.DataFrame(rows, schema=_FINDING_FIELDS) if rows else pl.DataFrame(schema=_FINDING_FIELDS)
+    return rank_changes(SimpleNamespace(findings=before), analysis)  # type: ignore[arg-type]
 
 
 def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
@@ -174,24 +220,30 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
 
 
 def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict[str, dict[str, bytes]]:
-    """Figures, models and tables of each process's discoveries (drawing them is slow, so they are cached)."""
+    """Figures, models and tables of each process's discoveries, drawn per office (drawing is slow, so each
+    office's files are cached under its discovery's key: a new office's export draws that office only)."""
     out: dict[str, dict[str, bytes]] = {}
     for pid, pa in analysis.processes.items():
         if not pa.discoveries:
             continue
+        offices = sorted({d.scope.office for d in pa.discoveries})
 
-        def render(pa: Any = pa) -> dict[str, bytes]:
-            # Graphviz runs as a separate program, so threads draw several offices at once
-            with ThreadPoolExecutor(max_workers=max(1, analysis.project.workers)) as pool:
-                parts = list(pool.map(lambda d: discovery_files(d, lang), pa.discoveries))
-            return {name: data for files in parts for name, data in files.items()}
+        def render(office: str, pa: Any = pa) -> dict[str, bytes]:
+            files: dict[str, bytes] = {}
+            for d in (d for d in pa.discoveries if d.scope.office == office):
+                files.update(discovery_files(d, lang))
+            return files
 
-        key = analysis.fingerprints.get(f"discover:{pid}")
-        files = stages.run("figures", pid, lambda key=key: [key, lang, dot_version()], render, save_files,
-                           load_files)
-        if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
-            files = render()  # a figure Graphviz could not draw (a timeout on a busy machine) is tried again
-        out[pid] = files
+        def one(office: str, pid: str = pid, render: Any = render) -> dict[str, bytes]:
+            key = analysis.fingerprints.get(f"discover:{pid} {office}")
+            files = stages.run("figures", f"{pid} {office}", lambda: [key, lang, dot_version()],
+                               lambda: render(office), save_files, load_files)
+            if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
+                files = render(office)  # a figure Graphviz could not draw (a timeout) is tried again
+            return files
+
+        # one office after the other: the progress bars follow one step at a time
+        out[pid] = {name: data for office in offices for name, data in one(office).items()}
     return out
 
 
@@ -300,6 +352,7 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
                      "python": platform.python_version(), "graphviz": dot_version()},
         "report": report,
         "disclosure": disclosure_audit(analysis),
+        "findings": finding_digest(analysis.findings),
         "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
     }
 
@@ -326,5 +379,6 @@ def _version(package: str) -> str | None:
 
 #: The bundled demo project over the synthetic sample data (present in a source checkout).
 DEMO_PROJECT = Path(__file__).resolve().parents[1] / "data" / "demo.toml"
+DEMO_OUT = Path("reports/demo")  # pmtool demo's results folder, relative to the working directory
 #: The documented, non-secret key for the synthetic sample data only (never for real data).
 DEMO_KEY = "sample-data-demo-key-not-secret"

@@ -155,7 +155,21 @@ def remove_stale(out: Path, listed: Iterable[dict], written: set[str]) -> list[s
             continue
         path.unlink()
         removed.append(rel)
+        _remove_empty_parents(out, path)
     return removed
+
+
+def _remove_empty_parents(out: Path, path: Path) -> None:
+    """Remove the folders between ``path`` and ``out`` that removing ``path`` left empty (a report's tables
+    folder of the other language, say), never ``out`` itself."""
+    root = out.resolve()
+    parent = path.parent
+    while parent.resolve() != root and root in parent.resolve().parents and not parent.is_symlink():
+        try:
+            parent.rmdir()  # only succeeds when empty
+        except OSError:
+            return
+        parent = parent.parent
 
 
 def _same_file(path: Path, digest: str) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+import os
+
 from pmtool import doctor
 from pmtool.cli.app import app
 
@@ -43,3 +45,19 @@ def test_a_missing_optional_part_does_not_fail(monkeypatch):
     checks["browser"] = (False, lambda: (False, "chromium"))
     monkeypatch.setattr(doctor, "CHECKS", checks)
     assert runner.invoke(app, ["doctor"]).exit_code == 0
+
+
+def test_the_demo_folder_is_shown_absolute_with_its_true_state(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("pmtool.i18n.language", lambda: "en")
+    ok, detail = doctor._folder_state(doctor.Path("reports/demo"))
+    assert ok and str(tmp_path / "reports" / "demo") in detail and "not yet created" in detail
+    (tmp_path / "reports" / "demo").mkdir(parents=True)
+    ok, detail = doctor._folder_state(doctor.Path("reports/demo"))
+    assert ok and detail.endswith("(exists)")
+    (tmp_path / "reports").chmod(0o500)
+    try:
+        ok, detail = doctor._folder_state(doctor.Path("reports/demo/sub"))
+        assert ok == os.access(tmp_path / "reports", os.W_OK)  # root may write anyway
+    finally:
+        (tmp_path / "reports").chmod(0o700)

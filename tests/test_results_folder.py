@@ -191,3 +191,17 @@ def test_an_export_linked_to_dev_zero_is_refused_at_once(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "not a regular file" in done.stderr and "GA-04_P3a.csv" in done.stderr
     assert not (tmp_path / "results" / "manifest.json").exists()
+
+
+def test_removing_stale_outputs_removes_the_folders_they_leave_empty(tmp_path):
+    from pmtool.results_folder import remove_stale
+
+    out = tmp_path / "results"
+    stale = out / "report" / "bericht-tabellen" / "t.csv"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"a;b\n")
+    kept = out / "report" / "report.html"
+    kept.write_bytes(b"<html>")
+    listed = [{"path": "report/bericht-tabellen/t.csv", "sha256": hashlib.sha256(b"a;b\n").hexdigest()}]
+    assert remove_stale(out, listed, {"report/report.html"}) == ["report/bericht-tabellen/t.csv"]
+    assert not (out / "report" / "bericht-tabellen").exists() and kept.exists() and out.is_dir()

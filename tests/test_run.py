@@ -13,10 +13,12 @@ import time
 import tomllib
 from pathlib import Path
 
+import polars as pl
 import pytest
 from conftest import MODEL_FILES, MODELS, SAMPLE_LOGS, TEST_KEY_TEXT
 from typer.testing import CliRunner
 
+import pmtool as pt
 from pmtool.analysis import run_analysis
 from pmtool.cli.app import app
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -122,15 +124,57 @@ def test_a_changed_input_recomputes_only_what_depends_on_it(small_project):
     cache = small_project.parent / "results" / ".cache"
     entries = {p for p in cache.glob("*/*") if p.is_dir()}
     profile = small_project.parent / "exports" / "P3a" / "GA-02_P3a.profile.toml"
-    profile.write_text(profile.read_text("utf-8") + "\n# geprüft 2026-04-01\n", encoding="utf-8")
+    text = profile.read_text("utf-8")
+    profile.write_text(text.replace('(synthetisch)"', '(synthetisch, geprüft 2026-04-01)"', 1), encoding="utf-8")
     again = run_project(load_project(small_project), key=key)
     now = {p for p in cache.glob("*/*") if p.is_dir()}
     assert len(now) == len(entries) and now != entries  # the cache keeps what the last run used, no more
     fresh = {(s.stage, s.item) for s in again.steps if not s.cached}
-    assert ("ingest", "GA-02 P3a") in fresh and ("conform", "P3a") in fresh and ("aggregate", "P3a") in fresh
-    assert ("ingest", "GA-01 P3a") not in fresh and ("conform", "P2") not in fresh and ("figures", "P2") not in fresh
-    # a comment changes the log's provenance, not its events: the bundles are the same, so is the comparison
+    assert ("ingest", "GA-02 P3a") in fresh and ("conform", "P3a GA-02") in fresh
+    assert ("ingest", "GA-01 P3a") not in fresh and ("conform", "P3a GA-01") not in fresh
+    assert not any(stage != "report" and item.startswith("P2") for stage, item in fresh)
+    # the description changes the log's provenance, not its events: the bundles are the same, so is the comparison
     assert ("compare", "") not in fresh
+
+
+def test_a_comment_in_a_profile_or_the_project_file_recomputes_nothing(small_project):
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    run_project(load_project(small_project), key=key)
+    profile = small_project.parent / "exports" / "P3a" / "GA-02_P3a.profile.toml"
+    profile.write_text(profile.read_text("utf-8") + "\n# geprüft 2026-04-01\n", encoding="utf-8")
+    small_project.write_text("# Stand: April\n" + small_project.read_text("utf-8").replace("\n\n", "\n\n# —\n"),
+                             encoding="utf-8")
+    again = run_project(load_project(small_project), key=key)
+    assert [s for s in again.steps if not s.cached] == []
+    assert again.changes is not None and again.changes.filter(pl.col("change") != 0).height == 0
+
+
+def test_adding_one_office_recomputes_that_office_and_the_comparison_and_says_what_changed(small_project):
+    first = run("run", "--project", str(small_project), "--quiet")
+    assert first.exit_code == 0, first.output
+    before = json.loads((small_project.parent / "results" / "manifest.json").read_text("utf-8"))["findings"]
+    target = small_project.parent / "exports" / "P3a"
+    for path in sorted((SAMPLE_LOGS / "P3a").glob("GA-08_*")):  # certificates before the check: a new finding
+        shutil.copy(path, target / path.name)
+    again = run_project(load_project(small_project), key=PseudonymKey(TEST_KEY_TEXT.encode()), lang="en")
+    fresh = {(s.stage, s.item) for s in again.steps if not s.cached}
+    assert fresh == {("ingest", "GA-08 P3a"), ("labels", "P3a"), ("conform", "P3a GA-08"), ("discover", "P3a GA-08"),
+                     ("aggregate", "P3a GA-08"), ("figures", "P3a GA-08"), ("compare", ""), ("report", "")}
+    assert again.offices_cached() == {"P2": (4, 4), "P3a": (4, 5)}
+    # what changed, from the previous manifest's findings and pmtool's rank_changes
+    import types
+
+    moved = pt.rank_changes(types.SimpleNamespace(findings=pl.DataFrame(before)), again.analysis)
+    assert again.changes is not None and again.changes.equals(moved)
+    assert "GA-08" in moved.filter(pl.col("rank_before").is_null())["office"].to_list()
+    # the same through the command line, once more with one more office
+    for path in sorted((SAMPLE_LOGS / "P3a").glob("GA-13_*")):
+        shutil.copy(path, target / path.name)
+    third = run("run", "--project", str(small_project), "--quiet")
+    assert third.exit_code == 0, third.output
+    text = " ".join(third.output.split())
+    assert "P3a: 5 of 6 offices from the cache." in text and "P2: 4 of 4 offices from the cache." in text
+    assert "Since the last run:" in text and " new P3a #" in text
 
 
 def test_the_cache_changes_nothing(small_project, tmp_path):

@@ -6,23 +6,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from pmtool.analysis import run_analysis
+from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.options import parse_table_formats
 from pmtool.compare.cases import finding_cases
 from pmtool.conform.output import SUFFIXES, table_writer, workbook_writer
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
-from pmtool.ingest.pseudonymise import load_key, require_key
+from pmtool.errors import PrivacyError
+from pmtool.ingest.pseudonymise import ENV_KEY, load_key
 from pmtool.project import load_project
 from pmtool.results_folder import claimed
 from pmtool.stage_cache import StageCache
 
-console = Console(highlight=False)
+console = make_console()  # a table on a terminal, tab-separated lines when piped
 
 
 def cases(
@@ -47,7 +48,9 @@ def cases(
     with user_errors():
         formats = parse_table_formats(fmt)
         config = load_project(project)
-        key = require_key(load_key(key_file), False)
+        key = load_key(key_file)
+        if key is None:  # the run's cached stages are found by the key's id; without it nothing can be reused
+            raise PrivacyError("cli.cases.key_missing", env=ENV_KEY)
         store = StageCache(claimed(config.output) / ".cache")
         analysis = run_analysis(config, key=key, discover_models=False, store=store)
         frame = finding_cases(analysis, finding_id=finding, office=office, item=item, process=process)

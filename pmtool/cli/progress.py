@@ -37,8 +37,8 @@ class StageBars:
         for e in project.exports:
             size = float(e.path.stat().st_size) if e.path.is_file() else 1.0
             self.weights[("ingest", f"{e.office} {e.process}")] = size
-            for stage in _PER_PROCESS:
-                key = (stage, e.process)
+            for stage in _PER_PROCESS:  # these stages run per process and office
+                key = (stage, f"{e.process} {e.office}")
                 self.weights[key] = self.weights.get(key, 0.0) + size
         total = sum(w for (stage, _), w in self.weights.items() if stage == "ingest") or 1.0
         self.totals = {"ingest": total, **dict.fromkeys(_PER_PROCESS, total)}

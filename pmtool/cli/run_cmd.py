@@ -23,7 +23,7 @@ from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.project import Project, load_project
-from pmtool.results import DEMO_KEY, DEMO_PROJECT, RunResult, run_project
+from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT, RunResult, run_project
 
 console = make_console()
 
@@ -69,7 +69,7 @@ def run(
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path("reports/demo"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = DEMO_OUT,
     no_cache: Annotated[bool, typer.Option("--no-cache", help=_CACHE_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
 ) -> None:
@@ -133,6 +133,9 @@ def _render(result: RunResult, lang: str) -> None:
     cached = sum(s.cached for s in result.steps)
     if cached:
         console.print(t("cli.run.cached", n=cached, total=len(result.steps)))
+        for process, (whole, total) in result.offices_cached().items():
+            console.print(t("cli.run.offices_cached", process=process, n=whole, total=total))
+    _changes(result, lang)
     findings = result.analysis.findings
     if findings.height:
         per = findings.group_by("process").len().sort("process")
@@ -154,3 +157,33 @@ def _render(result: RunResult, lang: str) -> None:
     elif result.report_status == "failed":
         console.print(t("cli.run.no_report", reason=result.report_note), style="bold red")
     console.print(t("cli.run.written", n=len(result.files), out=str(result.output), seconds=f"{result.seconds:.1f}"))
+
+
+#: New, gone and moved findings listed one by one (the rest counted).
+_CHANGES_LISTED = 5
+
+
+def _changes(result: RunResult, lang: str) -> None:
+    """What changed since the previous run in the same folder: new, gone and re-ranked open findings."""
+    moved = result.changes
+    if moved is None:
+        return
+    new = moved.filter(pl.col("rank_before").is_null())
+    gone = moved.filter(pl.col("rank_after").is_null())
+    ranked = moved.filter(pl.col("change").is_not_null() & (pl.col("change") != 0))
+    if not (new.height or gone.height or ranked.height):
+        console.print(t("cli.run.changes.none"))
+        return
+    console.print(t("cli.run.changes.head", new=new.height, gone=gone.height, moved=ranked.height))
+    column = "statement_de" if lang == "de" else "statement_en"
+    texts = dict(zip(result.analysis.findings["finding_id"], result.analysis.findings[column], strict=True)) \
+        if result.analysis.findings.height else {}
+    for row in new.head(_CHANGES_LISTED).iter_rows(named=True):
+        console.print(t("cli.run.changes.new", process=row["process"], rank=row["rank_after"],
+                        text=texts.get(row["finding_id"]) or f"{row['office']} {row['item']}"))
+    for row in gone.head(_CHANGES_LISTED).iter_rows(named=True):
+        console.print(t("cli.run.changes.gone", process=row["process"], rank=row["rank_before"],
+                        office=row["office"], item=row["item"]))
+    for row in ranked.sort(pl.col("change").abs(), descending=True).head(_CHANGES_LISTED).iter_rows(named=True):
+        console.print(t("cli.run.changes.moved", process=row["process"], office=row["office"], item=row["item"],
+                        before=row["rank_before"], after=row["rank_after"]))

@@ -4,7 +4,10 @@ Throughput time has one definition in every table and the report: the time from 
 of a *completed* case (one that reached a closing activity of the Soll); running and never-closed cases
 have none. Per process: each office's median (exact, from the bundle; interpolated within the fixed
 histogram bins only for a bundle without it) with a distribution-free 95 % interval for the median (order
-statistics n/2 ± 1.96·√n/2), a two-sided
+statistics n/2 ± 1.96·√n/2, read from the histogram), the median of the other comparable offices' pooled
+cases (exact when the pool is one office whose median the bundle carries and the comparison shows;
+otherwise interpolated linearly within the pooled histogram's bin, which is a factor √2 wide, and marked
+``median_others_exact = false``), a two-sided
 Mann–Whitney test of the office against all other offices pooled (values at the bins' geometric
 midpoints, so ties are resolved as in the histogram), and Benjamini–Hochberg control across offices.
 
@@ -29,7 +32,8 @@ from pmtool.compare.gate import GateSettings, comparability
 
 COLUMNS = {"process": pl.String, "period": pl.String, "office": pl.String, "cases": pl.Int64,
            "median_hours": pl.Float64, "median_low": pl.Float64, "median_high": pl.Float64,
-           "median_others_hours": pl.Float64, "p_value": pl.Float64, "q_value": pl.Float64,
+           "median_others_hours": pl.Float64, "median_others_exact": pl.Boolean, "p_value": pl.Float64,
+           "q_value": pl.Float64,
            "significant": pl.Boolean, "direction": pl.String, "comparable": pl.Boolean,
            "not_comparable_reason": pl.String}
 
@@ -98,27 +102,40 @@ def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05, *, gate: Ga
         for i, b in enumerate(group):
             rows.append(_row(process, period, b.office, counts[i], pool - counts[i] if pooled[i] else pool,
                              shown[i], i in tested, float(p[i]), float(q[i]), fdr,
-                             verdict[(process, period, b.office)], b.throughput_median_hours))
+                             verdict[(process, period, b.office)], b.throughput_median_hours,
+                             _single_other_median(group, counts, pooled, shown, i)))
     return pl.DataFrame(rows, schema=COLUMNS)
+
+
+def _single_other_median(group: list[Bundle], counts: list[np.ndarray], pooled: list[bool], shown: list[bool],
+                         i: int) -> float | None:
+    """The exact median of the others' pool of office ``i`` when that pool is one office's cases and the
+    comparison shows that office's own median; ``None`` when the pool's median must come from the histogram."""
+    others = [j for j in range(len(group)) if j != i and pooled[j] and counts[j].sum()]
+    if len(others) != 1 or not shown[others[0]]:
+        return None
+    return group[others[0]].throughput_median_hours
 
 
 def _row(process: str, period: str, office: str, counts: np.ndarray, others: np.ndarray, shown: bool,
          tested: bool, p: float, q: float, fdr: float, verdict: tuple[bool, str | None],
-         exact_median: float | None = None) -> dict:
+         exact_median: float | None = None, exact_others: float | None = None) -> dict:
     n = counts.sum()
     median = (exact_median if exact_median is not None else _quantile(counts, (n + 1) / 2)) if shown else None
     half = 1.96 * math.sqrt(n) / 2 if n else 0.0
     low, high = _quantile(counts, n / 2 - half), _quantile(counts, n / 2 + half + 1)
     if median is not None and low is not None and high is not None:  # the interval holds the median
         low, high = min(low, median), max(high, median)
-    median_others = _quantile(others, (others.sum() + 1) / 2)
+    median_others = exact_others if exact_others is not None else _quantile(others, (others.sum() + 1) / 2)
     direction = None
     if median is not None and median_others is not None:
         direction = "slower" if median > median_others else "faster" if median < median_others else "same"
     reason = verdict[1] if not verdict[0] else None if shown else "small_numbers"
     return {"process": process, "period": period, "office": office, "cases": int(n) if shown else None,
             "median_hours": median, "median_low": low if shown else None, "median_high": high if shown else None,
-            "median_others_hours": median_others if shown else None, "p_value": p if tested else None,
+            "median_others_hours": median_others if shown else None,
+            "median_others_exact": exact_others is not None if shown and median_others is not None else None,
+            "p_value": p if tested else None,
             "q_value": q if tested else None, "significant": tested and q <= fdr,
             "direction": direction if tested else None, "comparable": verdict[0] and shown,
             "not_comparable_reason": reason}

@@ -8,8 +8,8 @@ option (``method="token_replay"``, computed by pm4py); its fitness is labelled a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import polars as pl
@@ -168,3 +168,43 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
         pl.when((f + p) > 0).then(2 * f * p / (f + p)).otherwise(None).alias("f1"),
         pl.lit(settings.method).alias("method"),
     )
+
+
+def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | None = None) -> ConformanceResult:
+    """One result from the results of disjoint sets of offices checked against the same model with the same
+    settings and ``as_of`` (each office's figures depend on its own cases only), in the order :func:`conform`
+    gives; ``labels``: the label check of all offices together (a per-office check cannot see a Soll task
+    that no office shows)."""
+    if not parts:
+        raise ValueError("combine_results needs at least one result")
+    first = parts[0]
+    if len(parts) == 1:
+        return replace(first, labels=labels or first.labels)
+
+    def joined(frames: Sequence[pl.DataFrame], by: list[str]) -> pl.DataFrame:
+        return pl.concat(list(frames), how="diagonal_relaxed").sort(by, maintain_order=True)
+
+    rules = None
+    if first.rules is not None:
+        rules = replace(first.rules, cases=joined([p.rules.cases for p in parts if p.rules is not None],
+                                                  [schema.OFFICE, schema.CASE_ID, "rule_id", "clock"]))
+    alignments = {v: a for p in parts for v, a in p.alignments.items()}
+    return replace(first, cases=joined([p.cases for p in parts], list(_KEY)),
+                   summary=joined([p.summary for p in parts], [schema.OFFICE]),
+                   deviations=joined([p.deviations for p in parts],
+                                     [schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"]),
+                   rules=rules, alignments=alignments, labels=labels or first.labels)
+
+
+def process_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettings | None = None) -> LabelCheck:
+    """The label check of all offices of ``log`` together, as :func:`conform` makes it (raises when fatal)."""
+    check = check_labels(apply_task_labels(activity_instances(log).log, reference), reference, settings)
+    check.raise_if_fatal()
+    return check
+
+
+def per_office_settings(settings: ConformanceSettings, reference: ReferenceModel, as_of: datetime) -> ConformanceSettings:
+    """``settings`` for checking one office alone: the process's ``as_of``, and a label check that never stops
+    (the check of all offices together, :func:`process_labels`, has already run)."""
+    return replace(settings, as_of=as_of,
+                   labels=LabelSettings(tuple(sorted(reference.activities)), 1.0))

@@ -135,15 +135,18 @@ def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | No
     return round(sum(f * n for f, n in pairs) / cases, 9) if cases else None
 
 
-def discover(log: EventLog, settings: DiscoverSettings | None = None) -> tuple[Discovery, ...]:
+def discover(log: EventLog, settings: DiscoverSettings | None = None, *,
+             prefiltered: bool = False) -> tuple[Discovery, ...]:
     """Run the discovery stage on ``log``: one :class:`Discovery` per office and process, sorted.
+    ``settings.filters`` are applied first, unless ``prefiltered`` says ``log`` is cut by them already (they
+    are named in titles and file names either way).
 
     Raises :class:`InputError` when the log holds no cases of the chosen process, :class:`ConfigError`
     for settings out of range."""
     settings = settings or DiscoverSettings()
     settings.check()
     chosen = parse_filters(settings.filters)
-    if chosen:
+    if chosen and not prefiltered:
         log = EventLog.from_frame(chosen.apply(log.frame), log.provenance, assume_sorted=True)
     instances = activity_instances(log)  # start/complete pairs become one activity instance each
     log = instances.log

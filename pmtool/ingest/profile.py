@@ -93,7 +93,17 @@ def load_profile(path: Path) -> MappingProfile:
         raise ConfigError("profile.syntax", Location(where), reason=str(exc)) from None
     except RecursionError:
         raise ConfigError("profile.syntax", Location(where), reason=t("read.too_deep")) from None
-    return profile_from_dict(raw, name=path.name, sha256=hashlib.sha256(data).hexdigest(), where=where)
+    return profile_from_dict(raw, name=path.name, sha256=content_sha256(raw), where=where)
+
+
+def content_sha256(raw: dict[str, Any]) -> str:
+    """SHA-256 of a TOML file's parsed content (keys sorted, as JSON): comments, blank lines, layout and key
+    order do not change it, every value does. Cache keys and the logs' provenance use it, so a comment in a
+    profile never makes pmtool import an export again."""
+    import json
+
+    text = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def profile_from_dict(raw: dict[str, Any], *, name: str = "<dict>", sha256: str | None = None,

@@ -4,9 +4,9 @@ numbers are computed, and what it takes to reproduce the report (input hashes, v
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
@@ -227,12 +227,21 @@ def _versions(lang: str) -> Table:
                  rows=tuple((n, (Cell(v, numeric=False),)) for n, v in items), css="kv")
 
 
+def _content_sha(path: Path) -> str:
+    """SHA-256 of the project file's parsed content (a comment-only edit keeps it, and the cached report)."""
+    import tomllib
+
+    from pmtool.ingest.profile import content_sha256
+
+    return content_sha256(tomllib.loads(path.read_text("utf-8")))
+
+
 def _settings(analysis: Analysis, lang: str) -> Table:
     p = analysis.project
     s = analysis.comparison.settings
     d = next((x.settings for pa in analysis.processes.values() for x in pa.discoveries), None)
     method = next((pa.conformance.method for pa in analysis.processes.values()), "—")
-    project_sha = hashlib.sha256(p.source.read_bytes()).hexdigest() if p.source and p.source.exists() else "—"
+    project_sha = _content_sha(p.source) if p.source and p.source.exists() else "—"
     items = [("project", p.source.name if p.source else "—"), ("project_sha256", project_sha),
              ("privacy_threshold", str(p.privacy_threshold)), ("period", p.period),
              ("as_of", p.as_of.isoformat() if p.as_of else "—"), ("stale_after_days", str(p.stale_after_days)),

@@ -26,6 +26,9 @@ def test_cases_of_the_top_finding_are_as_many_as_it_states(ran, tmp_path):
     assert table.height == top["affected"]
     assert table["office"].unique().to_list() == [top["office"]]
     assert (tmp_path / f"cases_{top['finding_id']}.xlsx").is_file()
+    rows = [line.split("\t") for line in result.output.splitlines() if "\t" in line]  # piped: plain TSV
+    assert rows[0][:2] == ["office", "case_id"] and len(rows) == top["affected"] + 1
+    assert sorted(r[1] for r in rows[1:]) == sorted(table["case_id"].to_list())  # whole ids, never cut
     if str(top["item"]).startswith("rule:") and "late" in str(top.get("statement_en", "")):
         assert table["late_hours"].min() > 0
 
@@ -57,3 +60,12 @@ def test_office_and_item_instead_of_a_finding_and_clear_errors(ran):
     assert bad.exit_code == 2 and "has no finding 'F-nonexistent'" in bad.output
     neither = run("cases", "--project", str(ran))
     assert neither.exit_code == 2 and "which finding?" in neither.output
+
+
+def test_without_the_key_cases_says_why_it_needs_it(ran):
+    from test_run import app, runner
+
+    result = runner.invoke(app, ["--lang", "en", "cases", "F-1", "--project", str(ran)],
+                           env={"PMTOOL_PSEUDONYM_KEY": None, "PMTOOL_PSEUDONYM_KEY_FILE": None})
+    assert result.exit_code == 2
+    assert "needs the run's key" in result.output and "--allow-identifiable" not in result.output

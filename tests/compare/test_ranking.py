@@ -62,3 +62,20 @@ def test_throughput_behind_the_gate_and_without_figures_for_hidden_offices():
     first = table.filter(pl.col("office") == "GA-01").row(0, named=True)
     assert abs(first["median_others_hours"] - first["median_hours"]) < 0.02 * first["median_hours"]
     assert not table["significant"].any()
+
+
+def test_with_one_other_office_its_exact_median_is_the_others_median():
+    """Two offices: each one's "others" median is the other's exact median, not a value from the bins; with
+    more offices in the pool it comes from the pooled histogram and says so."""
+    from dataclasses import replace
+    early = replace(histogram_bundle("EARLY", 22, 100), throughput_median_hours=44.13)
+    late = replace(histogram_bundle("LATE", 2, 100), throughput_median_hours=0.0765)
+    table = compare_throughput([early, late])
+    rows = {r["office"]: r for r in table.iter_rows(named=True)}
+    assert (rows["LATE"]["median_others_hours"], rows["EARLY"]["median_others_hours"]) == (44.13, 0.0765)
+    assert rows["LATE"]["median_others_exact"] and rows["EARLY"]["median_others_exact"]
+    assert rows["LATE"]["direction"] == "faster" and rows["EARLY"]["direction"] == "slower"
+    third = replace(histogram_bundle("MID", 12, 100), throughput_median_hours=60.0)
+    pooled = compare_throughput([early, late, third]).filter(pl.col("office") == "LATE").row(0, named=True)
+    assert pooled["median_others_exact"] is False
+    assert pooled["median_others_hours"] not in (44.13, 60.0)  # from the bins of EARLY and MID together
