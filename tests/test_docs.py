@@ -322,3 +322,12 @@ def test_the_readme_python_example_gives_findings_and_a_changed_model(doc_runner
     namespace = doc_runner.namespaces[readme]
     assert namespace["analysis"].findings.height > 0
     assert isinstance(namespace["relaxed"], pt.ReferenceModel)
+
+
+def test_discover_help_names_every_table_it_writes():
+    from typer.testing import CliRunner
+
+    from pmtool.cli.app import app
+    text = " ".join(CliRunner().invoke(app, ["--lang", "en", "discover", "--help"]).output.split())
+    for name in ("_dfg_edges.csv", "_variants.csv", "_bottlenecks.csv", "_activities.csv", "_discover.json"):
+        assert f"<office>{name}" in text

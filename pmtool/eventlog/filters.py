@@ -266,6 +266,9 @@ def check_activities(steps: Sequence[Step], frame: pl.DataFrame) -> None:
             close = difflib.get_close_matches(label, sorted(known), n=3, cutoff=0.6)
             if label.casefold() in by_case and by_case[label.casefold()] not in close:
                 close.insert(0, by_case[label.casefold()])
+            # a short label ("T02") may be the start of the full one ("T02 Check confirmation of receipt")
+            close += [k for k in sorted(known) if k.casefold().startswith(label.casefold()) and k not in close]
+            close = close[:3]
             raise ConfigError("filter.unknown_activity", Location(), label=label,
                               close=", ".join(f"'{c}'" for c in close) or "—", n=len(known))
 

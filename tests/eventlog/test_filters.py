@@ -187,6 +187,12 @@ def test_an_activity_the_log_lacks_is_an_error_with_close_matches(text, label):
         assert "'Be'" in caught.value.render("en")
 
 
+def test_a_short_label_is_offered_the_labels_it_begins():
+    log = _log([("c1", "T02 Check confirmation", "2025-02-01T10:00:00+01:00")])
+    with pytest.raises(ConfigError, match="close matches: 'T02 Check confirmation'"):
+        parse_filters(["starts:t02"]).apply(log.frame)
+
+
 def test_an_activity_removed_by_an_earlier_filter_is_no_error():
     log = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c2", "B", "2025-02-01T11:00:00+01:00")])
     # B is in the log, only not in the cases starting with A: an empty result, not an unknown activity
@@ -199,3 +205,11 @@ def test_lifecycle_values_match_in_any_letter_case():
         pl.Series("lifecycle", ["START", "COMPLETE", "SCHEDULE"]))
     assert parse_filter("event:lifecycle=complete").apply(frame).height == 1
     assert parse_filter("event:lifecycle!=Complete|start").apply(frame)["lifecycle"].to_list() == ["SCHEDULE"]
+
+
+def test_discovery_with_filters_that_leave_nothing_blames_the_filters():
+    import pmtool as pt
+
+    log = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c1", "B", "2025-02-01T11:00:00+01:00")])
+    with pytest.raises(ConfigError, match="the filters leave no event"):
+        pt.discover_process(log, fitness=False, filters=["starts:B"])
