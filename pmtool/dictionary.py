@@ -107,7 +107,7 @@ MEANING: dict[str, str] = {
     "median_others_hours": ("Median throughput hours of the other comparable offices' completed cases: exact "
                             "when they are one office, else interpolated linearly within one bin of their pooled "
                             "histogram (0–1 h, then bins each a factor √2 wider, up to 23,170 h); see "
-                            "`median_others_exact`."),
+                            "`median_others_exact`. Empty when every other office's count is hidden."),
     "median_others_exact": ("`true` when `median_others_hours` is the exact median, `false` when it is "
                             "interpolated from the histogram."),
     "cell": "Which published number (the count or sum of an item, a total, a pool).",

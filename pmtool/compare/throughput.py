@@ -103,7 +103,9 @@ def compare_throughput(bundles: Sequence[Bundle], fdr: float = 0.05, *, gate: Ga
             rows.append(_row(process, period, b.office, counts[i], pool - counts[i] if pooled[i] else pool,
                              shown[i], i in tested, float(p[i]), float(q[i]), fdr,
                              verdict[(process, period, b.office)], b.throughput_median_hours,
-                             _single_other_median(group, counts, pooled, shown, i)))
+                             _single_other_median(group, counts, pooled, shown, i),
+                             others_shown=any(shown[j] for j in range(len(group))
+                                              if j != i and pooled[j] and counts[j].sum())))
     return pl.DataFrame(rows, schema=COLUMNS)
 
 
@@ -119,14 +121,17 @@ def _single_other_median(group: list[Bundle], counts: list[np.ndarray], pooled: 
 
 def _row(process: str, period: str, office: str, counts: np.ndarray, others: np.ndarray, shown: bool,
          tested: bool, p: float, q: float, fdr: float, verdict: tuple[bool, str | None],
-         exact_median: float | None = None, exact_others: float | None = None) -> dict:
+         exact_median: float | None = None, exact_others: float | None = None, *, others_shown: bool = True) -> dict:
+    """``others_shown``: whether any office of the others' pool is shown; when none is, the pool's median
+    would describe offices whose counts are hidden, so it is not published."""
     n = counts.sum()
     median = (exact_median if exact_median is not None else _quantile(counts, (n + 1) / 2)) if shown else None
     half = 1.96 * math.sqrt(n) / 2 if n else 0.0
     low, high = _quantile(counts, n / 2 - half), _quantile(counts, n / 2 + half + 1)
     if median is not None and low is not None and high is not None:  # the interval holds the median
         low, high = min(low, median), max(high, median)
-    median_others = exact_others if exact_others is not None else _quantile(others, (others.sum() + 1) / 2)
+    median_others = (exact_others if exact_others is not None else _quantile(others, (others.sum() + 1) / 2)
+                     ) if others_shown else None
     direction = None
     if median is not None and median_others is not None:
         direction = "slower" if median > median_others else "faster" if median < median_others else "same"

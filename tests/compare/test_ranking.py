@@ -79,3 +79,15 @@ def test_with_one_other_office_its_exact_median_is_the_others_median():
     pooled = compare_throughput([early, late, third]).filter(pl.col("office") == "LATE").row(0, named=True)
     assert pooled["median_others_exact"] is False
     assert pooled["median_others_hours"] not in (44.13, 60.0)  # from the bins of EARLY and MID together
+
+
+def test_no_others_median_when_every_other_office_is_hidden():
+    """The only other office's cases are hidden (below the threshold): its median, exact or from its bins,
+    would describe a suppressed count's cases, so the others' median and the direction are not published."""
+    from dataclasses import replace
+    shown = replace(histogram_bundle("SHOWN", 22, 100), throughput_median_hours=44.13)
+    small = replace(histogram_bundle("SMALL", 2, 3), throughput_median_hours=0.0765)
+    table = compare_throughput([shown, small], hidden=frozenset({("cases", "P1", "all", None, "SMALL")}))
+    row = table.filter(pl.col("office") == "SHOWN").row(0, named=True)
+    assert row["median_hours"] == 44.13
+    assert row["median_others_hours"] is None and row["median_others_exact"] is None and row["direction"] is None
