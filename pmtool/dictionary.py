@@ -168,8 +168,8 @@ MEANING: dict[str, str] = {
     "share_of_waiting": "Share of all waiting hours of the office.",
     "activity_code": "Vocabulary id (`IS-10`); empty when the label is not mapped.",
     "timestamp_precision": ("`datetime`, or `date` when the export gave a date without a time of day, or a "
-                            "time of exactly local midnight in an export where more than 5 % of the timed "
-                            "events lie at midnight."),
+                            "time of exactly midnight (local, or UTC) in an export where more than 5 % of the "
+                            "timed events lie at that midnight."),
     "resource": "Pseudonym of the member of staff.",
     "role": "Role (the vocabulary's or a Soll lane, mapped by the profile).",
     "lifecycle": "Lifecycle transition (`start`, `complete`, …) as exported.",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typer.testing import CliRunner
-
 import os
+
+from typer.testing import CliRunner
 
 from pmtool import doctor
 from pmtool.cli.app import app

@@ -15,9 +15,9 @@ from pmtool.cli.errors import user_errors
 from pmtool.cli.options import parse_table_formats
 from pmtool.compare.cases import finding_cases
 from pmtool.conform.output import SUFFIXES, table_writer, workbook_writer
+from pmtool.errors import PrivacyError
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
-from pmtool.errors import PrivacyError
 from pmtool.ingest.pseudonymise import ENV_KEY, load_key
 from pmtool.project import load_project
 from pmtool.results_folder import claimed

@@ -23,7 +23,7 @@ from pmtool.discover.scope import Scope, scopes
 from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
 from pmtool.eventlog import schema
-from pmtool.eventlog.filters import parse_filters
+from pmtool.eventlog.filters import filter_event_log, parse_filters
 from pmtool.eventlog.lifecycle import activity_instances, service_times
 from pmtool.eventlog.log import EventLog
 from pmtool.graphviz import FORMATS
@@ -147,7 +147,7 @@ def discover(log: EventLog, settings: DiscoverSettings | None = None, *,
     settings.check()
     chosen = parse_filters(settings.filters)
     if chosen and not prefiltered:
-        log = EventLog.from_frame(chosen.apply(log.frame), log.provenance, assume_sorted=True)
+        log = filter_event_log(log, chosen.texts, scope=settings.process or "")  # empty: the filter says so
     instances = activity_instances(log)  # start/complete pairs become one activity instance each
     log = instances.log
     parts = scopes(log, settings.process)

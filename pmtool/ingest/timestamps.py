@@ -175,13 +175,15 @@ def parse(
 #: Share of a source's timed events at local midnight above which those midnight events count as dates.
 #: By chance a time of day is exactly 00:00:00 for 1 in 1,440 minute-stamped events (0.07 %); a share this far
 #: above it means the export wrote a date where it knew no time (the time field is then filled with zeros).
+#: Looked for at local midnight and at UTC midnight (a date written with offset +00:00), each on its own.
 MIDNIGHT_DATE_SHARE = 0.05
 
 
 def midnight_as_date(parsed: ParsedTimestamps, timezone: str = "Europe/Berlin",
                      threshold: float = MIDNIGHT_DATE_SHARE) -> ParsedTimestamps:
-    """Mark events at exactly local midnight (00:00:00.000000 in ``timezone``) as precision "date" when their
-    share among the source's parsed events with a time of day exceeds ``threshold``.
+    """Mark events at exactly midnight (00:00:00.000000) as precision "date" when their share among the
+    source's parsed events with a time of day exceeds ``threshold``; midnight is looked for in ``timezone``
+    (local dates) and in UTC (dates written as ``…T00:00:00+00:00``), each on its own.
 
     A source that stores dates in a timestamp field (XES ``time:timestamp``, a typed database column) gives
     every such event 00:00:00; read as a time, it would place the event at the start of its day and make
@@ -189,11 +191,13 @@ def midnight_as_date(parsed: ParsedTimestamps, timezone: str = "Europe/Berlin",
     are taken as timed (a night shift, a job at midnight)."""
     frame = pl.DataFrame({"utc": parsed.utc, "precision": parsed.precision})
     timed = pl.col("utc").is_not_null() & (pl.col("precision") == "datetime")
-    local = pl.col("utc").dt.convert_time_zone(timezone)
-    midnight = timed & (local.dt.time() == pl.time(0, 0, 0))
-    shares = frame.select(timed.sum().alias("timed"), midnight.sum().alias("midnight")).row(0, named=True)
-    if not shares["timed"] or shares["midnight"] / shares["timed"] <= threshold:
+    marks = [timed & (pl.col("utc").dt.convert_time_zone(zone).dt.time() == pl.time(0, 0, 0))
+             for zone in dict.fromkeys((timezone, "UTC"))]
+    counts = frame.select(timed.sum(), *[m.sum().alias(str(i)) for i, m in enumerate(marks)]).row(0)
+    chosen = [m for m, n in zip(marks, counts[1:], strict=True) if counts[0] and n / counts[0] > threshold]
+    if not chosen:
         return parsed
+    midnight = pl.any_horizontal(chosen)
     precision = frame.select(pl.when(midnight).then(pl.lit("date")).otherwise(pl.col("precision"))
                              .cast(parsed.precision.dtype).alias("precision"))["precision"]
     return ParsedTimestamps(parsed.utc, precision, parsed.reason, parsed.formats_used)

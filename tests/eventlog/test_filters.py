@@ -205,3 +205,11 @@ def test_lifecycle_values_match_in_any_letter_case():
         pl.Series("lifecycle", ["START", "COMPLETE", "SCHEDULE"]))
     assert parse_filter("event:lifecycle=complete").apply(frame).height == 1
     assert parse_filter("event:lifecycle!=Complete|start").apply(frame)["lifecycle"].to_list() == ["SCHEDULE"]
+
+
+def test_discovery_with_filters_that_leave_nothing_blames_the_filters():
+    import pmtool as pt
+
+    log = _log([("c1", "A", "2025-02-01T10:00:00+01:00"), ("c1", "B", "2025-02-01T11:00:00+01:00")])
+    with pytest.raises(ConfigError, match="the filters leave no event"):
+        pt.discover_process(log, fitness=False, filters=["starts:B"])

@@ -270,3 +270,10 @@ def test_a_rare_midnight_stays_a_time(tmp_path):
     result = ingest(_xes(tmp_path, stamps), office="GA-07", allow_identifiable=True)
     assert result.log.frame[schema.PRECISION].unique().to_list() == ["datetime"]
     assert result.summary.date_only_events == 0
+
+
+def test_dates_written_as_utc_midnight_are_dates(tmp_path):
+    # an export that writes its days as midnight UTC (01:00 in Berlin): every event a date
+    stamps = [f"2025-01-{d:02d}T00:00:00+00:00" for d in range(1, 11)] + ["2025-01-11T14:30:00+00:00"]
+    result = ingest(_xes(tmp_path, stamps), office="GA-07", allow_identifiable=True)
+    assert result.log.frame[schema.PRECISION].to_list() == ["date"] * 10 + ["datetime"]
