@@ -284,12 +284,12 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                     "discover", item,
                     lambda lg=inputs, p=pid: [lg, _discover_settings(p, project).to_dict(), vocabulary().fingerprint],
                     lambda lg=part, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC, part.frame.height))
+            office_coverage = coverage.get(office)
             texts = stages.run(
                 "aggregate", item,
-                lambda i=item, c=coverage.get(office), a=settings_a: [stages.key("conform", i), a, c],
-                lambda lg=part, res=result, r=reference, o=office, a=settings_a: [
-                    b.to_json() for b in aggregate(lg, res, r, a, coverage={o: coverage[o]} if o in coverage
-                                                   else None)],
+                lambda i=item, c=office_coverage, a=settings_a: [stages.key("conform", i), a, c],
+                lambda lg=part, res=result, r=reference, o=office, a=settings_a, cv=coverage: [
+                    b.to_json() for b in aggregate(lg, res, r, a, coverage={o: cv[o]} if o in cv else None)],
                 _save_texts, _load_texts, part.frame.height)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
         result = combine_results(results, labels)

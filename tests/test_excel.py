@@ -55,7 +55,8 @@ def test_run_writes_the_workbook_and_excel_csv(tmp_path):
     assert result.exit_code == 0, result.output
     tables = tmp_path / "results" / "tables"
     book = openpyxl.load_workbook(tables / "pmtool.xlsx")
-    assert book.sheetnames[:2] == ["findings", "priorities"] and "P2 conformance" in book.sheetnames  # the language of the run
+    # the sheet names are in the language of the run
+    assert book.sheetnames[:2] == ["findings", "priorities"] and "P2 conformance" in book.sheetnames
     findings = pl.read_csv(tables / "findings.csv") if (tables / "findings.csv").exists() else None
     assert findings is None  # only the formats asked for
     excel_csv = (tables / "findings.excel.csv").read_bytes()

@@ -105,8 +105,8 @@ def test_run_filters_from_the_command_line_equal_the_project_file_and_the_api(tm
     by_file = project_file(tmp_path / "file", offices, ["filters = " + json.dumps(texts, ensure_ascii=False)])
     result = cli("run", "--project", str(by_file), "--quiet")
     assert result.exit_code in (0, 3), result.output
-    api = pt.run(pt.restrict(pt.load_project(project_file(tmp_path / "api", offices)), filters=texts),
-                 key=pt.PseudonymKey(TEST_KEY_TEXT.encode()))
+    pt.run(pt.restrict(pt.load_project(project_file(tmp_path / "api", offices)), filters=texts),
+           key=pt.PseudonymKey(TEST_KEY_TEXT.encode()))
     tables = [pl.read_csv(folder / "results" / "tables" / "conformance" / "P1_summary.csv")
               for folder in (tmp_path / "cli", tmp_path / "file", tmp_path / "api")]
     assert tables[0].equals(tables[1]) and tables[0].equals(tables[2])

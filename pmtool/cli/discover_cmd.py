@@ -32,8 +32,8 @@ def discover(
                                       "<office>_dfg_edges.csv/.parquet, <office>_variants.csv, "
                                       "<office>_bottlenecks.csv (transitions by waiting time), "
                                       "<office>_activities.csv (logs with start and complete events: "
-                                      "service and waiting time per activity), <office>_ist.bpmn/.pnml, <office>_ist_net.svg and "
-                                      "<office>_discover.json.")],
+                                      "service and waiting time per activity), <office>_ist.bpmn/.pnml, "
+                                      "<office>_ist_net.svg and <office>_discover.json.")],
     process: Annotated[str | None, typer.Option("--process", help="Only this process of the vocabulary "
                                                 "(P1, P2, P3a, P3b). Default: every process; an office with "
                                                 "several gets files <office>_<process>_….")] = None,

@@ -203,7 +203,8 @@ def process_labels(log: EventLog, reference: ReferenceModel, settings: LabelSett
     return check
 
 
-def per_office_settings(settings: ConformanceSettings, reference: ReferenceModel, as_of: datetime) -> ConformanceSettings:
+def per_office_settings(settings: ConformanceSettings, reference: ReferenceModel,
+                        as_of: datetime) -> ConformanceSettings:
     """``settings`` for checking one office alone: the process's ``as_of``, and a label check that never stops
     (the check of all offices together, :func:`process_labels`, has already run)."""
     return replace(settings, as_of=as_of,

@@ -313,8 +313,10 @@ def _deadline_figure(table: pl.DataFrame, offices: list[str], name: str, k: int,
         return None
     worst = min(((p.title, c) for p in panels for c in p.offices if c.value is not None),
                 key=lambda x: x[1].value, default=None)
+    worst_text = (f"{worst[1].office}, {_quoted(worst[0], lang)}: {numbers.rate(worst[1].value, lang)}"
+                  if worst else "—")
     alt = t("report.deadline.alt", lang, name=name, deadlines=tn("report.n.deadlines", len(panels), lang),
-            worst=f"{worst[1].office}, {_quoted(worst[0], lang)}: {numbers.rate(worst[1].value, lang)}" if worst else "—")
+            worst=worst_text)
     return Figure(f"deadline-{pid}", deadline_chart(panels, lang, k), alt=alt,
                   caption=t("report.deadline.caption", lang), size="wide")
 
