@@ -81,6 +81,6 @@ def test_profile_maps_roles_and_lists_the_values_it_does_not_know(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads((out / "x.summary.json").read_text("utf-8"))
     assert summary["unmapped_roles"] == {"Praktikant": 1}
-    assert "unmapped roles ([roles] map in the profile): „Praktikant“ 1" in result.output
+    assert "unmapped roles ([roles.map] in the profile): „Praktikant“ 1" in result.output
     log = pl.read_parquet(out / "x.parquet")
     assert log["role"].to_list() == ["Sachbearbeitung", "Ärztin/Arzt", "Praktikant"]
