@@ -107,6 +107,11 @@ def priorities_table(frame: pl.DataFrame, v: View) -> str:
 
 def comparison_html(tables: ComparisonTables, v: View) -> str:
     """Per process: findings (open first), the heat map (folded) and the priorities of the processes."""
+    return page(*comparison_parts(tables, v))
+
+
+def comparison_parts(tables: ComparisonTables, v: View) -> list[str]:
+    """The parts of :func:`comparison_html`, for views that show a comparison beside parts of their own."""
     frame = tables.comparison.table
     parts = [heading(t("display.comparison.title", v.lang))]
     processes = sorted(frame["process"].unique().to_list()) if frame.height else []
@@ -125,7 +130,7 @@ def comparison_html(tables: ComparisonTables, v: View) -> str:
     if not processes:
         parts.append(note(t("report.summary.no_findings", v.lang)))
     parts += [priorities_table(tables.priorities, v), note(t("display.comparison.hint", v.lang))]
-    return page(*parts)
+    return parts
 
 
 def analysis_html(analysis: Analysis, v: View) -> str:

@@ -71,7 +71,7 @@ def adoption_html(result: Adoption, v: View) -> str:
 def before_after_html(result: BeforeAfter, v: View) -> str:
     """The loud note that the period-overlap condition is off, the cases per side, the findings between the
     two sides and the transitions that changed most."""
-    from pmtool.display.comparison import comparison_html
+    from pmtool.display.comparison import comparison_parts
 
     before, after = result.ids
     parts = [note(result.note(v.lang), warn=True),
@@ -84,8 +84,7 @@ def before_after_html(result: BeforeAfter, v: View) -> str:
         "display.before_after.from", "display.before_after.to", "report.adoption.col.before",
         "report.adoption.col.after", "display.before_after.frequency", "display.before_after.speed"))
     parts.append(table(head, rows, caption=t("display.before_after.changed", v.lang, n=len(rows))))
-    start = '<div class="pmtool">'
-    return comparison_html(result.tables, v).replace(start, start + "".join(parts), 1)
+    return page(*parts, *comparison_parts(result.tables, v))
 
 
 def efile_html(message: EfileMessage, v: View) -> str:
