@@ -27,6 +27,7 @@ from pmtool.ingest.registry import ROW
 
 BLOCK_BYTES = 16 << 20  # read, checked and converted at a time (cut after a </trace>)
 _FEED_BYTES = 1 << 20
+_MAX_PENDING = 4 * BLOCK_BYTES  # text read without a </trace> in it
 _MAX_KEYS = 64  # distinct (type, key) pairs per block; more is no plain export
 _TRACE_END = b"</trace>"
 _NAME = r"^[A-Za-z_][\w.\-]* key=$"  # the start of an attribute element up to the key's opening quote
@@ -63,6 +64,8 @@ def read_plain(path: Path) -> tuple[pl.DataFrame, dict[str, int]] | None:
                 if chunk:
                     cut = text.rfind(_TRACE_END)
                     if cut < 0:
+                        if len(text) > _MAX_PENDING:  # no trace ends in sight: not plain (or a bomb)
+                            raise _NotPlain
                         pending = text
                         continue
                     cut += len(_TRACE_END)
