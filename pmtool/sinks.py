@@ -24,6 +24,7 @@ DOT (Graphviz) has its own encoder in :mod:`pmtool.graphviz`.
 
 from __future__ import annotations
 
+import io
 import re
 
 import polars as pl
@@ -134,4 +135,6 @@ def spreadsheet_csv(frame: pl.DataFrame) -> bytes:
     flat = spreadsheet_frame(frame)
     flat = flat.with_columns([pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(" → ").alias(c)
                               for c, t in flat.schema.items() if isinstance(t, pl.List)])
-    return flat.write_csv().encode("utf-8")
+    buffer = io.BytesIO()  # polars writes UTF-8 bytes: no round trip through a str
+    flat.write_csv(buffer)
+    return buffer.getvalue()

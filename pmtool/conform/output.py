@@ -35,7 +35,6 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
 def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
     """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json, and no CSV cell
     is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
-    flat = _flat(frame)
     if fmt == "csv":
         return lambda p: p.write_bytes(spreadsheet_csv(frame))
     if fmt == "parquet":
@@ -44,8 +43,8 @@ def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
         from pmtool.excel import csv_for_excel
 
         return lambda p: p.write_bytes(csv_for_excel(frame))
-    return lambda p: p.write_text(json.dumps(flat.to_dicts(), ensure_ascii=False, indent=1, default=str) + "\n",
-                                  encoding="utf-8")
+    return lambda p: p.write_text(json.dumps(_flat(frame).to_dicts(), ensure_ascii=False, indent=1, default=str)
+                                  + "\n", encoding="utf-8")
 
 
 def conformance_tables(result: ConformanceResult) -> dict[str, pl.DataFrame]:

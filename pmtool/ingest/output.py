@@ -10,7 +10,9 @@ import json
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from contextvars import copy_context
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,20 +37,26 @@ def output_paths(out_dir: Path, name: str) -> IngestFiles:
 
 
 def write_atomically(writers: dict[Path, Writer]) -> None:
-    """Call each writer on a temporary path beside its target, then rename all into place."""
+    """Call each writer on a temporary path beside its target, then rename all into place. The writers run
+    in a few threads at once (writing Parquet and CSV leaves Python's lock to the others); the first error,
+    in the order of ``writers``, is raised."""
     with ExitStack() as stack:
         temps: dict[Path, Path] = {}
         try:
-            for target, write in writers.items():
+            for target in writers:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
                 os.close(fd)
                 temps[target] = Path(tmp)
                 stack.callback(Path(tmp).unlink, missing_ok=True)
-                write(Path(tmp))
         except OSError as exc:
             raise InputError("output.write_failed", Location(str(exc.filename or target)),
                              reason=exc.strerror or str(exc)) from None
+        for target, error in _write_all(writers, temps):
+            if isinstance(error, OSError):
+                raise InputError("output.write_failed", Location(str(error.filename or target)),
+                                 reason=error.strerror or str(error)) from None
+            raise error
         mode = 0o666 & ~_umask()
         for target, tmp in temps.items():
             try:
@@ -57,6 +65,27 @@ def write_atomically(writers: dict[Path, Writer]) -> None:
             except OSError as exc:
                 raise InputError("output.write_failed", Location(str(target)),
                                  reason=exc.strerror or str(exc)) from None
+
+
+#: Threads writing the files of :func:`write_atomically` at once.
+WRITE_THREADS = max(1, min(2, os.cpu_count() or 1))  # more would hold more files in memory at once
+
+
+def _write_all(writers: dict[Path, Writer], temps: dict[Path, Path]) -> list[tuple[Path, BaseException]]:
+    """Run every writer on its temporary path; the errors (target, exception) in the order of ``writers``."""
+    def attempt(target: Path) -> BaseException | None:
+        try:
+            writers[target](temps[target])
+        except Exception as exc:  # raised by the caller, the first in the writers' order
+            return exc
+        return None
+
+    if len(writers) <= 1 or WRITE_THREADS == 1:
+        outcomes = [attempt(target) for target in writers]
+    else:
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            outcomes = list(pool.map(lambda target: copy_context().run(attempt, target), writers))
+    return [(target, error) for target, error in zip(writers, outcomes, strict=True) if error is not None]
 
 
 def _umask() -> int:
