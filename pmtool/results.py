@@ -148,12 +148,13 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     progress("write", str(out))
     results_folder.claim(out)
     results_folder.check_targets(out, writers)
-    write_atomically(writers)
+    digests = write_atomically(writers, digest=True)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
     _remove_stale(out, set(written))
     changes = _changes_since(out, analysis)
     manifest = build_manifest(analysis, out, written, key=key, lang=lang,
-                              report=status if note is None else f"{status}: {note}", disclosure=disclosure)
+                              report=status if note is None else f"{status}: {note}", disclosure=disclosure,
+                              digests={path.relative_to(out).as_posix(): d for path, d in digests.items()})
     text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
     if store is not None and status != "failed":
@@ -313,9 +314,11 @@ def _comparison_settings(settings: CompareSettings) -> dict[str, float]:
 
 
 def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
-                   report: str, disclosure: dict[str, Any] | None = None) -> dict[str, Any]:
+                   report: str, disclosure: dict[str, Any] | None = None,
+                   digests: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
     """The run's manifest: inputs and outputs with SHA-256, settings and versions (no wall-clock times);
-    ``disclosure``: :func:`disclosure_audit` of ``analysis`` when already known."""
+    ``disclosure``: :func:`disclosure_audit` of ``analysis``, ``digests``: SHA-256 and size of outputs by
+    relative path, when already known."""
     project = analysis.project
     root = project.root
 
@@ -360,8 +363,13 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "report": report,
         "disclosure": disclosure if disclosure is not None else disclosure_audit(analysis),
         "findings": finding_digest(analysis.findings),
-        "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
+        "outputs": [_output(out, p, (digests or {}).get(p)) for p in written],
     }
+
+
+def _output(out: Path, path: str, known: tuple[str, int] | None) -> dict[str, Any]:
+    sha256, size = known or (sha256_file(out / path), (out / path).stat().st_size)
+    return {"path": path, "sha256": sha256, "bytes": size}
 
 
 def disclosure_audit(analysis: Analysis) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
 from pmtool.ingest.output import Writer
-from pmtool.sinks import spreadsheet_csv
+from pmtool.sinks import write_spreadsheet_csv
 
 #: csv-excel: CSV for German Excel (``;``, decimal comma, UTF-8 with BOM; see :mod:`pmtool.excel`).
 #: xlsx: one workbook holding every table of the command (a sheet per table).
@@ -36,7 +36,7 @@ def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
     """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json, and no CSV cell
     is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
     if fmt == "csv":
-        return lambda p: p.write_bytes(spreadsheet_csv(frame))
+        return lambda p: write_spreadsheet_csv(frame, p)
     if fmt == "parquet":
         return lambda p: frame.write_parquet(p)
     if fmt == "csv-excel":
