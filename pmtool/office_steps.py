@@ -82,7 +82,8 @@ def prepare(part: Part) -> Prepared:
             frame = frame.filter(pl.col(schema.OFFICE) == part.office)
         frames.append(frame)
     frame = pl.concat([pl.DataFrame(schema=dict(part.columns)), *frames], how="diagonal_relaxed")
-    log = apply_task_labels(EventLog.from_frame(frame), part.reference)
+    # one export's log is in canonical order already (the import sorts it); several are sorted together
+    log = apply_task_labels(EventLog.from_frame(frame, assume_sorted=len(frames) == 1), part.reference)
     chosen = parse_filters(part.filters)
     activities: tuple[str, ...] = ()
     if chosen:
@@ -131,8 +132,8 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
     out: dict[str, Any] = {}
     if "conform" in which or ("aggregate" in which and result is None):
         result = conform(log, job.reference, calendars=job.calendars, cache=cache or _CACHE, settings=job.conform)
-        if "conform" in which:
-            out["conform"] = result
+        if "conform" in which:  # a run keeps the tables; the alignments behind them are in its deviations
+            out["conform"] = replace(result, alignments={})
     if "discover" in which:
         found = discover(log, job.discover, prefiltered=True)
         out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process,
