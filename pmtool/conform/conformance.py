@@ -137,7 +137,8 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     if reference.rules is not None:
         rules = check_rules(log, reference.rules, closing=reference.closing, calendars=calendars,
                             settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
-                                                       stale_after_days=settings.stale_after_days))
+                                                       stale_after_days=settings.stale_after_days),
+                            status=status)
     process = reference.process or reference.name
     aligned = {v: a for v, a in alignments.items() if not a.bounded}  # bounded cases have no deviations to show
     deviations = (deviation_table(cases, aligned, reference.net.labels, rules, process=process)
