@@ -230,12 +230,11 @@ def ingest_table(
                if c != ROW and c not in extras and c not in {s for cols in mapping.values() for s in cols}]
     extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
 
-    loaded = work.filter(pl.col("__reason").is_null())
-    loaded_frame = loaded.select(
+    loaded_frame = work.lazy().filter(pl.col("__reason").is_null()).select(
         pl.lit(office_id).alias(schema.OFFICE),
         *[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
         *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras],
-    )
+    ).collect()
     if case_table is not None:
         table = case_table.result()
         loaded_frame = (loaded_frame.join(table, left_on=schema.CASE_ID, right_on="value", how="left")
@@ -466,7 +465,7 @@ def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
 
     A 64-bit hash finds the candidates fast; the exact comparison then runs on those few rows only.
     """
-    ok = work.with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key)
+    ok = work.lazy().with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key).collect()
     candidates = ok.filter(pl.struct(list(key)).hash().is_duplicated())
     if candidates.height == 0:
         return work
