@@ -4,7 +4,6 @@ when the analysis is."""
 
 from __future__ import annotations
 
-import dataclasses
 import filecmp
 import gc
 import subprocess
