@@ -102,6 +102,44 @@ class IngestResult:
     quarantine: pl.DataFrame
     summary: IngestSummary
 
+    def write_log(self, path: Path) -> None:
+        """Write the canonical log as Parquet with its provenance (not atomic; see ``ingest.output``)."""
+        self.log.write_parquet(path)
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
+
+@dataclass(frozen=True, eq=False)
+class SpooledIngest:
+    """An :class:`IngestResult` whose log waits on disk (``file``, written by :meth:`IngestResult.write_log`)
+    in a run's spool folder (:mod:`pmtool.spool`): ``log`` reads it when asked."""
+
+    file: Path
+    quarantine: pl.DataFrame
+    summary: IngestSummary
+    spool: Any = field(default=None, repr=False)  # the pmtool.spool.Spool that keeps the file
+
+    @property
+    def log(self) -> EventLog:
+        from pmtool.eventlog.log import read_parquet
+
+        return read_parquet(self.file)
+
+    def write_log(self, path: Path) -> None:
+        """Copy the log's file (the same bytes :meth:`IngestResult.write_log` writes)."""
+        import shutil
+
+        shutil.copyfile(self.file, path)
+
+    @classmethod
+    def of(cls, result: IngestResult, file: Path) -> SpooledIngest:
+        """``result`` with its log written to ``file``."""
+        result.write_log(file)
+        return cls(file, result.quarantine, result.summary)
+
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
 
