@@ -44,6 +44,7 @@ from pmtool.conform.conformance import (
     ConformanceResult,
     ConformanceSettings,
     combine_results,
+    in_combined_order,
     label_counts,
     per_office_settings,
     process_labels_of,
@@ -257,15 +258,19 @@ def _local_workers(project: Project) -> int:
 
 def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
                   cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
-    with cluster.local_workers(_local_workers(project)):
-        return _analyse(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
-                        cache=cache or AlignmentCache(), discover_models=discover_models, store=store)
-
-
-def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
-             cache: AlignmentCache, discover_models: bool, store: StageCache | None) -> Analysis:
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
+    with cluster.local_workers(_local_workers(project)):  # the workers end with the offices' steps
+        ingests, references, processes = _offices(project, stages, key=key, allow_identifiable=allow_identifiable,
+                                                  cache=cache or AlignmentCache(), discover_models=discover_models)
+    return _compared(project, stages, allowlist, ingests, references, processes)
+
+
+def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None, allow_identifiable: bool,
+             cache: AlignmentCache, discover_models: bool
+             ) -> tuple[tuple[SpooledIngest, ...], dict[str, ReferenceModel], dict[str, ProcessAnalysis]]:
+    """Import every export, then work on each process office by office: its imports and per-office steps."""
+    store = stages.store
     spool = Spool()  # every log of the run waits on disk; memory holds one office's part at a time
     context = cluster.project_context(project)
     ingests: list[SpooledIngest] = []
@@ -286,7 +291,6 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
     processes: dict[str, ProcessAnalysis] = {}
-    bundles: list[Bundle] = []
     for number, (pid, reference) in enumerate(references.items()):
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
@@ -347,7 +351,8 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
             events = next(p.events for p in parts if p.office == office)
             result = stages.run("conform", item, lambda k=keys[office]["conform"]: k,
                                 lambda s=step: s("conform"), *_CONFORM_CODEC, events)
-            results.append(result)
+            # each office's tables in the combined order as they come: combining then needs no sorted copy
+            results.append(in_combined_order(result) if len(jobs) > 1 else result)
             if discover_models:
                 found.extend(stages.run("discover", item, lambda k=keys[office]["discover"]: k,
                                         lambda s=step: s("discover"), *_DISCOVER_CODEC, events))
@@ -355,10 +360,17 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
             texts = stages.run("aggregate", item, lambda k=keys[office]["aggregate"]: k,
                                lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
-        result = combine_results(results, labels)
-        bundles.extend(process_bundles)
+        result = combine_results(results, labels, presorted=True)
+        del results  # the offices' parts: the combined result holds their rows
         log = SpooledLog(tuple(p.file for p in parts if p.file is not None), Provenance(), spool)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries_sorted(found), process_bundles)
+    return tuple(ingests), references, processes
+
+
+def _compared(project: Project, stages: StageRunner, allowlist: Allowlist, ingests: tuple[SpooledIngest, ...],
+              references: dict[str, ReferenceModel], processes: dict[str, ProcessAnalysis]) -> Analysis:
+    """The comparison of every process's bundles, and the whole analysis."""
+    bundles = [b for pa in processes.values() for b in pa.bundles]
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     process_names = {pid: c.name for pid, c in project.processes.items() if c.name}
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
@@ -376,7 +388,7 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
     timings: dict[str, float] = {}
     for record in stages.steps:
         timings[record.stage] = timings.get(record.stage, 0.0) + record.seconds
-    return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
+    return Analysis(project, ingests, processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
                     tables.throughput, tables.disclosure, tables.comparability)
 
