@@ -60,6 +60,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import Variants, check_activities, filter_event_log, named_activities, parse_filters
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
+from pmtool.i18n import t
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, SpooledIngest, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -244,23 +245,32 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
 PARALLEL_FROM = 16 << 20
 
 
-def _local_workers(project: Project) -> int:
+def _local_workers(project: Project, progress: Progress) -> int:
+    """The worker processes a run uses on this machine: the project's ``workers`` for exports of
+    :data:`PARALLEL_FROM` bytes or more, as many as the memory budget holds (``[limits] memory_mb``)."""
     if project.workers <= 1 or cluster.client() is not None:
         return 1
-    size = 0
+    sizes = [0]
     for source in project.exports:
         try:
-            size += source.path.stat().st_size
+            sizes.append(source.path.stat().st_size)
         except OSError:
             continue  # a database, or a file that the import will name
-    return project.workers if size >= PARALLEL_FROM else 1
+    if sum(sizes) < PARALLEL_FROM:
+        return 1
+    planned = limits.planned_workers(project.workers, max(sizes))
+    if planned < project.workers:  # said where the run's progress is shown
+        note = getattr(progress, "note", None)
+        if note is not None:
+            note(t("run.memory_budget", budget=limits.current().memory_mb, n=planned, wanted=project.workers))
+    return planned
 
 
 def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
                   cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
-    with cluster.local_workers(_local_workers(project)):  # the workers end with the offices' steps
+    with cluster.local_workers(_local_workers(project, progress)):  # they end with the offices' steps
         ingests, references, processes = _offices(project, stages, key=key, allow_identifiable=allow_identifiable,
                                                   cache=cache or AlignmentCache(), discover_models=discover_models)
     return _compared(project, stages, allowlist, ingests, references, processes)
