@@ -11,6 +11,10 @@ own that lives as long as this one:
 - fonts come from one fixed place, the DejaVu fonts that matplotlib ships, through a fontconfig file of
   pmtool's own — so text is measured and drawn the same way on every machine, with or without system fonts.
 
+Drawing a PNG takes most of the time (rasterising and compressing a large picture, far more than the layout):
+up to :data:`ENGINES` helper processes draw at once when several threads ask (:func:`concurrently`), each
+one started only when a request finds the others busy.
+
 Labels are escaped here, long ones wrapped. The output is deterministic: DOT lists nodes and edges in sorted
 order, ``dot`` lays them out without randomness, and the one version comment in the SVG is removed so that a
 Graphviz update does not change files whose picture stays the same.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import queue
 import re
 import shutil
 import struct
@@ -29,7 +34,9 @@ import sys
 import tempfile
 import textwrap
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from functools import cache
 from pathlib import Path
 from typing import IO
@@ -53,6 +60,8 @@ _POSTPROCESS: dict[str, Callable[[bytes], bytes]] = {
 }
 #: Seconds one layout may take before it is stopped (``PMTOOL_GRAPHVIZ_TIMEOUT`` overrides).
 TIMEOUT_S = 120.0
+#: Helper processes drawing at the same time (at most one per core).
+ENGINES = max(1, min(4, os.cpu_count() or 1))
 
 
 class HtmlLabel(str):
@@ -183,7 +192,6 @@ class _Engine:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
-        self._fonts: Path | None = None
 
     def draw(self, source: str, fmt: str, args: str) -> bytes:
         if not graphviz_available():
@@ -216,29 +224,13 @@ class _Engine:
         if self._proc is not None and self._proc.poll() is None:
             return self._proc
         env = dict(os.environ)
-        env["FONTCONFIG_FILE"] = str(self._font_config())
+        env["FONTCONFIG_FILE"] = str(_font_config())
         root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen([sys.executable, "-c", "from pmtool.graphviz import serve; serve()"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                       env=env)
         return self._proc
-
-    def _font_config(self) -> Path:
-        """A fontconfig file naming only matplotlib's DejaVu fonts, in a folder of this process's own."""
-        if self._fonts is None:
-            import matplotlib
-
-            fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-            folder = Path(tempfile.mkdtemp(prefix="pmtool-fonts-"))
-            atexit.register(shutil.rmtree, folder, True)
-            config = folder / "fonts.conf"
-            config.write_text(
-                '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-                f"  <dir>{_xml(str(fonts))}</dir>\n  <cachedir>{_xml(str(folder / 'cache'))}</cachedir>\n"
-                "</fontconfig>\n", encoding="utf-8")
-            self._fonts = config
-        return self._fonts
 
     def _stop(self) -> None:
         if self._proc is not None:
@@ -247,15 +239,90 @@ class _Engine:
             self._proc = None
 
 
+_FONTS_LOCK = threading.Lock()
+
+
+@cache
+def _fonts_once() -> Path:
+    """A fontconfig file naming only matplotlib's DejaVu fonts, in a folder of this process's own."""
+    import matplotlib
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    folder = Path(tempfile.mkdtemp(prefix="pmtool-fonts-"))
+    atexit.register(shutil.rmtree, folder, True)
+    config = folder / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        f"  <dir>{_xml(str(fonts))}</dir>\n  <cachedir>{_xml(str(folder / 'cache'))}</cachedir>\n"
+        "</fontconfig>\n", encoding="utf-8")
+    return config
+
+
+def _font_config() -> Path:
+    """The fontconfig file every helper process uses (made once, whichever thread asks first)."""
+    with _FONTS_LOCK:
+        return _fonts_once()
+
+
 def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class _Pool:
+    """Up to ``size`` engines sharing one font configuration: a request takes an idle engine (the one used
+    last first, so that one thread keeps one process busy) and starts a new one only when all are busy."""
+
+    def __init__(self, size: int) -> None:
+        self._engines: list[_Engine] = []
+        self._idle: queue.LifoQueue[_Engine] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def draw(self, source: str, fmt: str, args: str) -> bytes:
+        engine = self._take()
+        try:
+            return engine.draw(source, fmt, args)
+        finally:
+            self._idle.put(engine)
+
+    def _take(self) -> _Engine:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._engines) < self._size:
+                self._engines.append(_Engine())
+                return self._engines[-1]
+        return self._idle.get()
+
+    def _stop(self) -> None:
+        for engine in self._engines:
+            engine._stop()
+
+
 @cache
-def _engine() -> _Engine:
-    engine = _Engine()
-    atexit.register(engine._stop)
-    return engine
+def _engine() -> _Pool:
+    pool = _Pool(ENGINES)
+    atexit.register(pool._stop)
+    return pool
+
+
+def concurrently(tasks: Mapping[str, Callable[[], bytes]]) -> dict[str, bytes | RenderError]:
+    """Each task's drawing (or the :class:`RenderError` it raised), the tasks run in threads so that
+    :data:`ENGINES` helper processes draw at once; same order as ``tasks``."""
+    if len(tasks) <= 1 or ENGINES == 1:
+        return {name: _attempt(task) for name, task in tasks.items()}
+    with ThreadPoolExecutor(max_workers=min(ENGINES, len(tasks))) as pool:
+        futures = {name: pool.submit(copy_context().run, _attempt, task) for name, task in tasks.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def _attempt(task: Callable[[], bytes]) -> bytes | RenderError:
+    try:
+        return task()
+    except RenderError as exc:
+        return exc
 
 
 def _write_frame(stream: IO[bytes] | None, data: bytes) -> None:

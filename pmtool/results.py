@@ -27,11 +27,14 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -58,6 +61,7 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "pmtool-run/1"
 _FIGURES = (".svg", ".png")
 _MODELS = (".bpmn", ".pnml")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
+    audit = _in_background(disclosure_audit, analysis)  # its linear programs run while Graphviz draws
     writers = _analysis_writers(analysis, out, project.tables, lang)
     not_drawn: list[tuple[str, str]] = []
     for pid, all_files in _discovery_files(analysis, stages, lang).items():
@@ -136,18 +141,20 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
         not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
             writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
+    disclosure = audit.result()  # before the report, which asks for the same protection
     report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
     results_folder.claim(out)
     results_folder.check_targets(out, writers)
-    write_atomically(writers)
+    digests = write_atomically(writers, digest=True)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
     _remove_stale(out, set(written))
     changes = _changes_since(out, analysis)
     manifest = build_manifest(analysis, out, written, key=key, lang=lang,
-                              report=status if note is None else f"{status}: {note}")
+                              report=status if note is None else f"{status}: {note}", disclosure=disclosure,
+                              digests={path.relative_to(out).as_posix(): d for path, d in digests.items()})
     text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
     if store is not None and status != "failed":
@@ -307,8 +314,11 @@ def _comparison_settings(settings: CompareSettings) -> dict[str, float]:
 
 
 def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
-                   report: str) -> dict[str, Any]:
-    """The run's manifest: inputs and outputs with SHA-256, settings and versions (no wall-clock times)."""
+                   report: str, disclosure: dict[str, Any] | None = None,
+                   digests: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The run's manifest: inputs and outputs with SHA-256, settings and versions (no wall-clock times);
+    ``disclosure``: :func:`disclosure_audit` of ``analysis``, ``digests``: SHA-256 and size of outputs by
+    relative path, when already known."""
     project = analysis.project
     root = project.root
 
@@ -351,10 +361,15 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "versions": {"pmtool": __version__, "pm4py": _version("pm4py"), "polars": _version("polars"),
                      "python": platform.python_version(), "graphviz": dot_version()},
         "report": report,
-        "disclosure": disclosure_audit(analysis),
+        "disclosure": disclosure if disclosure is not None else disclosure_audit(analysis),
         "findings": finding_digest(analysis.findings),
-        "outputs": [{"path": p, "sha256": sha256_file(out / p), "bytes": (out / p).stat().st_size} for p in written],
+        "outputs": [_output(out, p, (digests or {}).get(p)) for p in written],
     }
+
+
+def _output(out: Path, path: str, known: tuple[str, int] | None) -> dict[str, Any]:
+    sha256, size = known or (sha256_file(out / path), (out / path).stat().st_size)
+    return {"path": path, "sha256": sha256, "bytes": size}
 
 
 def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
@@ -368,6 +383,16 @@ def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
         return {"privacy_threshold": analysis.comparison.settings.privacy_threshold, "hidden_cells": table.height,
                 "scope": "tables"}
     return {**audit_summary(report_protection(analysis)), "scope": "report and tables"}
+
+
+def _in_background(function: Callable[[Analysis], T], analysis: Analysis) -> Future[T]:
+    """``function(analysis)`` in a thread of its own (with this thread's context), its result or error
+    waiting in the future."""
+    executor = ThreadPoolExecutor(max_workers=1)
+    try:
+        return executor.submit(copy_context().run, function, analysis)
+    finally:
+        executor.shutdown(wait=False)
 
 
 def _version(package: str) -> str | None:

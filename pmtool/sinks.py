@@ -24,7 +24,9 @@ DOT (Graphviz) has its own encoder in :mod:`pmtool.graphviz`.
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 import polars as pl
 
@@ -131,7 +133,17 @@ def spreadsheet_csv(frame: pl.DataFrame) -> bytes:
     >>> spreadsheet_csv(pl.DataFrame({"label": ["=1+1"], "n": [-1]})).decode()
     "label,n\\n'=1+1,-1\\n"
     """
+    buffer = io.BytesIO()  # polars writes UTF-8 bytes: no round trip through a str
+    _spreadsheet_lists(frame).write_csv(buffer)
+    return buffer.getvalue()
+
+
+def write_spreadsheet_csv(frame: pl.DataFrame, path: Path) -> None:
+    """:func:`spreadsheet_csv` of ``frame`` straight into ``path`` (a large table is never held as bytes)."""
+    _spreadsheet_lists(frame).write_csv(path)
+
+
+def _spreadsheet_lists(frame: pl.DataFrame) -> pl.DataFrame:
     flat = spreadsheet_frame(frame)
-    flat = flat.with_columns([pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(" → ").alias(c)
+    return flat.with_columns([pl.col(c).list.eval(pl.element().cast(pl.String)).list.join(" → ").alias(c)
                               for c, t in flat.schema.items() if isinstance(t, pl.List)])
-    return flat.write_csv().encode("utf-8")

@@ -38,7 +38,9 @@ def simulate(
     scale: Annotated[
         float,
         typer.Option(
-            help="Multiplies every volume (0.1 for tests, 100 for benchmarks with millions of events)."
+            help="Multiplies every volume (0.1 for tests, 100 for benchmarks with millions of events). An "
+            "Excel export with more rows than one worksheet holds is written as the same system's CSV "
+            "(README.md and ground_truth.json name it)."
         ),
     ] = 1.0,
     year: Annotated[

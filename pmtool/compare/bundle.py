@@ -378,10 +378,19 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
 
 def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
     """Directly-follows pairs per office with the number of cases that have them."""
-    key = [schema.OFFICE, schema.CASE_ID]
-    pairs = (log.frame.select(*key, pl.col(schema.ACTIVITY).alias("a"),
-                              pl.col(schema.ACTIVITY).shift(-1).over(key).alias("b"))
-             .drop_nulls("b").unique().group_by(schema.OFFICE, "a", "b").len()
+    frame = log.frame  # canonical order: each case's events are consecutive, in order
+    names = frame[schema.ACTIVITY].unique().sort().to_list()  # few: pairs are counted as numbers
+    codes = list(range(len(names)))
+    width = len(names) + 1
+    code = pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.Int64)
+    same_case = ((pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))
+                 & (pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1)))
+    pairs = (frame.select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
+                          pl.when(same_case).then(code * width + code.shift(-1)).alias("pair"))
+             .drop_nulls("pair").unique(["case", "pair"], keep="any").group_by(schema.OFFICE, "pair").len()
+             .select(schema.OFFICE, *((pl.col("pair") // width if end == "a" else pl.col("pair") % width)
+                                      .replace_strict(codes, names, return_dtype=pl.String).alias(end)
+                                      for end in ("a", "b")), "len")
              .sort([schema.OFFICE, "a", "b"]))
     out: dict[str, list[tuple[str, str, int]]] = {}
     for office, a, b, n in pairs.iter_rows():

@@ -132,6 +132,26 @@ def align_variants(net: PetriNet, variants: Iterable[Sequence[str]], *, workers:
     return [cache.get(key, v, max_states) for v in wanted]  # type: ignore[misc]
 
 
+def variant_fitness(net: PetriNet, variants: Sequence[Variant], *, workers: int = 2,
+                    state_limit: int = DEFAULT_LIMIT, max_states: int = SEARCH_LIMIT,
+                    known: dict[Variant, float | None] | None = None) -> list[float | None]:
+    """The alignment fitness of each of the distinct ``variants`` against ``net`` (``None`` where the search
+    hit ``max_states``), as :func:`align_variants` gives it, without building the moves. ``known``: fitness
+    already computed for this net, by variant; the new ones are added to it."""
+    known = known if known is not None else {}
+    todo = sorted({v for v in variants if v not in known})
+    if todo:
+        space = state_space(net, limit=state_limit)
+        worst = best_worst_cost(space)
+        if workers > 1 and len(todo) >= PARALLEL_MIN_VARIANTS:
+            raw = _align_parallel(net, todo, workers, state_limit, max_states, with_moves=False)
+        else:
+            raw = [_search(space, v, max_states, with_moves=False) for v in todo]
+        for v, (cost, _, _) in zip(todo, raw, strict=True):
+            known[v] = fitness(cost, len(v), worst) if cost >= 0 else None
+    return [known[v] for v in variants]
+
+
 def best_worst_cost(space: StateSpace) -> int:
     """Cost of the cheapest run of the model alone (aligning the empty trace).
 
@@ -171,9 +191,9 @@ def _result(variant: Variant, raw: _Raw, worst: int) -> Alignment:
 # -- the search ------------------------------------------------------------------------------------------
 
 
-def _search(space: StateSpace, variant: Variant, max_states: int = SEARCH_LIMIT) -> _Raw:
+def _search(space: StateSpace, variant: Variant, max_states: int = SEARCH_LIMIT, with_moves: bool = True) -> _Raw:
     """A* over (marking, position): returns (cost, moves, states expanded), or cost -1 and no moves when
-    more than ``max_states`` states were expanded.
+    more than ``max_states`` states were expanded (no moves either without ``with_moves``).
 
     A state is expanded in two steps: first its cheap moves (synchronous and silent), while its deviating
     moves (log and visible model moves) wait in the queue under a lower bound of their estimated cost, so
@@ -246,7 +266,7 @@ def _search(space: StateSpace, variant: Variant, max_states: int = SEARCH_LIMIT)
                 seq -= 1
                 push(heap, (f + dev if f - g < dev else f, neg_i, seq, g, -2 - m))
         elif m == goal:
-            return g, _moves(space, variant, parent, width), expanded
+            return g, _moves(space, variant, parent, width) if with_moves else (), expanded
         else:  # the deviating moves of state -2 - m
             m = -2 - m
             key = m * width + i
@@ -392,17 +412,17 @@ def _moves(space: StateSpace, variant: Variant, parent: dict[int, tuple[int, int
 # -- workers -----------------------------------------------------------------------------------------------
 
 
-def _chunk_worker(net: PetriNet, state_limit: int,
-                  max_states: int = SEARCH_LIMIT) -> Callable[[list[Variant]], list[_Raw]]:
+def _chunk_worker(net: PetriNet, state_limit: int, max_states: int = SEARCH_LIMIT,
+                  with_moves: bool = True) -> Callable[[list[Variant]], list[_Raw]]:
     """In a worker process: the function that aligns one chunk of variants."""
     space = state_space(net, limit=state_limit)
-    return lambda chunk: [_search(space, v, max_states) for v in chunk]
+    return lambda chunk: [_search(space, v, max_states, with_moves) for v in chunk]
 
 
 def _align_parallel(net: PetriNet, todo: list[Variant], workers: int, state_limit: int,
-                    max_states: int) -> list[_Raw]:
+                    max_states: int, *, with_moves: bool = True) -> list[_Raw]:
     chunks = [todo[k:k + CHUNK] for k in range(0, len(todo), CHUNK)]
     bare = PetriNet(net.name, net.places, net.transitions, net.arcs, net.initial, net.final)  # without caches
-    results = run_batches(chunks, _chunk_worker(net, state_limit, max_states), workers=workers,
-                          factory=f"{__name__}:_chunk_worker", setup=(bare, state_limit, max_states))
+    results = run_batches(chunks, _chunk_worker(net, state_limit, max_states, with_moves), workers=workers,
+                          factory=f"{__name__}:_chunk_worker", setup=(bare, state_limit, max_states, with_moves))
     return [r for chunk in results for r in chunk]

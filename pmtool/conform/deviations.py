@@ -153,39 +153,69 @@ def deviation_table(
     ``cases`` has one row per case: office, case_id, ``variant`` (list of activities), ``timestamps`` (list),
     ``case_status``. Running cases get INCOMPLETE and no SKIPs for activities after their last event. A case
     whose variant has no alignment in ``alignments`` (its search hit the bound) gets no alignment deviations.
+
+    The deviations are worked out once per variant and then given to its cases in one join (a log has far
+    fewer variants than cases); rows come per case in the order of ``cases``, each case's deviations in
+    the order of its alignment's moves, its INCOMPLETE or NO_CLOSURE row last.
     """
-    rows: list[dict] = []
-    per_variant = {v: alignment_deviations(a, labels) for v, a in alignments.items()}
-    for office, case_id, variant, stamps, status in cases.select(
-            schema.OFFICE, schema.CASE_ID, "variant", "timestamps", "case_status").iter_rows():
-        devs = per_variant.get(tuple(variant), [])
-        alignment = alignments.get(tuple(variant))
-        tail_skips = _trailing_model_moves(alignment) if status == "running" and alignment else set()
-        for code, activity, position, detail in devs:
-            if code == "SKIP" and activity in tail_skips:
-                continue
-            ts = stamps[position] if position is not None else None
-            lost = None
+    frame = cases.select(schema.OFFICE, schema.CASE_ID, "variant", "timestamps", "case_status") \
+        .with_row_index("_case")
+    per_variant = _variant_deviations(alignments, labels)
+    moved = (frame.join(per_variant, on="variant", how="inner")
+             .filter(~(pl.col("tail") & (pl.col("case_status") == "running")))) if per_variant.height \
+        else None
+    stamps = pl.col("timestamps")
+    hours = (stamps.list.get(pl.col("ia"), null_on_oob=True) - stamps.list.get(pl.col("ib"), null_on_oob=True)) \
+        .dt.total_microseconds() / 1_000_000 / 3600.0
+    parts = [] if moved is None else [moved.select(
+        "_case", "_j", schema.OFFICE, schema.CASE_ID, "code", "activity", pl.lit("alignment").alias("source"),
+        "position", stamps.list.get(pl.col("position"), null_on_oob=True).alias("timestamp"),
+        hours.alias("time_lost_hours"), "detail")]
+    ended = frame.filter(pl.col("case_status").is_in(["running", "stale"]))
+    parts.append(ended.select(
+        "_case", pl.lit(_LAST, pl.Int64).alias("_j"), schema.OFFICE, schema.CASE_ID,
+        pl.when(pl.col("case_status") == "running").then(pl.lit("INCOMPLETE")).otherwise(pl.lit("NO_CLOSURE"))
+        .alias("code"), pl.lit(None, pl.String).alias("activity"), pl.lit("case").alias("source"),
+        pl.lit(None, pl.Int64).alias("position"), stamps.list.last().alias("timestamp"),
+        pl.lit(None, pl.Float64).alias("time_lost_hours"), pl.col("case_status").alias("detail")))
+    found = (pl.concat([p.cast({"_case": pl.UInt32, "_j": pl.Int64, "position": pl.Int64,
+                                "timestamp": COLUMNS["timestamp"]}) for p in parts], how="vertical")
+             .sort("_case", "_j")
+             .with_columns(pl.lit(process).alias("process"), pl.lit(None, pl.String).alias("rule_id"))
+             .select(list(COLUMNS)).cast(COLUMNS))
+    if rules is not None:
+        found = pl.concat([found, _rule_rows(rules, process)], how="vertical")
+    return found.sort([schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"],
+                      nulls_last=True, maintain_order=True)
+
+
+_LAST = 1 << 40  # the case's own row comes after its alignment's deviations
+
+
+def _variant_deviations(alignments: Mapping[tuple[str, ...], Alignment], labels: frozenset[str]) -> pl.DataFrame:
+    """One row per deviation of each aligned variant: its index ``_j`` among the variant's deviations, code,
+    activity, position, detail, ``tail`` (a SKIP a running case has not reached yet) and, for a REPEAT, the
+    positions ``ia`` and ``ib`` whose times differ by the time it lost."""
+    columns: dict[str, list] = {k: [] for k in ("variant", "_j", "code", "activity", "position", "detail",
+                                                "tail", "ia", "ib")}
+    for variant, alignment in alignments.items():
+        tail_skips = _trailing_model_moves(alignment)
+        for j, (code, activity, position, detail) in enumerate(alignment_deviations(alignment, labels)):
+            ia = ib = None
             if code == "REPEAT" and position is not None:
                 others = [i for i, a in enumerate(variant) if a == activity and i != position]
                 earlier = [i for i in others if i < position]
                 if earlier:
-                    lost = (stamps[position] - stamps[earlier[-1]]).total_seconds() / 3600.0
+                    ia, ib = position, earlier[-1]
                 elif others:  # the alignment chose the first occurrence as the extra one
-                    lost = (stamps[others[0]] - stamps[position]).total_seconds() / 3600.0
-            rows.append({schema.OFFICE: office, "process": process, schema.CASE_ID: case_id, "code": code,
-                         "activity": activity, "rule_id": None, "source": "alignment", "position": position,
-                         "timestamp": ts, "time_lost_hours": lost, "detail": detail})
-        if status in ("running", "stale"):
-            rows.append({schema.OFFICE: office, "process": process, schema.CASE_ID: case_id,
-                         "code": "INCOMPLETE" if status == "running" else "NO_CLOSURE", "activity": None,
-                         "rule_id": None, "source": "case", "position": None,
-                         "timestamp": stamps[-1] if stamps else None, "time_lost_hours": None, "detail": status})
-    frame = pl.DataFrame(rows, schema=COLUMNS) if rows else pl.DataFrame(schema=COLUMNS)
-    if rules is not None:
-        frame = pl.concat([frame, _rule_rows(rules, process)], how="vertical")
-    return frame.sort([schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"],
-                      nulls_last=True, maintain_order=True)
+                    ia, ib = others[0], position
+            for name, value in (("variant", list(variant)), ("_j", j), ("code", code), ("activity", activity),
+                                ("position", position), ("detail", detail),
+                                ("tail", code == "SKIP" and activity in tail_skips), ("ia", ia), ("ib", ib)):
+                columns[name].append(value)
+    return pl.DataFrame(columns, schema={"variant": pl.List(pl.String), "_j": pl.Int64, "code": pl.String,
+                                         "activity": pl.String, "position": pl.Int64, "detail": pl.String,
+                                         "tail": pl.Boolean, "ia": pl.Int64, "ib": pl.Int64})
 
 
 def _trailing_model_moves(alignment: Alignment) -> set[str]:

@@ -9,7 +9,7 @@ import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult
 from pmtool.ingest.output import Writer
-from pmtool.sinks import spreadsheet_csv
+from pmtool.sinks import write_spreadsheet_csv
 
 #: csv-excel: CSV for German Excel (``;``, decimal comma, UTF-8 with BOM; see :mod:`pmtool.excel`).
 #: xlsx: one workbook holding every table of the command (a sheet per table).
@@ -35,17 +35,16 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
 def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
     """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json, and no CSV cell
     is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
-    flat = _flat(frame)
     if fmt == "csv":
-        return lambda p: p.write_bytes(spreadsheet_csv(frame))
+        return lambda p: write_spreadsheet_csv(frame, p)
     if fmt == "parquet":
         return lambda p: frame.write_parquet(p)
     if fmt == "csv-excel":
         from pmtool.excel import csv_for_excel
 
         return lambda p: p.write_bytes(csv_for_excel(frame))
-    return lambda p: p.write_text(json.dumps(flat.to_dicts(), ensure_ascii=False, indent=1, default=str) + "\n",
-                                  encoding="utf-8")
+    return lambda p: p.write_text(json.dumps(_flat(frame).to_dicts(), ensure_ascii=False, indent=1, default=str)
+                                  + "\n", encoding="utf-8")
 
 
 def conformance_tables(result: ConformanceResult) -> dict[str, pl.DataFrame]:

@@ -35,6 +35,7 @@ CASE_STATUSES = ("complete", "running", "stale")
 INCOMPLETE_POLICIES = ("pending", "violation", "exclude")
 _KEY = [schema.OFFICE, schema.CASE_ID]
 _TS = pl.Datetime("us", "UTC")
+_CASE = "_case"  # a case's row in the status table: the rules join and group on it, not on two strings
 
 
 @dataclass(frozen=True)
@@ -103,18 +104,23 @@ def check_rules(
     closing: frozenset[str],
     calendars: Mapping[str, WorkingCalendar] | None = None,
     settings: RuleCheckSettings | None = None,
+    status: pl.DataFrame | None = None,
 ) -> RuleResults:
     """Evaluate every rule of ``pack`` on every case of ``log``.
 
     ``closing`` are the activities that end a case in the Soll model (a case without one is running or
-    stale); ``calendars`` maps office → calendar (default: the Saxon calendar for every office).
+    stale); ``calendars`` maps office → calendar (default: the Saxon calendar for every office); ``status``:
+    :func:`case_status` of ``log`` with the same settings, when the caller has it already.
     """
     settings = settings or RuleCheckSettings()
     as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
     if as_of is None:
         return RuleResults(pl.DataFrame(schema=RESULT_COLUMNS), pack.id, pack.version, datetime.now())
-    status = case_status(log, closing, as_of, settings.stale_after_days)
-    events = log.frame.select(*_KEY, schema.ACTIVITY, schema.TIMESTAMP, schema.ROLE)
+    if status is None:
+        status = case_status(log, closing, as_of, settings.stale_after_days)
+    status = status.with_row_index(_CASE)
+    events = log.frame.select(*_KEY, schema.ACTIVITY, schema.TIMESTAMP, schema.ROLE) \
+        .join(status.select(*_KEY, _CASE), on=_KEY, how="left").drop(_KEY)
     parts = []
     for rule in pack.rules:
         if rule.kind == "deadline":
@@ -128,7 +134,7 @@ def check_rules(
             parts.append(_absent(events, status, rule))
         elif rule.kind == "role":
             parts.append(_role(events, status, rule))
-    frame = pl.concat([p.select(list(RESULT_COLUMNS)).cast(RESULT_COLUMNS) for p in parts], how="vertical")
+    frame = pl.concat([p.select(*RESULT_COLUMNS, _CASE).cast(RESULT_COLUMNS) for p in parts], how="vertical")
     if settings.incomplete != "pending":
         running = pl.col("case_status") == "running"
         if settings.incomplete == "exclude":
@@ -137,12 +143,13 @@ def check_rules(
         else:
             frame = frame.with_columns(pl.when(running & (pl.col("status") == "pending")).then(pl.lit("violated"))
                                        .otherwise(pl.col("status")).cast(STATUS).alias("status"))
-    frame = frame.sort([schema.OFFICE, schema.CASE_ID, "rule_id", "clock"], maintain_order=True)
+    # the status table is sorted by office and case: its row stands for both
+    frame = frame.sort([_CASE, "rule_id", "clock"], maintain_order=True).drop(_CASE)
     return RuleResults(frame, pack.id, pack.version, as_of)
 
 
 def _first(events: pl.DataFrame, activity: str, name: str) -> pl.DataFrame:
-    return (events.filter(pl.col(schema.ACTIVITY) == activity).group_by(_KEY)
+    return (events.filter(pl.col(schema.ACTIVITY) == activity).group_by(_CASE)
             .agg(pl.col(schema.TIMESTAMP).min().alias(name)))
 
 
@@ -155,7 +162,7 @@ def _with_if_present(frame: pl.DataFrame, events: pl.DataFrame, rule: Rule) -> p
     if not rule.if_present:
         return frame.with_columns(pl.lit(True).alias("applies"))
     cond = _first(events, rule.if_present, "cond")
-    return frame.join(cond, on=_KEY, how="left").with_columns(pl.col("cond").is_not_null().alias("applies"))
+    return frame.join(cond, on=_CASE, how="left").with_columns(pl.col("cond").is_not_null().alias("applies"))
 
 
 def _empty_times(frame: pl.DataFrame) -> pl.DataFrame:
@@ -171,13 +178,13 @@ def _deadline(events: pl.DataFrame, status: pl.DataFrame, rule: Rule, clock: str
               calendars: Mapping[str, WorkingCalendar], as_of: datetime) -> pl.DataFrame:
     assert rule.end is not None and rule.amount is not None
     frame = _with_if_present(_base(status, rule, clock, primary), events, rule)
-    frame = frame.join(_first(events, clock, "start"), on=_KEY, how="left")
-    ends = events.filter(pl.col(schema.ACTIVITY) == rule.end).select(*_KEY, pl.col(schema.TIMESTAMP).alias("e"))
-    after = (frame.select(*_KEY, "start").join(ends, on=_KEY, how="inner")
-             .filter(pl.col("e") >= pl.col("start")).group_by(_KEY).agg(pl.col("e").min().alias("end")))
-    before = (frame.select(*_KEY, "start").join(ends, on=_KEY, how="inner")
-              .filter(pl.col("e") < pl.col("start")).group_by(_KEY).agg(pl.len().alias("ends_before")))
-    frame = frame.join(after, on=_KEY, how="left").join(before, on=_KEY, how="left")
+    frame = frame.join(_first(events, clock, "start"), on=_CASE, how="left")
+    ends = events.filter(pl.col(schema.ACTIVITY) == rule.end).select(_CASE, pl.col(schema.TIMESTAMP).alias("e"))
+    after = (frame.select(_CASE, "start").join(ends, on=_CASE, how="inner")
+             .filter(pl.col("e") >= pl.col("start")).group_by(_CASE).agg(pl.col("e").min().alias("end")))
+    before = (frame.select(_CASE, "start").join(ends, on=_CASE, how="inner")
+              .filter(pl.col("e") < pl.col("start")).group_by(_CASE).agg(pl.len().alias("ends_before")))
+    frame = frame.join(after, on=_CASE, how="left").join(before, on=_CASE, how="left")
     frame = pl.concat([_due(part, rule, calendars.get(office) or WorkingCalendar())
                        for (office,), part in frame.group_by(schema.OFFICE, maintain_order=True)], how="vertical") \
         if frame.height else frame.with_columns(pl.lit(None, _TS).alias("due"))
@@ -221,8 +228,8 @@ def _due(frame: pl.DataFrame, rule: Rule, calendar: WorkingCalendar) -> pl.DataF
 
 def _order(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     assert rule.first and rule.then
-    frame = _base(status, rule).join(_first(events, rule.first, "start"), on=_KEY, how="left") \
-        .join(_first(events, rule.then, "end"), on=_KEY, how="left")
+    frame = _base(status, rule).join(_first(events, rule.first, "start"), on=_CASE, how="left") \
+        .join(_first(events, rule.then, "end"), on=_CASE, how="left")
     st = (pl.when(pl.col("end").is_null() | pl.col("start").is_null()).then(pl.lit("not_applicable"))
           .when(pl.col("end") < pl.col("start")).then(pl.lit("violated")).otherwise(pl.lit("ok")))
     return _empty_times(frame.with_columns(st.alias("status")))
@@ -231,7 +238,7 @@ def _order(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFra
 def _mandatory(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     assert rule.activity
     frame = _with_if_present(_base(status, rule), events, rule).join(
-        _first(events, rule.activity, "end"), on=_KEY, how="left")
+        _first(events, rule.activity, "end"), on=_CASE, how="left")
     st = (pl.when(~pl.col("applies")).then(pl.lit("not_applicable"))
           .when(pl.col("end").is_not_null()).then(pl.lit("ok"))
           .when(pl.col("case_status") == "running").then(pl.lit("pending"))
@@ -241,21 +248,21 @@ def _mandatory(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.Dat
 
 def _absent(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     assert rule.activity
-    frame = _base(status, rule).join(_first(events, rule.activity, "end"), on=_KEY, how="left")
+    frame = _base(status, rule).join(_first(events, rule.activity, "end"), on=_CASE, how="left")
     st = pl.when(pl.col("end").is_not_null()).then(pl.lit("violated")).otherwise(pl.lit("ok"))
     return _empty_times(frame.with_columns(st.alias("status")))
 
 
 def _role(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFrame:
     assert rule.activity
-    per_case = (events.filter(pl.col(schema.ACTIVITY) == rule.activity).group_by(_KEY).agg(
+    per_case = (events.filter(pl.col(schema.ACTIVITY) == rule.activity).group_by(_CASE).agg(
         pl.col(schema.ROLE).is_not_null().any().alias("known"),
         (pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(list(rule.roles))).any().alias("wrong"),
         pl.col(schema.TIMESTAMP).min().alias("end"),
         pl.col(schema.ROLE).filter(pl.col(schema.ROLE).is_not_null()
                                    & ~pl.col(schema.ROLE).is_in(list(rule.roles))).first().alias("detail"),
     ))
-    frame = _base(status, rule).join(per_case, on=_KEY, how="left")
+    frame = _base(status, rule).join(per_case, on=_CASE, how="left")
     st = (pl.when(pl.col("end").is_null() | ~pl.col("known").fill_null(False)).then(pl.lit("not_applicable"))
           .when(pl.col("wrong")).then(pl.lit("violated")).otherwise(pl.lit("ok")))
     return _empty_times(frame.with_columns(st.alias("status")))

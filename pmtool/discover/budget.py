@@ -18,6 +18,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 from typing import Any
 
 import polars as pl
@@ -43,14 +44,22 @@ class _Helper:
 
     def mine(self, miner: str, log: EventLog, noise: float, seconds: float) -> ProcessTree | str:
         """The tree, or the reason it is missing: "time_budget" or "memory_budget"."""
-        buffer = io.BytesIO()
-        log.frame.select(_COLUMNS).write_ipc(buffer)
+        from pmtool.discover.inductive import VARIANT_MINERS
+        from pmtool.eventlog.pm4py_bridge import variant_log
+
+        if miner in VARIANT_MINERS:  # the miner sees the variants only: send them, not the events
+            request: tuple[str, str, float, Any] = ("variants", miner, noise, variant_log(log))
+        else:
+            buffer = io.BytesIO()
+            log.frame.select(_COLUMNS).write_ipc(buffer)
+            request = ("log", miner, noise, buffer.getvalue())
         with self._lock:
             proc = self._process()
-            answer: list[tuple[str, Any]] = []
-            reader = threading.Thread(target=lambda: answer.append(_read(proc)), daemon=True)
+            answer: list[tuple[float, tuple[str, Any]]] = []
+            reader = threading.Thread(target=lambda: answer.append((time.monotonic(), _read(proc))), daemon=True)
+            start = time.monotonic()
             try:
-                pickle.dump((miner, noise, buffer.getvalue()), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(request, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
                 proc.stdin.flush()  # type: ignore[union-attr]
             except OSError:
                 self.stop()
@@ -60,7 +69,9 @@ class _Helper:
             if reader.is_alive():
                 self.stop()  # over budget: the miner is stopped with its process
                 return "time_budget"
-        status, value = answer[0]
+        arrived, (status, value) = answer[0]
+        if arrived - start > seconds:  # answered, but after the budget (on a busy machine this thread wakes late)
+            return "time_budget"
         if status == "ok":
             return value
         if status == "memory":
@@ -121,7 +132,7 @@ def serve() -> None:
     """The helper process: answer each mining request with ("ok", tree), ("memory", None) or ("error", text)."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # pm4py greets on stdout; the answers need it clean
-    from pmtool.discover.inductive import MINERS
+    from pmtool.discover.inductive import MINERS, VARIANT_MINERS
     from pmtool.eventlog.pm4py_bridge import pm4py
 
     pm4py()
@@ -129,12 +140,14 @@ def serve() -> None:
     out.flush()
     while True:
         try:
-            miner, noise, data = pickle.load(inp)
+            kind, miner, noise, data = pickle.load(inp)
         except EOFError:
             return
         try:
-            log = EventLog.from_frame(pl.read_ipc(io.BytesIO(data)))
-            answer: tuple[str, Any] = ("ok", MINERS[miner](log, noise))
+            if kind == "variants":
+                answer: tuple[str, Any] = ("ok", VARIANT_MINERS[miner](data, noise))
+            else:
+                answer = ("ok", MINERS[miner](EventLog.from_frame(pl.read_ipc(io.BytesIO(data))), noise))
         except MemoryError:
             answer = ("memory", None)
         except Exception as exc:  # the caller raises it as ModelError

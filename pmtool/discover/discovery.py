@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
-from pmtool.conform.alignments import align_variants
+from pmtool.conform.alignments import variant_fitness
 from pmtool.conform.conformance import MAX_STATES
+from pmtool.conform.statespace import fingerprint
 from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
 from pmtool.discover.inductive import IstModel, discover_ist
 from pmtool.discover.mining import MiningSettings, mining_log
@@ -125,14 +126,31 @@ def _titled(title: str, settings: DiscoverSettings) -> str:
 def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | None:
     """The mean alignment fitness of the cases of ``log`` on ``net`` (pm4py's per-trace fitness, averaged
     over cases); cases whose alignment hits the search bound are left out (``None`` if all do). Alignments
-    are exact and, on large Ist models, far faster than pm4py's token-based replay."""
+    are exact and, on large Ist models, far faster than pm4py's token-based replay. The fitness of each
+    variant is kept for the last few nets (offices often mine the same Ist model), never the moves."""
     variants = log.frame.group_by(schema.OFFICE, schema.CASE_ID, maintain_order=True).agg(
         pl.col(schema.ACTIVITY).alias("v")).group_by("v").len()
     keys = [tuple(v) for v in variants["v"].to_list()]
-    aligned = align_variants(net, keys, workers=workers, max_states=MAX_STATES)
-    pairs = [(a.fitness, n) for a, n in zip(aligned, variants["len"].to_list(), strict=True) if a.fitness is not None]
+    scores = variant_fitness(net, keys, workers=workers, max_states=MAX_STATES, known=_known_fitness(net))
+    pairs = [(f, n) for f, n in zip(scores, variants["len"].to_list(), strict=True) if f is not None]
     cases = sum(n for _, n in pairs)
     return round(sum(f * n for f, n in pairs) / cases, 9) if cases else None
+
+
+#: variant fitness by net (structure, not name) for the last few Ist models, newest last
+_FITNESS: dict[str, dict[tuple[str, ...], float | None]] = {}
+_FITNESS_NETS = 4
+
+
+def _known_fitness(net: PetriNet) -> dict[tuple[str, ...], float | None]:
+    key = fingerprint(net)
+    known = _FITNESS.pop(key, None)
+    if known is None:
+        known = {}
+        while len(_FITNESS) >= _FITNESS_NETS:
+            del _FITNESS[next(iter(_FITNESS))]
+    _FITNESS[key] = known
+    return known
 
 
 def discover(log: EventLog, settings: DiscoverSettings | None = None, *,

@@ -25,6 +25,7 @@ from pmtool.discover.pnml_export import pnml_xml
 from pmtool.discover.render import render_dfg
 from pmtool.discover.render_net import render_net
 from pmtool.errors import Location, RenderError
+from pmtool.graphviz import concurrently
 from pmtool.i18n import language, t
 from pmtool.sinks import spreadsheet_csv
 
@@ -77,10 +78,19 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     :func:`drawn`), so the other figures and offices are not lost."""
     lang = lang or language()
     stem = d.stem
+    method = d.ist.mining.describe(lang) if d.ist.mining else ""
+    noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
+    subtitle = method or t("render.net_ist", lang, noise=noise)
+    figures: dict[str, Callable[[], bytes]] = {}  # drawn at the same time, the slow PNGs first
+    for fmt in sorted(d.settings.formats, key=lambda fmt: fmt != "png"):
+        figures[f"{stem}_dfg.{fmt}"] = lambda fmt=fmt: render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
+                                                                  width_px=d.settings.png_width)
+        figures[f"{stem}_ist_net.{fmt}"] = lambda fmt=fmt: render_net(d.ist.net, title=d.title, subtitle=subtitle,
+                                                                      fmt=fmt, lang=lang)
+    pictures = concurrently(figures)
     files: dict[str, bytes] = {}
     for fmt in d.settings.formats:
-        _draw(files, f"{stem}_dfg.{fmt}", lambda fmt=fmt: render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
-                                                                     width_px=d.settings.png_width))
+        _draw(files, f"{stem}_dfg.{fmt}", pictures)
     edges = edge_table(d)
     files[f"{stem}_dfg_edges.csv"] = spreadsheet_csv(edges)
     buffer = io.BytesIO()
@@ -90,27 +100,24 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     files[f"{stem}_bottlenecks.csv"] = spreadsheet_csv(bottlenecks(d.dfg))
     if d.service is not None:
         files[f"{stem}_activities.csv"] = spreadsheet_csv(d.service)
-    method = d.ist.mining.describe(lang) if d.ist.mining else ""
     ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
     files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))
     files[f"{stem}_ist.pnml"] = pnml_xml(d.ist.net)
-    noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
-    subtitle = method or t("render.net_ist", lang, noise=noise)
     for fmt in d.settings.formats:
-        _draw(files, f"{stem}_ist_net.{fmt}", lambda fmt=fmt: render_net(d.ist.net, title=d.title, subtitle=subtitle,
-                                                                         fmt=fmt, lang=lang))
+        _draw(files, f"{stem}_ist_net.{fmt}", pictures)
     files[f"{stem}_discover.json"] = (json.dumps(summary(d), ensure_ascii=False, indent=2, sort_keys=True)
                                       + "\n").encode("utf-8")
     return files
 
 
-def _draw(files: dict[str, bytes], name: str, draw: Callable[[], bytes]) -> None:
-    try:
-        files[name] = draw()
-    except RenderError as exc:
-        if exc.key == "render.no_graphviz":
-            raise
-        files[NOT_DRAWN + name] = exc.render().encode("utf-8")
+def _draw(files: dict[str, bytes], name: str, pictures: dict[str, bytes | RenderError]) -> None:
+    picture = pictures[name]
+    if not isinstance(picture, RenderError):
+        files[name] = picture
+    elif picture.key == "render.no_graphviz":
+        raise picture
+    else:
+        files[NOT_DRAWN + name] = picture.render().encode("utf-8")
 
 
 def drawn(files: dict[str, bytes]) -> tuple[dict[str, bytes], dict[str, str]]:

@@ -26,12 +26,19 @@ from pmtool.models.petri import PetriNet
 from pmtool.models.tree import ProcessTree
 
 Miner = Callable[[EventLog, float], ProcessTree]
+VariantMiner = Callable[[list[tuple[tuple[str, ...], int]], float], ProcessTree]
 
 #: Discovery algorithms by name. Each takes a log and a noise threshold in [0, 1]: the inductive miner on the
 #: log (pm4py's IMf; IM for threshold 0) and on the directly-follows graph (IMd, which ignores the threshold).
 MINERS: dict[str, Miner] = {
     "inductive": lambda log, noise: pm4py_bridge.discover_process_tree(log, noise_threshold=noise),
     "inductive_dfg": lambda log, noise: pm4py_bridge.discover_process_tree_dfg(log),
+}
+#: The miners of :data:`MINERS` that need only the log's variants with their numbers of cases (in
+#: :func:`~pmtool.eventlog.pm4py_bridge.variant_log`'s order), given the same tree from them: the mining
+#: helper process is sent these instead of the events.
+VARIANT_MINERS: dict[str, VariantMiner] = {
+    "inductive": lambda variants, noise: pm4py_bridge.discover_process_tree_variants(variants, noise),
 }
 
 

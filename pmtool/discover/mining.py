@@ -113,13 +113,17 @@ def mining_log(log: EventLog, settings: MiningSettings) -> EventLog:
     """The part of ``log`` the miner sees: frequent activities (by cases), then frequent variants."""
     frame = log.frame
     key = [schema.OFFICE, schema.CASE_ID]
+    everything = settings.min_activity_share == 0.0 and (  # every activity is kept: no need to count them
+        settings.max_activities is None or frame[schema.ACTIVITY].n_unique() <= settings.max_activities)
+    if everything and settings.variant_coverage >= 1.0:
+        return log
     cases = frame.select(key).unique().height
     per_activity = (frame.group_by(schema.ACTIVITY).agg(pl.struct(key).n_unique().alias("cases"))
                     .sort(["cases", schema.ACTIVITY], descending=[True, False]))
     keep = per_activity.filter(pl.col("cases") >= settings.min_activity_share * cases)
     if settings.max_activities is not None:
         keep = keep.head(settings.max_activities)
-    if keep.height < per_activity.height:
+    if not everything and keep.height < per_activity.height:
         frame = frame.filter(pl.col(schema.ACTIVITY).is_in(keep[schema.ACTIVITY].to_list()))
     if settings.variant_coverage < 1.0 and frame.height:
         variants = (frame.group_by(key, maintain_order=True).agg(pl.col(schema.ACTIVITY).alias("v"))
@@ -159,10 +163,13 @@ def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
     else:
         tree = result
     key = [schema.OFFICE, schema.CASE_ID]
+    activities, cases, variants = (part.frame[schema.ACTIVITY].n_unique(), part.frame.select(key).unique().height,
+                                   _variants(part))
+    whole = (activities, cases, variants) if part is log else (  # the miner saw all of it
+        log.frame[schema.ACTIVITY].n_unique(), log.frame.select(key).unique().height, _variants(log))
     mining = Mining(
         requested=settings.miner, method=method, noise_threshold=settings.noise_threshold,
-        activities=part.frame[schema.ACTIVITY].n_unique(), activities_total=log.frame[schema.ACTIVITY].n_unique(),
-        cases=part.frame.select(key).unique().height, cases_total=log.frame.select(key).unique().height,
-        events=part.frame.height, events_total=log.frame.height, variants=_variants(part),
-        variants_total=_variants(log), time_budget=settings.time_budget, fallback=fallback)
+        activities=activities, activities_total=whole[0], cases=cases, cases_total=whole[1],
+        events=part.frame.height, events_total=log.frame.height, variants=variants,
+        variants_total=whole[2], time_budget=settings.time_budget, fallback=fallback)
     return tree, mining

@@ -6,17 +6,20 @@ file was written, so an interrupted run leaves no partial output behind.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from contextvars import copy_context
 from dataclasses import dataclass
 from pathlib import Path
 
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog
-from pmtool.ingest.pipeline import IngestResult
+from pmtool.ingest.pipeline import IngestResult, SpooledIngest
 from pmtool.sinks import spreadsheet_csv
 
 Writer = Callable[[Path], None]
@@ -34,21 +37,29 @@ def output_paths(out_dir: Path, name: str) -> IngestFiles:
                        out_dir / f"{name}.summary.json")
 
 
-def write_atomically(writers: dict[Path, Writer]) -> None:
-    """Call each writer on a temporary path beside its target, then rename all into place."""
+def write_atomically(writers: dict[Path, Writer], *, digest: bool = False) -> dict[Path, tuple[str, int]]:
+    """Call each writer on a temporary path beside its target, then rename all into place. The writers run
+    in a few threads at once (writing Parquet and CSV leaves Python's lock to the others); the first error,
+    in the order of ``writers``, is raised. ``digest``: also return each target's SHA-256 and size, read
+    back while the file is fresh (empty otherwise)."""
     with ExitStack() as stack:
         temps: dict[Path, Path] = {}
         try:
-            for target, write in writers.items():
+            for target in writers:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
                 os.close(fd)
                 temps[target] = Path(tmp)
                 stack.callback(Path(tmp).unlink, missing_ok=True)
-                write(Path(tmp))
         except OSError as exc:
             raise InputError("output.write_failed", Location(str(exc.filename or target)),
                              reason=exc.strerror or str(exc)) from None
+        digests, errors = _write_all(writers, temps, digest)
+        for target, error in errors:
+            if isinstance(error, OSError):
+                raise InputError("output.write_failed", Location(str(error.filename or target)),
+                                 reason=error.strerror or str(error)) from None
+            raise error
         mode = 0o666 & ~_umask()
         for target, tmp in temps.items():
             try:
@@ -57,6 +68,41 @@ def write_atomically(writers: dict[Path, Writer]) -> None:
             except OSError as exc:
                 raise InputError("output.write_failed", Location(str(target)),
                                  reason=exc.strerror or str(exc)) from None
+        return digests
+
+
+#: Threads writing the files of :func:`write_atomically` at once.
+WRITE_THREADS = max(1, min(2, os.cpu_count() or 1))  # more would hold more files in memory at once
+
+
+def _write_all(writers: dict[Path, Writer], temps: dict[Path, Path],
+               digest: bool) -> tuple[dict[Path, tuple[str, int]], list[tuple[Path, BaseException]]]:
+    """Run every writer on its temporary path: the digests (``digest``) and the errors (target, exception),
+    both in the order of ``writers``."""
+    def attempt(target: Path) -> tuple[str, int] | BaseException | None:
+        try:
+            writers[target](temps[target])
+            return _digest(temps[target]) if digest else None
+        except Exception as exc:  # raised by the caller, the first in the writers' order
+            return exc
+
+    if len(writers) <= 1 or WRITE_THREADS == 1:
+        outcomes = [attempt(target) for target in writers]
+    else:
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            outcomes = list(pool.map(lambda target: copy_context().run(attempt, target), writers))
+    pairs = list(zip(writers, outcomes, strict=True))
+    return ({target: o for target, o in pairs if isinstance(o, tuple)},
+            [(target, o) for target, o in pairs if isinstance(o, BaseException)])
+
+
+def _digest(path: Path) -> tuple[str, int]:
+    sha, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+            size += len(block)
+    return sha.hexdigest(), size
 
 
 def _umask() -> int:
@@ -65,14 +111,15 @@ def _umask() -> int:
     return current
 
 
-def ingest_writers(result: IngestResult, out_dir: Path, name: str) -> tuple[IngestFiles, dict[Path, Writer]]:
+def ingest_writers(result: IngestResult | SpooledIngest, out_dir: Path,
+                   name: str) -> tuple[IngestFiles, dict[Path, Writer]]:
     """The files of one ingest and how to write them, for :func:`write_atomically`."""
     files = output_paths(out_dir, name)
     summary = result.summary.to_dict()
     summary["outputs"] = {"log": files.log.name, "quarantine": files.quarantine.name}
     text = json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return files, {
-        files.log: result.log.write_parquet,
+        files.log: result.write_log,
         files.quarantine: lambda p: p.write_bytes(spreadsheet_csv(result.quarantine)),
         files.summary: lambda p: p.write_text(text, encoding="utf-8"),
     }

@@ -10,7 +10,7 @@ as user, and the activity labels. :func:`profile_toml` writes the mapping profil
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pmtool.simulate.labels import labels
 
@@ -317,6 +317,42 @@ DIALECTS: dict[str, Dialect] = {
         ),
     )
 }
+#: rows of one Excel worksheet (header included): an export with more rows does not fit into one sheet
+SHEET_ROWS = 1_048_576
+#: how a spreadsheet writes its cells as text when the rows go to CSV instead: the cell formats of the workbook
+_CSV_STYLE = {"excel_split": "split_de", "excel_datetime": "de_min", "excel_text": "de_min"}
+
+
+def sheet_overflow(dialect: Dialect, rows: int) -> str | None:
+    """Why an export of ``rows`` data rows does not fit the dialect's file (only a worksheet has a limit),
+    ``None`` when it fits."""
+    if dialect.format != "excel" or rows + 1 <= SHEET_ROWS:
+        return None
+    return f"{rows} rows and the header do not fit one worksheet ({SHEET_ROWS} rows)"
+
+
+def csv_instead(dialect: Dialect) -> Dialect:
+    """The same system's CSV export of an Excel dialect, for an export too long for one worksheet.
+
+    Same columns, labels, case ids and staff; semicolon and UTF-8 with BOM ("CSV UTF-8" of a German
+    spreadsheet); timestamps as text in the workbook's cell formats, so date-only stamps and local wall-clock
+    time (with its summer-time gaps) stay what they were.
+    """
+    assert dialect.format == "excel", dialect.name
+    return replace(
+        dialect,
+        name=f"{dialect.name}-csv",
+        format="csv",
+        suffix="csv",
+        ts_style=_CSV_STYLE[dialect.ts_style],
+        delimiter=";",
+        encoding="utf-8-sig",
+        sheet=None,
+        description=f"CSV-Export statt {dialect.description}: mehr Zeilen, als ein Arbeitsblatt fasst "
+        "(Semikolon, UTF-8-BOM, Zeitpunkte als Text)",
+    )
+
+
 _UUID_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _PROCESS_DIGIT = {"P1": 1, "P2": 2, "P3a": 3}
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from pmtool import __version__
 from pmtool.calendar import WorkingCalendar
+from pmtool.simulate import dialects
 from pmtool.simulate.deviations import CODES, MARGIN_DAYS, PATTERNS, STALE_DAYS, patterns_for
 from pmtool.simulate.generate import GeneratedLog
 
@@ -61,8 +63,11 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 6) if d else None
 
 
-def log_entry(log: GeneratedLog, file: str, profile: str) -> dict[str, Any]:
-    """Ground truth of one office × process."""
+def log_entry(
+    log: GeneratedLog, file: str, profile: str, instead_of: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Ground truth of one office × process; ``instead_of``: the office's own dialect and why the export is
+    written in another (``dialect``, ``reason``), ``None`` when it is not."""
     patterns = {}
     for code, s in sorted(log.patterns.items()):
         if s.probability <= 0 and s.affected == 0:
@@ -97,6 +102,7 @@ def log_entry(log: GeneratedLog, file: str, profile: str) -> dict[str, Any]:
         "file": file,
         "profile": profile,
         "dialect": log.dialect.name,
+        **({"instead_of": instead_of} if instead_of else {}),
         "cases": log.cases,
         "events": log.events,
         "conforming_cases": log.cases - len(log.affected),
@@ -154,9 +160,41 @@ def cases_csv(rows: list[tuple[str, str, str, str]]) -> str:
     return buffer.getvalue()
 
 
-def readme(command: str, settings: Any, table: list[tuple[str, str, str, str]]) -> str:
-    """German and English short description of the sample folder."""
+def readme(
+    command: str,
+    settings: Any,
+    table: list[tuple[str, str, str, str]],
+    instead: Sequence[tuple[str, str, str]] = (),
+) -> str:
+    """German and English short description of the sample folder; ``instead``: (file, own dialect, dialect
+    written) of every export written in another dialect than its office's."""
     listing = "\n".join(f"| {o} | {a} | {d} | {', '.join(e) or '–'} |" for o, a, d, e in table)
+    return _readme_text(command, settings, listing) + _instead_text(instead)
+
+
+def _instead_text(instead: Sequence[tuple[str, str, str]]) -> str:
+    if not instead:
+        return ""
+    rows = f"{dialects.SHEET_ROWS:,}"
+    zeilen = rows.replace(",", ".")
+    listing = "\n".join(f"| `{file}` | {own} | {written} |" for file, own, written in instead)
+    return f"""
+**Deutsch.** Diese Exporte haben mehr Zeilen, als ein Excel-Arbeitsblatt fasst ({zeilen} mit Kopfzeile);
+das Amt hat sie deshalb als CSV-Export desselben Systems geschrieben (gleiche Spalten, Semikolon, UTF-8 mit
+BOM, Zeitpunkte als Text), mit passendem Mapping-Profil. `ground_truth.json` nennt es je Export unter
+`instead_of`.
+
+**English.** These exports have more rows than one Excel worksheet holds ({rows} with the header); the
+office wrote them as the same system's CSV export instead (same columns, semicolon, UTF-8 with BOM, timestamps
+as text), with a matching mapping profile. `ground_truth.json` records it per export under `instead_of`.
+
+| export | office's dialect | written as |
+|---|---|---|
+{listing}
+"""
+
+
+def _readme_text(command: str, settings: Any, listing: str) -> str:
     return f"""# Synthetische Beispieldaten / Synthetic sample data
 
 **Deutsch.** Alle Daten in diesem Ordner sind **synthetisch**. Sie wurden mit `{command}` erzeugt

@@ -28,7 +28,7 @@ from pmtool.simulate.archetypes import BY_CODE, OFFICES
 from pmtool.simulate.ausbruch import Ausbruch
 from pmtool.simulate.belehrung import Belehrung
 from pmtool.simulate.clock import Clock
-from pmtool.simulate.dialects import DIALECTS, profile_toml
+from pmtool.simulate.dialects import DIALECTS, csv_instead, profile_toml, sheet_overflow
 from pmtool.simulate.generate import GeneratedLog, export_minute, generate, stable_seed
 from pmtool.simulate.meldefall import Meldefall
 from pmtool.simulate.process import ProcessSpec
@@ -200,6 +200,7 @@ def write_sample(
     summaries: list[LogSummary] = []
     affected_rows: list[tuple[str, str, str, str]] = []
     table = []
+    instead = []  # exports written in another dialect than their office's (README)
     for summary, entry, rows in results:
         office = BY_CODE[summary.office]
         if office.code not in offices:
@@ -215,12 +216,14 @@ def write_sample(
         offices[office.code]["processes"][summary.process] = entry
         summaries.append(summary)
         affected_rows += rows
+        if "instead_of" in entry:
+            instead.append((summary.file, entry["instead_of"]["dialect"], summary.dialect))
     clock = Clock(settings.year)
     export_at = clock.datetime(export_minute(clock, settings.year)).isoformat()
     doc = groundtruth.document(settings, offices, export_at, settings.command)
     (folder / "ground_truth.json").write_text(groundtruth.to_json(doc), encoding="utf-8")
     (folder / "ground_truth_cases.csv").write_text(groundtruth.cases_csv(affected_rows), encoding="utf-8")
-    (folder / "README.md").write_text(groundtruth.readme(settings.command, settings, table), encoding="utf-8")
+    (folder / "README.md").write_text(groundtruth.readme(settings.command, settings, table, instead), encoding="utf-8")
     return tuple(summaries)
 
 
@@ -246,6 +249,11 @@ def office_log(settings: Settings, code: str, process: str, model_dir: Path | No
 def _job(folder: Path, settings: Settings, model_dir: Path | None, code: str, process: str):
     """Generate and write one office × process; return its summary, ground-truth entry, affected cases."""
     log = office_log(settings, code, process, model_dir)
+    reason = sheet_overflow(log.dialect, log.rows.height)
+    overflow = None
+    if reason:  # the office exports the same system's CSV instead: one worksheet cannot hold the rows
+        overflow = {"dialect": log.dialect.name, "reason": reason}
+        log = replace(log, dialect=csv_instead(log.dialect))
     office, dialect, clock = log.office, log.dialect, _clock(settings.year)
     name = f"{office.code}_{process}"
     file = f"{process}/{name}.{dialect.suffix}"
@@ -253,7 +261,7 @@ def _job(folder: Path, settings: Settings, model_dir: Path | None, code: str, pr
     profile = f"{process}/{name}.profile.toml"
     text = profile_toml(dialect, office.code, process, TITLES[process])
     (folder / profile).write_text(text, encoding="utf-8")
-    entry = groundtruth.log_entry(log, file, profile)
+    entry = groundtruth.log_entry(log, file, profile, overflow)
     rows = [(office.code, process, raw, pattern) for raw, pattern in log.affected]
     elevated = tuple(sorted(c for c in office.elevated if c.startswith(process + "-")))
     summary = LogSummary(office.code, process, office.archetype.code, dialect.name, file, log.cases,

@@ -10,6 +10,7 @@ import polars as pl
 from typer.testing import CliRunner
 
 from pmtool.cli.app import app
+from pmtool.discover import mining
 from pmtool.discover.inductive import discover_ist
 from pmtool.discover.mining import MiningSettings, mine, mining_log
 from pmtool.eventlog.log import EventLog
@@ -42,15 +43,20 @@ def test_the_miner_sees_the_frequent_part_and_says_how_much():
 
 
 def test_over_the_time_budget_the_fallback_is_mined_and_labelled():
-    # a millisecond: even a warm helper needs longer to receive the log, mine and answer
-    ist = discover_ist(small_log(), noise_threshold=0.2, settings=MiningSettings(time_budget=0.001))
+    # a microsecond: even a warm helper needs longer to receive the variants, mine and answer
+    ist = discover_ist(small_log(), noise_threshold=0.2, settings=MiningSettings(time_budget=1e-6))
     assert ist.mining.fallback == "time_budget" and ist.mining.method == "inductive_dfg" == ist.miner
-    assert "FALLBACK: inductive miner (IMf, noise threshold 0.2) did not finish within 0.001 s" in \
+    assert "FALLBACK: inductive miner (IMf, noise threshold 0.2) did not finish within 1e-06 s" in \
         ist.mining.describe("en")
     assert {"A", "B", "C", "D", "E", "X"} <= set(ist.net.labels)
 
 
-def test_discover_cli_names_method_and_fallback_in_table_files_and_summary(tmp_path):
+def test_discover_cli_names_method_and_fallback_in_table_files_and_summary(tmp_path, monkeypatch):
+    # the smallest budget the command line takes (a millisecond) can be enough for a warm helper to mine
+    # these few variants: the helper is given a microsecond of it
+    real = mining.mine_within
+    monkeypatch.setattr(mining, "mine_within", lambda miner, log, *, noise_threshold, seconds: real(
+        miner, log, noise_threshold=noise_threshold, seconds=min(seconds, 1e-6)))
     log_path = tmp_path / "log.parquet"
     small_log().write_parquet(log_path)
     result = runner.invoke(app, ["--lang", "en", "discover", str(log_path), "--out", str(tmp_path / "out"),
