@@ -75,13 +75,24 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _rss_and_cpu(pid: int) -> tuple[int, float] | None:
+def _rss_and_cpu(pid: int) -> tuple[int, float, int] | None:
+    """Resident set, CPU seconds and proportional set (shared pages divided among the processes sharing
+    them, so that a tree's sum counts each page once) of one process."""
     try:
         with open(f"/proc/{pid}/statm") as f:
             rss = int(f.read().split()[1]) * PAGE
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return rss, (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime of the process itself
+        pss = rss
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss = int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            pass
+        return rss, (int(fields[11]) + int(fields[12])) / TICKS, pss  # utime + stime of the process itself
     except (OSError, IndexError, ValueError):
         return None
 
@@ -93,7 +104,9 @@ class Measured:
     stages: dict[str, dict[str, float]] = field(default_factory=dict)
     wall: float = 0.0
     cpu: float = 0.0
-    peak_bytes: int = 0
+    peak_bytes: int = 0  # the process tree's resident sets, summed (shared pages counted in each process)
+    peak_pss: int = 0  # the tree's proportional sets, summed (each page once)
+    peak_main: int = 0  # the resident set of the run's own process (without its worker processes)
     finished: bool = False
     reached: str = ""  # the stage running when the budget ran out (or the run failed)
     over_budget: bool = False
@@ -125,15 +138,17 @@ def measure(command: list[str], budget: float | None, env: dict[str, str] | None
     err_reader = threading.Thread(target=lambda: err.append(proc.stderr.read()), daemon=True)  # type: ignore
     err_reader.start()
     cpu_seen: dict[int, float] = {}
-    samples: list[tuple[float, int, float]] = []  # (time, tree RSS, tree CPU so far)
+    samples: list[tuple[float, int, float, int, int]] = []  # (time, tree RSS, tree CPU so far, tree PSS, main RSS)
     while proc.poll() is None:
-        rss = 0
+        rss = pss = 0
         for pid in _tree(proc.pid):
             got = _rss_and_cpu(pid)
             if got:
                 rss += got[0]
+                pss += got[2]
                 cpu_seen[pid] = got[1]
-        samples.append((time.monotonic(), rss, sum(cpu_seen.values())))
+        own = _rss_and_cpu(proc.pid)
+        samples.append((time.monotonic(), rss, sum(cpu_seen.values()), pss, own[0] if own else 0))
         if budget is not None and time.monotonic() - start > budget:
             os.killpg(proc.pid, 9)
             proc.wait()
@@ -154,12 +169,15 @@ def measure(command: list[str], budget: float | None, env: dict[str, str] | None
         inside = [s for s in samples if t0 <= s[0] <= t1] or [min(samples, key=lambda s: abs(s[0] - t1))]
         before = [s for s in samples if s[0] <= t0]
         cpu0 = before[-1][2] if before else 0.0
-        stage = m.stages.setdefault(name, {"wall": 0.0, "cpu": 0.0, "peak": 0})
+        stage = m.stages.setdefault(name, {"wall": 0.0, "cpu": 0.0, "peak": 0, "pss": 0})
         stage["wall"] += t1 - t0
         stage["cpu"] += max(0.0, inside[-1][2] - cpu0)
         stage["peak"] = max(stage["peak"], max(s[1] for s in inside))
+        stage["pss"] = max(stage["pss"], max(s[3] for s in inside))
     m.cpu = samples[-1][2] if samples else 0.0
     m.peak_bytes = max((s[1] for s in samples), default=0)
+    m.peak_pss = max((s[3] for s in samples), default=0)
+    m.peak_main = max((s[4] for s in samples), default=0)
     m.reached = "" if m.finished else marks[-1][1]
     return m
 
@@ -261,12 +279,14 @@ def _gb(n: float) -> str:
 
 
 def stage_table(m: Measured) -> list[str]:
-    rows = ["| stage | wall s | CPU s | peak memory GB |", "|---|---:|---:|---:|"]
+    rows = ["| stage | wall s | CPU s | peak memory GB (PSS) | peak RSS sum GB |", "|---|---:|---:|---:|---:|"]
     for name, s in m.stages.items():
-        rows.append(f"| {name} | {s['wall']:.1f} | {s['cpu']:.1f} | {_gb(s['peak'])} |")
+        rows.append(f"| {name} | {s['wall']:.1f} | {s['cpu']:.1f} | {_gb(s['pss'])} | {_gb(s['peak'])} |")
     status = "" if m.finished else f" — **budget exceeded** during {m.reached}" if m.over_budget else \
         f" — **failed** during {m.reached} (exit code {m.returncode})"
-    rows.append(f"| **total** | **{m.wall:.1f}** | **{m.cpu:.1f}** | **{_gb(m.peak_bytes)}**{status} |")
+    rows.append(f"| **total** | **{m.wall:.1f}** | **{m.cpu:.1f}** | **{_gb(m.peak_pss)}** | {_gb(m.peak_bytes)}"
+                f"{status} |")
+    rows += ["", f"The run's own process alone: peak {_gb(m.peak_main)} GB resident."]
     return rows
 
 
@@ -283,8 +303,11 @@ def main() -> None:
               "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), "",
               f"`python -m benchmarks.run --sizes {args.sizes} --budget {args.budget:g}"
               + (f" --dask {args.dask}" if args.dask else "") + ("  --no-pm4py" if args.no_pm4py else "") + "`",
-              "", "Memory: resident set of the whole process tree (sampled every 0.2 s), highest while the stage "
-              "ran. CPU: user + system seconds of the tree.", ""]
+              "", "Memory: the whole process tree (the run and its worker processes), sampled every 0.2 s, highest "
+              "while the stage ran: PSS sums each process's proportional set (a page shared by several processes, "
+              "such as the libraries of the workers, is counted once), the RSS sum counts shared pages in every "
+              "process. CPU: user + system seconds of the tree. With worker processes the per-office stages "
+              "overlap: a stage's row is the time the run waited in it.", ""]
     record: dict = {"machine": info, "sizes": {}}
     pm4py_over = False
     for size in sizes:

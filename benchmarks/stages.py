@@ -45,7 +45,7 @@ def main() -> None:
         fitness = {pid: {row["office"]: row["fitness"] for row in pa.conformance.summary.iter_rows(named=True)}
                    for pid, pa in result.analysis.processes.items()}
         args.fitness.write_text(json.dumps(fitness, sort_keys=True), "utf-8")
-    events = sum(i.log.frame.height for i in result.analysis.ingests) if result.analysis.ingests else 0
+    events = sum(i.summary.rows_loaded for i in result.analysis.ingests)
     print(json.dumps({"events_ingested": events, "files": len(result.files)}), flush=True)
     sys.stdout.flush()
 

@@ -27,7 +27,7 @@ import polars as pl
 
 from pmtool import cluster, limits
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
-from pmtool.compare.bundle import AggregateSettings, Bundle, aggregate
+from pmtool.compare.bundle import AggregateSettings, Bundle
 from pmtool.compare.compare import CompareSettings, Comparison, compare, privacy_threshold
 from pmtool.compare.gate import GateSettings
 from pmtool.compare.outcome import SCHEMA as COMPARABILITY_SCHEMA
@@ -44,28 +44,43 @@ from pmtool.conform.conformance import (
     ConformanceResult,
     ConformanceSettings,
     combine_results,
-    conform,
+    label_counts,
     per_office_settings,
-    process_labels,
+    process_labels_of,
 )
-from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, label_coverage
+from pmtool.conform.labels import LabelCheck, LabelCounts, LabelSettings, apply_task_labels
 from pmtool.conform.rules_check import RuleResults
 from pmtool.discover.dfg import DirectlyFollowsGraph
-from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
+from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.inductive import IstModel
 from pmtool.discover.mining import Mining
 from pmtool.discover.scope import Scope
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
-from pmtool.eventlog.filters import Variants, filter_event_log, parse_filters
+from pmtool.eventlog.filters import Variants, check_activities, filter_event_log, named_activities, parse_filters
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
-from pmtool.ingest.pipeline import IngestResult, IngestSummary, ingest
+from pmtool.ingest.pipeline import IngestResult, IngestSummary, SpooledIngest, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.petri import PetriNet, Transition
 from pmtool.models.reference import ReferenceModel, load_reference
 from pmtool.models.tree import ProcessTree
+from pmtool.office_steps import (
+    STEPS,
+    Part,
+    Prepared,
+    Steps,
+    discoveries_sorted,
+    office_steps,
+    office_steps_remote,
+    offices_in,
+    prepare,
+    prepare_remote,
+    prepared,
+    process_columns,
+)
 from pmtool.project import ExportSource, ProcessConfig, Project
+from pmtool.spool import Spool, SpooledLog
 from pmtool.stage_cache import Files, StageCache, load_frames, save_frames, sha256_bytes, sha256_file, value_codec
 from pmtool.vocabulary import extended, vocabulary
 
@@ -83,10 +98,15 @@ _DISCOVER_CODEC = value_codec(Discovery, Scope, EventLog, Provenance, SourceInfo
 class ProcessAnalysis:
     process: str
     reference: ReferenceModel
-    log: EventLog
+    logs: SpooledLog  # the process's log as the analysis saw it (labelled, filtered), on disk
     conformance: ConformanceResult
     discoveries: tuple[Discovery, ...]  # each scope with its log's columns and provenance, not its events
     bundles: tuple[Bundle, ...]
+
+    @property
+    def log(self) -> EventLog:
+        """The process's log as the analysis saw it, read from the run's spool folder on every call."""
+        return self.logs.load()
 
 
 @dataclass(frozen=True)
@@ -218,84 +238,127 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
                              cache=cache, discover_models=discover_models, store=store)
 
 
+#: Exports of at least this many bytes together make a run use ``workers`` processes on this machine
+#: (for smaller runs, starting them costs more than they save).
+PARALLEL_FROM = 16 << 20
+
+
+def _local_workers(project: Project) -> int:
+    if project.workers <= 1 or cluster.client() is not None:
+        return 1
+    size = 0
+    for source in project.exports:
+        try:
+            size += source.path.stat().st_size
+        except OSError:
+            continue  # a database, or a file that the import will name
+    return project.workers if size >= PARALLEL_FROM else 1
+
+
 def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
                   cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
-    cache = cache or AlignmentCache()
+    with cluster.local_workers(_local_workers(project)):
+        return _analyse(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
+                        cache=cache or AlignmentCache(), discover_models=discover_models, store=store)
+
+
+def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
+             cache: AlignmentCache, discover_models: bool, store: StageCache | None) -> Analysis:
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
-    ingests: list[IngestResult] = []
+    spool = Spool()  # every log of the run waits on disk; memory holds one office's part at a time
+    context = cluster.project_context(project)
+    ingests: list[SpooledIngest] = []
     log_sha: dict[ExportSource, str | None] = {}
-    remote = _remote_ingests(project, stages, key, allow_identifiable)
+    targets = {s: spool.file(f"export-{i:04d}.parquet") for i, s in enumerate(project.exports)}
+    ahead = _ingests_ahead(project, stages, key, allow_identifiable, targets)
     for source in project.exports:
-        result, sha = stages.run("ingest", f"{source.office} {source.process}",
-                                 lambda s=source: _ingest_parts(s, key, allow_identifiable),
-                                 lambda s=source: (remote.pop(s)() if s in remote
-                                                   else _ingest(s, key, allow_identifiable), None),
-                                 _save_ingest, _load_ingest, lambda v: v[0].log.frame.height)
-        ingests.append(result)
-        log_sha[source] = sha
+        result = stages.run("ingest", f"{source.office} {source.process}",
+                            lambda s=source: _ingest_parts(s, key, allow_identifiable),
+                            lambda s=source: (ahead.pop(s)() if s in ahead
+                                              else _ingest_spooled(s, key, allow_identifiable, targets[s])),
+                            _save_ingest, lambda files, s=source: _load_ingest(files, targets[s]),
+                            lambda v: v.summary.rows_loaded)
+        ingests.append(replace(result, spool=spool))
+        log_sha[source] = sha256_file(result.file)
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
     processes: dict[str, ProcessAnalysis] = {}
     bundles: list[Bundle] = []
-    for pid, reference in references.items():
+    for number, (pid, reference) in enumerate(references.items()):
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
             continue
-        whole = apply_task_labels(EventLog.from_frame(pl.concat([r.log.frame for _, r in sources],
-                                                                how="diagonal_relaxed")), reference)
         chosen = project.filters_for(pid)
-        log = filter_event_log(whole, chosen, scope=pid)  # conformance, bundles and maps see the same cases
+        # conformance, bundles and maps see the same cases: each office's part, labelled and filtered
+        parts = _prepare(pid, number, reference, [r.file for _, r in sources], chosen, spool, context)
         logs = sorted((s.office, s.path.name, log_sha[s]) for s, _ in sources)
         settings_p = replace(conform_settings, labels=project.processes[pid].label_settings)
+        counts = (LabelCounts.combine([p.counts for p in parts if p.counts is not None]) if parts
+                  else label_counts(EventLog.from_frame(schema.empty_frame()), reference))
         labels = stages.run(  # all offices together (it stops when fatal, and then nothing is cached)
             "labels", pid,
             lambda lg=logs, r=reference, c=settings_p, f=chosen: [lg, r.fingerprint, c.labels,
                                                                   vocabulary().fingerprint, list(f)],
-            lambda lg=log, r=reference, c=settings_p: process_labels(lg, r, c.labels), *_LABELS_CODEC)
+            lambda n=counts, r=reference, c=settings_p: process_labels_of(n, r, c.labels), *_LABELS_CODEC)
         # one moment for every office, so that each office's stages depend on its own log only
-        as_of = settings_p.as_of or log.frame[schema.TIMESTAMP].max()
+        as_of = settings_p.as_of or (max(p.last for p in parts if p.last is not None) if parts else None)
         office_settings = per_office_settings(settings_p, reference, as_of)
-        coverage = label_coverage(log, reference)
+        coverage = {p.office: p.coverage for p in parts if p.coverage is not None}
         settings_a = replace(aggregate_settings, filters=chosen)
-        results: list[ConformanceResult] = []
-        found: list[Discovery] = []
-        process_bundles: tuple[Bundle, ...] = ()
-        for office in sorted(set(log.frame[schema.OFFICE].unique().to_list())):  # offices a filter left
-            item = f"{pid} {office}"
-            part = EventLog.from_frame(log.frame.filter(pl.col(schema.OFFICE) == office), log.provenance,
-                                       assume_sorted=True)
+        discover_settings = _discover_settings(pid, project)
+        remote = cluster.remote()
+        jobs: dict[str, Steps] = {}
+        keys: dict[str, dict[str, list[Any]]] = {}
+        for p in parts:  # offices a filter left, in order
+            office, item = p.office, f"{pid} {p.office}"
+            assert p.file is not None
             # a filter that chooses across offices (the most frequent variants) ties each office to all logs
             inputs = logs if _cross_office(chosen) else [x for x in logs if x[0] == office]
             calendars = {office: project.calendars[office]} if office in project.calendars else {}
-            result = stages.run(
-                "conform", item,
-                lambda r=reference, lg=inputs, c=office_settings, cal=calendars, f=chosen: [
-                    lg, r.fingerprint, r.rules.sha256 if r.rules else None, _settings_parts(c), cal,
-                    vocabulary().fingerprint, list(f)],
-                lambda lg=part, r=reference, c=office_settings, cal=calendars: conform(
-                    lg, r, calendars=cal, cache=cache, settings=c),
-                *_CONFORM_CODEC, part.frame.height)
+            one = 1 if remote else project.workers  # a worker process aligns and mines by itself
+            jobs[office] = Steps(pid, office, p.file, reference, replace(office_settings, workers=one), calendars,
+                                 replace(discover_settings, workers=one), settings_a,
+                                 {office: coverage[office]} if office in coverage else None)
+            conform_parts = [inputs, reference.fingerprint, reference.rules.sha256 if reference.rules else None,
+                             _settings_parts(office_settings), calendars, vocabulary().fingerprint, list(chosen)]
+            keys[office] = {"conform": conform_parts,
+                            "discover": [inputs, discover_settings.to_dict(), vocabulary().fingerprint],
+                            "aggregate": [None, settings_a, coverage.get(office)]}
+            if store is not None:
+                keys[office]["aggregate"][0] = store.key("conform", *conform_parts)
+        wanted = [s for s in STEPS if discover_models or s != "discover"]
+        ahead_steps = _steps_ahead(jobs, keys, wanted, store, context) if remote else {}
+        results: list[ConformanceResult] = []
+        found: list[Discovery] = []
+        process_bundles: tuple[Bundle, ...] = ()
+        for office, job in jobs.items():
+            item = f"{pid} {office}"
+            later = ahead_steps.get(office)
+
+            def step(name: str, known: ConformanceResult | None = None, job: Steps = job,
+                     later: tuple[tuple[str, ...], Callable[[], dict[str, Any]]] | None = later) -> Any:
+                if later is not None and name in later[0]:
+                    return later[1]()[name]
+                return office_steps(job, (name,), known, cache=cache)[name]
+
+            events = next(p.events for p in parts if p.office == office)
+            result = stages.run("conform", item, lambda k=keys[office]["conform"]: k,
+                                lambda s=step: s("conform"), *_CONFORM_CODEC, events)
             results.append(result)
             if discover_models:
-                found.extend(stages.run(
-                    "discover", item,
-                    lambda lg=inputs, p=pid: [lg, _discover_settings(p, project).to_dict(), vocabulary().fingerprint],
-                    lambda lg=part, p=pid: _discover(lg, p, project), *_DISCOVER_CODEC, part.frame.height))
-            office_coverage = coverage.get(office)
-            texts = stages.run(
-                "aggregate", item,
-                lambda i=item, c=office_coverage, a=settings_a: [stages.key("conform", i), a, c],
-                lambda lg=part, res=result, r=reference, o=office, a=settings_a, cv=coverage: [
-                    b.to_json() for b in aggregate(lg, res, r, a, coverage={o: cv[o]} if o in cv else None)],
-                _save_texts, _load_texts, part.frame.height)
+                found.extend(stages.run("discover", item, lambda k=keys[office]["discover"]: k,
+                                        lambda s=step: s("discover"), *_DISCOVER_CODEC, events))
+            keys[office]["aggregate"][0] = stages.key("conform", item)
+            texts = stages.run("aggregate", item, lambda k=keys[office]["aggregate"]: k,
+                               lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
         result = combine_results(results, labels)
-        discoveries = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
         bundles.extend(process_bundles)
-        processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries, process_bundles)
+        log = SpooledLog(tuple(p.file for p in parts if p.file is not None), Provenance(), spool)
+        processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries_sorted(found), process_bundles)
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     process_names = {pid: c.name for pid, c in project.processes.items() if c.name}
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
@@ -311,11 +374,71 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
                                 weights=project.priorities, process_names=process_names),
         _save_tables, lambda files: _load_tables(files, settings))
     timings: dict[str, float] = {}
-    for step in stages.steps:
-        timings[step.stage] = timings.get(step.stage, 0.0) + step.seconds
+    for record in stages.steps:
+        timings[record.stage] = timings.get(record.stage, 0.0) + record.seconds
     return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
                     tables.throughput, tables.disclosure, tables.comparability)
+
+
+def _prepare(pid: str, number: int, reference: ReferenceModel, files: list[Path], chosen: tuple[str, ...],
+             spool: Spool, context: tuple) -> list[Prepared]:
+    """Each office's part of the process, prepared in the spool (see :mod:`pmtool.office_steps`): the offices
+    a filter left, in order. Filters are checked as a whole: a label no office shows, or no event left."""
+    columns = process_columns(tuple(files))
+    if _cross_office(chosen):  # the filter looks at all offices together: the whole log, here
+        frame = pl.concat([pl.DataFrame(schema=dict(columns)), *(pl.read_parquet(f) for f in files)],
+                          how="diagonal_relaxed")
+        whole = filter_event_log(apply_task_labels(EventLog.from_frame(frame), reference), chosen, scope=pid)
+        return [prepared(EventLog.from_frame(part, whole.provenance, assume_sorted=True), reference, office,
+                         spool.file(f"part-{number:03d}-{i:04d}.parquet"))
+                for i, ((office,), part) in enumerate(
+                    whole.frame.partition_by(schema.OFFICE, maintain_order=True, as_dict=True).items())]
+    holding: dict[str, list[Path]] = {}
+    for file in files:
+        for office in offices_in(file):
+            holding.setdefault(office, []).append(file)
+    jobs = [Part(pid, office, tuple(held), columns, reference, tuple(chosen),
+                 spool.file(f"part-{number:03d}-{i:04d}.parquet"))
+            for i, (office, held) in enumerate(sorted(holding.items()))]
+    if cluster.remote():
+        done = [later() for later in cluster.map_later(prepare_remote, jobs, context)]
+    else:
+        done = [prepare(job) for job in jobs]
+    if chosen:
+        steps = parse_filters(chosen).steps
+        if named_activities(steps):
+            seen = sorted({a for p in done for a in p.activities})
+            check_activities(steps, pl.DataFrame({schema.ACTIVITY: seen}, schema={schema.ACTIVITY: pl.String}))
+        if not any(p.events for p in done):
+            raise ConfigError("filter.empty", Location(), scope=pid, filters=parse_filters(chosen).describe())
+    return [p for p in done if p.events]
+
+
+def _steps_ahead(jobs: dict[str, Steps], keys: dict[str, dict[str, list[Any]]], wanted: list[str],
+                 store: StageCache | None, context: tuple
+                 ) -> dict[str, tuple[tuple[str, ...], Callable[[], dict[str, Any]]]]:
+    """Each office's steps the stage cache does not hold, started now on the workers: per office, the steps
+    and how to wait for their results."""
+    todo: list[tuple[str, tuple[str, ...]]] = []
+    for office in jobs:
+        which = tuple(s for s in wanted if store is None
+                      or not store.path(s, store.key(s, *keys[office][s])).exists())
+        if which:
+            todo.append((office, which))
+    later = cluster.map_later(office_steps_remote, [(jobs[o], which) for o, which in todo], context)
+    return {office: (which, _once(wait)) for (office, which), wait in zip(todo, later, strict=True)}
+
+
+def _once(wait: Callable[[], T]) -> Callable[[], T]:
+    """``wait`` called at most once (its result kept)."""
+    kept: list[T] = []
+
+    def value() -> T:
+        if not kept:
+            kept.append(wait())
+        return kept[0]
+    return value
 
 
 def _cross_office(texts: Sequence[str]) -> bool:
@@ -340,46 +463,25 @@ def _discover_settings(pid: str, project: Project) -> DiscoverSettings:
                             filters=project.filters_for(pid))
 
 
-def _discover(log: EventLog, pid: str, project: Project) -> tuple[Discovery, ...]:
-    settings = _discover_settings(pid, project)
-    if cluster.client() is None or settings.filters:  # the log is cut by the process's filters already
-        found = discover(log, settings, prefiltered=True)
-    else:  # office by office on the cluster: each office's discovery depends on its own cases only
-        parts = [EventLog.from_frame(frame, log.provenance, assume_sorted=True)
-                 for frame in log.frame.partition_by(schema.OFFICE, maintain_order=True)]
-        context = cluster.project_context(project)
-        found = tuple(d for one in cluster.map_ordered(_discover_part, parts, settings, context) for d in one)
-        found = tuple(sorted(found, key=lambda d: (d.scope.office, d.scope.process or "")))
-    # the run keeps each process's log once (ProcessAnalysis.log): a discovery's scope keeps its log's
-    # columns and provenance, not a second copy of its events
-    return tuple(replace(d, scope=replace(d.scope, process=pid, log=_without_events(d.scope.log))) for d in found)
-
-
-def _without_events(log: EventLog) -> EventLog:
-    return EventLog.from_frame(log.frame.clear(), log.provenance, assume_sorted=True)
-
-
-def _discover_part(log: EventLog, settings: DiscoverSettings, context: tuple) -> tuple[Discovery, ...]:
-    return cluster.extended_call(discover, context, log, settings)
-
-
-def _remote_ingests(project: Project, stages: StageRunner, key: PseudonymKey | None,
-                    allow_identifiable: bool) -> dict[ExportSource, Callable[[], IngestResult]]:
-    """With a cluster: every export the cache does not hold, imported on the workers (office × process),
-    each waited for when its step comes."""
-    if cluster.client() is None:
+def _ingests_ahead(project: Project, stages: StageRunner, key: PseudonymKey | None, allow_identifiable: bool,
+                   targets: Mapping[ExportSource, Path]) -> dict[ExportSource, Callable[[], SpooledIngest]]:
+    """With worker processes or a cluster: every export the cache does not hold, imported on the workers
+    (office × process) into its spool file, each waited for when its step comes."""
+    if not cluster.remote():
         return {}
     store = stages.store
     todo = [s for s in project.exports
             if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
                                                ).exists()]
-    later = cluster.map_later(_ingest_remote, todo, key, allow_identifiable, cluster.project_context(project))
+    later = cluster.map_later(_ingest_remote, [(s, targets[s]) for s in todo], key, allow_identifiable,
+                              cluster.project_context(project))
     return dict(zip(todo, later, strict=True))
 
 
-def _ingest_remote(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
-                   context: tuple) -> IngestResult:
-    return cluster.extended_call(_ingest, context, source, key, allow_identifiable)
+def _ingest_remote(item: tuple[ExportSource, Path], key: PseudonymKey | None, allow_identifiable: bool,
+                   context: tuple) -> SpooledIngest:
+    source, target = item
+    return cluster.extended_call(_ingest_spooled, context, source, key, allow_identifiable, target)
 
 
 def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel], *,
@@ -443,6 +545,11 @@ def enrich_findings(comparison: Comparison, bundles: list[Bundle], references: d
     ).join(practice, on="finding_id", how="left")
 
 
+def _ingest_spooled(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool,
+                    target: Path) -> SpooledIngest:
+    return SpooledIngest.of(_ingest(source, key, allow_identifiable), target)
+
+
 def _ingest(source: ExportSource, key: PseudonymKey | None, allow_identifiable: bool) -> IngestResult:
     profile = load_profile(source.profile) if source.profile else MappingProfile()
     try:
@@ -461,18 +568,18 @@ def _ingest_parts(source: ExportSource, key: PseudonymKey | None, allow_identifi
             key.key_id if key else None, allow_identifiable, pl.__version__, vocabulary().fingerprint]
 
 
-def _save_ingest(value: tuple[IngestResult, str | None], folder: Path) -> None:
-    result = value[0]
-    result.log.write_parquet(folder / "log.parquet")
+def _save_ingest(result: SpooledIngest, folder: Path) -> None:
+    result.write_log(folder / "log.parquet")
     result.quarantine.write_parquet(folder / "quarantine.parquet")
     (folder / "summary.json").write_text(json.dumps(result.summary.to_dict(), ensure_ascii=False), "utf-8")
 
 
-def _load_ingest(files: Files) -> tuple[IngestResult, str]:
+def _load_ingest(files: Files, target: Path) -> SpooledIngest:
     summary = IngestSummary(**json.loads(files["summary.json"].decode("utf-8")))
     log = files["log.parquet"]
-    return (IngestResult(read_parquet(log), pl.read_parquet(io.BytesIO(files["quarantine.parquet"])), summary),
-            sha256_bytes(log))
+    read_parquet(log)  # a canonical log (the cache's own check), then spooled as it is
+    target.write_bytes(log)
+    return SpooledIngest(target, pl.read_parquet(io.BytesIO(files["quarantine.parquet"])), summary)
 
 
 def _settings_parts(settings: ConformanceSettings) -> ConformanceSettings:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from pmtool.errors import ConfigError, Location
 
 T = TypeVar("T")
 _client: Any = None  # the connected dask.distributed Client while a run uses one
+_local: Any = None  # a pool of worker processes on this machine while a run uses one (no cluster)
 
 
 def check_address(address: str, where: str = "") -> str:
@@ -77,9 +78,147 @@ def connected(address: str | None) -> Iterator[Any]:
             cluster.close()
 
 
+@contextmanager
+def local_workers(n: int) -> Iterator[int]:
+    """``n`` worker processes on this machine for the block, used by :func:`map_later` (yields how many:
+    none with ``n`` ≤ 1, while a Dask cluster is connected, or inside another such block).
+
+    Each worker is a fresh ``python -c`` that imports only pmtool and takes its work as pickles over its
+    stdin (as :mod:`pmtool.conform.workers` does), so it works from any script, notebook or command line:
+    nothing of the caller's ``__main__`` is imported again. Work a worker fails on, or loses by ending, is
+    computed by the calling process when it asks for the result, and any error is raised there."""
+    global _local
+    if n <= 1 or _client is not None or _local is not None:
+        yield 0
+        return
+    pool = _LocalPool(n)
+    _local = pool
+    try:
+        yield n
+    finally:
+        _local = None
+        pool.shutdown()
+
+
+_POOL_CHILD = (
+    "import sys; inp, out = sys.stdin.buffer, sys.stdout.buffer; sys.stdout = sys.stderr; "
+    "from pmtool.cluster import serve; serve(inp, out)"
+)
+_AGAIN = object()  # a worker's answer meaning: compute it yourself
+
+
+class _LocalPool:
+    """Worker subprocesses, each fed by a thread of this process from one queue of calls."""
+
+    def __init__(self, n: int) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue = queue.Queue()
+        self._procs: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._feed, daemon=True) for _ in range(n)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, function: Callable[..., T], item: Any, common: Sequence[Any]) -> Callable[[], T]:
+        from concurrent.futures import Future
+
+        future: Future = Future()
+        self._queue.put((future, function, item, common))
+
+        def result() -> T:
+            value = future.result()
+            return function(item, *common) if value is _AGAIN else value
+        return result
+
+    def _feed(self) -> None:
+        import pickle
+        import subprocess
+        import sys
+
+        from pmtool.conform.workers import child_env
+
+        proc = None
+        while (job := self._queue.get()) is not None:
+            future, function, item, common = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            answer: Any = _AGAIN
+            try:
+                if proc is None:
+                    with self._lock:
+                        if self._closed:
+                            future.set_result(_AGAIN)
+                            continue
+                        proc = subprocess.Popen([sys.executable, "-c", _POOL_CHILD], stdin=subprocess.PIPE,
+                                                stdout=subprocess.PIPE, env=child_env())
+                        self._procs.append(proc)
+                pickle.dump((function, item, common), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                proc.stdin.flush()
+                status, value = pickle.load(proc.stdout)
+                if status == "ok":
+                    answer = value
+            except (OSError, EOFError, pickle.PickleError, AttributeError, ValueError):
+                if proc is not None:
+                    proc.kill()
+                    proc.wait()
+                proc = None
+            future.set_result(answer)
+        if proc is not None:
+            proc.stdin.close()
+            proc.wait()
+
+    def shutdown(self) -> None:
+        """Cancel what has not started, stop the workers (those still working are stopped at once)."""
+        import queue
+
+        with self._lock:
+            self._closed = True
+            while True:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is not None:
+                    job[0].cancel()
+            for proc in self._procs:
+                if proc.poll() is None and proc.stdin is not None:
+                    with suppress(OSError):
+                        proc.stdin.close()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
+
+def serve(inp: Any, out: Any) -> None:
+    """A local worker's loop: answer each ``(function, item, common)`` with ``("ok", result)``, or with
+    ``("error", type)`` for the caller to compute it itself."""
+    import pickle
+
+    while True:
+        try:
+            function, item, common = pickle.load(inp)
+        except EOFError:
+            return
+        try:
+            answer: tuple[str, Any] = ("ok", function(item, *common))
+        except Exception as exc:  # the caller computes it and raises the error itself
+            answer = ("error", type(exc).__name__)
+        pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
 def client() -> Any:
     """The connected client, or ``None`` when the run is local."""
     return _client
+
+
+def remote() -> bool:
+    """Whether :func:`map_later` hands work to other processes (a cluster, or local worker processes)."""
+    return _client is not None or _local is not None
 
 
 def map_ordered(function: Callable[..., T], items: Sequence[Any], *common: Any) -> list[T]:
@@ -95,8 +234,13 @@ def map_ordered(function: Callable[..., T], items: Sequence[Any], *common: Any) 
 
 def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any) -> list[Callable[[], T]]:
     """Like :func:`map_ordered`, but started now and waited for one by one: a function per item that returns
-    its result (on the cluster the work runs meanwhile; without one, each computes when called)."""
-    if _client is None or not items:
+    its result (on the cluster or the local worker processes the work runs meanwhile; without either, each
+    computes when called)."""
+    if not items:
+        return []
+    if _client is None and _local is not None:
+        return [_local.submit(function, item, common) for item in items]
+    if _client is None:
         return [lambda item=item: function(item, *common) for item in items]
     token = uuid.uuid4().hex[:12]
     keys = [f"pmtool-{function.__name__}-{token}-{i}" for i in range(len(items))]

@@ -42,6 +42,10 @@ class PmtoolError(Exception):
         self.params = params
         super().__init__(self.render())
 
+    def __reduce__(self) -> tuple:
+        # rebuilt with its key and parameters when it crosses to another process (a worker's error)
+        return (_rebuild, (type(self), self.key, self.location, self.params))
+
     def render(self, lang: str | None = None) -> str:
         from pmtool.i18n import catalogue, t
 
@@ -51,6 +55,10 @@ class PmtoolError(Exception):
         where = self.location.render(lang)
         text = t(self.key, lang, **self.params)
         return f"{where}: {text}" if where else text
+
+
+def _rebuild(cls: type[PmtoolError], key: str, location: Location, params: dict[str, Any]) -> PmtoolError:
+    return cls(key, location, **params)
 
 
 class InputError(PmtoolError):

@@ -25,14 +25,15 @@ def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
     project = dataclasses.replace(pt.restrict(pt.demo_project(), processes=["P3a"],
                                               offices=["GA-01", "GA-02", "GA-03"]), formats=())
     local = pt.run(project, key=pt.demo_key(), out=tmp_path / "local", use_cache=False)
-    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=True,
+    with distributed.LocalCluster(n_workers=4, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         with distributed.get_task_stream(client=client) as stream:
             remote = pt.run(dataclasses.replace(project, scheduler=cluster.scheduler_address), key=pt.demo_key(),
                             out=tmp_path / "cluster", use_cache=False)
         workers = {t["worker"] for t in stream.data}
         names = {t["key"].split("-")[1] for t in stream.data if str(t["key"]).startswith("pmtool-")}
-    assert names >= {"_ingest_remote", "_discover_part"}  # the workers imported and discovered
+    # the workers imported, prepared each office's part, and ran its steps (conformance, discovery, bundles)
+    assert names >= {"_ingest_remote", "prepare_remote", "office_steps_remote"}
     assert len(workers) >= 2
     files = _compared(tmp_path / "local")
     assert files == _compared(tmp_path / "cluster")

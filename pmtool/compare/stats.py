@@ -11,6 +11,7 @@ All functions are vectorised over numpy arrays and deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,9 +41,70 @@ def fisher_vs_rest(k: np.ndarray, n: np.ndarray, k_all: np.ndarray, n_all: np.nd
         c, d = ka - a, na - b
         if b <= 0 or d <= 0:
             continue
-        table = [[int(a), int(b - a)], [int(c), int(d - c)]]
-        out[i] = _st.fisher_exact(table, alternative="two-sided").pvalue
+        out[i] = fisher_two_sided(int(a), int(b - a), int(c), int(d - c))
     return out
+
+
+def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
+    """``scipy.stats.fisher_exact([[a, b], [c, d]]).pvalue`` (two-sided), the same steps on the same
+    hypergeometric functions, without the argument handling each call of a scipy distribution does (most of
+    the time for one table; the comparison tests hundreds). Same value to the last bit.
+
+    >>> round(fisher_two_sided(5, 95, 24, 1176), 4)
+    0.0658
+    """
+    a, b, c, d = (np.int64(x) for x in (a, b, c, d))
+    if a + c == 0 or b + d == 0 or a + b == 0 or c + d == 0:
+        return 1.0  # a row or column of zeros
+    n1, n2, n = a + b, c + d, a + c
+    total = n1 + n2
+    low, high = max(n - n2, 0), min(n1, n)  # the support of hypergeom(total, n1, n)
+    dist = _st.hypergeom
+
+    def pmf(x: int) -> float:
+        return float(np.clip(dist._pmf(x, total, n1, n), 0, 1)) if low <= x <= high else 0.0
+
+    def cdf(x: int) -> float:
+        return 1.0 if x >= high else 0.0 if x < low else float(np.clip(dist._cdf(x, total, n1, n), 0, 1))
+
+    def sf(x: int) -> float:
+        return 1.0 if x < low else 0.0 if x >= high else float(np.clip(dist._sf(x, total, n1, n), 0, 1))
+
+    mode = int((n + 1) * (n1 + 1) / (n1 + n2 + 2))
+    pexact, pmode = pmf(a), pmf(mode)
+    epsilon = 1e-14
+    gamma = 1 + epsilon
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if np.abs(pexact - pmode) / np.maximum(pexact, pmode) <= epsilon:
+            return 1.0
+    if a < mode:
+        plower = cdf(a)
+        if pmf(n) > pexact * gamma:
+            return plower
+        guess = _search(lambda x: -pmf(x), -pexact * gamma, mode, int(n))
+        pvalue = plower + sf(guess)
+    else:
+        pupper = sf(a - 1)
+        if pmf(0) > pexact * gamma:
+            return pupper
+        guess = _search(pmf, pexact * gamma, 0, mode)
+        pvalue = pupper + cdf(guess)
+    return min(pvalue, 1.0)
+
+
+def _search(f: Callable[[int], float], d: float, lo: int, hi: int) -> int:
+    """The ``i`` between ``lo`` and ``hi`` with ``f(i) <= d < f(i + 1)`` (``f`` ascending there), as scipy's
+    Fisher test searches the other tail."""
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        value = f(mid)
+        if value < d:
+            lo = mid + 1
+        elif value > d:
+            hi = mid - 1
+        else:
+            return mid
+    return lo if f(lo) <= d else lo - 1
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:

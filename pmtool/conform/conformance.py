@@ -17,7 +17,14 @@ import polars as pl
 from pmtool.calendar import WorkingCalendar
 from pmtool.conform.alignments import Alignment, AlignmentCache, align_variants
 from pmtool.conform.deviations import deviation_table
-from pmtool.conform.labels import LabelCheck, LabelSettings, apply_task_labels, check_labels
+from pmtool.conform.labels import (
+    LabelCheck,
+    LabelCounts,
+    LabelSettings,
+    apply_task_labels,
+    check_label_counts,
+    check_labels,
+)
 from pmtool.conform.precision import precision
 from pmtool.conform.rules_check import (
     INCOMPLETE_POLICIES,
@@ -207,7 +214,19 @@ def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | Non
 
 def process_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettings | None = None) -> LabelCheck:
     """The label check of all offices of ``log`` together, as :func:`conform` makes it (raises when fatal)."""
-    check = check_labels(apply_task_labels(activity_instances(log).log, reference), reference, settings)
+    return process_labels_of(label_counts(log, reference), reference, settings)
+
+
+def label_counts(log: EventLog, reference: ReferenceModel) -> LabelCounts:
+    """What the label check of :func:`process_labels` needs of ``log``, as :func:`conform` sees it (counts of
+    disjoint sets of offices combine: :meth:`LabelCounts.combine`)."""
+    return LabelCounts.of(apply_task_labels(activity_instances(log).log, reference))
+
+
+def process_labels_of(counts: LabelCounts, reference: ReferenceModel,
+                      settings: LabelSettings | None = None) -> LabelCheck:
+    """:func:`process_labels` from the offices' :func:`label_counts` (raises when fatal)."""
+    check = check_label_counts(counts, reference, settings)
     check.raise_if_fatal()
     return check
 

@@ -127,16 +127,43 @@ def label_coverage(log: EventLog, reference: ReferenceModel) -> dict[str, float]
     return {office: round(float(share), 6) for office, share in frame.sort(schema.OFFICE).iter_rows()}
 
 
+@dataclass(frozen=True)
+class LabelCounts:
+    """What the label check needs of a log: events and cases per office and activity, and per office and
+    role; events per office. Counts of disjoint sets of offices combine by :meth:`combine`."""
+
+    activities: pl.DataFrame  # office, activity, events, cases
+    roles: pl.DataFrame  # office, role, events, cases (roles given)
+    totals: pl.DataFrame  # office, len
+
+    @classmethod
+    def of(cls, log: EventLog) -> LabelCounts:
+        frame = log.frame
+        counts = [pl.len().alias("events"), pl.col(schema.CASE_ID).n_unique().alias("cases")]
+        return cls(frame.group_by(schema.OFFICE, schema.ACTIVITY).agg(*counts),
+                   frame.filter(pl.col(schema.ROLE).is_not_null()).group_by(schema.OFFICE, schema.ROLE).agg(*counts),
+                   frame.group_by(schema.OFFICE).len())
+
+    @classmethod
+    def combine(cls, parts: list[LabelCounts]) -> LabelCounts:
+        """The counts of all ``parts`` together (each office in one part only)."""
+        return cls(*(pl.concat([getattr(p, name) for p in parts]) for name in ("activities", "roles", "totals")))
+
+
 def check_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettings | None = None) -> LabelCheck:
     """Compare the labels of ``log`` (all offices, after :func:`apply_task_labels`) with ``reference``."""
+    return check_label_counts(LabelCounts.of(log), reference, settings)
+
+
+def check_label_counts(counted: LabelCounts, reference: ReferenceModel,
+                       settings: LabelSettings | None = None) -> LabelCheck:
+    """:func:`check_labels` from the log's :class:`LabelCounts`."""
     settings = settings or LabelSettings()
     settings.check()
     process = reference.process or reference.name
-    frame = log.frame
-    offices = sorted(frame[schema.OFFICE].unique().to_list())
-    counts = frame.group_by(schema.OFFICE, schema.ACTIVITY).agg(
-        pl.len().alias("events"), pl.col(schema.CASE_ID).n_unique().alias("cases"))
-    totals = dict(frame.group_by(schema.OFFICE).len().iter_rows())
+    counts = counted.activities
+    offices = sorted(counted.totals[schema.OFFICE].to_list())
+    totals = dict(counted.totals.iter_rows())
     seen = set(counts[schema.ACTIVITY].to_list())
     tasks = reference.activities
     drawn = {label: [t for t, lbl in reference.task_labels.items() if lbl == label] or [label] for label in tasks}
@@ -167,24 +194,22 @@ def check_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettin
         unknown_share[office] = unknown_share.get(office, 0.0) + share
         rows.append(_row(process, "unknown_activity", activity, None, office, events, cases, share,
                          suggestions[activity], False))
-    rows += _unknown_roles(frame, reference, process)
+    rows += _unknown_roles(counted, reference, process)
     above = {o: round(s, 6) for o, s in unknown_share.items() if s > settings.max_unknown_share + 1e-12}
     table = pl.DataFrame(rows, schema=TABLE_SCHEMA) if rows else pl.DataFrame(schema=TABLE_SCHEMA)
     return LabelCheck(process, reference.source, table, tuple(missing), above, settings)
 
 
-def _unknown_roles(frame: pl.DataFrame, reference: ReferenceModel, process: str) -> list[dict]:
+def _unknown_roles(counted: LabelCounts, reference: ReferenceModel, process: str) -> list[dict]:
     """Rows "unknown_role": role values of an office that are neither a role of the vocabulary nor a lane of
     the Soll (as the label map ties lanes to roles) — counted like unknown activities, never fatal (role
     rules judge only events whose role they know)."""
     known = set(vocabulary().roles()) | {r for rs in reference.roles.values() for r in rs} \
         | set(reference.labels.lanes) | set(reference.labels.lanes.values())
     roles = sorted(known)
-    counts = (frame.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(roles))
-              .group_by(schema.OFFICE, schema.ROLE).agg(pl.len().alias("events"),
-                                                        pl.col(schema.CASE_ID).n_unique().alias("cases"))
+    counts = (counted.roles.filter(~pl.col(schema.ROLE).is_in(roles))
               .sort([schema.OFFICE, "events", schema.ROLE], descending=[False, True, False]))
-    totals = dict(frame.group_by(schema.OFFICE).len().iter_rows())
+    totals = dict(counted.totals.iter_rows())
     return [_row(process, "unknown_role", role, None, office, events, cases, events / totals[office],
                  _closest(role, roles), False) for office, role, events, cases in counts.iter_rows()]
 

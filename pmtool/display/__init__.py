@@ -25,6 +25,7 @@ VIEWS: dict[str, str] = {
     "pmtool.eventlog.log:EventLog": "pmtool.display.logs:eventlog_html",
     "pmtool.eventlog.overview:Overview": "pmtool.display.logs:overview_html",
     "pmtool.ingest.pipeline:IngestResult": "pmtool.display.logs:ingest_html",
+    "pmtool.ingest.pipeline:SpooledIngest": "pmtool.display.logs:ingest_html",
     "pmtool.discover.discovery:Discovery": "pmtool.display.logs:discovery_html",
     "pmtool.api.types:Discoveries": "pmtool.display.logs:discoveries_html",
     "pmtool.models.reference:ReferenceModel": "pmtool.display.checks:reference_html",

@@ -242,6 +242,11 @@ class Follows:
 Step = TimeFrame | AttributeValues | Variants | Duration | Endpoints | Follows
 
 
+def named_activities(steps: Sequence[Step]) -> tuple[str, ...]:
+    """The activity labels ``steps`` name, which :func:`check_activities` looks for."""
+    return tuple(label for step in steps for label in _named_activities(step))
+
+
 def _named_activities(step: Step) -> tuple[str, ...]:
     """The activity labels a step names (empty for steps that name none)."""
     if isinstance(step, Endpoints):
@@ -283,10 +288,12 @@ class LogFilter:
     def __bool__(self) -> bool:
         return bool(self.steps)
 
-    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+    def apply(self, frame: pl.DataFrame, *, check: bool = True) -> pl.DataFrame:
         """``frame`` with every step applied (a canonical frame stays canonical: rows keep their order).
-        An activity a step names that does not occur in ``frame`` is a :class:`ConfigError`."""
-        check_activities(self.steps, frame)
+        An activity a step names that does not occur in ``frame`` is a :class:`ConfigError` (``check=False``:
+        for a part of a log whose activities the caller checks as a whole)."""
+        if check:
+            check_activities(self.steps, frame)
         for step in self.steps:
             frame = step.apply(frame)
         return frame

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.log import EventLog
-from pmtool.ingest.pipeline import IngestResult
+from pmtool.ingest.pipeline import IngestResult, SpooledIngest
 from pmtool.sinks import spreadsheet_csv
 
 Writer = Callable[[Path], None]
@@ -111,14 +111,15 @@ def _umask() -> int:
     return current
 
 
-def ingest_writers(result: IngestResult, out_dir: Path, name: str) -> tuple[IngestFiles, dict[Path, Writer]]:
+def ingest_writers(result: IngestResult | SpooledIngest, out_dir: Path,
+                   name: str) -> tuple[IngestFiles, dict[Path, Writer]]:
     """The files of one ingest and how to write them, for :func:`write_atomically`."""
     files = output_paths(out_dir, name)
     summary = result.summary.to_dict()
     summary["outputs"] = {"log": files.log.name, "quarantine": files.quarantine.name}
     text = json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     return files, {
-        files.log: result.log.write_parquet,
+        files.log: result.write_log,
         files.quarantine: lambda p: p.write_bytes(spreadsheet_csv(result.quarantine)),
         files.summary: lambda p: p.write_text(text, encoding="utf-8"),
     }

@@ -102,6 +102,44 @@ class IngestResult:
     quarantine: pl.DataFrame
     summary: IngestSummary
 
+    def write_log(self, path: Path) -> None:
+        """Write the canonical log as Parquet with its provenance (not atomic; see ``ingest.output``)."""
+        self.log.write_parquet(path)
+
+    def _repr_html_(self) -> str:
+        from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
+
+        return html_of(self)
+
+
+@dataclass(frozen=True, eq=False)
+class SpooledIngest:
+    """An :class:`IngestResult` whose log waits on disk (``file``, written by :meth:`IngestResult.write_log`)
+    in a run's spool folder (:mod:`pmtool.spool`): ``log`` reads it when asked."""
+
+    file: Path
+    quarantine: pl.DataFrame
+    summary: IngestSummary
+    spool: Any = field(default=None, repr=False)  # the pmtool.spool.Spool that keeps the file
+
+    @property
+    def log(self) -> EventLog:
+        from pmtool.eventlog.log import read_parquet
+
+        return read_parquet(self.file)
+
+    def write_log(self, path: Path) -> None:
+        """Copy the log's file (the same bytes :meth:`IngestResult.write_log` writes)."""
+        import shutil
+
+        shutil.copyfile(self.file, path)
+
+    @classmethod
+    def of(cls, result: IngestResult, file: Path) -> SpooledIngest:
+        """``result`` with its log written to ``file``."""
+        result.write_log(file)
+        return cls(file, result.quarantine, result.summary)
+
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
 
@@ -192,24 +230,26 @@ def ingest_table(
                if c != ROW and c not in extras and c not in {s for cols in mapping.values() for s in cols}]
     extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
 
-    loaded = work.filter(pl.col("__reason").is_null())
-    loaded_frame = loaded.select(
+    loaded_frame = work.lazy().filter(pl.col("__reason").is_null()).select(
         pl.lit(office_id).alias(schema.OFFICE),
         *[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
         *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras],
-    )
+    ).collect()
+    quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
+    formats_used = parsed.formats_used
+    del work, parsed  # the rest needs only the loaded rows: a large export's working columns go now
     if case_table is not None:
         table = case_table.result()
-        loaded_frame = (loaded_frame.join(table, left_on=schema.CASE_ID, right_on="value", how="left")
-                        .with_columns(pl.col("pseudonym").alias(schema.CASE_ID))
-                        .sort(["rank", schema.TIMESTAMP, schema.SOURCE_ROW]).drop("pseudonym", "rank"))
+        case = pl.col(schema.CASE_ID)
+        loaded_frame = (loaded_frame.sort(case.replace_strict(table["value"], table["rank"]), schema.TIMESTAMP,
+                                          schema.SOURCE_ROW)
+                        .with_columns(case.replace_strict(table["value"], table["pseudonym"])))
     else:
         loaded_frame = schema.sort(loaded_frame)
     pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
-    quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
     summary = _summary(name, sha256(), raw, profile, choice, loaded_frame, quarantine,
-                       unmapped_counts, parsed.formats_used, key)
+                       unmapped_counts, formats_used, key)
     summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile), dropped_columns=dropped)
     provenance = Provenance(
         sources=(SourceInfo(file=name, sha256=summary.sha256, format=raw.format, office=office_id,
@@ -369,9 +409,9 @@ def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame
 
 def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
     """Labels outside the vocabulary, with event counts, among rows loaded or quarantined only for that."""
-    counts = (work.filter(pl.col(schema.ACTIVITY_CODE).is_null() & pl.col("__label").is_not_null()
-                          & (pl.col("__reason").is_null() | (pl.col("__reason") == "unmapped_activity")))
-              .group_by("__label").len().sort(["len", "__label"], descending=[True, False]))
+    counts = (work.lazy().filter(pl.col(schema.ACTIVITY_CODE).is_null() & pl.col("__label").is_not_null()
+                                 & (pl.col("__reason").is_null() | (pl.col("__reason") == "unmapped_activity")))
+              .group_by("__label").len().sort(["len", "__label"], descending=[True, False]).collect())
     return dict(zip(counts["__label"].to_list(), counts["len"].to_list(), strict=True))
 
 
@@ -379,8 +419,8 @@ def _unmapped_roles(loaded: pl.DataFrame, profile: MappingProfile) -> dict[str, 
     """Role values of the loaded events that are neither a role of the vocabulary nor a target of the
     profile's ``[roles.map]``, with event counts (most first): like unmapped activity labels."""
     known = [*vocabulary().roles(), *profile.role_map.values()]
-    counts = (loaded.filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(known))
-              .group_by(schema.ROLE).len().sort(["len", schema.ROLE], descending=[True, False]))
+    counts = (loaded.lazy().filter(pl.col(schema.ROLE).is_not_null() & ~pl.col(schema.ROLE).is_in(known))
+              .group_by(schema.ROLE).len().sort(["len", schema.ROLE], descending=[True, False]).collect())
     return dict(zip(counts[schema.ROLE].to_list(), counts["len"].to_list(), strict=True))
 
 
@@ -428,7 +468,11 @@ def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
 
     A 64-bit hash finds the candidates fast; the exact comparison then runs on those few rows only.
     """
-    ok = work.with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key)
+    ok = work.lazy().with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key).collect()
+    # Copies agree in case and time too: hashing those two first leaves few rows to hash in full.
+    coarse = [c for c in (schema.CASE_ID, schema.TIMESTAMP) if c in key]
+    if coarse and len(coarse) < len(key):
+        ok = ok.filter(pl.struct(coarse).hash().is_duplicated())
     candidates = ok.filter(pl.struct(list(key)).hash().is_duplicated())
     if candidates.height == 0:
         return work
@@ -467,7 +511,7 @@ def _pseudonymise(frame: pl.DataFrame, key: PseudonymKey | None, extra: list[str
 
 def _quarantine_frame(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
                       mapping: dict[str, tuple[str, ...]], key: PseudonymKey | None, name: str) -> pl.DataFrame:
-    bad = work.filter(pl.col("__reason").is_not_null()).select(schema.SOURCE_ROW, "__reason")
+    bad = work.lazy().filter(pl.col("__reason").is_not_null()).select(schema.SOURCE_ROW, "__reason").collect()
     column_of = {**{r: " + ".join(mapping[c]) for r, c in _SYSTEMIC.items()},
                  timestamps.REASON_DST_GAP: " + ".join(mapping[schema.TIMESTAMP]),
                  timestamps.REASON_DST_OVERLAP: " + ".join(mapping[schema.TIMESTAMP]),

@@ -83,6 +83,18 @@ def _first_parse(parsed: list[pl.Expr], dtype: pl.DataType) -> pl.Expr:
     return parsed[0] if len(parsed) == 1 else pl.coalesce(parsed)
 
 
+def _parse_in_turn(text: pl.Series, formats: list[str], dtype: pl.DataType, prefix: str
+                   ) -> tuple[list[pl.Series], pl.Series]:
+    """``text`` parsed with each of ``formats`` in turn, each only where no earlier one read the value (it is
+    null for the later ones, and a null costs nothing to parse), and the values none of them read."""
+    parsed = []
+    for i, fmt in enumerate(formats):
+        one = text.str.strptime(dtype, fmt, strict=False).alias(f"{prefix}{i}")
+        parsed.append(one)
+        text = pl.select(pl.when(one.is_null()).then(text)).to_series()
+    return parsed, text
+
+
 def _normalise(text: pl.Expr) -> pl.Expr:
     # "Z" is UTC in ISO 8601 but not understood by %z.
     return text.str.strip_chars().str.replace(r"[Zz]$", "+00:00")
@@ -125,10 +137,12 @@ def parse(
         text = pl.when(text.str.ends_with("Z") | text.str.ends_with("z")).then(
             text.str.slice(0, text.str.len_chars() - 1) + pl.lit("+00:00")).otherwise(text)
     frame = values.to_frame("raw").select(text.alias("text"))
-
-    aware = _first_parse([pl.col("text").str.strptime(pl.Datetime("us", "UTC"), f, strict=False)
-                          for f in offset_formats], pl.Datetime("us", "UTC"))
-    naive_parsed = [pl.col("text").str.strptime(pl.Datetime("us"), f, strict=False) for f in naive_formats]
+    aware_parsed, unread = _parse_in_turn(frame["text"], offset_formats, pl.Datetime("us", "UTC"), "__aware")
+    # a local time matters only where no offset format read the value
+    naive_columns, _ = _parse_in_turn(unread, naive_formats, pl.Datetime("us"), "__naive")
+    frame = frame.with_columns(*aware_parsed, *naive_columns)
+    aware = _first_parse([pl.col(s.name) for s in aware_parsed], pl.Datetime("us", "UTC"))
+    naive_parsed = [pl.col(s.name) for s in naive_columns]
     naive = _first_parse(naive_parsed, pl.Datetime("us"))
     date_only = pl.lit(False)
     for parsed, fmt in reversed(list(zip(naive_parsed, naive_formats, strict=True))):

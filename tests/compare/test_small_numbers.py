@@ -74,3 +74,23 @@ def test_a_pool_that_would_reveal_a_small_number_withholds_the_item_loudly():
     assert second["not_comparable_reason"] in ("small_numbers", "small_numbers_others")
     others = table["affected_others"].drop_nulls().to_list()
     assert not any(1 <= n <= 4 for n in others), others
+
+
+def test_the_fisher_test_is_scipys_to_the_last_bit():
+    """pmtool's two-sided Fisher test takes scipy's steps without its per-call overhead: every small table,
+    and tables of the sizes a year of cases gives, have exactly scipy's p-value."""
+    import numpy as np
+
+    from pmtool.compare.stats import fisher_two_sided
+
+    tables = [(a, b, c, d) for a in range(6) for b in range(6) for c in range(6) for d in range(6)]
+    rng = np.random.default_rng(19)
+    for scale in (50, 5_000, 500_000):
+        for _ in range(60):
+            n1, n2 = int(rng.integers(1, scale)), int(rng.integers(1, 12 * scale))
+            p1 = rng.random()
+            p2 = min(1.0, max(0.0, p1 * (1 + rng.normal() * 0.05) if rng.random() < 0.5 else rng.random()))
+            a, c = int(rng.binomial(n1, p1)), int(rng.binomial(n2, p2))
+            tables.append((a, n1 - a, c, n2 - c))
+    differ = [t for t in tables if fisher_two_sided(*t) != fisher_exact([[t[0], t[1]], [t[2], t[3]]]).pvalue]
+    assert not differ, differ[:5]

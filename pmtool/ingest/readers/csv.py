@@ -66,6 +66,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
         raise ConfigError("csv.bad_delimiter", Location(where), delimiter=repr(options.delimiter))
     raw = path.read_bytes()
     data, encoding = _to_utf8(raw, options.encoding, where)
+    del raw  # a large export is held once, not twice (with a byte-order mark, data is a copy)
     inside = data.find(_UTF8_BOM)
     if inside >= 0:  # two exports joined into one file: the second one's mark would start a phantom case id
         raise InputError("csv.bom_inside", Location(where, _line_at(data, inside)))
@@ -76,6 +77,7 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     delimiter = options.delimiter or detected or ","
     parsed = _parse(data, delimiter, quote, where, skipped_lines)
     rows, multiline = _line_numbers(data, quote, parsed.height)
+    del data
     frame, skipped = tidy_columns(parsed.with_columns(rows + skipped_lines), parsed.columns)
     details: dict[str, Any] = {
         "delimiter": delimiter,

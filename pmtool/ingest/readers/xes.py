@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import polars as pl
 from lxml import etree
 
@@ -190,13 +191,10 @@ class LineCountingStream:
         data = self._stream.read(size)
         buf = self._carry + data
         seen = len(self._carry)  # matches ending inside the carry were counted by the previous read
-        cursor, line = 0, self._line
-        for match in self._pattern.finditer(buf):
-            if match.end() <= seen:
-                continue
-            line += buf.count(b"\n", cursor, match.start())
-            cursor = match.start()
-            self.lines.append(line)
+        starts = [m.start() for m in self._pattern.finditer(buf) if m.end() > seen]
+        if starts:  # line of each start: newlines before it, counted in bulk
+            breaks = np.flatnonzero(np.frombuffer(buf, dtype=np.uint8) == 10)
+            self.lines.extend((np.searchsorted(breaks, starts) + self._line).tolist())
         keep = len(buf) if not data else max(len(buf) - self._OVERLAP, 0)
         self._line += buf.count(b"\n", 0, keep)
         self._carry = buf[keep:]
@@ -222,6 +220,10 @@ def local_name(tag: Any) -> str:
 # ISO 8601 date-time as XES (xs:dateTime) and OCEL write it: date, T or space, hh:mm[:ss][.fff], offset.
 _ISO = r"^\s*(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(:\d{2})?(\.\d+)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$"
 
+#: The shape :func:`parse_iso_timestamps` brings every value into before parsing it with :data:`_ISO_FORMAT`.
+_ISO_NORMAL = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?[+-]\d{2}:\d{2}$"
+_ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
+
 
 def parse_iso_timestamps(values: pl.Series) -> tuple[pl.Series, int, int]:
     """Parse ISO 8601 strings to ``Datetime("us", "UTC")``, vectorised.
@@ -231,7 +233,12 @@ def parse_iso_timestamps(values: pl.Series) -> tuple[pl.Series, int, int]:
     values without offset and the number of non-null values that could not be parsed.
     """
     name = values.name
-    frame = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(
+    text = values.cast(pl.String)
+    # Most values already have the one shape the parse below normalises to: parse those as they are.
+    if text.null_count() == 0 and text.str.contains(_ISO_NORMAL).all():
+        parsed = text.str.to_datetime(_ISO_FORMAT, time_zone="UTC", time_unit="us", strict=False).alias(name)
+        return parsed, 0, int(parsed.null_count())
+    frame = pl.DataFrame({"v": text}).with_columns(
         pl.col("v").str.extract_groups(_ISO).alias("g")
     )
     g = pl.col("g").struct
@@ -256,9 +263,7 @@ def parse_iso_timestamps(values: pl.Series) -> tuple[pl.Series, int, int]:
         ]
     )
     out = frame.select(
-        text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_zone="UTC", time_unit="us", strict=False).alias(
-            "ts"
-        ),
+        text.str.to_datetime(_ISO_FORMAT, time_zone="UTC", time_unit="us", strict=False).alias("ts"),
         (g.field("1").is_not_null() & offset.is_null()).sum().alias("no_offset"),
     )
     parsed = out["ts"].alias(name)
@@ -280,6 +285,7 @@ class _Collector:
         self.traces: list[dict[str, str]] = []
         self.kept_as_text: list[str] = []
         self.keyless_values = 0
+        self.event_tags: dict[Any, bool] = {}  # element tag → whether it names an event
 
     def flush(self) -> None:
         if not self.rows:
@@ -309,9 +315,15 @@ class _Collector:
         frame = pl.concat(self.frames, how="diagonal_relaxed")
         keyless = [c for c in frame.columns if c.startswith(_NO_KEY + _TAG)]
         self.keyless_values = sum(frame[c].is_not_null().sum() for c in keyless)
-        frame, self.kept_as_text = typed_columns(frame.drop(keyless))
-        first = [c for c in (CASE_NAME,) if c in frame.columns]
-        return frame.select([*first, *[c for c in frame.columns if c not in first and c != ROW], ROW])
+        frame, self.kept_as_text = _finish(frame.drop(keyless))
+        return frame
+
+
+def _finish(frame: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The collected text columns typed (:func:`typed_columns`), case name first, ``ROW`` last."""
+    frame, kept_as_text = typed_columns(frame)
+    first = [c for c in (CASE_NAME,) if c in frame.columns]
+    return frame.select([*first, *[c for c in frame.columns if c not in first and c != ROW], ROW]), kept_as_text
 
 
 #: Between an attribute's key and its XES type in the collected column names ("amount\x1ffloat").
@@ -402,6 +414,13 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     """
     file = display_path(path)
     check_prolog(path)
+    from pmtool.ingest.readers.xes_plain import read_plain  # it builds on this module's helpers
+
+    plain = read_plain(path) if options.encoding is None else None
+    if plain is not None:
+        frame, counts = plain
+        frame, kept_as_text = _finish(frame)
+        return _raw_table(path, frame, counts, kept_as_text, exact=True)
     collector = _Collector()
     counts = {
         "traces": 0,
@@ -446,9 +465,15 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     if lines is counting.lines:
         frame = frame.with_columns(pl.Series(ROW, lines, dtype=pl.Int64))
     counts["nested_attributes_skipped"] += collector.keyless_values
+    return _raw_table(path, frame, counts, collector.kept_as_text, exact)
+
+
+def _raw_table(path: Path, frame: pl.DataFrame, counts: dict[str, int], kept_as_text: list[str],
+               exact: bool) -> RawTable:
+    """The reader's result from the collected ``frame``: timestamps parsed, ``details`` filled in."""
     details: dict[str, Any] = {**counts, "events": frame.height, "compressed": is_gzip(path)}
-    if collector.kept_as_text:
-        details["typed_attributes_kept_as_text"] = ", ".join(collector.kept_as_text)
+    if kept_as_text:
+        details["typed_attributes_kept_as_text"] = ", ".join(kept_as_text)
     details["line_numbers_exact"] = exact
     if TIMESTAMP_KEY in frame.columns:
         raw = frame[TIMESTAMP_KEY]
@@ -462,7 +487,7 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
     has_ts = int(frame[TIMESTAMP_KEY].is_not_null().sum()) if TIMESTAMP_KEY in frame.columns else 0
     details["events_without_timestamp"] = frame.height - has_ts
     defaults = {canon: key for canon, key in XES_DEFAULT_COLUMNS.items() if key in frame.columns}
-    return RawTable(frame, file, "xes", row_label="line", default_columns=defaults, details=details)
+    return RawTable(frame, display_path(path), "xes", row_label="line", default_columns=defaults, details=details)
 
 
 def _check_root(root: Any, path: Path) -> None:
@@ -476,6 +501,7 @@ def _read_trace(trace: Any, collector: _Collector, counts: dict[str, int]) -> No
     case: dict[str, str] = {}
     index = len(collector.traces)
     rows, lines, trace_of_row = collector.rows, collector.lines, collector.trace_of_row
+    kinds = collector.event_tags
     for child in trace:
         value = child.get("value")
         if value is not None:
@@ -483,7 +509,11 @@ def _read_trace(trace: Any, collector: _Collector, counts: dict[str, int]) -> No
             if key is not None:
                 case[f"{CASE_PREFIX}{key}{_TAG}{child.tag}"] = value
             continue
-        if local_name(child.tag) != "event":
+        tag = child.tag
+        is_event = kinds.get(tag)
+        if is_event is None:
+            is_event = kinds[tag] = local_name(tag) == "event"
+        if not is_event:
             counts["nested_attributes_skipped"] += 1  # <list>/<container> on the trace
             continue
         # Hot loop (millions of attributes): one dict comprehension per event, cleaned only when needed. The
