@@ -44,7 +44,6 @@ from pmtool.conform.conformance import (
     ConformanceResult,
     ConformanceSettings,
     combine_results,
-    in_combined_order,
     label_counts,
     per_office_settings,
     process_labels_of,
@@ -361,8 +360,7 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
             events = next(p.events for p in parts if p.office == office)
             result = stages.run("conform", item, lambda k=keys[office]["conform"]: k,
                                 lambda s=step: s("conform"), *_CONFORM_CODEC, events)
-            # each office's tables in the combined order as they come: combining then needs no sorted copy
-            results.append(in_combined_order(result) if len(jobs) > 1 else result)
+            results.append(result)
             if discover_models:
                 found.extend(stages.run("discover", item, lambda k=keys[office]["discover"]: k,
                                         lambda s=step: s("discover"), *_DISCOVER_CODEC, events))
@@ -370,7 +368,7 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
             texts = stages.run("aggregate", item, lambda k=keys[office]["aggregate"]: k,
                                lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
-        result = combine_results(results, labels, presorted=True)
+        result = combine_results(results, labels)
         del results  # the offices' parts: the combined result holds their rows
         log = SpooledLog(tuple(p.file for p in parts if p.file is not None), Provenance(), spool)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries_sorted(found), process_bundles)

@@ -178,48 +178,37 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
     )
 
 
-#: The order of each table in a combined result (:func:`combine_results`).
-COMBINED_ORDER = {"cases": list(_KEY), "summary": [schema.OFFICE],
-                  "deviations": [schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"],
-                  "rules": [schema.OFFICE, schema.CASE_ID, "rule_id", "clock"]}
-
-
-def in_combined_order(result: ConformanceResult) -> ConformanceResult:
-    """``result`` with its tables in the order :func:`combine_results` gives them (for ``presorted``)."""
-    rules = result.rules
-    if rules is not None:
-        rules = replace(rules, cases=rules.cases.sort(COMBINED_ORDER["rules"], maintain_order=True))
-    return replace(result, cases=result.cases.sort(COMBINED_ORDER["cases"], maintain_order=True),
-                   summary=result.summary.sort(COMBINED_ORDER["summary"], maintain_order=True),
-                   deviations=result.deviations.sort(COMBINED_ORDER["deviations"], maintain_order=True),
-                   rules=rules)
-
-
-def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | None = None, *,
-                    presorted: bool = False) -> ConformanceResult:
+def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | None = None) -> ConformanceResult:
     """One result from the results of disjoint sets of offices checked against the same model with the same
     settings and ``as_of`` (each office's figures depend on its own cases only), in the order :func:`conform`
     gives; ``labels``: the label check of all offices together (a per-office check cannot see a Soll task
-    that no office shows). ``presorted``: the parts are each in :func:`in_combined_order` and in office order
-    (their tables are only put one after another, which needs no second copy for sorting)."""
+    that no office shows)."""
     if not parts:
         raise ValueError("combine_results needs at least one result")
     first = parts[0]
     if len(parts) == 1:
         return replace(first, labels=labels or first.labels)
 
-    def joined(frames: Sequence[pl.DataFrame], table: str) -> pl.DataFrame:
-        # one contiguous table either way: a Parquet file's row groups follow the memory layout
-        together = pl.concat(list(frames), how="diagonal_relaxed", rechunk=presorted)
-        return together if presorted else together.sort(COMBINED_ORDER[table], maintain_order=True)
+    # parts of offices in ascending order, each sorted with its office first: joined, they are sorted already
+    offices = [p.summary[schema.OFFICE] for p in parts]
+    ascending = all(o.len() for o in offices) and all(
+        a[-1] < b[0] for a, b in zip(offices, offices[1:], strict=False))
+
+    def joined(frames: Sequence[pl.DataFrame], by: list[str], *, sorted_parts: bool = False) -> pl.DataFrame:
+        frame = pl.concat(list(frames), how="diagonal_relaxed")
+        # one chunk either way: how a table is written (its Parquet bytes) does not depend on its parts
+        return frame.rechunk() if sorted_parts and ascending else frame.sort(by, maintain_order=True)
 
     rules = None
     if first.rules is not None:
-        rules = replace(first.rules, cases=joined([p.rules.cases for p in parts if p.rules is not None], "rules"))
+        rules = replace(first.rules, cases=joined([p.rules.cases for p in parts if p.rules is not None],
+                                                  [schema.OFFICE, schema.CASE_ID, "rule_id", "clock"],
+                                                  sorted_parts=True))
     alignments = {v: a for p in parts for v, a in p.alignments.items()}
-    return replace(first, cases=joined([p.cases for p in parts], "cases"),
-                   summary=joined([p.summary for p in parts], "summary"),
-                   deviations=joined([p.deviations for p in parts], "deviations"),
+    return replace(first, cases=joined([p.cases for p in parts], list(_KEY), sorted_parts=True),
+                   summary=joined([p.summary for p in parts], [schema.OFFICE], sorted_parts=True),
+                   deviations=joined([p.deviations for p in parts],
+                                     [schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"]),
                    rules=rules, alignments=alignments, labels=labels or first.labels)
 
 
