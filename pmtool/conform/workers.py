@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from importlib import import_module
 from pathlib import Path
 from typing import IO, Any
@@ -138,10 +139,8 @@ def _give_back(proc: subprocess.Popen, sound: bool) -> None:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    try:
+    with suppress(OSError):
         proc.stdin.close()  # type: ignore[union-attr]
-    except OSError:
-        pass
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
