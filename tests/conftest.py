@@ -68,3 +68,19 @@ def sample_logs_by_process(sample_ingested):
         frames = [read_parquet(p).frame for p in sorted((sample_ingested / process).glob("*.parquet"))]
         logs[process] = EventLog.from_frame(pl.concat(frames, how="diagonal_relaxed"))
     return logs
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a parallel run (README's test command: pytest-xdist, ``--dist loadgroup``) the tests that share a
+    fixture built once per module or session — a run of the demo, the docs walkthrough, a database server — go
+    to one worker as one group, so the fixture is built once, as in a serial run; all other tests are spread
+    one by one. Without xdist the mark does nothing."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        shared = {d.baseid for defs in info.name2fixturedefs.values() for d in defs[-1:]
+                  if d.scope != "function" and d.baseid not in ("", "tests")}
+        if shared:  # one group per test: a folder's conftest (all its modules) before a single module
+            item.add_marker(pytest.mark.xdist_group(min(shared, key=lambda baseid: (baseid.endswith(".py"), baseid))))

@@ -90,6 +90,14 @@ def test_test_command_runs_the_notebooks():
     assert any(d.startswith("nbmake") for d in pyproject["project"]["optional-dependencies"]["test"])
 
 
+def test_test_command_runs_in_parallel_with_shared_fixtures_kept_together():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))
+    command = re.search(r"^Run the tests: `(.*)`$", README, re.MULTILINE).group(1)
+    assert re.search(r"pytest .*-n (logical|auto|\d+)", command), command
+    assert "--dist loadgroup" in pyproject["tool"]["pytest"]["ini_options"]["addopts"]
+    assert any(d.startswith("pytest-xdist") for d in pyproject["project"]["optional-dependencies"]["test"])
+
+
 def test_documents_linked_from_the_readme_exist():
     for link in re.findall(r"\]\(((?:docs|notebooks)/[^)#]+)\)", README):
         assert (REPO / link).exists(), link

@@ -81,13 +81,13 @@ def test_compare_from_logs_records_the_filters_in_every_bundle(sample_ingested, 
     assert [b.meta["filters"] for b in bundles] == [texts, texts]
 
 
-def project_file(folder: Path, offices: tuple[str, ...], extra: list[str] = ()) -> Path:
+def project_file(folder: Path, offices: tuple[str, ...], extra: list[str] = (), formats: str = '["html"]') -> Path:
     target = folder / "exports" / "P1"
     target.mkdir(parents=True)
     for path in sorted((SAMPLE_LOGS / "P1").iterdir()):
         if path.name.split("_")[0] in offices:
             shutil.copy(path, target / path.name)
-    lines = ['[project]', 'name = "Filter"', 'output = "results"', 'period = "2025"', 'formats = ["html"]',
+    lines = ['[project]', 'name = "Filter"', 'output = "results"', 'period = "2025"', f'formats = {formats}',
              'as_of = 2026-03-31T23:59:00+02:00', *extra, '', '[sources]', 'folder = "exports"', '',
              '[processes.P1]', f'model = "{P1_MODEL.as_posix()}"',
              f'rules = "{P1_MODEL.with_suffix(".rules.toml").as_posix()}"']
@@ -102,10 +102,13 @@ def test_run_filters_from_the_command_line_equal_the_project_file_and_the_api(tm
     by_cli = project_file(tmp_path / "cli", offices)
     result = cli("run", "--project", str(by_cli), "--quiet", *filter_args(texts))
     assert result.exit_code in (0, 3), result.output
-    by_file = project_file(tmp_path / "file", offices, ["filters = " + json.dumps(texts, ensure_ascii=False)])
+    # the tables of the three ways are compared; the report's filter line is checked on the first (no report
+    # for the other two, which would only draw the same figures again)
+    by_file = project_file(tmp_path / "file", offices, ["filters = " + json.dumps(texts, ensure_ascii=False)],
+                           formats="[]")
     result = cli("run", "--project", str(by_file), "--quiet")
     assert result.exit_code in (0, 3), result.output
-    pt.run(pt.restrict(pt.load_project(project_file(tmp_path / "api", offices)), filters=texts),
+    pt.run(pt.restrict(pt.load_project(project_file(tmp_path / "api", offices, formats="[]")), filters=texts),
            key=pt.PseudonymKey(TEST_KEY_TEXT.encode()))
     tables = [pl.read_csv(folder / "results" / "tables" / "conformance" / "P1_summary.csv")
               for folder in (tmp_path / "cli", tmp_path / "file", tmp_path / "api")]
