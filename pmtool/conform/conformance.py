@@ -196,8 +196,9 @@ def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | Non
 
     def joined(frames: Sequence[pl.DataFrame], by: list[str], *, sorted_parts: bool = False) -> pl.DataFrame:
         frame = pl.concat(list(frames), how="diagonal_relaxed")
-        # one chunk either way: how a table is written (its Parquet bytes) does not depend on its parts
-        return frame.rechunk() if sorted_parts and ascending else frame.sort(by, maintain_order=True)
+        # the parts stay where they are (no copy of the whole table); a table is written as one chunk, so its
+        # Parquet bytes do not depend on its parts (pmtool.conform.output.table_writer)
+        return frame if sorted_parts and ascending else frame.sort(by, maintain_order=True)
 
     rules = None
     if first.rules is not None:
