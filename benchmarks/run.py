@@ -46,6 +46,7 @@ PROCESS_MODELS = {"P1": "P1_meldefallbearbeitung", "P2": "P2_ausbruchsmanagement
 PAGE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 SAMPLE_SECONDS = 0.2
+PSS_EVERY = 5  # proportional sets every fifth sample (once a second): reading them costs the sampler CPU
 #: pmtool's stages doing what the plain pm4py way does (read, discover, align, precision)
 SAME_WORK = ("ingest", "conform", "discover")
 
@@ -75,9 +76,10 @@ def _tree(root: int) -> list[int]:
     return out
 
 
-def _rss_and_cpu(pid: int) -> tuple[int, float, int] | None:
+def _rss_and_cpu(pid: int, with_pss: bool = True) -> tuple[int, float, int] | None:
     """Resident set, CPU seconds and proportional set (shared pages divided among the processes sharing
-    them, so that a tree's sum counts each page once) of one process."""
+    them, so that a tree's sum counts each page once; ``with_pss=False``: the resident set instead, as reading
+    it costs the sampler CPU) of one process."""
     try:
         with open(f"/proc/{pid}/statm") as f:
             rss = int(f.read().split()[1]) * PAGE
@@ -85,11 +87,12 @@ def _rss_and_cpu(pid: int) -> tuple[int, float, int] | None:
             fields = f.read().rsplit(")", 1)[1].split()
         pss = rss
         try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        pss = int(line.split()[1]) * 1024
-                        break
+            if with_pss:
+                with open(f"/proc/{pid}/smaps_rollup") as f:
+                    for line in f:
+                        if line.startswith("Pss:"):
+                            pss = int(line.split()[1]) * 1024
+                            break
         except OSError:
             pass
         return rss, (int(fields[11]) + int(fields[12])) / TICKS, pss  # utime + stime of the process itself
@@ -139,16 +142,19 @@ def measure(command: list[str], budget: float | None, env: dict[str, str] | None
     err_reader.start()
     cpu_seen: dict[int, float] = {}
     samples: list[tuple[float, int, float, int, int]] = []  # (time, tree RSS, tree CPU so far, tree PSS, main RSS)
+    last_pss = 0
     while proc.poll() is None:
         rss = pss = 0
+        with_pss = len(samples) % PSS_EVERY == 0
         for pid in _tree(proc.pid):
-            got = _rss_and_cpu(pid)
+            got = _rss_and_cpu(pid, with_pss)
             if got:
                 rss += got[0]
                 pss += got[2]
                 cpu_seen[pid] = got[1]
-        own = _rss_and_cpu(proc.pid)
-        samples.append((time.monotonic(), rss, sum(cpu_seen.values()), pss, own[0] if own else 0))
+        own = _rss_and_cpu(proc.pid, False)
+        last_pss = pss if with_pss else last_pss
+        samples.append((time.monotonic(), rss, sum(cpu_seen.values()), last_pss, own[0] if own else 0))
         if budget is not None and time.monotonic() - start > budget:
             os.killpg(proc.pid, 9)
             proc.wait()
@@ -303,7 +309,8 @@ def main() -> None:
               "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), "",
               f"`python -m benchmarks.run --sizes {args.sizes} --budget {args.budget:g}"
               + (f" --dask {args.dask}" if args.dask else "") + ("  --no-pm4py" if args.no_pm4py else "") + "`",
-              "", "Memory: the whole process tree (the run and its worker processes), sampled every 0.2 s, highest "
+              "", "Memory: the whole process tree (the run and its worker processes), sampled every 0.2 s (PSS every "
+              "second), highest "
               "while the stage ran: PSS sums each process's proportional set (a page shared by several processes, "
               "such as the libraries of the workers, is counted once), the RSS sum counts shared pages in every "
               "process. CPU: user + system seconds of the tree. With worker processes the per-office stages "
