@@ -297,7 +297,10 @@ def stage_table(m: Measured) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Tables go to benchmarks/results/ (latest.md is the newest run); the "
+                                            "simulated inputs are made once in benchmarks/data/.",
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--sizes", default="1e5,1e6", help="events, comma-separated (e.g. 1e5,1e6,1e7)")
     parser.add_argument("--budget", type=float, default=600.0, help="seconds for the plain pm4py way per size")
     parser.add_argument("--no-pm4py", action="store_true", help="skip the plain pm4py way")
