@@ -101,12 +101,14 @@ def month_of(cases: pl.DataFrame) -> pl.DataFrame:
 def measures(conformance: ConformanceResult) -> pl.DataFrame:
     """One row per office, case and measure with ``ok`` (bool): conforming (ended cases only) and each rule's
     primary clock where it was judged."""
-    cases = month_of(conformance.cases)
+    # only the columns used: filtering a whole per-case table would copy every column of it first
+    cases = month_of(conformance.cases.select(schema.OFFICE, schema.CASE_ID, "first", "case_status", "fitness"))
     ended = cases.filter((pl.col("case_status") != "running") & pl.col("fitness").is_not_null())
     parts = [ended.select(schema.OFFICE, schema.CASE_ID, "month", pl.lit(CONFORMING).alias("measure"),
                           (pl.col("fitness") == 1.0).alias("ok"))]
     if conformance.rules is not None:
-        judged = (conformance.rules.cases.filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"]))
+        judged = (conformance.rules.cases.select(schema.OFFICE, schema.CASE_ID, "rule_id", "primary", "status")
+                  .filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"]))
                   .select(schema.OFFICE, schema.CASE_ID, pl.col("rule_id").alias("measure"),
                           (pl.col("status") == "ok").alias("ok")))
         parts.append(judged.join(cases.select(schema.OFFICE, schema.CASE_ID, "month"), on=[schema.OFFICE,

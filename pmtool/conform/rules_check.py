@@ -64,7 +64,7 @@ class RuleResults:
 
     def summary(self) -> pl.DataFrame:
         """Per office and rule (primary clock): applicable cases, violations, pending, rate."""
-        return (self.cases.filter(pl.col("primary"))
+        return (self.cases.select(schema.OFFICE, "rule_id", "kind", "primary", "status").filter(pl.col("primary"))
                 .group_by(schema.OFFICE, "rule_id", "kind", maintain_order=True)
                 .agg(
                     (pl.col("status") == "ok").sum().alias("ok"),
