@@ -59,6 +59,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import Variants, check_activities, filter_event_log, named_activities, parse_filters
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
+from pmtool.i18n import t
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, SpooledIngest, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import PseudonymKey
@@ -243,29 +244,42 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
 PARALLEL_FROM = 16 << 20
 
 
-def _local_workers(project: Project) -> int:
+def _local_workers(project: Project, progress: Progress) -> int:
+    """The worker processes a run uses on this machine: the project's ``workers`` for exports of
+    :data:`PARALLEL_FROM` bytes or more, as many as the memory budget holds (``[limits] memory_mb``)."""
     if project.workers <= 1 or cluster.client() is not None:
         return 1
-    size = 0
+    sizes = [0]
     for source in project.exports:
         try:
-            size += source.path.stat().st_size
+            sizes.append(source.path.stat().st_size)
         except OSError:
             continue  # a database, or a file that the import will name
-    return project.workers if size >= PARALLEL_FROM else 1
+    if sum(sizes) < PARALLEL_FROM:
+        return 1
+    planned = limits.planned_workers(project.workers, max(sizes))
+    if planned < project.workers:  # said where the run's progress is shown
+        note = getattr(progress, "note", None)
+        if note is not None:
+            note(t("run.memory_budget", budget=limits.current().memory_mb, n=planned, wanted=project.workers))
+    return planned
 
 
 def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
                   cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
-    with cluster.local_workers(_local_workers(project)):
-        return _analyse(project, key=key, allow_identifiable=allow_identifiable, progress=progress,
-                        cache=cache or AlignmentCache(), discover_models=discover_models, store=store)
-
-
-def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
-             cache: AlignmentCache, discover_models: bool, store: StageCache | None) -> Analysis:
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
+    with cluster.local_workers(_local_workers(project, progress)):  # they end with the offices' steps
+        ingests, references, processes = _offices(project, stages, key=key, allow_identifiable=allow_identifiable,
+                                                  cache=cache or AlignmentCache(), discover_models=discover_models)
+    return _compared(project, stages, allowlist, ingests, references, processes)
+
+
+def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None, allow_identifiable: bool,
+             cache: AlignmentCache, discover_models: bool
+             ) -> tuple[tuple[SpooledIngest, ...], dict[str, ReferenceModel], dict[str, ProcessAnalysis]]:
+    """Import every export, then work on each process office by office: its imports and per-office steps."""
+    store = stages.store
     spool = Spool()  # every log of the run waits on disk; memory holds one office's part at a time
     context = cluster.project_context(project)
     ingests: list[SpooledIngest] = []
@@ -286,7 +300,6 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
                                            stale_after_days=project.stale_after_days, workers=project.workers)
     aggregate_settings = AggregateSettings(suppress_below=project.privacy_threshold, period=project.period)
     processes: dict[str, ProcessAnalysis] = {}
-    bundles: list[Bundle] = []
     for number, (pid, reference) in enumerate(references.items()):
         sources = [(s, r) for s, r in zip(project.exports, ingests, strict=True) if s.process == pid]
         if not sources:
@@ -356,9 +369,16 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
                                lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
         result = combine_results(results, labels)
-        bundles.extend(process_bundles)
+        del results  # the offices' parts: the combined result holds their rows
         log = SpooledLog(tuple(p.file for p in parts if p.file is not None), Provenance(), spool)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries_sorted(found), process_bundles)
+    return tuple(ingests), references, processes
+
+
+def _compared(project: Project, stages: StageRunner, allowlist: Allowlist, ingests: tuple[SpooledIngest, ...],
+              references: dict[str, ReferenceModel], processes: dict[str, ProcessAnalysis]) -> Analysis:
+    """The comparison of every process's bundles, and the whole analysis."""
+    bundles = [b for pa in processes.values() for b in pa.bundles]
     allowlist = replace(allowlist, today=data_day(bundles, project.as_of))
     process_names = {pid: c.name for pid, c in project.processes.items() if c.name}
     settings = CompareSettings(fdr=project.comparison.get("fdr", 0.05), gate=GateSettings(**{
@@ -376,7 +396,7 @@ def _analyse(project: Project, *, key: PseudonymKey | None, allow_identifiable: 
     timings: dict[str, float] = {}
     for record in stages.steps:
         timings[record.stage] = timings.get(record.stage, 0.0) + record.seconds
-    return Analysis(project, tuple(ingests), processes, tables.comparison, tables.findings, tables.priorities,
+    return Analysis(project, ingests, processes, tables.comparison, tables.findings, tables.priorities,
                     tables.trend, project.as_of, timings, tuple(stages.steps), dict(stages.fingerprints),
                     tables.throughput, tables.disclosure, tables.comparability)
 

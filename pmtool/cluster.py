@@ -1,17 +1,25 @@
-"""Work on a Dask cluster (``dask.distributed``) when one machine is not enough.
+"""Work in several processes: on this machine, or on a Dask cluster (``dask.distributed``) when one machine
+is not enough.
 
-``pmtool run --scheduler tcp://host:8786`` (or ``scheduler = "tcp://host:8786"`` in the project file's
-``[project]`` table) connects to a running Dask scheduler; ``local:N`` starts a cluster of N worker
-processes on this machine for the run. While connected, a run spreads over the workers:
+A run hands its work out in the same pieces either way (:mod:`pmtool.analysis`, :mod:`pmtool.office_steps`):
 
-- **ingest** by export, i.e. by office × process;
-- **Ist discovery** by office × process;
-- **alignments and precision** (conformance, the Ist models' fitness) by variant batch.
+- **ingest** by export, i.e. by office × process, each written to the run's spool folder (:mod:`pmtool.spool`);
+- **each office's part** of a process: read from the spool, labelled and filtered, then its conformance check
+  (alignments, rules, precision), Ist models and bundles, by office × process.
 
-Every piece is computed by the same function as on one machine and put back in its place, so the results
-are the same as the local run's, byte for byte. Rule checks, aggregation and the comparison work on counts
-per process and stay with the run. The workers need pmtool (same version) and read the exports from the
-paths the project names, so they must see the same files (a shared folder).
+Every piece is computed by the same function as in one process and put back in its place, so the results are
+the same as the one-process run's, byte for byte. The label check, the comparison and the report work on
+counts and stay with the run.
+
+**On this machine** (:func:`local_workers`): a run whose exports take 16 MiB or more together uses the project's
+``workers`` processes (plain ``python -c`` subprocesses fed over their stdin, so a script needs no
+``__main__`` guard); they end when the offices' steps are done.
+
+**On a Dask cluster**: ``pmtool run --scheduler tcp://host:8786`` (or ``scheduler = "tcp://host:8786"`` in the
+project file's ``[project]`` table) connects to a running Dask scheduler; ``local:N`` starts a cluster of N
+worker processes on this machine for the run. The workers need pmtool (same version) and read the exports
+from the paths the project names and the spool files from the run's spool folder, so they must see the same
+files: a shared folder for the exports, and ``TMPDIR`` pointing into a shared folder for the spool.
 
 The federated path — each office aggregates its own bundle, the centre compares bundles — stays the
 privacy-preserving default; a cluster is for a centre that holds the logs itself.

@@ -14,6 +14,8 @@ limit                  default       environment variable                what it
 ``json_depth``         200           ``PMTOOL_MAX_JSON_DEPTH``           nesting of JSON inputs (OCEL)
 ``model_tasks``        2000          ``PMTOOL_MAX_MODEL_TASKS``          tasks (transitions) of one Soll model
 ``state_space``        50000         ``PMTOOL_MAX_STATE_SPACE``          reachable states of one Soll model
+``memory_mb``          none          ``PMTOOL_MAX_MEMORY_MB``            memory a run plans its worker processes
+                                                                         by (see :func:`planned_workers`)
 =====================  ============  ==================================  ======================================
 
 The project file's ``[limits]`` table sets them for a run (:func:`configured`); the environment variable wins
@@ -40,6 +42,7 @@ class Limits:
     json_depth: int = 200
     model_tasks: int = 2_000
     state_space: int = 50_000
+    memory_mb: int = 0  # 0: no budget
 
 
 ENV = {f.name: f"PMTOOL_MAX_{f.name.upper()}" for f in fields(Limits)}
@@ -75,6 +78,23 @@ def configured(settings: Mapping[str, int] | None) -> Iterator[Limits]:
         yield limits
     finally:
         _override.reset(token)
+
+
+#: What a worker process holds besides its work (Python, polars, pm4py), and per byte of the largest export
+#: what its import and its office's steps hold at most (measured on the simulated exports: CSV, Excel, XES).
+WORKER_BASE_MB = 300
+WORKER_PER_EXPORT_BYTE = 12
+
+
+def planned_workers(wanted: int, largest_export: int) -> int:
+    """How many worker processes a run uses: ``wanted``, fewer when the memory budget (``memory_mb``) does not
+    hold that many besides the run's own process, which keeps half of the budget for itself (its tables). At
+    least 1: one process works on one office at a time, the logs wait on disk (:mod:`pmtool.spool`)."""
+    budget = current().memory_mb
+    if not budget or wanted <= 1:
+        return wanted
+    per_worker = WORKER_BASE_MB + WORKER_PER_EXPORT_BYTE * largest_export / 2**20
+    return max(1, min(wanted, int((budget / 2) // per_worker)))
 
 
 def exceeded(name: str, value: Any, where: str | None = None, *,

@@ -31,7 +31,17 @@ from pmtool.eventlog.log import EventLog, Provenance
 from pmtool.models.reference import ReferenceModel
 
 STEPS = ("conform", "discover", "aggregate")
-_CACHE = AlignmentCache()  # a worker process's alignments, kept for its next offices
+_CACHE: dict[str, AlignmentCache] = {}  # a worker process's alignments against one Soll, for its next offices
+
+
+def _worker_cache(reference: ReferenceModel) -> AlignmentCache:
+    """The worker's alignments against ``reference``'s net (those against another Soll are let go: its
+    memory grows with one process's variants, not with the run's)."""
+    key = reference.fingerprint
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = AlignmentCache()
+    return _CACHE[key]
 
 
 @dataclass(frozen=True)
@@ -131,7 +141,8 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
     log = read_part(job.file)
     out: dict[str, Any] = {}
     if "conform" in which or ("aggregate" in which and result is None):
-        result = conform(log, job.reference, calendars=job.calendars, cache=cache or _CACHE, settings=job.conform)
+        result = conform(log, job.reference, calendars=job.calendars, cache=cache or _worker_cache(job.reference),
+                         settings=job.conform)
         if "conform" in which:  # a run keeps the tables; the alignments behind them are in its deviations
             out["conform"] = replace(result, alignments={})
     if "discover" in which:

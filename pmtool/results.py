@@ -133,14 +133,17 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
-    audit = _in_background(disclosure_audit, analysis)  # its linear programs run while Graphviz draws
-    writers = _analysis_writers(analysis, out, project.tables, lang)
+    # the disclosure audit's linear programs and the tables run while Graphviz draws
+    audit = _in_background(disclosure_audit, analysis)
+    tables = _in_background(lambda a: _analysis_writers(a, out, project.tables, lang), analysis)
+    figures: dict[Path, Writer] = {}
     not_drawn: list[tuple[str, str]] = []
     for pid, all_files in _discovery_files(analysis, stages, lang).items():
         files, failed = drawn(all_files)
         not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
-            writers[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
+            figures[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
+    writers = {**tables.result(), **figures}
     disclosure = audit.result()  # before the report, which asks for the same protection
     report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():

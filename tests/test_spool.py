@@ -4,6 +4,7 @@ when the analysis is."""
 
 from __future__ import annotations
 
+import dataclasses
 import filecmp
 import gc
 import subprocess
@@ -68,3 +69,28 @@ def test_process_log_is_read_from_the_spool_and_the_folder_goes_with_the_analysi
     del analysis, pa, exported, log
     gc.collect()
     assert not folder.exists()
+
+
+def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
+    import pmtool.analysis as analysis
+    from pmtool import limits
+
+    monkeypatch.setattr(analysis, "PARALLEL_FROM", 0)
+    project = dataclasses.replace(pt.demo_project(), workers=2)
+    largest = max(s.path.stat().st_size for s in project.exports)
+    notes: list[str] = []
+
+    class Progress:
+        def __call__(self, stage: str, item: str) -> None:
+            return None
+
+        def note(self, text: str) -> None:
+            notes.append(text)
+
+    assert analysis._local_workers(project, Progress()) == 2 and notes == []  # no budget: as many as asked
+    per_worker = limits.WORKER_BASE_MB + limits.WORKER_PER_EXPORT_BYTE * largest / 2**20
+    with limits.configured({"memory_mb": int(4 * per_worker) + 1}):  # half for the run, two workers fit
+        assert analysis._local_workers(project, Progress()) == 2 and notes == []
+    with limits.configured({"memory_mb": int(2 * per_worker)}):  # one worker: the offices one after another
+        assert analysis._local_workers(project, Progress()) == 1
+    assert len(notes) == 1 and "memory_mb" in notes[0] and "1" in notes[0]

@@ -75,6 +75,10 @@ class StageBars:
         if seconds > 0:
             self.bars.update(self.tasks[stage], rate=t("cli.run.rate", rate=f"{self.events[stage] / seconds:,.0f}"))
 
+    def note(self, text: str) -> None:
+        """A line about the run printed above the bars (and kept when they are gone)."""
+        self.bars.console.print(text, style="yellow", markup=False, highlight=False)
+
     def _finish_current(self) -> None:
         if self.current is not None:
             stage, item, start = self.current

@@ -351,7 +351,7 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
         cases = result.cases.filter(pl.col(schema.OFFICE) == office)
         # throughput time: first to last event of the completed cases (one definition in every table)
         completed = cases.filter(pl.col("case_status") == "complete")["throughput_hours"].drop_nulls()
-        hist = _histogram(completed.to_list())
+        hist = _histogram(completed)
         q = dict(quality.get(office, {}))
         if coverage and office in coverage:
             q["coverage"] = coverage[office]
@@ -398,24 +398,22 @@ def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _histogram(values: list[float]) -> tuple[int, ...]:
-    counts = [0] * (len(BIN_EDGES) - 1)
-    for v in values:
-        for i in range(len(BIN_EDGES) - 1):
-            if BIN_EDGES[i] <= v < BIN_EDGES[i + 1]:
-                counts[i] += 1
-                break
-    return tuple(counts)
+def _histogram(values: pl.Series) -> tuple[int, ...]:
+    """How many ``values`` fall into each bin [lo, hi) of :data:`BIN_EDGES` (values outside all bins: none)."""
+    return tuple(int(((values >= lo) & (values < hi)).sum()) for lo, hi in zip(BIN_EDGES[:-1], BIN_EDGES[1:],
+                                                                                strict=True))
 
 
 def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, Any]]:
-    month = pl.col(schema.TIMESTAMP).dt.convert_time_zone(PERIOD_ZONE).dt.strftime("%Y-%m")
+    def month(column: str) -> pl.Expr:  # local months: no single event's time leaves the office
+        return pl.col(column).dt.convert_time_zone(PERIOD_ZONE).dt.strftime("%Y-%m")
+
     frame = log.frame.group_by(schema.OFFICE).agg(
         pl.col(schema.ACTIVITY_CODE).is_not_null().mean().alias("coverage"),
         (pl.col(schema.PRECISION) == "date").mean().alias("date_only_share"),
-        month.min().alias("period_start"),  # local months: no single event's time leaves the office
-        month.max().alias("period_end"),
-    )
+        pl.col(schema.TIMESTAMP).min().alias("period_start"),  # a later event is never in an earlier month
+        pl.col(schema.TIMESTAMP).max().alias("period_end"),
+    ).with_columns(month("period_start"), month("period_end"))
     running = result.cases.group_by(schema.OFFICE).agg(
         (pl.col("case_status") == "running").mean().alias("running"),
         (pl.col("bounded").mean() if "bounded" in result.cases.columns else pl.lit(0.0)).alias("bounded"))

@@ -387,7 +387,9 @@ def _heuristic(space: StateSpace, ids: list[int]):
 
 def _moves(space: StateSpace, variant: Variant, parent: dict[int, tuple[int, int, object]],
            width: int) -> tuple[Move, ...]:
-    label_of = {t.id: t.label for t in space.net.transitions}
+    label_of: dict[str, str | None] | None = space.extras.get("alignments.labels")  # type: ignore[assignment]
+    if label_of is None:
+        label_of = space.extras["alignments.labels"] = {t.id: t.label for t in space.net.transitions}
     out: list[Move] = []
     key = -1
     while key in parent:

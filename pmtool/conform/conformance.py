@@ -189,16 +189,25 @@ def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | Non
     if len(parts) == 1:
         return replace(first, labels=labels or first.labels)
 
-    def joined(frames: Sequence[pl.DataFrame], by: list[str]) -> pl.DataFrame:
-        return pl.concat(list(frames), how="diagonal_relaxed").sort(by, maintain_order=True)
+    # parts of offices in ascending order, each sorted with its office first: joined, they are sorted already
+    offices = [p.summary[schema.OFFICE] for p in parts]
+    ascending = all(o.len() for o in offices) and all(
+        a[-1] < b[0] for a, b in zip(offices, offices[1:], strict=False))
+
+    def joined(frames: Sequence[pl.DataFrame], by: list[str], *, sorted_parts: bool = False) -> pl.DataFrame:
+        frame = pl.concat(list(frames), how="diagonal_relaxed")
+        # the parts stay where they are (no copy of the whole table); a table is written as one chunk, so its
+        # Parquet bytes do not depend on its parts (pmtool.conform.output.table_writer)
+        return frame if sorted_parts and ascending else frame.sort(by, maintain_order=True)
 
     rules = None
     if first.rules is not None:
         rules = replace(first.rules, cases=joined([p.rules.cases for p in parts if p.rules is not None],
-                                                  [schema.OFFICE, schema.CASE_ID, "rule_id", "clock"]))
+                                                  [schema.OFFICE, schema.CASE_ID, "rule_id", "clock"],
+                                                  sorted_parts=True))
     alignments = {v: a for p in parts for v, a in p.alignments.items()}
-    return replace(first, cases=joined([p.cases for p in parts], list(_KEY)),
-                   summary=joined([p.summary for p in parts], [schema.OFFICE]),
+    return replace(first, cases=joined([p.cases for p in parts], list(_KEY), sorted_parts=True),
+                   summary=joined([p.summary for p in parts], [schema.OFFICE], sorted_parts=True),
                    deviations=joined([p.deviations for p in parts],
                                      [schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"]),
                    rules=rules, alignments=alignments, labels=labels or first.labels)

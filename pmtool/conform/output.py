@@ -37,8 +37,8 @@ def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
     is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
     if fmt == "csv":
         return lambda p: write_spreadsheet_csv(frame, p)
-    if fmt == "parquet":
-        return lambda p: frame.write_parquet(p)
+    if fmt == "parquet":  # row groups follow the memory layout: one chunk, whatever parts the table came from
+        return lambda p: frame.rechunk().write_parquet(p)
     if fmt == "csv-excel":
         from pmtool.excel import csv_for_excel
 

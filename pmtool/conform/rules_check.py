@@ -215,15 +215,18 @@ def _due(frame: pl.DataFrame, rule: Rule, calendar: WorkingCalendar) -> pl.DataF
     if rule.unit == "hours" or rule.due == "exact":
         delta = pl.duration(hours=amount) if rule.unit == "hours" else pl.duration(days=amount)
         return frame.with_columns((pl.col("start") + delta).alias("due"))
-    local_day = pl.col("start").dt.convert_time_zone(TIMEZONE).dt.date()
+    # the due instant depends on the local day of the start only: worked out once per day, not per case
+    days = frame.select(pl.col("start").dt.convert_time_zone(TIMEZONE).dt.date().alias("_day"))
     if rule.unit == "working_days":
-        due_day = calendar.add_working_days_expr(pl.col("start"), int(amount))
+        due_day = calendar.add_working_days_expr(pl.col("_day"), int(amount))
     else:
-        due_day = local_day + pl.duration(days=int(amount))
+        due_day = pl.col("_day") + pl.duration(days=int(amount))
     midnight_after = (due_day + pl.duration(days=1)).cast(pl.Datetime("us"))
-    return frame.with_columns(
+    per_day = days.unique().drop_nulls().with_columns(
         midnight_after.dt.replace_time_zone(TIMEZONE, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC").alias("due"))
+    return frame.with_columns(days["_day"]).join(per_day, on="_day", how="left", maintain_order="left") \
+        .drop("_day")
 
 
 def _order(events: pl.DataFrame, status: pl.DataFrame, rule: Rule) -> pl.DataFrame:

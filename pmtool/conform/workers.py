@@ -7,16 +7,22 @@ script without an ``if __name__ == "__main__":`` guard breaks the pool. Here eac
 script, notebook or CLI. The calling process takes batches from the front, each worker from the back;
 results land at their batch's index, so their order never depends on timing. A batch a worker fails on
 is computed by the calling process, which then raises the error itself if there is one.
+
+Workers outlive a call: starting one (a Python process importing pmtool) costs about a tenth of a CPU
+second, more than aligning a few hundred variants, so a worker that finished its batches waits, idle and
+holding nothing, for the next call of this process (see :func:`_take_workers`); all are stopped at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from importlib import import_module
 from pathlib import Path
 from typing import IO, Any
@@ -56,32 +62,30 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
 
     def feed(proc: subprocess.Popen) -> None:
         index = None
+        sound = False
         try:
-            pickle.dump((factory, setup), proc.stdin)
+            pickle.dump(("setup", (factory, setup)), proc.stdin)
             while (index := take(front=False)) is not None:
-                pickle.dump(batches[index], proc.stdin)
+                pickle.dump(("batch", batches[index]), proc.stdin)
                 proc.stdin.flush()  # type: ignore[union-attr]
                 status, value = pickle.load(proc.stdout)  # type: ignore[arg-type]
                 if status != "ok":
                     break
                 results[index] = value
                 index = None
+            pickle.dump(("done", None), proc.stdin)  # the worker lets go of the set-up
+            proc.stdin.flush()  # type: ignore[union-attr]
+            sound = True
         except (OSError, EOFError, pickle.UnpicklingError):
             pass
         finally:
             if index is not None:
                 with lock:
                     returned.append(index)
-            proc.stdin.close()  # type: ignore[union-attr]
-            proc.wait()
+            _give_back(proc, sound)
 
     threads = []
-    for _ in range(max(0, min(workers - 1, len(batches) - 1))):
-        try:
-            proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, env=child_env())
-        except OSError:  # no process to be had: this process does all the work
-            break
+    for proc in _take_workers(max(0, min(workers - 1, len(batches) - 1))):
         thread = threading.Thread(target=feed, args=(proc,), daemon=True)
         thread.start()
         threads.append(thread)
@@ -98,18 +102,86 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
     return results
 
 
+_idle: list[subprocess.Popen] = []  # workers waiting for the next call
+_idle_lock = threading.Lock()
+_owner = os.getpid()  # a forked process must not talk to its parent's workers
+
+
+def _take_workers(n: int) -> list[subprocess.Popen]:
+    """``n`` workers: idle ones first, the rest started (fewer if no process can be had)."""
+    global _owner
+    taken: list[subprocess.Popen] = []
+    with _idle_lock:
+        if _owner != os.getpid():  # inherited through a fork: the parent's workers are not ours
+            _idle.clear()
+            _owner = os.getpid()
+        while _idle and len(taken) < n:
+            proc = _idle.pop()
+            if proc.poll() is None:
+                taken.append(proc)
+    while len(taken) < n:
+        try:
+            taken.append(subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
+                                          stdout=subprocess.PIPE, env=child_env()))
+        except OSError:  # no process to be had: this process does all the work
+            break
+    return taken
+
+
+def _give_back(proc: subprocess.Popen, sound: bool) -> None:
+    """An idle worker for the next call, or stopped when it broke off."""
+    if sound and proc.poll() is None:
+        with _idle_lock:
+            if _owner == os.getpid():
+                _idle.append(proc)
+                return
+    _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    with suppress(OSError):
+        proc.stdin.close()  # type: ignore[union-attr]
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@atexit.register
+def _stop_idle() -> None:
+    with _idle_lock:
+        procs = list(_idle) if _owner == os.getpid() else []
+        _idle.clear()
+    for proc in procs:
+        _stop(proc)
+
+
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
-    """A worker's loop: set up from the first pickle, then answer each batch with ("ok", result)."""
-    factory, setup = pickle.load(inp)
-    module, name = factory.split(":")
-    work = getattr(import_module(module), name)(*setup)
+    """A worker's loop: ("setup", (factory, setup)) makes the work, each ("batch", b) is answered with
+    ("ok", result) or ("error", text), ("done", None) lets go of the work; it ends when its input does."""
+    work: Callable[[Any], Any] | None = None
+    failed = ""
     while True:
         try:
-            batch = pickle.load(inp)
+            kind, payload = pickle.load(inp)
         except EOFError:
             return
+        if kind == "setup":
+            factory, setup = payload
+            module, name = factory.split(":")
+            try:
+                work, failed = getattr(import_module(module), name)(*setup), ""
+            except Exception as exc:  # every batch is answered with the error: the caller computes them
+                work, failed = None, repr(exc)
+            continue
+        if kind == "done":
+            work = None
+            continue
         try:
-            answer: tuple[str, Any] = ("ok", work(batch))
+            if work is None:
+                raise RuntimeError(failed or "no set-up")
+            answer: tuple[str, Any] = ("ok", work(payload))
         except Exception as exc:  # the caller recomputes the batch and raises the error itself
             answer = ("error", repr(exc))
         pickle.dump(answer, out, protocol=pickle.HIGHEST_PROTOCOL)

@@ -27,6 +27,7 @@ from pmtool.conform.workers import child_env
 from pmtool.errors import Location, ModelError
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
+from pmtool.models.petri import PetriNet
 from pmtool.models.tree import ProcessTree
 
 #: Address space of the helper process (bytes); a miner needing more fails there, not in the caller.
@@ -42,17 +43,19 @@ class _Helper:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen | None = None
 
-    def mine(self, miner: str, log: EventLog, noise: float, seconds: float) -> ProcessTree | str:
-        """The tree, or the reason it is missing: "time_budget" or "memory_budget"."""
+    def mine(self, miner: str, log: EventLog, noise: float, seconds: float,
+             net_name: str | None = None) -> tuple[ProcessTree, PetriNet | None] | str:
+        """The tree (and with ``net_name`` its net), or why it is missing: "time_budget" or "memory_budget"."""
         from pmtool.discover.inductive import VARIANT_MINERS
         from pmtool.eventlog.pm4py_bridge import variant_log
 
         if miner in VARIANT_MINERS:  # the miner sees the variants only: send them, not the events
-            request: tuple[str, str, float, Any] = ("variants", miner, noise, variant_log(log))
+            request: tuple[str, str, float, Any, str | None] = ("variants", miner, noise, variant_log(log),
+                                                                 net_name)
         else:
             buffer = io.BytesIO()
             log.frame.select(_COLUMNS).write_ipc(buffer)
-            request = ("log", miner, noise, buffer.getvalue())
+            request = ("log", miner, noise, buffer.getvalue(), net_name)
         with self._lock:
             proc = self._process()
             answer: list[tuple[float, tuple[str, Any]]] = []
@@ -117,37 +120,48 @@ def _read(proc: subprocess.Popen) -> tuple[str, Any]:
 _helper: _Helper | None = None
 
 
-def mine_within(miner: str, log: EventLog, *, noise_threshold: float, seconds: float) -> ProcessTree | str:
+def mine_within(miner: str, log: EventLog, *, noise_threshold: float, seconds: float,
+                net_name: str | None = None) -> tuple[ProcessTree, PetriNet | None] | str:
     """Mine ``log`` with ``miner`` (see :data:`pmtool.discover.inductive.MINERS`) in the helper process;
-    the process tree, or "time_budget" / "memory_budget" when it did not finish within ``seconds`` or
-    :data:`MEMORY_BYTES`. Raises :class:`~pmtool.errors.ModelError` when the miner fails otherwise."""
+    the process tree with, given ``net_name``, its Petri net of that name (converted there, so this process
+    need not import pm4py; ``None`` when the conversion failed there), or "time_budget" / "memory_budget"
+    when it did not finish within ``seconds`` or :data:`MEMORY_BYTES`. Raises
+    :class:`~pmtool.errors.ModelError` when the miner fails otherwise."""
     global _helper
     if _helper is None:
         _helper = _Helper()
         atexit.register(_helper.stop)
-    return _helper.mine(miner, log, noise_threshold, seconds)
+    return _helper.mine(miner, log, noise_threshold, seconds, net_name)
 
 
 def serve() -> None:
-    """The helper process: answer each mining request with ("ok", tree), ("memory", None) or ("error", text)."""
+    """The helper process: answer each mining request with ("ok", (tree, net or None)), ("memory", None) or
+    ("error", text)."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # pm4py greets on stdout; the answers need it clean
     from pmtool.discover.inductive import MINERS, VARIANT_MINERS
-    from pmtool.eventlog.pm4py_bridge import pm4py
+    from pmtool.eventlog.pm4py_bridge import pm4py, tree_to_petri_net
 
     pm4py()
     pickle.dump(("ready", None), out, protocol=pickle.HIGHEST_PROTOCOL)
     out.flush()
     while True:
         try:
-            kind, miner, noise, data = pickle.load(inp)
+            kind, miner, noise, data, net_name = pickle.load(inp)
         except EOFError:
             return
         try:
             if kind == "variants":
-                answer: tuple[str, Any] = ("ok", VARIANT_MINERS[miner](data, noise))
+                tree = VARIANT_MINERS[miner](data, noise)
             else:
-                answer = ("ok", MINERS[miner](EventLog.from_frame(pl.read_ipc(io.BytesIO(data))), noise))
+                tree = MINERS[miner](EventLog.from_frame(pl.read_ipc(io.BytesIO(data))), noise)
+            net = None
+            if net_name is not None:
+                try:
+                    net = tree_to_petri_net(tree, name=net_name)
+                except Exception:  # the caller converts it and meets the error itself
+                    net = None
+            answer: tuple[str, Any] = ("ok", (tree, net))
         except MemoryError:
             answer = ("memory", None)
         except Exception as exc:  # the caller raises it as ModelError

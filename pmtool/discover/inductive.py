@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from pmtool.discover.mining import Mining, MiningSettings, mine
+from pmtool.discover.mining import Mining, MiningSettings, mine_model
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import pm4py_bridge
 from pmtool.eventlog.log import EventLog
@@ -67,5 +67,6 @@ def discover_ist(log: EventLog, *, noise_threshold: float = 0.2, miner: str = "i
     if not 0.0 <= noise_threshold <= 1.0:
         raise ConfigError("discover.bad_noise", Location(), value=noise_threshold)
     settings = replace(settings or MiningSettings(), miner=miner, noise_threshold=noise_threshold)
-    tree, mining = mine(log, settings)
-    return IstModel(mining.method, noise_threshold, tree, pm4py_bridge.tree_to_petri_net(tree, name=name), mining)
+    tree, mining, net = mine_model(log, settings, name)  # the net converted where pm4py is loaded already
+    return IstModel(mining.method, noise_threshold, tree,
+                    net if net is not None else pm4py_bridge.tree_to_petri_net(tree, name=name), mining)

@@ -25,6 +25,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.i18n import language, t
+from pmtool.models.petri import PetriNet
 from pmtool.models.tree import ProcessTree
 
 FALLBACK_MINER = "inductive_dfg"
@@ -146,6 +147,14 @@ def _variants(log: EventLog) -> int:
 def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
     """The Ist process tree of ``log`` within the budget, and how it was mined. Raises
     :class:`~pmtool.errors.ModelError` when the log is empty after filtering or the miner fails."""
+    tree, mining, _ = mine_model(log, settings)
+    return tree, mining
+
+
+def mine_model(log: EventLog, settings: MiningSettings,
+               net_name: str | None = None) -> tuple[ProcessTree, Mining, PetriNet | None]:
+    """:func:`mine`, and with ``net_name`` the tree's Petri net of that name when the helper process that mined
+    it could convert it (``None`` otherwise: the fallback miner runs here)."""
     from pmtool.discover.inductive import MINERS
 
     settings.check()
@@ -155,13 +164,13 @@ def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
     if part.frame.height == 0:
         raise ConfigError("discover.nothing_to_mine", Location())
     result = mine_within(settings.miner, part, noise_threshold=settings.noise_threshold,
-                         seconds=settings.time_budget)
-    method, fallback = settings.miner, None
+                         seconds=settings.time_budget, net_name=net_name)
+    method, fallback, net = settings.miner, None, None
     if isinstance(result, str):  # over budget: the labelled fallback, which scales with activities only
         method, fallback = FALLBACK_MINER, result
         tree = MINERS[FALLBACK_MINER](part, settings.noise_threshold)
     else:
-        tree = result
+        tree, net = result
     key = [schema.OFFICE, schema.CASE_ID]
     activities, cases, variants = (part.frame[schema.ACTIVITY].n_unique(), part.frame.select(key).unique().height,
                                    _variants(part))
@@ -172,4 +181,4 @@ def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
         activities=activities, activities_total=whole[0], cases=cases, cases_total=whole[1],
         events=part.frame.height, events_total=log.frame.height, variants=variants,
         variants_total=whole[2], time_budget=settings.time_budget, fallback=fallback)
-    return tree, mining
+    return tree, mining, net

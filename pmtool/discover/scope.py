@@ -76,16 +76,20 @@ def scopes(log: EventLog, process: str | None = None,
     if process is not None and process not in known:
         raise InputError("discover.unknown_process", Location(), process=process, known=", ".join(known))
     per_case = case_processes(log)
+    every_case = per_case.height
     if process is not None:
         per_case = per_case.filter(pl.col(PROCESS) == process)
     if offices is not None:
         per_case = per_case.filter(pl.col(schema.OFFICE).is_in(list(offices)))
     if per_case.is_empty():
         raise InputError("discover.no_cases", Location(), process=process or "—")
-    tagged = log.frame.join(per_case, on=[schema.OFFICE, schema.CASE_ID], how="inner", maintain_order="left")
     groups = (per_case.select(schema.OFFICE, PROCESS).unique()
               .with_columns(pl.col(PROCESS).is_null().alias("_none"))
               .sort([schema.OFFICE, "_none", PROCESS]))
+    if groups.height == 1 and per_case.height == every_case:  # one office and process: the log is its scope
+        office, proc = groups.row(0)[:2]
+        return (Scope(office, proc, EventLog.from_frame(log.frame, log.provenance, assume_sorted=True)),)
+    tagged = log.frame.join(per_case, on=[schema.OFFICE, schema.CASE_ID], how="inner", maintain_order="left")
     out = []
     for office, proc in groups.select(schema.OFFICE, PROCESS).iter_rows():
         frame = tagged.filter((pl.col(schema.OFFICE) == office)

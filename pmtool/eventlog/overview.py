@@ -48,12 +48,16 @@ class Overview:
 def variants(log: EventLog) -> pl.DataFrame:
     """One row per variant (activity sequence of a case): ``variant``, ``cases``, ``share``, ``length``;
     sorted by frequency, then text, so the order is deterministic."""
-    per_case = log.frame.group_by(schema.OFFICE, schema.CASE_ID, maintain_order=True).agg(
-        pl.col(schema.ACTIVITY).str.join(VARIANT_SEPARATOR).alias("variant"),
-        pl.len().alias("length"),
-    )
+    # cases as runs of rows (canonical order), activities as numbers: the text is made once per variant
+    names = log.frame[schema.ACTIVITY].unique().sort().to_list()
+    codes = list(range(len(names)))
+    per_case = log.frame.group_by(pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("_case")).agg(
+        pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.UInt32).alias("_codes"))
     total = per_case.height
-    return (per_case.group_by("variant").agg(pl.len().alias("cases"), pl.col("length").first())
+    coded = per_case.group_by("_codes").agg(pl.len().alias("cases")).with_columns(
+        pl.col("_codes").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
+        .list.join(VARIANT_SEPARATOR).alias("variant"), pl.col("_codes").list.len().alias("length"))
+    return (coded.group_by("variant").agg(pl.col("cases").sum(), pl.col("length").first())
             .with_columns((pl.col("cases") / total).alias("share"))
             .sort(["cases", "variant"], descending=[True, False])
             .select("variant", "cases", "share", "length"))

@@ -55,8 +55,8 @@ def test_discover_cli_names_method_and_fallback_in_table_files_and_summary(tmp_p
     # the smallest budget the command line takes (a millisecond) can be enough for a warm helper to mine
     # these few variants: the helper is given a microsecond of it
     real = mining.mine_within
-    monkeypatch.setattr(mining, "mine_within", lambda miner, log, *, noise_threshold, seconds: real(
-        miner, log, noise_threshold=noise_threshold, seconds=min(seconds, 1e-6)))
+    monkeypatch.setattr(mining, "mine_within", lambda miner, log, *, seconds, **rest: real(
+        miner, log, seconds=min(seconds, 1e-6), **rest))
     log_path = tmp_path / "log.parquet"
     small_log().write_parquet(log_path)
     result = runner.invoke(app, ["--lang", "en", "discover", str(log_path), "--out", str(tmp_path / "out"),

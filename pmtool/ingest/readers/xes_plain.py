@@ -202,29 +202,29 @@ class _Blocks:
                  ) -> dict[str, pl.Series]:
         """One String column per (type, key) of ``parts``, ``n`` rows long (by ``owner`` index, the last
         value where an owner has the key twice); records where each column first appears per chunk."""
-        pairs = parts.group_by("field_0", "field_1", maintain_order=True).agg()
+        # one pass gathers each (type, key)'s owners, positions and values, in document order
+        pairs = parts.group_by("field_0", "field_1", maintain_order=True).agg(owner, "pos", "field_3")
         if pairs.height > _MAX_KEYS:
             raise _NotPlain
         out: dict[str, pl.Series] = {}
-        for type_, key in pairs.iter_rows():
+        for i, (type_, key) in enumerate(pairs.select("field_0", "field_1").iter_rows()):
             tag = type_[: -len(" key=")]
             name = f"{key}{_TAG}{{{self.namespace}}}{tag}" if self.namespace else f"{key}{_TAG}{tag}"
             if kind == 0:
                 name = CASE_PREFIX + name
             elif name.startswith(CASE_PREFIX):
                 name = f"event:{name}"  # an event attribute named "case:..." would clash with the trace's
-            rows = parts.filter((pl.col("field_0") == type_) & (pl.col("field_1") == key)).select(owner, "pos",
-                                                                                                "field_3")
-            for chunk, pos in (rows.with_columns(chunks.gather(rows[owner]).alias("chunk"))
-                               .group_by("chunk").agg(pl.col("pos").min()).iter_rows()):
+            owners, values = pairs[owner][i], pairs["field_3"][i]
+            # owners come in document order, so their chunks never decrease: a chunk's first row is where it changes
+            seen = pl.DataFrame({"chunk": chunks.gather(owners), "pos": pairs["pos"][i]})
+            for chunk, pos in seen.filter(pl.col("chunk") != pl.col("chunk").shift(1).fill_null(-1)).iter_rows():
                 self.firsts.append((chunk, kind, pos, name))
-            owners = rows[owner]
             if owners.len() == n and owners[0] == 0 and bool((owners.diff().drop_nulls() == 1).all()):
-                out[name] = rows["field_3"].alias(name)
+                out[name] = values.alias(name)
                 continue
-            last = rows.unique(owner, keep="last", maintain_order=True)
+            last = pl.DataFrame({owner: owners, "value": values}).unique(owner, keep="last", maintain_order=True)
             out[name] = (pl.DataFrame({owner: pl.int_range(n, dtype=pl.Int32, eager=True)})
-                         .join(last, on=owner, how="left", maintain_order="left")["field_3"].alias(name))
+                         .join(last, on=owner, how="left", maintain_order="left")["value"].alias(name))
         return out
 
     def result(self) -> tuple[pl.DataFrame, dict[str, int]] | None:
