@@ -220,12 +220,17 @@ class DocRunner:
                     return f"exit code {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
             elif RUNS[block.lang] == "python":
                 namespace = self.namespaces.setdefault(block.doc, {"__name__": "__doc_example__"})
-                here = Path.cwd()
+                here, home = Path.cwd(), os.environ.get("HOME")
                 os.chdir(folder)
+                os.environ["HOME"] = str(folder / ".home")  # as for the shell blocks, whichever test runs it
                 try:
                     exec(compile(block.code, block.name, "exec"), namespace)
                 finally:
                     os.chdir(here)
+                    if home is None:
+                        os.environ.pop("HOME", None)
+                    else:
+                        os.environ["HOME"] = home
             else:
                 tomllib.loads(block.code)
         except Exception as exc:  # noqa: BLE001 - the failure is the test's message
@@ -241,10 +246,9 @@ def doc_runner(tmp_path_factory) -> DocRunner:
 
 
 @pytest.mark.parametrize("block", RUNNABLE, ids=[b.name for b in RUNNABLE])
-def test_every_example_in_the_docs_runs(block, doc_runner, monkeypatch):
+def test_every_example_in_the_docs_runs(block, doc_runner):
     if block.skip:
         pytest.skip(f"{block.name} is marked no-test: {block.skip}")
-    monkeypatch.setenv("HOME", str(doc_runner.folder(block.doc) / ".home"))
     doc_runner.run_through(block.doc, block)
     error = doc_runner.results[block]
     assert error is None, f"{block.name} ({block.lang}) failed:\n{block.code}\n{error}"
