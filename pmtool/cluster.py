@@ -65,11 +65,18 @@ def connected(address: str | None) -> Iterator[Any]:
     except ImportError as exc:
         raise ConfigError("cluster.not_installed", Location(), address=address) from exc
     cluster = None
+    scratch = None
     previous = _client
     try:
         if address.startswith("local:"):
-            cluster = LocalCluster(n_workers=int(address[6:]), threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            import tempfile
+
+            import dask
+
+            scratch = tempfile.mkdtemp(prefix="pmtool-dask-")  # the workers' scratch space, removed after
+            with dask.config.set({"temporary-directory": scratch}):
+                cluster = LocalCluster(n_workers=int(address[6:]), threads_per_worker=1, processes=True,
+                                       dashboard_address=None, local_directory=scratch)
             client = Client(cluster)
         else:
             try:
@@ -84,6 +91,10 @@ def connected(address: str | None) -> Iterator[Any]:
             client.close()
         if cluster is not None:
             cluster.close()
+        if scratch is not None:
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextmanager

@@ -46,3 +46,20 @@ def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
 def test_scheduler_address_is_checked():
     with pytest.raises(ConfigError):
         pt.run(dataclasses.replace(pt.demo_project(), scheduler="host:8786"), key=pt.demo_key())
+
+
+def test_a_local_cluster_leaves_no_scratch_space_behind(tmp_path, monkeypatch):
+    import gc
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # TMPDIR, as the run sees it
+    project = dataclasses.replace(pt.restrict(pt.demo_project(), processes=["P3a"], offices=["GA-01", "GA-02"]),
+                                  formats=(), scheduler="local:2")
+    result = pt.run(project, key=pt.demo_key(), out=tmp_path / "out", use_cache=False)
+    assert (tmp_path / "out" / "tables").is_dir()
+    del result
+    gc.collect()
+    left = sorted(p.name for p in scratch.iterdir())
+    assert not [n for n in left if n.startswith(("dask-", "pmtool-dask-", "pmtool-spool-"))], left
