@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import __version__, cluster, results_folder
+from pmtool import __version__, cluster, limits, results_folder
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
@@ -356,6 +356,9 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
         "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
+        # how the run worked (results do not depend on them): worker processes and the limits in force
+        "workers": project.workers,
+        "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
     }
     return {
         "format": MANIFEST_FORMAT,
