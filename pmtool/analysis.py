@@ -364,7 +364,6 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
             if discover_models:
                 found.extend(stages.run("discover", item, lambda k=keys[office]["discover"]: k,
                                         lambda s=step: s("discover"), *_DISCOVER_CODEC, events))
-            keys[office]["aggregate"][0] = stages.key("conform", item)
             texts = stages.run("aggregate", item, lambda k=keys[office]["aggregate"]: k,
                                lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
