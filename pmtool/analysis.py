@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from time import perf_counter
 from typing import Any, TypeVar
@@ -43,7 +45,8 @@ from pmtool.conform.alignments import Alignment, AlignmentCache
 from pmtool.conform.conformance import (
     ConformanceResult,
     ConformanceSettings,
-    combine_results,
+    SpooledConformance,
+    combine_spooled,
     label_counts,
     per_office_settings,
     process_labels_of,
@@ -81,7 +84,7 @@ from pmtool.office_steps import (
     process_columns,
 )
 from pmtool.project import ExportSource, ProcessConfig, Project
-from pmtool.spool import Spool, SpooledLog
+from pmtool.spool import Spool, SpooledFrame, SpooledLog
 from pmtool.stage_cache import Files, StageCache, load_frames, save_frames, sha256_bytes, sha256_file, value_codec
 from pmtool.vocabulary import extended, vocabulary
 
@@ -100,7 +103,7 @@ class ProcessAnalysis:
     process: str
     reference: ReferenceModel
     logs: SpooledLog  # the process's log as the analysis saw it (labelled, filtered), on disk
-    conformance: ConformanceResult
+    results: SpooledConformance  # its conformance, the per-case tables on disk
     discoveries: tuple[Discovery, ...]  # each scope with its log's columns and provenance, not its events
     bundles: tuple[Bundle, ...]
 
@@ -108,6 +111,12 @@ class ProcessAnalysis:
     def log(self) -> EventLog:
         """The process's log as the analysis saw it, read from the run's spool folder on every call."""
         return self.logs.load()
+
+    @cached_property
+    def conformance(self) -> ConformanceResult:
+        """The process's conformance in memory, read from the run's spool folder when first asked (the run
+        itself writes its tables from disk: :attr:`results`)."""
+        return self.results.load()
 
 
 @dataclass(frozen=True)
@@ -334,7 +343,8 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
             one = 1 if remote else project.workers  # a worker process aligns and mines by itself
             jobs[office] = Steps(pid, office, p.file, reference, replace(office_settings, workers=one), calendars,
                                  replace(discover_settings, workers=one), settings_a,
-                                 {office: coverage[office]} if office in coverage else None)
+                                 {office: coverage[office]} if office in coverage else None,
+                                 spool.file(f"conform-{number:03d}-{len(jobs):04d}"))
             conform_parts = [inputs, reference.fingerprint, reference.rules.sha256 if reference.rules else None,
                              _settings_parts(office_settings), calendars, vocabulary().fingerprint, list(chosen)]
             keys[office] = {"conform": conform_parts,
@@ -344,14 +354,14 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
                 keys[office]["aggregate"][0] = store.key("conform", *conform_parts)
         wanted = [s for s in STEPS if discover_models or s != "discover"]
         ahead_steps = _steps_ahead(jobs, keys, wanted, store, context) if remote else {}
-        results: list[ConformanceResult] = []
+        results: list[SpooledConformance] = []
         found: list[Discovery] = []
         process_bundles: tuple[Bundle, ...] = ()
         for office, job in jobs.items():
             item = f"{pid} {office}"
             later = ahead_steps.get(office)
 
-            def step(name: str, known: ConformanceResult | None = None, job: Steps = job,
+            def step(name: str, known: SpooledConformance | None = None, job: Steps = job,
                      later: tuple[tuple[str, ...], Callable[[], dict[str, Any]]] | None = later) -> Any:
                 if later is not None and name in later[0]:
                     return later[1]()[name]
@@ -359,7 +369,8 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
 
             events = next(p.events for p in parts if p.office == office)
             result = stages.run("conform", item, lambda k=keys[office]["conform"]: k,
-                                lambda s=step: s("conform"), *_CONFORM_CODEC, events)
+                                lambda s=step: s("conform"), _save_conform,
+                                lambda files, j=job: _load_conform(files, j.tables), events)
             results.append(result)
             if discover_models:
                 found.extend(stages.run("discover", item, lambda k=keys[office]["discover"]: k,
@@ -367,8 +378,8 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
             texts = stages.run("aggregate", item, lambda k=keys[office]["aggregate"]: k,
                                lambda s=step, r=result: s("aggregate", r), _save_texts, _load_texts, events)
             process_bundles += tuple(Bundle.from_json(text, f"<{item} bundle>") for text in texts)
-        result = combine_results(results, labels)
-        del results  # the offices' parts: the combined result holds their rows
+        # the offices' tables stay in their spool files, joined in office order
+        result = combine_spooled(sorted(results, key=lambda r: r.summary[schema.OFFICE][0]), labels, spool)
         log = SpooledLog(tuple(p.file for p in parts if p.file is not None), Provenance(), spool)
         processes[pid] = ProcessAnalysis(pid, reference, log, result, discoveries_sorted(found), process_bundles)
     return tuple(ingests), references, processes
@@ -599,6 +610,35 @@ def _load_ingest(files: Files, target: Path) -> SpooledIngest:
     read_parquet(log)  # a canonical log (the cache's own check), then spooled as it is
     target.write_bytes(log)
     return SpooledIngest(target, pl.read_parquet(io.BytesIO(files["quarantine.parquet"])), summary)
+
+
+_SPOOLED_TABLES = ("cases", "deviations", "rules")
+
+
+def _save_conform(result: SpooledConformance, folder: Path) -> None:
+    """An office's conformance in the stage cache: the result without its per-case tables as data, the
+    tables as the Parquet files they are in the spool."""
+    _CONFORM_CODEC[0](result.head, folder)
+    for table in _SPOOLED_TABLES:
+        spooled = getattr(result, table)
+        if spooled is not None:
+            shutil.copyfile(spooled.files[0], folder / f"{table}.parquet")
+
+
+def _load_conform(files: Files, stem: Path) -> SpooledConformance:
+    head: ConformanceResult = _CONFORM_CODEC[1](files)
+    tables: dict[str, SpooledFrame | None] = {}
+    for table in _SPOOLED_TABLES:
+        data = files.get(f"{table}.parquet")
+        if data is None:
+            tables[table] = None
+            continue
+        target = stem.with_name(f"{stem.name}-{table}.parquet")
+        target.write_bytes(data)
+        tables[table] = SpooledFrame.of_file(target)
+    cases, deviations = tables["cases"], tables["deviations"]
+    assert cases is not None and deviations is not None
+    return SpooledConformance(head, cases, deviations, tables["rules"])
 
 
 def _settings_parts(settings: ConformanceSettings) -> ConformanceSettings:

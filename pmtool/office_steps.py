@@ -3,10 +3,11 @@
 :func:`prepare` reads the office's events from the run's spooled export logs (:mod:`pmtool.spool`), puts them
 in canonical order with the process's columns, gives renamed Soll tasks their labels, applies the process's
 filters and writes the part back to the spool; it returns what the run needs of all offices together (the
-label counts, the last event, the coverage). :func:`office_steps` then computes the office's conformance,
-Ist models and bundles from that part. Both are plain functions of their arguments, so a run hands them to
-worker processes or a Dask cluster (:mod:`pmtool.cluster`) or calls them itself, with the same results: each
-office's figures depend on its own cases only.
+label counts, the last event, the coverage). :func:`office_steps` then computes the office's conformance
+(its per-case tables written to the spool as well), Ist models and bundles from that part. Both are plain
+functions of their arguments, so a run hands them to worker processes or a Dask cluster
+(:mod:`pmtool.cluster`) or calls them itself, with the same results: each office's figures depend on its own
+cases only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ import polars as pl
 from pmtool import cluster
 from pmtool.compare.bundle import AggregateSettings, aggregate
 from pmtool.conform.alignments import AlignmentCache
-from pmtool.conform.conformance import ConformanceResult, ConformanceSettings, conform, label_counts
+from pmtool.conform.conformance import (
+    ConformanceResult,
+    ConformanceSettings,
+    SpooledConformance,
+    conform,
+    label_counts,
+)
 from pmtool.conform.labels import LabelCounts, apply_task_labels, label_coverage
 from pmtool.discover.discovery import DiscoverSettings, Discovery, discover
 from pmtool.eventlog import schema
@@ -130,21 +137,25 @@ class Steps:
     discover: DiscoverSettings
     aggregate: AggregateSettings
     coverage: Mapping[str, float] | None
+    tables: Path  # the stem of the spool files its conformance tables go to (``<stem>-cases.parquet``, …)
 
 
-def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult | None = None,
+def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult | SpooledConformance | None = None,
                  cache: AlignmentCache | None = None) -> dict[str, Any]:
     """The office's ``which`` steps (of :data:`STEPS`) by name: ``conform`` a
-    :class:`~pmtool.conform.conformance.ConformanceResult`, ``discover`` its Ist models (each scope keeping its
-    log's columns and provenance, not its events), ``aggregate`` its bundles as JSON texts. ``result``: the
-    conformance when it is known already (aggregation needs it)."""
+    :class:`~pmtool.conform.conformance.SpooledConformance` (its per-case tables written to the spool files
+    of ``job.tables``), ``discover`` its Ist models (each scope keeping its log's columns and provenance, not
+    its events), ``aggregate`` its bundles as JSON texts. ``result``: the conformance when it is known
+    already (aggregation needs it)."""
     log = read_part(job.file)
     out: dict[str, Any] = {}
+    if isinstance(result, SpooledConformance):
+        result = result.load()
     if "conform" in which or ("aggregate" in which and result is None):
         result = conform(log, job.reference, calendars=job.calendars, cache=cache or _worker_cache(job.reference),
                          settings=job.conform)
         if "conform" in which:  # a run keeps the tables; the alignments behind them are in its deviations
-            out["conform"] = replace(result, alignments={})
+            out["conform"] = SpooledConformance.write(result, job.tables)
     if "discover" in which:
         found = discover(log, job.discover, prefiltered=True)
         out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process,

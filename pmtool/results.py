@@ -209,7 +209,7 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
         writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
     per_table = tuple(f for f in formats if f != "xlsx")
     for pid, pa in analysis.processes.items():
-        writers.update(conformance_writers(pa.conformance, out / "tables" / "conformance", pid, per_table))
+        writers.update(conformance_writers(pa.results, out / "tables" / "conformance", pid, per_table))
     frames = {"comparison": analysis.comparison.table, "findings": analysis.findings,
               "priorities": analysis.priorities, "trend": analysis.trend, "throughput": analysis.throughput,
               "disclosure": analysis.disclosure, "comparability": analysis.comparability,
@@ -218,7 +218,7 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
     if "xlsx" in formats:  # one workbook: findings first, then the comparison and each process's conformance
         sheets = {name: frames[name] for name in ("findings", "priorities", "comparison", "throughput", "trend")}
         for pid, pa in analysis.processes.items():
-            tables = conformance_tables(pa.conformance)
+            tables = conformance_tables(pa.results)
             sheets[t("results.sheet.conformance", lang, process=pid)] = tables["summary"]
             if "rule_summary" in tables:
                 sheets[t("results.sheet.rules", lang, process=pid)] = tables["rule_summary"]

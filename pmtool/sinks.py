@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import polars as pl
@@ -142,12 +143,16 @@ def spreadsheet_csv(frame: pl.DataFrame) -> bytes:
 CSV_SLICE = 100_000
 
 
-def write_spreadsheet_csv(frame: pl.DataFrame, path: Path) -> None:
-    """:func:`spreadsheet_csv` of ``frame`` straight into ``path``, :data:`CSV_SLICE` rows at a time (a large
-    table is never held as bytes, nor guarded as a whole copy; the file is the same)."""
+def write_spreadsheet_csv(frame: pl.DataFrame | Iterable[pl.DataFrame], path: Path) -> None:
+    """:func:`spreadsheet_csv` of ``frame`` (or of the table whose rows are those of several parts, one after
+    another) straight into ``path``, :data:`CSV_SLICE` rows at a time (a large table is never held as bytes,
+    nor guarded as a whole copy; the file is the same)."""
+    header = True
     with open(path, "wb") as out:
-        for start in range(0, max(frame.height, 1), CSV_SLICE):
-            _spreadsheet_lists(frame.slice(start, CSV_SLICE)).write_csv(out, include_header=start == 0)
+        for part in [frame] if isinstance(frame, pl.DataFrame) else frame:
+            for start in range(0, part.height if not header else max(part.height, 1), CSV_SLICE):
+                _spreadsheet_lists(part.slice(start, CSV_SLICE)).write_csv(out, include_header=header)
+                header = False
 
 
 def _spreadsheet_lists(frame: pl.DataFrame) -> pl.DataFrame:

@@ -5,6 +5,7 @@ when the analysis is."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import filecmp
 import gc
 import subprocess
@@ -13,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 import pmtool as pt
 from pmtool.eventlog import schema
@@ -94,3 +96,56 @@ def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
     with limits.configured({"memory_mb": int(2 * per_worker)}):  # one worker: the offices one after another
         assert analysis._local_workers(project, Progress()) == 1
     assert len(notes) == 1 and "memory_mb" in notes[0] and "1" in notes[0]
+
+
+def test_conformance_tables_wait_on_disk_and_read_back_as_the_result_in_memory(tmp_path):
+    project = pt.restrict(pt.demo_project(), processes=["P1"], offices=["GA-01", "GA-02", "GA-03"])
+    analysis = pt.analyse(project, key=pt.demo_key(), discover_models=False)
+    pa = analysis.processes["P1"]
+    spooled = pa.results
+    # one file per office and table, in office order, all in the run's spool folder
+    folder = pa.logs.files[0].parent
+    assert len(spooled.cases.files) == 3 and all(f.parent == folder for f in spooled.cases.files)
+    assert spooled.head.cases.height == 0 and spooled.head.rules is not None and spooled.head.rules.cases.height == 0
+    whole = pa.conformance  # read once, then kept
+    assert whole is pa.conformance
+    assert whole.cases.height == spooled.cases.height > 0 and whole.cases.columns == spooled.cases.columns
+    assert whole.cases.equals(spooled.cases.scan().collect())
+    assert whole.cases[schema.OFFICE].is_sorted() and whole.deviations.height == spooled.deviations.height > 0
+    assert whole.rules is not None and spooled.rules is not None
+    assert whole.rules.cases.equals(spooled.rules.load())
+    # the tables written from disk are the tables written from memory, byte for byte
+    from pmtool.conform.output import conformance_writers
+
+    for result, name in ((spooled, "disk"), (whole, "memory")):
+        (tmp_path / name).mkdir()
+        for path, write in conformance_writers(result, tmp_path / name, "P1", ("csv", "parquet", "json")).items():
+            write(path)
+    names = sorted(p.name for p in (tmp_path / "disk").iterdir())
+    assert len(names) == 18 and names == sorted(p.name for p in (tmp_path / "memory").iterdir())
+    assert [n for n in names if not filecmp.cmp(tmp_path / "disk" / n, tmp_path / "memory" / n, shallow=False)] == []
+    # adoption reads only the columns it needs from disk, with the same result
+    from pmtool.compare.adoption import adoption
+
+    a, b = (adoption(r, valid_from=dt.date(2025, 4, 1)) for r in (spooled, whole))
+    assert a.series.height > 0 and a.series.equals(b.series) and a.estimates.equals(b.estimates)
+
+
+def test_results_on_disk_combine_as_in_memory_with_offices_in_order(tmp_path):
+    from pmtool.conform.conformance import SpooledConformance, combine_results, combine_spooled, conform
+    from pmtool.models.reference import load_reference
+
+    project = pt.restrict(pt.demo_project(), processes=["P3a"], offices=["GA-01", "GA-02"])
+    log = pt.analyse(project, key=pt.demo_key(), discover_models=False).processes["P3a"].log
+    config = project.processes["P3a"]
+    reference = load_reference(config.model, config.rules, config.labels)
+    parts = [conform(pt.EventLog.from_frame(log.frame.filter(pl.col(schema.OFFICE) == o)), reference)
+             for o in ("GA-01", "GA-02")]
+    spooled = [SpooledConformance.write(p, tmp_path / f"office{i}") for i, p in enumerate(parts)]
+    joined = combine_spooled(spooled).load()
+    expected = combine_results(parts)
+    assert joined.cases.height > 0 and joined.cases.equals(expected.cases)
+    assert joined.deviations.equals(expected.deviations) and joined.summary.equals(expected.summary)
+    assert joined.rules is not None and expected.rules is not None and joined.rules.cases.equals(expected.rules.cases)
+    with pytest.raises(ValueError, match="ascending"):
+        combine_spooled(spooled[::-1])

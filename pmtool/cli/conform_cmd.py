@@ -12,7 +12,13 @@ from rich.table import Table
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
 from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse_table_formats
-from pmtool.conform.conformance import MAX_STATES, ConformanceResult, ConformanceSettings
+from pmtool.conform.conformance import (
+    MAX_STATES,
+    ConformanceResult,
+    ConformanceSettings,
+    SpooledConformance,
+    scan_tables,
+)
 from pmtool.conform.conformance import conform as run_conform
 from pmtool.conform.labels import MAX_UNKNOWN_SHARE, LabelCheck, LabelSettings
 from pmtool.conform.output import conformance_writers
@@ -137,14 +143,15 @@ def _render(result: ConformanceResult, out: Path) -> None:
     console.print(t("cli.conform.written", out=str(out)))
 
 
-def bounded_notes(result: ConformanceResult) -> list[str]:
+def bounded_notes(result: ConformanceResult | SpooledConformance) -> list[str]:
     """One line when some variants' alignments hit the search bound: how many cases, labelled, not scored."""
-    if "bounded" not in result.cases.columns:
+    cases = scan_tables(result)[0]
+    if "bounded" not in cases.collect_schema().names():
         return []
-    hit = result.cases.filter(pl.col("bounded"))
-    if not hit.height:
+    hit = cases.filter(pl.col("bounded")).select(pl.len().alias("cases"), pl.col("variant").n_unique()).collect()
+    if not hit["cases"][0]:
         return []
-    return [t("cli.conform.bounded", process=result.process, cases=hit.height, variants=hit["variant"].n_unique())]
+    return [t("cli.conform.bounded", process=result.process, cases=hit["cases"][0], variants=hit["variant"][0])]
 
 
 def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:

@@ -121,7 +121,7 @@ def _render(result: RunResult, lang: str) -> None:
         if ingested.summary.office_disagreements:
             console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
     for pa in result.analysis.processes.values():
-        for line in label_notes(pa.conformance.labels) + bounded_notes(pa.conformance):
+        for line in label_notes(pa.results.labels) + bounded_notes(pa.results):
             console.print(line, style="yellow")
         for d in pa.discoveries:  # an Ist model of part of the log, or a fallback, says so
             m = d.ist.mining

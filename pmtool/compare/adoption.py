@@ -26,19 +26,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import polars as pl
 
 from pmtool.calendar import TIMEZONE
 from pmtool.compare.its import MIN_SIDE, change_month, segmented
-from pmtool.conform.conformance import ConformanceResult
+from pmtool.conform.conformance import ConformanceResult, SpooledConformance, scan_tables
 from pmtool.eventlog import schema
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 CONFORMING = "conforming"  # the measure "share of conforming cases"; every other measure is a rule id
 VERDICTS = ("improved", "worsened", "no_change", "not_estimable")
 SERIES_COLUMNS = {schema.OFFICE: pl.String, "measure": pl.String, "month": pl.String, "judged": pl.Int64,
@@ -93,41 +94,41 @@ class Adoption:
         return html_of(self)
 
 
-def month_of(cases: pl.DataFrame) -> pl.DataFrame:
+def month_of(cases: Frame) -> Frame:
     """``cases`` with ``month`` (``YYYY-MM`` of the column ``first`` in Europe/Berlin)."""
     return cases.with_columns(pl.col("first").dt.convert_time_zone(TIMEZONE).dt.strftime("%Y-%m").alias("month"))
 
 
-def measures(conformance: ConformanceResult) -> pl.DataFrame:
+def measures(conformance: ConformanceResult | SpooledConformance) -> pl.LazyFrame:
     """One row per office, case and measure with ``ok`` (bool): conforming (ended cases only) and each rule's
-    primary clock where it was judged."""
-    # only the columns used: filtering a whole per-case table would copy every column of it first
-    cases = month_of(conformance.cases.select(schema.OFFICE, schema.CASE_ID, "first", "case_status", "fitness"))
+    primary clock where it was judged (lazily: only the columns used are read)."""
+    scanned, _, rules = scan_tables(conformance)
+    cases = month_of(scanned.select(schema.OFFICE, schema.CASE_ID, "first", "case_status", "fitness"))
     ended = cases.filter((pl.col("case_status") != "running") & pl.col("fitness").is_not_null())
     parts = [ended.select(schema.OFFICE, schema.CASE_ID, "month", pl.lit(CONFORMING).alias("measure"),
                           (pl.col("fitness") == 1.0).alias("ok"))]
-    if conformance.rules is not None:
-        judged = (conformance.rules.cases.select(schema.OFFICE, schema.CASE_ID, "rule_id", "primary", "status")
+    if rules is not None:
+        judged = (rules.select(schema.OFFICE, schema.CASE_ID, "rule_id", "primary", "status")
                   .filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"]))
                   .select(schema.OFFICE, schema.CASE_ID, pl.col("rule_id").alias("measure"),
                           (pl.col("status") == "ok").alias("ok")))
         parts.append(judged.join(cases.select(schema.OFFICE, schema.CASE_ID, "month"), on=[schema.OFFICE,
-                                 schema.CASE_ID]).select(parts[0].columns))
+                                 schema.CASE_ID]).select(schema.OFFICE, schema.CASE_ID, "month", "measure", "ok"))
     return pl.concat(parts)
 
 
-def adoption(conformance: ConformanceResult, *, valid_from: date | None, valid_from_source: str = "",
-             threshold: int = 5, alpha: float = 0.05) -> Adoption:
+def adoption(conformance: ConformanceResult | SpooledConformance, *, valid_from: date | None,
+             valid_from_source: str = "", threshold: int = 5, alpha: float = 0.05) -> Adoption:
     """Monthly shares and the interrupted-time-series estimate per office and measure.
 
     ``valid_from``: the day the Soll became binding (``None``: every office is ``not_estimable``);
     ``threshold``: months with fewer judged cases are neither published nor used."""
-    per_case = measures(conformance)
-    months = tuple(sorted(per_case["month"].unique().to_list()))
-    binding = valid_from.strftime("%Y-%m") if valid_from else None
-    series = (per_case.group_by(schema.OFFICE, "measure", "month")
+    counts = (measures(conformance).group_by(schema.OFFICE, "measure", "month")
               .agg(pl.len().cast(pl.Int64).alias("judged"), pl.col("ok").sum().cast(pl.Int64).alias("ok"))
-              .filter(pl.col("judged") >= threshold)
+              .collect(engine="streaming"))
+    months = tuple(sorted(counts["month"].unique().to_list()))
+    binding = valid_from.strftime("%Y-%m") if valid_from else None
+    series = (counts.filter(pl.col("judged") >= threshold)
               .with_columns((pl.col("ok") / pl.col("judged")).alias("share"),
                             pl.when(pl.lit(binding).is_null()).then(pl.lit(None, pl.String))
                             .when(pl.col("month") < pl.lit(binding)).then(pl.lit("before"))
@@ -216,5 +217,5 @@ def adoption_of(analysis: Analysis, process: str, *, alpha: float = 0.05) -> Ado
     """:func:`adoption` for one process of a whole analysis, with its binding date and the project's
     privacy threshold."""
     valid_from, source = binding_date(analysis, process)
-    return adoption(analysis.processes[process].conformance, valid_from=valid_from, valid_from_source=source,
+    return adoption(analysis.processes[process].results, valid_from=valid_from, valid_from_source=source,
                     threshold=analysis.project.privacy_threshold, alpha=alpha)

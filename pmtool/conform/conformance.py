@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 import polars as pl
 
@@ -38,6 +39,7 @@ from pmtool.eventlog import schema
 from pmtool.eventlog.lifecycle import activity_instances
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import ReferenceModel
+from pmtool.spool import Spool, SpooledFrame
 
 METHODS = ("alignments", "token_replay")
 #: Default bound of one alignment search (states expanded). Real models of a few dozen activities need a few
@@ -211,6 +213,80 @@ def combine_results(parts: Sequence[ConformanceResult], labels: LabelCheck | Non
                    deviations=joined([p.deviations for p in parts],
                                      [schema.OFFICE, schema.CASE_ID, "code", "activity", "rule_id", "position"]),
                    rules=rules, alignments=alignments, labels=labels or first.labels)
+
+
+@dataclass(frozen=True, eq=False)
+class SpooledConformance:
+    """A :class:`ConformanceResult` whose per-case tables wait on disk (:class:`~pmtool.spool.SpooledFrame`):
+    ``head`` is the result with those tables empty (their columns kept) and everything else in memory — the
+    summary per office, the rule pack, the label check. A run keeps each process's result so: its memory
+    grows with the offices, not with the cases. :meth:`load` gives the whole result in memory."""
+
+    head: ConformanceResult
+    cases: SpooledFrame
+    deviations: SpooledFrame
+    rules: SpooledFrame | None
+
+    @classmethod
+    def write(cls, result: ConformanceResult, stem: Path) -> SpooledConformance:
+        """``result``'s per-case tables written to ``<stem>-cases.parquet`` and so on (spool files)."""
+        def spooled(frame: pl.DataFrame, table: str) -> SpooledFrame:
+            return SpooledFrame.write(frame, stem.with_name(f"{stem.name}-{table}.parquet"))
+
+        rules = result.rules
+        return cls(replace(result, cases=result.cases.clear(), deviations=result.deviations.clear(),
+                           rules=replace(rules, cases=rules.cases.clear()) if rules is not None else None,
+                           alignments={}),
+                   spooled(result.cases, "cases"), spooled(result.deviations, "deviations"),
+                   spooled(rules.cases, "rules") if rules is not None else None)
+
+    @property
+    def process(self) -> str:
+        return self.head.process
+
+    @property
+    def summary(self) -> pl.DataFrame:
+        return self.head.summary
+
+    @property
+    def labels(self) -> LabelCheck | None:
+        return self.head.labels
+
+    def with_spool(self, spool: Spool) -> SpooledConformance:
+        return replace(self, cases=self.cases.with_spool(spool), deviations=self.deviations.with_spool(spool),
+                       rules=self.rules.with_spool(spool) if self.rules is not None else None)
+
+    def load(self) -> ConformanceResult:
+        """The whole result in memory (read anew on every call)."""
+        rules = self.head.rules
+        return replace(self.head, cases=self.cases.load(), deviations=self.deviations.load(),
+                       rules=replace(rules, cases=self.rules.load()) if rules is not None and self.rules else rules)
+
+
+def scan_tables(result: ConformanceResult | SpooledConformance
+                ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame | None]:
+    """The per-case tables of a result in memory or on disk as lazy frames: cases, deviations, and the rule
+    results (``None`` without a rule pack)."""
+    if isinstance(result, SpooledConformance):
+        return result.cases.scan(), result.deviations.scan(), result.rules.scan() if result.rules else None
+    return (result.cases.lazy(), result.deviations.lazy(),
+            result.rules.cases.lazy() if result.rules is not None else None)
+
+
+def combine_spooled(parts: Sequence[SpooledConformance], labels: LabelCheck | None = None,
+                    spool: Spool | None = None) -> SpooledConformance:
+    """:func:`combine_results` of results on disk: parts of offices in ascending order (each sorted with its
+    office first) are joined file after file, without reading them."""
+    if not parts:
+        raise ValueError("combine_spooled needs at least one result")
+    offices = [p.summary[schema.OFFICE] for p in parts]
+    if not (all(o.len() for o in offices) and all(a[-1] < b[0] for a, b in zip(offices, offices[1:], strict=False))):
+        raise ValueError("combine_spooled needs the offices' results in ascending order of office")
+    head = combine_results([p.head for p in parts], labels)
+    rules = [p.rules for p in parts if p.rules is not None]
+    return SpooledConformance(head, SpooledFrame.joined([p.cases for p in parts], spool),
+                              SpooledFrame.joined([p.deviations for p in parts], spool),
+                              SpooledFrame.joined(rules, spool) if head.rules is not None else None)
 
 
 def process_labels(log: EventLog, reference: ReferenceModel, settings: LabelSettings | None = None) -> LabelCheck:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import polars as pl
 
-from pmtool.conform.conformance import ConformanceResult
+from pmtool.conform.conformance import ConformanceResult, SpooledConformance
+from pmtool.conform.rules_check import rule_summary
 from pmtool.ingest.output import Writer
 from pmtool.sinks import write_spreadsheet_csv
+from pmtool.spool import SpooledFrame, scan_table
 
 #: csv-excel: CSV for German Excel (``;``, decimal comma, UTF-8 with BOM; see :mod:`pmtool.excel`).
 #: xlsx: one workbook holding every table of the command (a sheet per table).
@@ -18,11 +21,11 @@ TABLE_FORMATS = ("csv", "parquet", "json", "csv-excel", "xlsx")
 SUFFIXES = {"csv": "csv", "parquet": "parquet", "json": "json", "csv-excel": "excel.csv"}
 
 
-def workbook_writer(frames: dict[str, pl.DataFrame]) -> Writer:
+def workbook_writer(frames: Mapping[str, pl.DataFrame | SpooledFrame]) -> Writer:
     """One XLSX workbook with a sheet per table (see :mod:`pmtool.excel`)."""
     from pmtool.excel import workbook
 
-    data = workbook(frames)
+    data = workbook({name: f.load() if isinstance(f, SpooledFrame) else f for name, f in frames.items()})
     return lambda p: p.write_bytes(data)
 
 
@@ -32,32 +35,45 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
                                if isinstance(t, pl.List)])
 
 
-def table_writer(frame: pl.DataFrame, fmt: str) -> Writer:
-    """Write ``frame`` as ``fmt`` (csv, parquet, json); lists become text in csv and json, and no CSV cell
-    is a formula (:func:`pmtool.sinks.spreadsheet_csv`)."""
+def table_writer(frame: pl.DataFrame | SpooledFrame, fmt: str) -> Writer:
+    """Write ``frame`` (in memory, or on disk: :class:`~pmtool.spool.SpooledFrame`) as ``fmt`` (csv,
+    parquet, json); lists become text in csv and json, and no CSV cell is a formula
+    (:func:`pmtool.sinks.spreadsheet_csv`). CSV and Parquet are written a slice at a time: a table on disk is
+    never read whole, and the file does not depend on the parts the table came in."""
     if fmt == "csv":
-        return lambda p: write_spreadsheet_csv(frame, p)
-    if fmt == "parquet":  # row groups follow the memory layout: one chunk, whatever parts the table came from
-        return lambda p: frame.rechunk().write_parquet(p)
+        return lambda p: write_spreadsheet_csv(frame.parts() if isinstance(frame, SpooledFrame) else frame, p)
+    if fmt == "parquet":  # the streaming engine's row groups: the same file from any parts
+        return lambda p: scan_table(frame).sink_parquet(p)
+    def whole() -> pl.DataFrame:
+        return frame.load() if isinstance(frame, SpooledFrame) else frame
+
     if fmt == "csv-excel":
         from pmtool.excel import csv_for_excel
 
-        return lambda p: p.write_bytes(csv_for_excel(frame))
-    return lambda p: p.write_text(json.dumps(_flat(frame).to_dicts(), ensure_ascii=False, indent=1, default=str)
+        return lambda p: p.write_bytes(csv_for_excel(whole()))
+    return lambda p: p.write_text(json.dumps(_flat(whole()).to_dicts(), ensure_ascii=False, indent=1, default=str)
                                   + "\n", encoding="utf-8")
 
 
-def conformance_tables(result: ConformanceResult) -> dict[str, pl.DataFrame]:
-    tables = {"summary": result.summary, "cases": result.cases, "deviations": result.deviations}
-    if result.rules is not None:
-        tables["rules"] = result.rules.cases
-        tables["rule_summary"] = result.rules.summary()
-    if result.labels is not None:
-        tables["labels"] = result.labels.table
+def conformance_tables(result: ConformanceResult | SpooledConformance) -> dict[str, pl.DataFrame | SpooledFrame]:
+    """The result's tables by name (summary, cases, deviations, rules, rule_summary, labels); a result on
+    disk gives its per-case tables on disk."""
+    if isinstance(result, SpooledConformance):
+        head, rules = result.head, result.rules
+        tables: dict[str, pl.DataFrame | SpooledFrame] = {
+            "summary": head.summary, "cases": result.cases, "deviations": result.deviations}
+    else:
+        head, rules = result, result.rules.cases if result.rules is not None else None
+        tables = {"summary": result.summary, "cases": result.cases, "deviations": result.deviations}
+    if rules is not None:
+        tables["rules"] = rules
+        tables["rule_summary"] = rule_summary(scan_table(rules))
+    if head.labels is not None:
+        tables["labels"] = head.labels.table
     return tables
 
 
-def conformance_writers(result: ConformanceResult, out_dir: Path, name: str,
+def conformance_writers(result: ConformanceResult | SpooledConformance, out_dir: Path, name: str,
                         formats: tuple[str, ...] = ("csv",)) -> dict[Path, Writer]:
     """``<name>_<table>.<fmt>`` for every table and format."""
     writers: dict[Path, Writer] = {}

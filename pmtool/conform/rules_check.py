@@ -64,16 +64,22 @@ class RuleResults:
 
     def summary(self) -> pl.DataFrame:
         """Per office and rule (primary clock): applicable cases, violations, pending, rate."""
-        return (self.cases.select(schema.OFFICE, "rule_id", "kind", "primary", "status").filter(pl.col("primary"))
-                .group_by(schema.OFFICE, "rule_id", "kind", maintain_order=True)
-                .agg(
-                    (pl.col("status") == "ok").sum().alias("ok"),
-                    (pl.col("status") == "violated").sum().alias("violated"),
-                    (pl.col("status") == "pending").sum().alias("pending"),
-                    pl.col("status").is_in(["ok", "violated"]).sum().alias("judged"),
-                )
-                .with_columns((pl.col("violated") / pl.col("judged")).fill_nan(None).alias("rate"))
-                .sort(schema.OFFICE, "rule_id"))
+        return rule_summary(self.cases.lazy())
+
+
+def rule_summary(cases: pl.LazyFrame) -> pl.DataFrame:
+    """:meth:`RuleResults.summary` of a rule results table, read lazily (only the columns it needs)."""
+    return (cases.select(schema.OFFICE, "rule_id", "kind", "primary", "status").filter(pl.col("primary"))
+            .group_by(schema.OFFICE, "rule_id", "kind")
+            .agg(
+                (pl.col("status") == "ok").sum().alias("ok"),
+                (pl.col("status") == "violated").sum().alias("violated"),
+                (pl.col("status") == "pending").sum().alias("pending"),
+                pl.col("status").is_in(["ok", "violated"]).sum().alias("judged"),
+            )
+            .with_columns((pl.col("violated") / pl.col("judged")).fill_nan(None).alias("rate"))
+            .sort(schema.OFFICE, "rule_id", "kind")
+            .collect(engine="streaming"))
 
 
 RESULT_COLUMNS = {
