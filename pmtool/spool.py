@@ -86,9 +86,6 @@ class SpooledFrame:
         """The table whose rows are ``parts``' rows one after another."""
         return cls(tuple(f for p in parts for f in p.files), sum(p.height for p in parts), spool)
 
-    def with_spool(self, spool: Spool) -> SpooledFrame:
-        return SpooledFrame(self.files, self.height, spool)
-
     def scan(self) -> pl.LazyFrame:
         scans = [pl.scan_parquet(f) for f in self.files]
         return pl.concat(scans, how="diagonal_relaxed") if len(scans) > 1 else scans[0]

@@ -252,10 +252,6 @@ class SpooledConformance:
     def labels(self) -> LabelCheck | None:
         return self.head.labels
 
-    def with_spool(self, spool: Spool) -> SpooledConformance:
-        return replace(self, cases=self.cases.with_spool(spool), deviations=self.deviations.with_spool(spool),
-                       rules=self.rules.with_spool(spool) if self.rules is not None else None)
-
     def load(self) -> ConformanceResult:
         """The whole result in memory (read anew on every call)."""
         rules = self.head.rules

@@ -36,6 +36,7 @@ import polars as pl
 from pmtool.compare.compare import exact_rows, privacy_threshold
 from pmtool.compare.disclosure import Key, Ledger, Protection, protect
 from pmtool.compare.publication import ALL, comparison_ledger, hidden_keys
+from pmtool.conform.conformance import scan_tables
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
@@ -94,8 +95,9 @@ def performance_cells(ledger: Ledger, analysis: Analysis, pid: str, k: int) -> N
     from pmtool.report.performance import duration_classes
 
     period = analysis.project.period
-    pa = analysis.processes[pid]
-    completed = pa.conformance.cases.filter(pl.col("case_status") == "complete")
+    cases = scan_tables(analysis.processes[pid].results)[0]  # from disk, only the columns needed
+    completed = (cases.select("office", "case_status", "throughput_hours").filter(pl.col("case_status") == "complete")
+                 .collect())
     for (office,), group in completed.group_by("office", maintain_order=True):
         counts = duration_classes(group["throughput_hours"].drop_nulls().to_list())
         parts = [ledger.cell(duration_key(pid, period, i, office), n) for i, n in enumerate(counts)]
