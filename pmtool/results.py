@@ -357,8 +357,9 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
         "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
-        # how the run worked (results do not depend on them): worker processes and the limits in force
-        "workers": project.workers,
+        # how the run worked (results do not depend on them): worker processes, the Dask scheduler of the
+        # per-office steps (None: this machine) and the limits in force
+        "workers": project.workers, "scheduler": project.scheduler,
         "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
     }
     return {

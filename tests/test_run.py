@@ -113,6 +113,7 @@ def test_manifest_records_inputs_settings_versions_and_outputs(ran_project):
         assert output["sha256"] == hashlib.sha256((out / output["path"]).read_bytes()).hexdigest()
     assert {"pmtool", "pm4py", "polars"} <= set(manifest["versions"])
     assert manifest["settings"]["key_id"] == PseudonymKey(TEST_KEY_TEXT.encode()).key_id
+    assert manifest["settings"]["scheduler"] is None  # the offices' steps ran on this machine
     text = (out / "manifest.json").read_text("utf-8")
     assert TEST_KEY_TEXT not in text
 
