@@ -41,6 +41,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO
 
+from pmtool import interrupts
 from pmtool.errors import Location, RenderError
 from pmtool.sinks import shorten, xml_text
 
@@ -208,7 +209,11 @@ class _Engine:
                 raise RenderError("render.dot_failed", Location(), reason="layout process ended") from None
             reader.start()
             timeout = _timeout()
-            reader.join(timeout)
+            try:
+                interrupts.join(reader, timeout)
+            except BaseException:  # Ctrl-C: the drawing is not wanted, the helper stops with it
+                self._stop()
+                raise
             if not answer:
                 timed_out = reader.is_alive()
                 self._stop()
@@ -223,19 +228,19 @@ class _Engine:
     def _process(self) -> subprocess.Popen:
         if self._proc is not None and self._proc.poll() is None:
             return self._proc
-        env = dict(os.environ)
+        from pmtool.conform.workers import child_env, start
+
+        env = child_env()
         env["FONTCONFIG_FILE"] = str(_font_config())
-        root = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-c", "from pmtool.graphviz import serve; serve()"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                      env=env)
+        self._proc = start([sys.executable, "-c", "from pmtool.graphviz import serve; serve()"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         return self._proc
 
     def _stop(self) -> None:
+        from pmtool.conform.workers import stop_now
+
         if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
+            stop_now(self._proc)  # with the dot it may have started
             self._proc = None
 
 
@@ -315,7 +320,13 @@ def concurrently(tasks: Mapping[str, Callable[[], bytes]]) -> dict[str, bytes | 
         return {name: _attempt(task) for name, task in tasks.items()}
     with ThreadPoolExecutor(max_workers=min(ENGINES, len(tasks))) as pool:
         futures = {name: pool.submit(copy_context().run, _attempt, task) for name, task in tasks.items()}
-        return {name: future.result() for name, future in futures.items()}
+        try:
+            return {name: interrupts.result(future) for name, future in futures.items()}
+        except BaseException:  # Ctrl-C: the drawings are not wanted, the helpers stop with them
+            for future in futures.values():
+                future.cancel()
+            _engine()._stop()
+            raise
 
 
 def _attempt(task: Callable[[], bytes]) -> bytes | RenderError:

@@ -27,8 +27,9 @@ import os
 import platform
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextvars import copy_context
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
@@ -38,7 +39,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import __version__, cluster, limits, results_folder
+from pmtool import __version__, cluster, interrupts, limits, results_folder
 from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, check_inputs, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
@@ -49,7 +50,7 @@ from pmtool.excel import workbook
 from pmtool.graphviz import dot_version
 from pmtool.i18n import t
 from pmtool.ingest.jobs import export_stem
-from pmtool.ingest.output import Writer, ingest_writers, write_atomically
+from pmtool.ingest.output import Writer, ingest_writers, staged, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.labels import label_map_beside
 from pmtool.models.reference import rules_beside
@@ -144,23 +145,25 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
         not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
             figures[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
-    writers = {**tables.result(), **figures}
-    disclosure = audit.result()  # before the report, which asks for the same protection
+    writers = {**interrupts.result(tables), **figures}
+    disclosure = interrupts.result(audit)  # before the report, which asks for the same protection
     report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
     results_folder.claim(out)
     results_folder.check_targets(out, writers)
-    digests = write_atomically(writers, digest=True)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
-    _remove_stale(out, set(written))
     changes = _changes_since(out, analysis)
-    manifest = build_manifest(analysis, out, written, key=key, lang=lang,
-                              report=status if note is None else f"{status}: {note}", disclosure=disclosure,
-                              digests={path.relative_to(out).as_posix(): d for path, d in digests.items()})
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
+    with staged(writers, digest=True) as files:  # under temporary names until committed
+        manifest = build_manifest(analysis, out, written, key=key, lang=lang,
+                                  report=status if note is None else f"{status}: {note}", disclosure=disclosure,
+                                  digests={path.relative_to(out).as_posix(): d for path, d in files.digests.items()})
+        text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        with interrupts.held():  # outputs, stale files and manifest change together: a Ctrl-C waits for them
+            files.commit()
+            _remove_stale(out, set(written))
+            write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
     if store is not None and status != "failed":
         store.prune()  # keep what this run used; older entries would only grow the cache
     return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
@@ -395,12 +398,18 @@ def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
 
 def _in_background(function: Callable[[Analysis], T], analysis: Analysis) -> Future[T]:
     """``function(analysis)`` in a thread of its own (with this thread's context), its result or error
-    waiting in the future."""
-    executor = ThreadPoolExecutor(max_workers=1)
-    try:
-        return executor.submit(copy_context().run, function, analysis)
-    finally:
-        executor.shutdown(wait=False)
+    waiting in the future. The thread does not hold up the end of the process (after Ctrl-C)."""
+    future: Future[T] = Future()
+    context = copy_context()
+
+    def work() -> None:
+        try:
+            future.set_result(context.run(function, analysis))
+        except BaseException as exc:  # raised where the result is asked for
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future
 
 
 def _version(package: str) -> str | None:
