@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 import polars as pl
 
 from pmtool import __version__, cluster, limits, results_folder
-from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
+from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, check_inputs, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
@@ -117,6 +117,7 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
+    check_inputs(project)  # a bad file the project names stops the run before a folder is made or claimed
     with extended(project.vocabulary_files), cluster.connected(project.scheduler):
         return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
                             use_cache=use_cache, lang=lang, progress=progress)
@@ -368,8 +369,9 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
         "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
-        # how the run worked (results do not depend on them): worker processes and the limits in force
-        "workers": project.workers,
+        # how the run worked (results do not depend on them): worker processes, the Dask scheduler of the
+        # per-office steps (None: this machine) and the limits in force
+        "workers": project.workers, "scheduler": project.scheduler,
         "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
     }
     return {
