@@ -44,10 +44,10 @@ from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, check_i
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
+from pmtool.discover.export import NOT_DRAWN, discovery_files, drawing_tasks, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
-from pmtool.graphviz import dot_version
+from pmtool.graphviz import Drawings, dot_version
 from pmtool.i18n import t
 from pmtool.ingest.jobs import export_stem
 from pmtool.ingest.output import Writer, ingest_writers, staged, write_atomically
@@ -234,31 +234,43 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
 
 
 def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict[str, dict[str, bytes]]:
-    """Figures, models and tables of each process's discoveries, drawn per office (drawing is slow, so each
-    office's files are cached under its discovery's key: a new office's export draws that office only)."""
+    """Figures, models and tables of each process's discoveries, made per office (drawing is slow, so each
+    office's files are cached under its discovery's key: a new office's export draws that office only).
+
+    What Graphviz draws for the offices not in the cache is queued first, all of it: the helper processes
+    keep drawing the next offices' figures while the offices' other files are made one after the other."""
+    offices = [(pid, office, [d for d in pa.discoveries if d.scope.office == office])
+               for pid, pa in analysis.processes.items()
+               for office in sorted({d.scope.office for d in pa.discoveries})]
+
+    def parts(pid: str, office: str) -> list[Any]:
+        return [analysis.fingerprints.get(f"discover:{pid} {office}"), lang, dot_version()]
+
     out: dict[str, dict[str, bytes]] = {}
-    for pid, pa in analysis.processes.items():
-        if not pa.discoveries:
-            continue
-        offices = sorted({d.scope.office for d in pa.discoveries})
+    with Drawings() as drawings:
+        queued = {(pid, office): [drawings.queue(drawing_tasks(d, lang)) for d in found]
+                  for pid, office, found in offices if not _in_cache(stages, "figures", parts(pid, office))}
+        for pid, office, found in offices:
+            def render(pid: str = pid, office: str = office, found: list[Any] = found) -> dict[str, bytes]:
+                laid_out = queued.pop((pid, office), None) or [None] * len(found)
+                files: dict[str, bytes] = {}
+                for d, made in zip(found, laid_out, strict=True):
+                    files.update(discovery_files(d, lang, made))
+                return files
 
-        def render(office: str, pa: Any = pa) -> dict[str, bytes]:
-            files: dict[str, bytes] = {}
-            for d in (d for d in pa.discoveries if d.scope.office == office):
-                files.update(discovery_files(d, lang))
-            return files
-
-        def one(office: str, pid: str = pid, render: Any = render) -> dict[str, bytes]:
-            key = analysis.fingerprints.get(f"discover:{pid} {office}")
-            files = stages.run("figures", f"{pid} {office}", lambda: [key, lang, dot_version()],
-                               lambda: render(office), save_files, load_files)
+            files = stages.run("figures", f"{pid} {office}", lambda pid=pid, office=office: parts(pid, office),
+                               render, save_files, load_files)
             if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
-                files = render(office)  # a figure Graphviz could not draw (a timeout) is tried again
-            return files
-
-        # one office after the other: the progress bars follow one step at a time
-        out[pid] = {name: data for office in offices for name, data in one(office).items()}
+                files = render()  # a figure Graphviz could not draw (a timeout) is tried again
+            # one office after the other: the progress bars follow one step at a time
+            out.setdefault(pid, {}).update(files)
     return out
+
+
+def _in_cache(stages: StageRunner, stage: str, parts: list[Any]) -> bool:
+    """Whether the stage cache has an entry for ``stage`` with inputs ``parts`` (whether it holds, its
+    step finds out)."""
+    return stages.store is not None and stages.store.path(stage, stages.store.key(stage, *parts)).is_dir()
 
 
 def _report_files(analysis: Analysis, out: Path, stages: StageRunner,

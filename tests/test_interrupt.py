@@ -29,7 +29,7 @@ if which:
     from pathlib import Path
     import importlib
     module = importlib.import_module({"pool": "pmtool.cluster", "alignment": "pmtool.conform.workers",
-                                      "graphviz": "pmtool.graphviz"}[which])
+                                      "graphviz": "pmtool.dot_worker"}[which])
     original = module.serve
 
     def serve(*args):

@@ -377,3 +377,30 @@ def test_init_puts_the_shipped_soll_models_where_the_starter_names_them(tmp_path
     assert fresh.exit_code == 0 and len(list((tmp_path / "other").iterdir())) == 6
     listed = run("models", "list")
     assert "P3a_belehrung_43.bpmn" in listed.output
+
+
+def test_queued_figures_are_those_of_one_discovery_alone_and_a_cached_office_is_not_drawn(small_project,
+                                                                                          monkeypatch):
+    from pmtool import graphviz
+    from pmtool.discover.export import discovery_files
+
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    first = run_project(load_project(small_project), key=key)
+    out = small_project.parent / "results"
+    written = files_of(out)
+    for pid, pa in first.analysis.processes.items():  # drawn all at once ahead = made alone, byte for byte
+        for d in (pa.discoveries[0], pa.discoveries[-1]):
+            for name, data in discovery_files(d, first.analysis.project.language).items():
+                assert [v for k, v in written.items() if k.endswith(f"/{pid}/{name}")] == [data], name
+    drawn: list[str] = []
+    draw = graphviz._Pool.draw
+    monkeypatch.setattr(graphviz._Pool, "draw", lambda self, source, fmt, args: drawn.append(source)
+                        or draw(self, source, fmt, args))
+    entries = sorted(p for p in (out / ".cache" / "figures").iterdir() if p.is_dir())
+    assert len(entries) == len(OFFICES) * len(PROCESSES)
+    shutil.rmtree(entries[0])
+    again = run_project(load_project(small_project), key=key)
+    assert [(s.stage, s.cached) for s in again.steps if s.stage == "figures"].count(("figures", False)) == 1
+    assert files_of(out) == written
+    titles = {office for source in drawn for office in OFFICES if f"{office} · " in source}
+    assert len(titles) == 1 and len(drawn) >= 3  # that office's map, net and model, and nothing else
