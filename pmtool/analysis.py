@@ -248,6 +248,20 @@ def run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiab
                              cache=cache, discover_models=discover_models, store=store)
 
 
+def check_inputs(project: Project) -> None:
+    """Read what ``project`` names besides its exports — limits, allowlist, mapping profiles, Soll models with
+    their rule packs and label maps — and raise the first error (the run reads them again; they are small), so
+    that a bad one stops a run before anything is written."""
+    limits.checked(project.limits, str(project.source) if project.source else None)
+    with extended(project.vocabulary_files), limits.configured(project.limits):
+        if project.allowlist:
+            load_allowlist(project.allowlist)
+        for profile in sorted({s.profile for s in project.exports if s.profile}):
+            load_profile(profile)
+        for pid, config in project.processes.items():
+            _reference(pid, config)
+
+
 #: Exports of at least this many bytes together make a run use ``workers`` processes on this machine
 #: (for smaller runs, starting them costs more than they save).
 PARALLEL_FROM = 16 << 20

@@ -135,6 +135,7 @@ class _LocalPool:
 
         self._queue: queue.Queue = queue.Queue()
         self._procs: list[Any] = []
+        self._busy: set[Any] = set()  # the workers at work now
         self._lock = threading.Lock()
         self._closed = False
         self._threads = [threading.Thread(target=self._feed, daemon=True) for _ in range(n)]
@@ -148,7 +149,9 @@ class _LocalPool:
         self._queue.put((future, function, item, common))
 
         def result() -> T:
-            value = future.result()
+            from pmtool import interrupts
+
+            value = interrupts.result(future)
             return function(item, *common) if value is _AGAIN else value
         return result
 
@@ -157,7 +160,7 @@ class _LocalPool:
         import subprocess
         import sys
 
-        from pmtool.conform.workers import child_env
+        from pmtool.conform.workers import child_env, start, stop_now
 
         proc = None
         while (job := self._queue.get()) is not None:
@@ -166,23 +169,27 @@ class _LocalPool:
                 continue
             answer: Any = _AGAIN
             try:
-                if proc is None:
-                    with self._lock:
-                        if self._closed:
-                            future.set_result(_AGAIN)
-                            continue
-                        proc = subprocess.Popen([sys.executable, "-c", _POOL_CHILD], stdin=subprocess.PIPE,
-                                                stdout=subprocess.PIPE, env=child_env())
+                with self._lock:
+                    if self._closed:
+                        future.set_result(_AGAIN)
+                        continue
+                    if proc is None:
+                        proc = start([sys.executable, "-c", _POOL_CHILD], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=child_env())
                         self._procs.append(proc)
-                pickle.dump((function, item, common), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                proc.stdin.flush()
-                status, value = pickle.load(proc.stdout)
+                    self._busy.add(proc)
+                try:
+                    pickle.dump((function, item, common), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                    proc.stdin.flush()
+                    status, value = pickle.load(proc.stdout)
+                finally:
+                    with self._lock:
+                        self._busy.discard(proc)
                 if status == "ok":
                     answer = value
             except (OSError, EOFError, pickle.PickleError, AttributeError, ValueError):
                 if proc is not None:
-                    proc.kill()
-                    proc.wait()
+                    stop_now(proc)
                 proc = None
             future.set_result(answer)
         if proc is not None:
@@ -190,8 +197,11 @@ class _LocalPool:
             proc.wait()
 
     def shutdown(self) -> None:
-        """Cancel what has not started, stop the workers (those still working are stopped at once)."""
+        """Cancel what has not started, stop the workers (those still working are stopped at once, with the
+        processes they started: after an error or Ctrl-C, their work is not wanted)."""
         import queue
+
+        from pmtool.conform.workers import stop_now
 
         with self._lock:
             self._closed = True
@@ -206,6 +216,9 @@ class _LocalPool:
                 if proc.poll() is None and proc.stdin is not None:
                     with suppress(OSError):
                         proc.stdin.close()
+            busy = list(self._busy)
+        for proc in busy:
+            stop_now(proc)
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:

@@ -13,7 +13,8 @@ own that lives as long as this one:
 
 Drawing a PNG takes most of the time (rasterising and compressing a large picture, far more than the layout):
 up to :data:`ENGINES` helper processes draw at once when several threads ask (:func:`concurrently`), each
-one started only when a request finds the others busy.
+one started only when a request finds the others busy. A caller with many figures queues them all ahead
+(:class:`Drawings`), so that the helpers keep drawing while it works on the files of those already drawn.
 
 Labels are escaped here, long ones wrapped. The output is deterministic: DOT lists nodes and edges in sorted
 order, ``dot`` lays them out without randomness, and the one version comment in the SVG is removed so that a
@@ -28,19 +29,20 @@ import os
 import queue
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import copy_context
 from functools import cache
 from pathlib import Path
 from typing import IO
 
+from pmtool import interrupts
+from pmtool.dot_worker import read_frame, write_frame
 from pmtool.errors import Location, RenderError
 from pmtool.sinks import shorten, xml_text
 
@@ -202,13 +204,17 @@ class _Engine:
             answer: list[tuple[str, bytes]] = []
             reader = threading.Thread(target=lambda: answer.append(_read_answer(proc.stdout)), daemon=True)
             try:
-                _write_frame(proc.stdin, request)
+                write_frame(proc.stdin, request)
             except OSError:
                 self._stop()
                 raise RenderError("render.dot_failed", Location(), reason="layout process ended") from None
             reader.start()
             timeout = _timeout()
-            reader.join(timeout)
+            try:
+                interrupts.join(reader, timeout)
+            except BaseException:  # Ctrl-C: the drawing is not wanted, the helper stops with it
+                self._stop()
+                raise
             if not answer:
                 timed_out = reader.is_alive()
                 self._stop()
@@ -223,19 +229,19 @@ class _Engine:
     def _process(self) -> subprocess.Popen:
         if self._proc is not None and self._proc.poll() is None:
             return self._proc
-        env = dict(os.environ)
+        from pmtool.conform.workers import child_env, start
+
+        env = child_env()
         env["FONTCONFIG_FILE"] = str(_font_config())
-        root = str(Path(__file__).resolve().parents[1])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        self._proc = subprocess.Popen([sys.executable, "-c", "from pmtool.graphviz import serve; serve()"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                      env=env)
+        self._proc = start([sys.executable, "-c", "from pmtool.dot_worker import serve; serve()"],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         return self._proc
 
     def _stop(self) -> None:
+        from pmtool.conform.workers import stop_now
+
         if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
+            stop_now(self._proc)  # with the dot it may have started
             self._proc = None
 
 
@@ -315,7 +321,36 @@ def concurrently(tasks: Mapping[str, Callable[[], bytes]]) -> dict[str, bytes | 
         return {name: _attempt(task) for name, task in tasks.items()}
     with ThreadPoolExecutor(max_workers=min(ENGINES, len(tasks))) as pool:
         futures = {name: pool.submit(copy_context().run, _attempt, task) for name, task in tasks.items()}
-        return {name: future.result() for name, future in futures.items()}
+        try:
+            return {name: interrupts.result(future) for name, future in futures.items()}
+        except BaseException:  # Ctrl-C: the drawings are not wanted, the helpers stop with them
+            for future in futures.values():
+                future.cancel()
+            _engine()._stop()
+            raise
+
+
+class Drawings:
+    """Drawing tasks queued ahead of need: up to :data:`ENGINES` run at once, in the order they were queued,
+    each one's drawing (or the :class:`RenderError` it raised) waiting in a future. Used as a context
+    manager; leaving it drops the tasks not started yet and waits for those running (leaving it on an error
+    or Ctrl-C stops them with the helper processes)."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=ENGINES, thread_name_prefix="pmtool-draw")
+
+    def queue(self, tasks: Mapping[str, Callable[[], bytes]]) -> dict[str, Future[bytes | RenderError]]:
+        """The futures of ``tasks`` (same order), queued behind every task queued before."""
+        return {name: self._pool.submit(copy_context().run, _attempt, task) for name, task in tasks.items()}
+
+    def __enter__(self) -> Drawings:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is not None:  # an error or Ctrl-C: the drawings are not wanted, the helpers stop with them
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            _engine()._stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _attempt(task: Callable[[], bytes]) -> bytes | RenderError:
@@ -325,54 +360,9 @@ def _attempt(task: Callable[[], bytes]) -> bytes | RenderError:
         return exc
 
 
-def _write_frame(stream: IO[bytes] | None, data: bytes) -> None:
-    assert stream is not None
-    stream.write(struct.pack(">I", len(data)) + data)
-    stream.flush()
-
-
-def _read_frame(stream: IO[bytes] | None) -> bytes | None:
-    assert stream is not None
-    head = stream.read(4)
-    if len(head) < 4:
-        return None
-    (size,) = struct.unpack(">I", head)
-    data = stream.read(size)
-    return data if len(data) == size else None
-
-
 def _read_answer(stream: IO[bytes] | None) -> tuple[str, bytes]:
-    status = _read_frame(stream)
-    payload = _read_frame(stream)
+    status = read_frame(stream)
+    payload = read_frame(stream)
     if status is None or payload is None:
         return ("error", b"layout process ended")
     return (status.decode("ascii"), payload)
-
-
-def serve() -> None:
-    """The helper process: read requests from stdin, answer each with a status and the drawing.
-
-    Graphviz writes its messages to file descriptor 2; they are caught in a temporary file per request and
-    sent back as the reason of a failure."""
-    import pygraphviz
-
-    inp, out = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr
-    with tempfile.TemporaryFile() as messages:
-        os.dup2(messages.fileno(), 2)
-        while (frame := _read_frame(inp)) is not None:
-            request = json.loads(frame)
-            messages.seek(0)
-            messages.truncate()
-            fmt = request["fmt"]
-            try:
-                graph = pygraphviz.AGraph(string=request["source"])
-                data = graph.draw(format=fmt, prog="dot", args=request["args"])
-                answer = ("ok", bytes(data))
-            except Exception as exc:  # the reason goes back to the caller, which raises it as RenderError
-                messages.seek(0)
-                said = [line.strip() for line in messages.read().decode("utf-8", "replace").splitlines()
-                        if line.strip() and not line.startswith("Warning")]
-                answer = ("error", (said[0] if said else str(exc) or type(exc).__name__).encode("utf-8"))
-            _write_frame(out, answer[0].encode("ascii"))
-            _write_frame(out, answer[1])

@@ -69,6 +69,20 @@ def from_environment() -> Limits:
     return replace(Limits(), **values)
 
 
+def checked(settings: Mapping[str, Any] | None, where: str | None = None) -> Limits:
+    """The limits a run with ``settings`` (a project file's ``[limits]`` table) works with, each checked: a
+    key or value of ``settings`` that is not a limit's name with a whole number ≥ 1 is a ConfigError naming
+    the key and ``where`` (the project file), a bad environment variable an InputError naming the variable."""
+    from pmtool.config_file import Settings
+
+    table = dict(settings or {})
+    s = Settings("project", where or "<project>")
+    s.known(table, NAMES, "limits.")
+    for name in sorted(table):
+        s.integer(table, name, None, "limits.", minimum=1)
+    return replace(from_environment(), **table)
+
+
 @contextmanager
 def configured(settings: Mapping[str, int] | None) -> Iterator[Limits]:
     """Run with the limits of a project file's ``[limits]`` table (already validated) over the others."""

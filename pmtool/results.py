@@ -27,8 +27,9 @@ import os
 import platform
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextvars import copy_context
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
@@ -38,18 +39,18 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from pmtool import __version__, cluster, limits, results_folder
-from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, run_analysis
+from pmtool import __version__, cluster, interrupts, limits, results_folder
+from pmtool.analysis import Analysis, Progress, StageRunner, StepRecord, check_inputs, run_analysis
 from pmtool.compare.compare import CompareSettings
 from pmtool.compare.output import bundle_writers, comparison_writers
 from pmtool.conform.output import conformance_tables, conformance_writers
-from pmtool.discover.export import NOT_DRAWN, discovery_files, drawn
+from pmtool.discover.export import NOT_DRAWN, discovery_files, drawing_tasks, drawn
 from pmtool.errors import PmtoolError
 from pmtool.excel import workbook
-from pmtool.graphviz import dot_version
+from pmtool.graphviz import Drawings, dot_version
 from pmtool.i18n import t
 from pmtool.ingest.jobs import export_stem
-from pmtool.ingest.output import Writer, ingest_writers, write_atomically
+from pmtool.ingest.output import Writer, ingest_writers, staged, write_atomically
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.labels import label_map_beside
 from pmtool.models.reference import rules_beside
@@ -117,6 +118,7 @@ def run_project(project: Project, *, key: PseudonymKey | None, allow_identifiabl
     language of figures and report (default: the project's). Raises :class:`~pmtool.errors.PmtoolError`
     subclasses, and then nothing is written; a report that cannot be drawn is the exception: the other
     results are written and ``report_status`` is ``failed``."""
+    check_inputs(project)  # a bad file the project names stops the run before a folder is made or claimed
     with extended(project.vocabulary_files), cluster.connected(project.scheduler):
         return _run_project(project, key=key, allow_identifiable=allow_identifiable, output=output,
                             use_cache=use_cache, lang=lang, progress=progress)
@@ -143,23 +145,25 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
         not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
         for name, data in files.items():
             figures[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
-    writers = {**tables.result(), **figures}
-    disclosure = audit.result()  # before the report, which asks for the same protection
+    writers = {**interrupts.result(tables), **figures}
+    disclosure = interrupts.result(audit)  # before the report, which asks for the same protection
     report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
     progress("write", str(out))
     results_folder.claim(out)
     results_folder.check_targets(out, writers)
-    digests = write_atomically(writers, digest=True)
     written = sorted(path.relative_to(out).as_posix() for path in writers)
-    _remove_stale(out, set(written))
     changes = _changes_since(out, analysis)
-    manifest = build_manifest(analysis, out, written, key=key, lang=lang,
-                              report=status if note is None else f"{status}: {note}", disclosure=disclosure,
-                              digests={path.relative_to(out).as_posix(): d for path, d in digests.items()})
-    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-    write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
+    with staged(writers, digest=True) as files:  # under temporary names until committed
+        manifest = build_manifest(analysis, out, written, key=key, lang=lang,
+                                  report=status if note is None else f"{status}: {note}", disclosure=disclosure,
+                                  digests={path.relative_to(out).as_posix(): d for path, d in files.digests.items()})
+        text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        with interrupts.held():  # outputs, stale files and manifest change together: a Ctrl-C waits for them
+            files.commit()
+            _remove_stale(out, set(written))
+            write_atomically({out / MANIFEST: lambda p: p.write_text(text, encoding="utf-8")})
     if store is not None and status != "failed":
         store.prune()  # keep what this run used; older entries would only grow the cache
     return RunResult(analysis, out, (*written, MANIFEST), status, note, (*analysis.steps, *stages.steps),
@@ -230,31 +234,43 @@ def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
 
 
 def _discovery_files(analysis: Analysis, stages: StageRunner, lang: str) -> dict[str, dict[str, bytes]]:
-    """Figures, models and tables of each process's discoveries, drawn per office (drawing is slow, so each
-    office's files are cached under its discovery's key: a new office's export draws that office only)."""
+    """Figures, models and tables of each process's discoveries, made per office (drawing is slow, so each
+    office's files are cached under its discovery's key: a new office's export draws that office only).
+
+    What Graphviz draws for the offices not in the cache is queued first, all of it: the helper processes
+    keep drawing the next offices' figures while the offices' other files are made one after the other."""
+    offices = [(pid, office, [d for d in pa.discoveries if d.scope.office == office])
+               for pid, pa in analysis.processes.items()
+               for office in sorted({d.scope.office for d in pa.discoveries})]
+
+    def parts(pid: str, office: str) -> list[Any]:
+        return [analysis.fingerprints.get(f"discover:{pid} {office}"), lang, dot_version()]
+
     out: dict[str, dict[str, bytes]] = {}
-    for pid, pa in analysis.processes.items():
-        if not pa.discoveries:
-            continue
-        offices = sorted({d.scope.office for d in pa.discoveries})
+    with Drawings() as drawings:
+        queued = {(pid, office): [drawings.queue(drawing_tasks(d, lang)) for d in found]
+                  for pid, office, found in offices if not _in_cache(stages, "figures", parts(pid, office))}
+        for pid, office, found in offices:
+            def render(pid: str = pid, office: str = office, found: list[Any] = found) -> dict[str, bytes]:
+                laid_out = queued.pop((pid, office), None) or [None] * len(found)
+                files: dict[str, bytes] = {}
+                for d, made in zip(found, laid_out, strict=True):
+                    files.update(discovery_files(d, lang, made))
+                return files
 
-        def render(office: str, pa: Any = pa) -> dict[str, bytes]:
-            files: dict[str, bytes] = {}
-            for d in (d for d in pa.discoveries if d.scope.office == office):
-                files.update(discovery_files(d, lang))
-            return files
-
-        def one(office: str, pid: str = pid, render: Any = render) -> dict[str, bytes]:
-            key = analysis.fingerprints.get(f"discover:{pid} {office}")
-            files = stages.run("figures", f"{pid} {office}", lambda: [key, lang, dot_version()],
-                               lambda: render(office), save_files, load_files)
+            files = stages.run("figures", f"{pid} {office}", lambda pid=pid, office=office: parts(pid, office),
+                               render, save_files, load_files)
             if stages.steps[-1].cached and any(name.startswith(NOT_DRAWN) for name in files):
-                files = render(office)  # a figure Graphviz could not draw (a timeout) is tried again
-            return files
-
-        # one office after the other: the progress bars follow one step at a time
-        out[pid] = {name: data for office in offices for name, data in one(office).items()}
+                files = render()  # a figure Graphviz could not draw (a timeout) is tried again
+            # one office after the other: the progress bars follow one step at a time
+            out.setdefault(pid, {}).update(files)
     return out
+
+
+def _in_cache(stages: StageRunner, stage: str, parts: list[Any]) -> bool:
+    """Whether the stage cache has an entry for ``stage`` with inputs ``parts`` (whether it holds, its
+    step finds out)."""
+    return stages.store is not None and stages.store.path(stage, stages.store.key(stage, *parts)).is_dir()
 
 
 def _report_files(analysis: Analysis, out: Path, stages: StageRunner,
@@ -356,8 +372,9 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "table_formats": list(project.tables), "offices": {o.id: asdict(o.calendar) for o in project.offices.values()},
         "pseudonymised": key is not None, "key_id": key.key_id if key else None,
         "filters": {pid: list(project.filters_for(pid)) for pid in project.processes if project.filters_for(pid)},
-        # how the run worked (results do not depend on them): worker processes and the limits in force
-        "workers": project.workers,
+        # how the run worked (results do not depend on them): worker processes, the Dask scheduler of the
+        # per-office steps (None: this machine) and the limits in force
+        "workers": project.workers, "scheduler": project.scheduler,
         "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
     }
     return {
@@ -393,12 +410,18 @@ def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
 
 def _in_background(function: Callable[[Analysis], T], analysis: Analysis) -> Future[T]:
     """``function(analysis)`` in a thread of its own (with this thread's context), its result or error
-    waiting in the future."""
-    executor = ThreadPoolExecutor(max_workers=1)
-    try:
-        return executor.submit(copy_context().run, function, analysis)
-    finally:
-        executor.shutdown(wait=False)
+    waiting in the future. The thread does not hold up the end of the process (after Ctrl-C)."""
+    future: Future[T] = Future()
+    context = copy_context()
+
+    def work() -> None:
+        try:
+            future.set_result(context.run(function, analysis))
+        except BaseException as exc:  # raised where the result is asked for
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future
 
 
 def _version(package: str) -> str | None:

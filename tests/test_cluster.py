@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import filecmp
+import json
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
     local = pt.run(project, key=pt.demo_key(), out=tmp_path / "local", use_cache=False)
     with distributed.LocalCluster(n_workers=4, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        address = cluster.scheduler_address
         with distributed.get_task_stream(client=client) as stream:
-            remote = pt.run(dataclasses.replace(project, scheduler=cluster.scheduler_address), key=pt.demo_key(),
+            remote = pt.run(dataclasses.replace(project, scheduler=address), key=pt.demo_key(),
                             out=tmp_path / "cluster", use_cache=False)
         workers = {t["worker"] for t in stream.data}
         names = {t["key"].split("-")[1] for t in stream.data if str(t["key"]).startswith("pmtool-")}
@@ -38,8 +40,17 @@ def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
     files = _compared(tmp_path / "local")
     assert files == _compared(tmp_path / "cluster")
     assert any(f.startswith("tables/conformance/") for f in files) and any(f.endswith(".bpmn") for f in files)
-    differ = [f for f in files if not filecmp.cmp(tmp_path / "local" / f, tmp_path / "cluster" / f, shallow=False)]
+    assert "manifest.json" in files
+    differ = [f for f in files if f != "manifest.json"
+              and not filecmp.cmp(tmp_path / "local" / f, tmp_path / "cluster" / f, shallow=False)]
     assert differ == [], differ
+    # the manifests differ in where the per-office steps ran, and in nothing else, byte for byte
+    manifests = {n: (tmp_path / n / "manifest.json").read_text("utf-8") for n in ("local", "cluster")}
+    remote_manifest = json.loads(manifests["cluster"])
+    assert json.loads(manifests["local"])["settings"]["scheduler"] is None
+    assert remote_manifest["settings"]["scheduler"] == address
+    remote_manifest["settings"]["scheduler"] = None
+    assert json.dumps(remote_manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n" == manifests["local"]
     assert local.analysis.findings.equals(remote.analysis.findings)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from pmtool import graphviz
 from pmtool.errors import InputError, Location, RenderError
-from pmtool.graphviz import concurrently, graphviz_available, run_dot
+from pmtool.graphviz import Drawings, concurrently, graphviz_available, run_dot
 from pmtool.ingest.output import write_atomically
 from pmtool.sinks import spreadsheet_csv, write_spreadsheet_csv
 
@@ -78,3 +78,32 @@ def test_figures_drawn_at_once_are_the_same_bytes_as_one_after_the_other():
     tasks = {f"{name}.{fmt}": (lambda source=source, fmt=fmt: run_dot(source, fmt))
              for name, source in sources.items() for fmt in ("svg", "png")}
     assert concurrently(tasks) == one_by_one
+
+
+def test_drawings_queued_ahead_run_in_their_order_and_leaving_drops_the_ones_not_started(monkeypatch):
+    monkeypatch.setattr(graphviz, "ENGINES", 1)
+    release = threading.Event()
+    started: list[str] = []
+
+    def task(name: str) -> bytes:
+        started.append(name)
+        if name == "first":
+            assert release.wait(10)
+        if name == "bad":
+            raise RenderError("render.dot_failed", Location(), reason="syntax error")
+        return name.encode()
+
+    with Drawings() as drawings:
+        first = drawings.queue({"first": lambda: task("first")})
+        rest = drawings.queue({name: (lambda name=name: task(name)) for name in ("bad", "good")})
+        release.set()
+        assert first["first"].result() == b"first" and rest["good"].result() == b"good"
+        assert isinstance(rest["bad"].result(), RenderError)
+    assert started == ["first", "bad", "good"]
+    with Drawings() as drawings:
+        release.clear()
+        waiting = drawings.queue({name: (lambda name=name: task(name)) for name in ("first", "never")})
+        while "first" not in started[3:]:
+            time.sleep(0.01)
+        threading.Timer(0.2, release.set).start()
+    assert waiting["never"].cancelled() and started[3:] == ["first"]

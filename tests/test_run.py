@@ -113,6 +113,7 @@ def test_manifest_records_inputs_settings_versions_and_outputs(ran_project):
         assert output["sha256"] == hashlib.sha256((out / output["path"]).read_bytes()).hexdigest()
     assert {"pmtool", "pm4py", "polars"} <= set(manifest["versions"])
     assert manifest["settings"]["key_id"] == PseudonymKey(TEST_KEY_TEXT.encode()).key_id
+    assert manifest["settings"]["scheduler"] is None  # the offices' steps ran on this machine
     text = (out / "manifest.json").read_text("utf-8")
     assert TEST_KEY_TEXT not in text
 
@@ -205,6 +206,54 @@ def test_run_without_a_key_refuses(small_project):
     result = runner.invoke(app, ["--lang", "en", "run", "--project", str(small_project)])
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1
+
+
+def _broken(project: Path, name: str) -> None:
+    """Break one file the project names (or a setting of it) as a user might."""
+    root = project.parent
+    if name == "limits":
+        project.write_text(project.read_text("utf-8") + "\n[limits]\nmemory_mb = -5\n", encoding="utf-8")
+    elif name == "limits_text":
+        project.write_text(project.read_text("utf-8") + '\n[limits]\nmemory_mb = "viel"\n', encoding="utf-8")
+    elif name == "allowlist":
+        (root / "allowlist.toml").write_text("[[accept]\n", encoding="utf-8")
+        text = project.read_text("utf-8").replace('name = "Test"', 'name = "Test"\nallowlist = "allowlist.toml"')
+        project.write_text(text, encoding="utf-8")
+    elif name == "model":
+        (root / "models" / MODEL_FILES["P3a"]).write_text("<definitions", encoding="utf-8")
+    elif name == "rules":
+        (root / "models" / MODEL_FILES["P3a"].replace(".bpmn", ".rules.toml")).write_text("x = [", encoding="utf-8")
+    elif name == "profile":
+        (root / "exports" / "P3a" / "GA-04_P3a.profile.toml").write_text("[columns\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(("broken", "named"), [
+    ("limits", "limits.memory_mb"), ("limits_text", "limits.memory_mb"), ("env", "PMTOOL_MAX_MEMORY_MB"),
+    ("allowlist", "allowlist.toml"), ("model", MODEL_FILES["P3a"]),
+    ("rules", MODEL_FILES["P3a"].replace(".bpmn", ".rules.toml")), ("profile", "GA-04_P3a.profile.toml"),
+])
+def test_a_run_refused_for_a_file_the_project_names_leaves_nothing_on_disk(small_project, monkeypatch, broken,
+                                                                           named):
+    if broken == "env":
+        monkeypatch.setenv("PMTOOL_MAX_MEMORY_MB", "-5")
+    else:
+        _broken(small_project, broken)
+    result = run("run", "--project", str(small_project), "--quiet")
+    assert result.exit_code == 2, result.output
+    assert len(result.output.strip().splitlines()) == 1 and named in result.output, result.output
+    assert not (small_project.parent / "results").exists()  # no folder created, none claimed
+
+
+def test_limits_given_to_the_library_are_checked_before_a_folder_is_made(small_project, tmp_path):
+    from dataclasses import replace
+
+    from pmtool.errors import ConfigError
+
+    project = replace(load_project(small_project), limits={"memory_mb": -5})
+    with pytest.raises(ConfigError) as raised:
+        run_project(project, key=PseudonymKey(TEST_KEY_TEXT.encode()), output=tmp_path / "out")
+    assert "limits.memory_mb" in raised.value.render() and "pmtool.toml" in raised.value.render()
+    assert not (tmp_path / "out").exists()
 
 
 def test_init_writes_a_commented_starter_and_never_overwrites(tmp_path):
@@ -328,3 +377,30 @@ def test_init_puts_the_shipped_soll_models_where_the_starter_names_them(tmp_path
     assert fresh.exit_code == 0 and len(list((tmp_path / "other").iterdir())) == 6
     listed = run("models", "list")
     assert "P3a_belehrung_43.bpmn" in listed.output
+
+
+def test_queued_figures_are_those_of_one_discovery_alone_and_a_cached_office_is_not_drawn(small_project,
+                                                                                          monkeypatch):
+    from pmtool import graphviz
+    from pmtool.discover.export import discovery_files
+
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    first = run_project(load_project(small_project), key=key)
+    out = small_project.parent / "results"
+    written = files_of(out)
+    for pid, pa in first.analysis.processes.items():  # drawn all at once ahead = made alone, byte for byte
+        for d in (pa.discoveries[0], pa.discoveries[-1]):
+            for name, data in discovery_files(d, first.analysis.project.language).items():
+                assert [v for k, v in written.items() if k.endswith(f"/{pid}/{name}")] == [data], name
+    drawn: list[str] = []
+    draw = graphviz._Pool.draw
+    monkeypatch.setattr(graphviz._Pool, "draw", lambda self, source, fmt, args: drawn.append(source)
+                        or draw(self, source, fmt, args))
+    entries = sorted(p for p in (out / ".cache" / "figures").iterdir() if p.is_dir())
+    assert len(entries) == len(OFFICES) * len(PROCESSES)
+    shutil.rmtree(entries[0])
+    again = run_project(load_project(small_project), key=key)
+    assert [(s.stage, s.cached) for s in again.steps if s.stage == "figures"].count(("figures", False)) == 1
+    assert files_of(out) == written
+    titles = {office for source in drawn for office in OFFICES if f"{office} · " in source}
+    assert len(titles) == 1 and len(drawn) >= 3  # that office's map, net and model, and nothing else

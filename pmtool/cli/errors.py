@@ -14,6 +14,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_CANNOT_RUN = 2
 EXIT_NOT_COMPARED = 3  # the analysis ran, but offices could not be compared (see pmtool.cli.verdict)
+EXIT_INTERRUPTED = 130  # stopped by Ctrl-C (SIGINT), as shells report it
 
 stderr = PlainConsole(stderr=True, soft_wrap=True)
 

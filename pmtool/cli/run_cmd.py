@@ -12,7 +12,7 @@ from rich.table import Table
 
 from pmtool.cli.conform_cmd import bounded_notes, label_notes
 from pmtool.cli.console import make_console
-from pmtool.cli.errors import EXIT_CANNOT_RUN, user_errors
+from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, stderr, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.options import FILTER_HELP
 from pmtool.cli.progress import StageBars
@@ -22,6 +22,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
+from pmtool.interrupts import interruptible
 from pmtool.project import Project, load_project
 from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT, RunResult, run_project
 
@@ -93,9 +94,14 @@ def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, ou
          quiet: bool, fail_on_findings: bool) -> None:
     lang = chosen_language() or config.language  # flag/environment > project file > default
     set_language(lang)
-    with user_errors(), StageBars(config, console, enabled=not quiet and console.is_terminal) as bars:
-        result = run_project(config, key=key, allow_identifiable=allow_identifiable, output=out,
-                             use_cache=not no_cache, lang=lang, progress=bars)
+    try:
+        with interruptible(), user_errors(), \
+                StageBars(config, console, enabled=not quiet and console.is_terminal) as bars:
+            result = run_project(config, key=key, allow_identifiable=allow_identifiable, output=out,
+                                 use_cache=not no_cache, lang=lang, progress=bars)
+    except KeyboardInterrupt:  # Ctrl-C or kill -INT: workers and helpers are stopped, nothing half-written
+        stderr.print(f"pmtool: {t('cli.run.interrupted', out=str(out or config.output))}", markup=False)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     _render(result, lang)
     if result.report_status == "failed":
         raise typer.Exit(EXIT_CANNOT_RUN)

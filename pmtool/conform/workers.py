@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -26,6 +27,8 @@ from contextlib import suppress
 from importlib import import_module
 from pathlib import Path
 from typing import IO, Any
+
+from pmtool import interrupts
 
 _CHILD = (
     "import sys; inp, out = sys.stdin.buffer, sys.stdout.buffer; sys.stdout = sys.stderr; "
@@ -85,18 +88,24 @@ def run_batches(batches: list[Any], work: Callable[[Any], Any], *, workers: int,
             _give_back(proc, sound)
 
     threads = []
-    for proc in _take_workers(max(0, min(workers - 1, len(batches) - 1))):
+    procs = _take_workers(max(0, min(workers - 1, len(batches) - 1)))
+    for proc in procs:
         thread = threading.Thread(target=feed, args=(proc,), daemon=True)
         thread.start()
         threads.append(thread)
     try:
         while (index := take(front=True)) is not None:
             results[index] = work(batches[index])
-    finally:
-        with lock:  # on an error here, workers finish their current batch and take no more
+        for thread in threads:
+            interrupts.join(thread)
+    except BaseException:  # an error or Ctrl-C: the workers' batches are not wanted, they stop at once
+        with lock:
             span[0] = len(batches)
+        for proc in procs:
+            stop_now(proc)
         for thread in threads:
             thread.join()
+        raise
     for index in sorted(returned):
         results[index] = work(batches[index])
     return results
@@ -121,8 +130,8 @@ def _take_workers(n: int) -> list[subprocess.Popen]:
                 taken.append(proc)
     while len(taken) < n:
         try:
-            taken.append(subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE,
-                                          stdout=subprocess.PIPE, env=child_env()))
+            taken.append(start([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               env=child_env()))
         except OSError:  # no process to be had: this process does all the work
             break
     return taken
@@ -144,8 +153,7 @@ def _stop(proc: subprocess.Popen) -> None:
     try:
         proc.wait(timeout=5)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        stop_now(proc)
 
 
 @atexit.register
@@ -189,8 +197,36 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
 
 
 def child_env() -> dict[str, str]:
-    """The environment with pmtool's source directory on the path, for runs from a source tree."""
+    """The environment with pmtool's source directory on the path, for runs from a source tree, marked as a
+    helper's (see :func:`start`)."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env[_HELPER] = "1"
     return env
+
+
+_HELPER = "PMTOOL_HELPER_PROCESS"  # set in the environment of every helper and worker process pmtool starts
+
+
+def start(args: list[str], **options: Any) -> subprocess.Popen:
+    """A worker or helper process (``subprocess.Popen(args, **options)``; give it :func:`child_env`).
+
+    Started by the run's own process, it heads a process group of its own: Ctrl-C in a terminal reaches the
+    run's process only, which stops its helpers (:func:`stop_now`), and stopping a helper stops the processes
+    it started, which stay in its group."""
+    top = _HELPER not in os.environ
+    return subprocess.Popen(args, start_new_session=top and os.name == "posix", **options)
+
+
+def stop_now(proc: subprocess.Popen) -> None:
+    """Stop ``proc`` (from :func:`start`) at once, with the processes it started, and wait for it."""
+    if proc.poll() is None:
+        try:
+            if os.name == "posix" and os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+        except OSError:
+            pass  # it has just ended
+    proc.wait()

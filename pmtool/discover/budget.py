@@ -23,7 +23,8 @@ from typing import Any
 
 import polars as pl
 
-from pmtool.conform.workers import child_env
+from pmtool import interrupts
+from pmtool.conform.workers import child_env, start, stop_now
 from pmtool.errors import Location, ModelError
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
@@ -68,7 +69,11 @@ class _Helper:
                 self.stop()
                 raise ModelError("discover.helper_failed", Location(), reason="helper process ended") from None
             reader.start()
-            reader.join(seconds)
+            try:
+                interrupts.join(reader, seconds)
+            except BaseException:  # Ctrl-C: the mining is not wanted, the helper stops with it
+                self.stop()
+                raise
             if reader.is_alive():
                 self.stop()  # over budget: the miner is stopped with its process
                 return "time_budget"
@@ -85,8 +90,8 @@ class _Helper:
     def _process(self) -> subprocess.Popen:
         if self._proc is not None and self._proc.poll() is None:
             return self._proc
-        self._proc = subprocess.Popen([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, env=child_env(), preexec_fn=_limit_memory)
+        self._proc = start([sys.executable, "-c", _CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, env=child_env(), preexec_fn=_limit_memory)
         # the budget counts mining, not the helper's start-up (importing pm4py takes seconds on a busy machine)
         status, value = _read(self._proc)
         if status != "ready":
@@ -96,8 +101,7 @@ class _Helper:
 
     def stop(self) -> None:
         if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait()
+            stop_now(self._proc)
             self._proc = None
 
 

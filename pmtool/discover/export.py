@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 
 import polars as pl
 
-from pmtool import __version__
+from pmtool import __version__, interrupts
 from pmtool.discover.bpmn_export import bpmn_diagram, bpmn_xml
 from pmtool.discover.dfg import bottlenecks
 from pmtool.discover.discovery import Discovery
@@ -72,25 +73,37 @@ def summary(d: Discovery) -> dict:
     }
 
 
-def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
+def drawing_tasks(d: Discovery, lang: str | None = None) -> dict[str, Callable[[], bytes]]:
+    """File name → making of each file of one discovery that Graphviz lays out: the figures (DFG and Ist net
+    in every format asked for, the slow PNGs first) and the BPMN model (its diagram placed by ``dot``); for
+    :func:`~pmtool.graphviz.concurrently` or :class:`~pmtool.graphviz.Drawings`."""
+    lang = lang or language()
+    method = _method(d, lang)
+    subtitle = method or t("render.net_ist", lang, noise=format_number(
+        d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",."))
+    tasks: dict[str, Callable[[], bytes]] = {}
+    for fmt in sorted(d.settings.formats, key=lambda fmt: fmt != "png"):
+        tasks[f"{d.stem}_dfg.{fmt}"] = lambda fmt=fmt: render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
+                                                                  width_px=d.settings.png_width)
+        tasks[f"{d.stem}_ist_net.{fmt}"] = lambda fmt=fmt: render_net(d.ist.net, title=d.title, subtitle=subtitle,
+                                                                      fmt=fmt, lang=lang)
+    ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
+    tasks[f"{d.stem}_ist.bpmn"] = lambda: bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))
+    return tasks
+
+
+def discovery_files(d: Discovery, lang: str | None = None,
+                    laid_out: Mapping[str, Future[bytes | RenderError]] | None = None) -> dict[str, bytes]:
     """File name → content for one discovery. Raises ``RenderError`` when Graphviz is missing; a figure
     Graphviz cannot draw (or not in time) is listed as ``NOT_DRAWN + name`` with the reason as content (see
-    :func:`drawn`), so the other figures and offices are not lost."""
-    lang = lang or language()
+    :func:`drawn`), so the other figures and offices are not lost. ``laid_out``: the files of
+    :func:`drawing_tasks` already queued (:class:`~pmtool.graphviz.Drawings`); without them, they are made
+    here."""
     stem = d.stem
-    method = d.ist.mining.describe(lang) if d.ist.mining else ""
-    noise = format_number(d.ist.noise_threshold, lang, 2).rstrip("0").rstrip(",.")
-    subtitle = method or t("render.net_ist", lang, noise=noise)
-    figures: dict[str, Callable[[], bytes]] = {}  # drawn at the same time, the slow PNGs first
-    for fmt in sorted(d.settings.formats, key=lambda fmt: fmt != "png"):
-        figures[f"{stem}_dfg.{fmt}"] = lambda fmt=fmt: render_dfg(d.shown, title=d.title, fmt=fmt, lang=lang,
-                                                                  width_px=d.settings.png_width)
-        figures[f"{stem}_ist_net.{fmt}"] = lambda fmt=fmt: render_net(d.ist.net, title=d.title, subtitle=subtitle,
-                                                                      fmt=fmt, lang=lang)
-    pictures = concurrently(figures)
+    drawings = concurrently(drawing_tasks(d, lang)) if laid_out is None else _Waiting(laid_out)
     files: dict[str, bytes] = {}
     for fmt in d.settings.formats:
-        _draw(files, f"{stem}_dfg.{fmt}", pictures)
+        _draw(files, f"{stem}_dfg.{fmt}", drawings)
     edges = edge_table(d)
     files[f"{stem}_dfg_edges.csv"] = spreadsheet_csv(edges)
     buffer = io.BytesIO()
@@ -100,17 +113,31 @@ def discovery_files(d: Discovery, lang: str | None = None) -> dict[str, bytes]:
     files[f"{stem}_bottlenecks.csv"] = spreadsheet_csv(bottlenecks(d.dfg))
     if d.service is not None:
         files[f"{stem}_activities.csv"] = spreadsheet_csv(d.service)
-    ist_title = f"{d.title} · {method}" if method else d.title  # a filtered or fallback model says so
-    files[f"{stem}_ist.bpmn"] = bpmn_xml(bpmn_diagram(d.ist.tree, ist_title))
+    bpmn = drawings[f"{stem}_ist.bpmn"]
+    if isinstance(bpmn, RenderError):  # the model is not a figure: without its layout there is no result
+        raise bpmn
+    files[f"{stem}_ist.bpmn"] = bpmn
     files[f"{stem}_ist.pnml"] = pnml_xml(d.ist.net)
     for fmt in d.settings.formats:
-        _draw(files, f"{stem}_ist_net.{fmt}", pictures)
+        _draw(files, f"{stem}_ist_net.{fmt}", drawings)
     files[f"{stem}_discover.json"] = (json.dumps(summary(d), ensure_ascii=False, indent=2, sort_keys=True)
                                       + "\n").encode("utf-8")
     return files
 
 
-def _draw(files: dict[str, bytes], name: str, pictures: dict[str, bytes | RenderError]) -> None:
+def _method(d: Discovery, lang: str) -> str:
+    """How the Ist model was made, when a filter or fallback made it differently ("" for the plain miner)."""
+    return d.ist.mining.describe(lang) if d.ist.mining else ""
+
+
+class _Waiting(dict):
+    """Queued files by name; looking one up waits until it is made."""
+
+    def __getitem__(self, name: str) -> bytes | RenderError:
+        return interrupts.result(super().__getitem__(name))  # a Ctrl-C is seen while waiting
+
+
+def _draw(files: dict[str, bytes], name: str, pictures: Mapping[str, bytes | RenderError]) -> None:
     picture = pictures[name]
     if not isinstance(picture, RenderError):
         files[name] = picture

@@ -10,9 +10,9 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from contextvars import copy_context
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,23 @@ def write_atomically(writers: dict[Path, Writer], *, digest: bool = False) -> di
     in a few threads at once (writing Parquet and CSV leaves Python's lock to the others); the first error,
     in the order of ``writers``, is raised. ``digest``: also return each target's SHA-256 and size, read
     back while the file is fresh (empty otherwise)."""
+    with staged(writers, digest=digest) as files:
+        files.commit()
+        return files.digests
+
+
+@dataclass
+class Staged:
+    """Files written to temporary paths, waiting to be renamed into place by :meth:`commit`."""
+
+    digests: dict[Path, tuple[str, int]]
+    commit: Callable[[], None]
+
+
+@contextmanager
+def staged(writers: dict[Path, Writer], *, digest: bool = False) -> Iterator[Staged]:
+    """:func:`write_atomically` in two steps: the files are written when the block starts, and renamed into
+    place when it calls ``commit()``; those not renamed are removed when it ends."""
     with ExitStack() as stack:
         temps: dict[Path, Path] = {}
         try:
@@ -60,15 +77,18 @@ def write_atomically(writers: dict[Path, Writer], *, digest: bool = False) -> di
                 raise InputError("output.write_failed", Location(str(error.filename or target)),
                                  reason=error.strerror or str(error)) from None
             raise error
-        mode = 0o666 & ~_umask()
-        for target, tmp in temps.items():
-            try:
-                os.chmod(tmp, mode)  # mkstemp creates 0600; results get the user's usual permissions
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise InputError("output.write_failed", Location(str(target)),
-                                 reason=exc.strerror or str(exc)) from None
-        return digests
+
+        def commit() -> None:
+            mode = 0o666 & ~_umask()
+            for target, tmp in temps.items():
+                try:
+                    os.chmod(tmp, mode)  # mkstemp creates 0600; results get the user's usual permissions
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    raise InputError("output.write_failed", Location(str(target)),
+                                     reason=exc.strerror or str(exc)) from None
+
+        yield Staged(digests, commit)
 
 
 #: Threads writing the files of :func:`write_atomically` at once.
