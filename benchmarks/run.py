@@ -180,10 +180,15 @@ def measure(command: list[str], budget: float | None, env: dict[str, str] | None
         stage["cpu"] += max(0.0, inside[-1][2] - cpu0)
         stage["peak"] = max(stage["peak"], max(s[1] for s in inside))
         stage["pss"] = max(stage["pss"], max(s[3] for s in inside))
-    m.cpu = samples[-1][2] if samples else 0.0
-    m.peak_bytes = max((s[1] for s in samples), default=0)
-    m.peak_pss = max((s[3] for s in samples), default=0)
-    m.peak_main = max((s[4] for s in samples), default=0)
+    # what the measured command does after ``@stage done`` (the harness's own reading of its results) is not
+    # part of the run: the totals end there
+    done = next((t for t, name in marks if name == "done"), end)
+    counted = [s for s in samples if s[0] <= done] or samples[:1]
+    m.wall = done - start
+    m.cpu = counted[-1][2] if counted else 0.0
+    m.peak_bytes = max((s[1] for s in counted), default=0)
+    m.peak_pss = max((s[3] for s in counted), default=0)
+    m.peak_main = max((s[4] for s in counted), default=0)
     m.reached = "" if m.finished else marks[-1][1]
     return m
 

@@ -42,7 +42,7 @@ def main() -> None:
     result = pt.run(project, key=pt.demo_key(), out=args.out, use_cache=False, progress=progress)
     print("@stage done", flush=True)
     if args.fitness:
-        fitness = {pid: {row["office"]: row["fitness"] for row in pa.conformance.summary.iter_rows(named=True)}
+        fitness = {pid: {row["office"]: row["fitness"] for row in pa.results.summary.iter_rows(named=True)}
                    for pid, pa in result.analysis.processes.items()}
         args.fitness.write_text(json.dumps(fitness, sort_keys=True), "utf-8")
     events = sum(i.summary.rows_loaded for i in result.analysis.ingests)
