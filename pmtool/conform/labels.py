@@ -138,11 +138,12 @@ class LabelCounts:
 
     @classmethod
     def of(cls, log: EventLog) -> LabelCounts:
-        frame = log.frame
+        lazy = log.frame.lazy()  # each count reads only its columns (no filtered copy of the whole log)
         counts = [pl.len().alias("events"), pl.col(schema.CASE_ID).n_unique().alias("cases")]
-        return cls(frame.group_by(schema.OFFICE, schema.ACTIVITY).agg(*counts),
-                   frame.filter(pl.col(schema.ROLE).is_not_null()).group_by(schema.OFFICE, schema.ROLE).agg(*counts),
-                   frame.group_by(schema.OFFICE).len())
+        return cls(*pl.collect_all([
+            lazy.group_by(schema.OFFICE, schema.ACTIVITY).agg(*counts),
+            lazy.filter(pl.col(schema.ROLE).is_not_null()).group_by(schema.OFFICE, schema.ROLE).agg(*counts),
+            lazy.group_by(schema.OFFICE).len()]))
 
     @classmethod
     def combine(cls, parts: list[LabelCounts]) -> LabelCounts:

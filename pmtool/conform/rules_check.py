@@ -127,6 +127,23 @@ def check_rules(
     status = status.with_row_index(_CASE)
     events = log.frame.select(*_KEY, schema.ACTIVITY, schema.TIMESTAMP, schema.ROLE) \
         .join(status.select(*_KEY, _CASE), on=_KEY, how="left").drop(_KEY)
+    # every rule is judged on each case alone: slices of cases give the rows of the whole in order (sorted by
+    # the status row first), and only one slice's working tables are held at a time
+    slices = [_check_slice(events.filter(pl.col(_CASE).is_between(lo, lo + _CASES_PER_SLICE - 1)),
+                           status.slice(lo, _CASES_PER_SLICE), pack, calendars, settings, as_of)
+              for lo in range(0, max(status.height, 1), _CASES_PER_SLICE)]
+    return RuleResults(pl.concat(slices, how="vertical", rechunk=False), pack.id, pack.version, as_of)
+
+
+#: Cases whose rules are judged together (a slice's working tables: a few hundred bytes per case and rule).
+_CASES_PER_SLICE = 25_000
+
+
+def _check_slice(events: pl.DataFrame, status: pl.DataFrame, pack: RulePack,
+                 calendars: Mapping[str, WorkingCalendar] | None, settings: RuleCheckSettings,
+                 as_of: datetime) -> pl.DataFrame:
+    """The result rows of the cases of ``status`` (a slice of the status table with its row numbers) from
+    their ``events``, sorted by case, rule and clock."""
     parts = []
     for rule in pack.rules:
         if rule.kind == "deadline":
@@ -150,8 +167,7 @@ def check_rules(
             frame = frame.with_columns(pl.when(running & (pl.col("status") == "pending")).then(pl.lit("violated"))
                                        .otherwise(pl.col("status")).cast(STATUS).alias("status"))
     # the status table is sorted by office and case: its row stands for both
-    frame = frame.sort([_CASE, "rule_id", "clock"], maintain_order=True).drop(_CASE)
-    return RuleResults(frame, pack.id, pack.version, as_of)
+    return frame.sort([_CASE, "rule_id", "clock"], maintain_order=True).drop(_CASE)
 
 
 def _first(events: pl.DataFrame, activity: str, name: str) -> pl.DataFrame:

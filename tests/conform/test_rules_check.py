@@ -132,3 +132,29 @@ def test_offices_use_their_own_calendar():
     r = check_rules(log, PACK, closing=CLOSING, calendars={"GA-04": WorkingCalendar(corpus_christi=True)})
     frame = r.cases.filter((pl.col("rule_id") == "D") & pl.col("primary")).sort("office")
     assert frame["status"].to_list() == ["ok", "violated"]
+
+
+@pytest.mark.parametrize("process", ["P1", "P2"])
+@pytest.mark.parametrize("incomplete", ["pending", "exclude"])
+def test_cases_judged_in_slices_give_the_table_of_all_at_once(sample_logs_by_process, monkeypatch, process,
+                                                               incomplete):
+    """The rules are judged a slice of cases at a time; any slicing gives the same rows in the same order."""
+    from pmtool.conform import rules_check
+    from pmtool.models.reference import load_reference
+    from conftest import MODEL_FILES, MODELS
+
+    reference = load_reference(MODELS / MODEL_FILES[process])
+    log = sample_logs_by_process[process]
+    settings = RuleCheckSettings(incomplete=incomplete)
+    calendars = {"GA-04": WorkingCalendar(corpus_christi=True)}
+
+    def checked() -> pl.DataFrame:
+        return check_rules(log, reference.rules, closing=reference.closing, calendars=calendars,
+                           settings=settings).cases
+
+    whole = checked()
+    cases = whole["case_id"].n_unique()
+    assert cases > 50
+    for size in (cases // 6 - 1, cases // 2 + 3):  # slices of uneven sizes, the last one short
+        monkeypatch.setattr(rules_check, "_CASES_PER_SLICE", size)
+        assert checked().equals(whole)
