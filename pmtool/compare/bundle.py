@@ -285,37 +285,85 @@ def case_items(result: ConformanceResult, reference: ReferenceModel | None = Non
     ``reference``, the deviation items of its universe (:func:`item_universe`) are there even where no case
     shows them. ``deviations=False`` leaves the deviation items out (:func:`deviation_items` counts them).
     """
-    cases = _cases(result)
+    return _case_items(result, reference, deviations=deviations).collect()
+
+
+def _case_items(result: ConformanceResult, reference: ReferenceModel | None, *, deviations: bool) -> pl.LazyFrame:
+    """:func:`case_items` as a lazy frame: a caller that counts them never holds one row per case and item
+    with every column."""
+    cases = _cases(result).lazy()
     key = [schema.OFFICE, schema.CASE_ID]
     parts = []
     dev_items, kinds = _deviation_kinds(result, reference)
     if kinds.height and deviations:
         # a case whose alignment hit the search bound has no deviations to count: not eligible (see quality)
         finished = cases.filter((pl.col("case_status") != "running") & ~pl.col("bounded")).select(key)
-        grid = finished.join(kinds, how="cross")
-        hit = dev_items.select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
+        grid = finished.join(kinds.lazy(), how="cross")
+        hit = dev_items.lazy().select(*key, "item").unique().with_columns(pl.lit(True).alias("affected"))
         parts.append(grid.join(hit, on=[*key, "item"], how="left").with_columns(
             pl.col("affected").fill_null(False), pl.lit("deviation").alias("item_type"),
             pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
             pl.lit(None, pl.Float64).alias("duration_hours")))
-    if result.rules is not None:
-        judged = result.rules.cases.filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"]))
-        parts.append(judged.select(
-            *key, (pl.lit("rule:") + pl.col("rule_id")).alias("item"),
-            pl.when(pl.col("kind") == "deadline").then(pl.lit("DEADLINE"))
-            .when(pl.col("kind") == "role").then(pl.lit("ROLE")).otherwise(pl.lit("RULE")).alias("code"),
-            pl.lit(None, pl.String).alias("activity"), (pl.col("status") == "violated").alias("affected"),
-            pl.lit("rule").alias("item_type"), pl.col("rule_id"), pl.col("late_hours"),
-            ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600.0).alias("duration_hours")))
-    closure = cases.select(*key, pl.lit("case:NO_CLOSURE").alias("item"), pl.lit("NO_CLOSURE").alias("code"),
-                           pl.lit(None, pl.String).alias("activity"),
-                           (pl.col("case_status") == "stale").alias("affected"), pl.lit("case").alias("item_type"),
-                           pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
-                           pl.lit(None, pl.Float64).alias("duration_hours"))
-    parts.append(closure)
+    rules = _rule_rows(result)
+    if rules is not None:
+        parts.append(rules.with_columns(_rule_item()))
+    parts.append(_closure_rows(cases))
     columns = [*key, "item", "item_type", "code", "activity", "rule_id", "affected", "late_hours", "duration_hours"]
     frame = pl.concat([p.select(columns) for p in parts], how="vertical")
     return frame.join(cases.select(*key, "throughput_hours"), on=key, how="left")
+
+
+def _rule_rows(result: ConformanceResult) -> pl.LazyFrame | None:
+    """The rule results :func:`case_items` counts (primary clock, cases the rule could judge), with the
+    columns its rule rows are made of (``None`` without a rule pack)."""
+    if result.rules is None:
+        return None
+    # the columns it needs (no copy of the others), then the rows
+    return result.rules.cases.select(
+        schema.OFFICE, schema.CASE_ID, "rule_id", "kind", "primary", "status", "late_hours",
+        ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600.0).alias("duration_hours")
+    ).lazy().filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"])).select(
+        schema.OFFICE, schema.CASE_ID, "rule_id", "kind", (pl.col("status") == "violated").alias("affected"),
+        "late_hours", "duration_hours")
+
+
+def _rule_item() -> list[pl.Expr]:
+    """The item columns of a rule's rows, from its ``rule_id`` and ``kind``."""
+    return [(pl.lit("rule:") + pl.col("rule_id")).alias("item"), pl.lit("rule").alias("item_type"),
+            pl.when(pl.col("kind") == "deadline").then(pl.lit("DEADLINE"))
+            .when(pl.col("kind") == "role").then(pl.lit("ROLE")).otherwise(pl.lit("RULE")).alias("code"),
+            pl.lit(None, pl.String).alias("activity")]
+
+
+def _closure_rows(cases: pl.LazyFrame) -> pl.LazyFrame:
+    """The ``case:NO_CLOSURE`` rows of :func:`case_items`: every case, affected when stale."""
+    return cases.select(schema.OFFICE, schema.CASE_ID, pl.lit("case:NO_CLOSURE").alias("item"),
+                        pl.lit("NO_CLOSURE").alias("code"), pl.lit(None, pl.String).alias("activity"),
+                        (pl.col("case_status") == "stale").alias("affected"), pl.lit("case").alias("item_type"),
+                        pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
+                        pl.lit(None, pl.Float64).alias("duration_hours"))
+
+
+_SUMS = {"late_hours_sum": ("late_hours", True), "throughput_affected_sum": ("throughput_hours", True),
+         "throughput_unaffected_sum": ("throughput_hours", False)}
+
+
+def _item_sums() -> list[pl.Expr]:
+    """What a bundle holds of an item's case rows (``affected``, hours, the case's ``throughput_hours``): the
+    sums as lists of their values, for :func:`_summed`."""
+    return [pl.len().alias("eligible"),
+            pl.col("affected").sum().cast(pl.Int64).alias("affected"),
+            *(pl.col(column).filter(pl.col("affected") if affected else ~pl.col("affected")).drop_nulls().alias(name)
+              for name, (column, affected) in _SUMS.items()),
+            pl.col("duration_hours").median().alias("duration_median_hours")]
+
+
+def _summed(frame: pl.DataFrame) -> pl.DataFrame:
+    """The value lists of :func:`_item_sums` as their sums, correctly rounded (``math.fsum``), as in
+    :func:`deviation_items`: they do not depend on the order in which the counting meets the cases (the
+    lazy joins before it do not keep one)."""
+    return frame.with_columns(pl.Series(name, [math.fsum(v) for v in frame[name].to_list()], dtype=pl.Float64)
+                              for name in _SUMS)
 
 
 def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceModel,
@@ -326,15 +374,22 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
     Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
     gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
-    items = case_items(result, reference, deviations=False)
-    per_item = pl.concat([items.group_by(schema.OFFICE, *_ITEM_KEYS).agg(
-        pl.len().alias("eligible"),
-        pl.col("affected").sum().cast(pl.Int64).alias("affected"),
-        pl.col("late_hours").filter(pl.col("affected")).sum().alias("late_hours_sum"),
-        pl.col("throughput_hours").filter(pl.col("affected")).sum().alias("throughput_affected_sum"),
-        pl.col("throughput_hours").filter(~pl.col("affected")).sum().alias("throughput_unaffected_sum"),
-        pl.col("duration_hours").median().alias("duration_median_hours"),
-    ), deviation_items(result, reference)], how="vertical_relaxed")
+    # what case_items(result, reference, deviations=False) sums to; the rule rows are counted per rule and the
+    # item columns made per group (one row per case and rule holds no texts)
+    key = [schema.OFFICE, schema.CASE_ID]
+    cases = _cases(result).lazy()
+    throughput = cases.select(*key, "throughput_hours")
+    counted = [_closure_rows(cases).join(throughput, on=key, how="left")
+               .group_by(schema.OFFICE, *_ITEM_KEYS).agg(_item_sums())]
+    rules = _rule_rows(result)
+    if rules is not None:
+        counted.append(rules.join(throughput, on=key, how="left").group_by(schema.OFFICE, "rule_id", "kind")
+                       .agg(_item_sums()).with_columns(_rule_item()).drop("kind"))
+    per_item = pl.concat([*(_summed(c).select(schema.OFFICE, *_ITEM_KEYS, "eligible", "affected",
+                                              "late_hours_sum", "throughput_affected_sum",
+                                              "throughput_unaffected_sum", "duration_median_hours")
+                            for c in pl.collect_all(counted)),
+                          deviation_items(result, reference)], how="vertical_relaxed")
     universe = item_universe(reference)
     offices = result.summary.select(schema.OFFICE)
     # rules no case of an office could be judged by are rows of 0 of 0; deviations only some office's
@@ -385,13 +440,13 @@ def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
     code = pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.Int64)
     same_case = ((pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))
                  & (pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1)))
-    pairs = (frame.select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
+    pairs = (frame.lazy().select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
                           pl.when(same_case).then(code * width + code.shift(-1)).alias("pair"))
              .drop_nulls("pair").unique(["case", "pair"], keep="any").group_by(schema.OFFICE, "pair").len()
              .select(schema.OFFICE, *((pl.col("pair") // width if end == "a" else pl.col("pair") % width)
                                       .replace_strict(codes, names, return_dtype=pl.String).alias(end)
                                       for end in ("a", "b")), "len")
-             .sort([schema.OFFICE, "a", "b"]))
+             .sort([schema.OFFICE, "a", "b"]).collect())
     out: dict[str, list[tuple[str, str, int]]] = {}
     for office, a, b, n in pairs.iter_rows():
         out.setdefault(office, []).append((a, b, int(n)))
@@ -408,12 +463,12 @@ def _quality(log: EventLog, result: ConformanceResult) -> dict[str, dict[str, An
     def month(column: str) -> pl.Expr:  # local months: no single event's time leaves the office
         return pl.col(column).dt.convert_time_zone(PERIOD_ZONE).dt.strftime("%Y-%m")
 
-    frame = log.frame.group_by(schema.OFFICE).agg(
+    frame = log.frame.lazy().group_by(schema.OFFICE).agg(
         pl.col(schema.ACTIVITY_CODE).is_not_null().mean().alias("coverage"),
         (pl.col(schema.PRECISION) == "date").mean().alias("date_only_share"),
         pl.col(schema.TIMESTAMP).min().alias("period_start"),  # a later event is never in an earlier month
         pl.col(schema.TIMESTAMP).max().alias("period_end"),
-    ).with_columns(month("period_start"), month("period_end"))
+    ).with_columns(month("period_start"), month("period_end")).collect()
     running = result.cases.group_by(schema.OFFICE).agg(
         (pl.col("case_status") == "running").mean().alias("running"),
         (pl.col("bounded").mean() if "bounded" in result.cases.columns else pl.lit(0.0)).alias("bounded"))

@@ -103,13 +103,13 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     label_check.raise_if_fatal()
     as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
     status = case_status(log, reference.closing, as_of, settings.stale_after_days)
-    cases = (log.frame.group_by(_KEY, maintain_order=True).agg(
+    cases = (log.frame.lazy().group_by(_KEY, maintain_order=True).agg(  # lazy: reads only its columns
         pl.col(schema.ACTIVITY).alias("variant"),
         pl.col(schema.TIMESTAMP).alias("timestamps"),
         pl.len().alias("events"),
         pl.col(schema.TIMESTAMP).min().alias("first"),
         pl.col(schema.TIMESTAMP).max().alias("last"),
-    ).join(status.select(*_KEY, "case_status"), on=_KEY, how="left")
+    ).collect().join(status.select(*_KEY, "case_status"), on=_KEY, how="left")
         .with_columns(((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0).alias("throughput_hours")))
     variants = cases.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
     distinct = [tuple(v) for v in variants["variant"].to_list()]

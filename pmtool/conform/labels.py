@@ -122,8 +122,9 @@ def label_coverage(log: EventLog, reference: ReferenceModel) -> dict[str, float]
     """Per office, the share of events mapped onto the vocabulary or named like a task of the Soll — the
     events the offices' comparison speaks the same language about (the gate's ``coverage``)."""
     known = list(reference.activities)
-    frame = log.frame.group_by(schema.OFFICE).agg(
-        (pl.col(schema.ACTIVITY_CODE).is_not_null() | pl.col(schema.ACTIVITY).is_in(known)).mean().alias("c"))
+    frame = log.frame.lazy().group_by(schema.OFFICE).agg(
+        (pl.col(schema.ACTIVITY_CODE).is_not_null() | pl.col(schema.ACTIVITY).is_in(known)).mean().alias("c")
+    ).collect()
     return {office: round(float(share), 6) for office, share in frame.sort(schema.OFFICE).iter_rows()}
 
 

@@ -93,14 +93,14 @@ def case_status(log: EventLog, closing: frozenset[str], as_of: datetime, stale_a
     """Per case: ``complete`` (a closing activity occurred), ``stale`` (no closing activity and no event for
     ``stale_after_days`` before ``as_of``) or ``running``; with the case's last timestamp."""
     stale_before = pl.lit(as_of).cast(_TS) - pl.duration(days=stale_after_days)
-    return (log.frame.group_by(_KEY).agg(
+    return (log.frame.lazy().group_by(_KEY).agg(  # lazy: reads only its columns
         pl.col(schema.ACTIVITY).is_in(list(closing)).any().alias("closed"),
         pl.col(schema.TIMESTAMP).max().alias("last"),
     ).with_columns(
         pl.when(pl.col("closed")).then(pl.lit("complete"))
         .when(pl.col("last") < stale_before).then(pl.lit("stale"))
         .otherwise(pl.lit("running")).alias("case_status")
-    ).select(*_KEY, "case_status", "last").sort(_KEY))
+    ).select(*_KEY, "case_status", "last").sort(_KEY).collect())
 
 
 def check_rules(

@@ -121,7 +121,11 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
     # with activity instances (start/complete pairs), the wait runs from one completion to the next start
     starts_at = START_TIMESTAMP if START_TIMESTAMP in log.frame.columns else schema.TIMESTAMP
     service = (pl.col(SERVICE_HOURS) if SERVICE_HOURS in log.frame.columns else pl.lit(None, pl.Float64))
-    f = log.frame.select(schema.OFFICE, schema.CASE_ID, schema.ACTIVITY, schema.ACTIVITY_CODE,
+    # activities as numbers while the events are counted (their names are few): no text per event and step
+    names = log.frame[schema.ACTIVITY].unique().sort().to_list()
+    code = (pl.col(schema.ACTIVITY).replace_strict(names, list(range(len(names))), return_dtype=pl.UInt32)
+            if names else pl.lit(None, pl.UInt32))  # (an empty mapping would keep the text type)
+    f = log.frame.select(schema.OFFICE, schema.CASE_ID, code.alias("_act"), schema.ACTIVITY_CODE,
                          schema.TIMESTAMP, pl.col(starts_at).alias("_starts_at"), service.alias("_service"))
     same_case_next = ((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1))
                       & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))).fill_null(False)
@@ -133,15 +137,17 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
     n_cases = int(f["_case"].max() or 0)
     wait = ((pl.col("_starts_at").shift(-1) - pl.col(schema.TIMESTAMP)).dt.total_microseconds()
             / _HOUR_US)
+    start, end = len(names), len(names) + 1  # ▶ and ■ as numbers after the activities'
     steps = f.select(
         pl.col("_case"),
-        pl.col(schema.ACTIVITY).alias("source"),
-        pl.when(pl.col("_next")).then(pl.col(schema.ACTIVITY).shift(-1)).otherwise(pl.lit(END)).alias("target"),
+        pl.col("_act").alias("source"),
+        pl.when(pl.col("_next")).then(pl.col("_act").shift(-1)).otherwise(pl.lit(end, pl.UInt32)).alias("target"),
         pl.when(pl.col("_next")).then(wait).otherwise(None).cast(pl.Float64).alias("_wait"),
     )
     starts = f.filter(pl.col("_first")).select(
-        pl.col("_case"), pl.lit(START).alias("source"), pl.col(schema.ACTIVITY).alias("target"),
+        pl.col("_case"), pl.lit(start, pl.UInt32).alias("source"), pl.col("_act").alias("target"),
         pl.lit(None, pl.Float64).alias("_wait"))
+    texts = [*names, START, END]
     edges = (pl.concat([starts, steps])
              .group_by("source", "target")
              .agg(pl.len().cast(pl.Int64).alias("events"),
@@ -151,16 +157,20 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
                   pl.col("_wait").quantile(0.9, "linear").alias("p90_hours"),
                   pl.col("_wait").min().alias("min_hours"),
                   pl.col("_wait").max().alias("max_hours"))
+             .with_columns(pl.col(end_).replace_strict(list(range(len(texts))), texts, return_dtype=pl.String)
+                           for end_ in ("source", "target"))
              .with_columns(_share("cases", n_cases))
              .select(list(EDGE_SCHEMA))
              .cast(EDGE_SCHEMA)  # type: ignore[arg-type]
              .sort(["cases", "events", "source", "target"], descending=[True, True, False, False]))
-    acts = (f.group_by(schema.ACTIVITY)
+    acts = (f.group_by(pl.col("_act").alias(schema.ACTIVITY))
             .agg(pl.lit("activity").alias("kind"),
                  pl.col(schema.ACTIVITY_CODE).drop_nulls().first().alias("activity_code"),
                  pl.len().cast(pl.Int64).alias("events"),
                  pl.col("_case").n_unique().cast(pl.Int64).alias("cases"),
                  pl.col("_service").median().alias("service_median_hours"))
+            .with_columns(pl.col(schema.ACTIVITY).replace_strict(list(range(len(names))), names,
+                                                                 return_dtype=pl.String))
             .rename({schema.ACTIVITY: "activity"}))
     ends = pl.DataFrame({"activity": [START, END], "kind": ["start", "end"], "activity_code": [None, None],
                          "events": [n_cases, n_cases], "cases": [n_cases, n_cases],

@@ -128,8 +128,8 @@ def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | No
     over cases); cases whose alignment hits the search bound are left out (``None`` if all do). Alignments
     are exact and, on large Ist models, far faster than pm4py's token-based replay. The fitness of each
     variant is kept for the last few nets (offices often mine the same Ist model), never the moves."""
-    variants = log.frame.group_by(schema.OFFICE, schema.CASE_ID, maintain_order=True).agg(
-        pl.col(schema.ACTIVITY).alias("v")).group_by("v").len()
+    variants = log.frame.lazy().group_by(schema.OFFICE, schema.CASE_ID, maintain_order=True).agg(
+        pl.col(schema.ACTIVITY).alias("v")).group_by("v").len().collect()
     keys = [tuple(v) for v in variants["v"].to_list()]
     scores = variant_fitness(net, keys, workers=workers, max_states=MAX_STATES, known=_known_fitness(net))
     pairs = [(f, n) for f, n in zip(scores, variants["len"].to_list(), strict=True) if f is not None]

@@ -141,7 +141,12 @@ def mining_log(log: EventLog, settings: MiningSettings) -> EventLog:
 
 def _variants(log: EventLog) -> int:
     key = [schema.OFFICE, schema.CASE_ID]
-    return log.frame.group_by(key).agg(pl.col(schema.ACTIVITY)).select(pl.col(schema.ACTIVITY)).n_unique()
+    return int(log.frame.lazy().group_by(key).agg(pl.col(schema.ACTIVITY))
+               .select(pl.col(schema.ACTIVITY).n_unique()).collect().item())
+
+
+def _cases(log: EventLog) -> int:
+    return int(log.frame.lazy().select(schema.OFFICE, schema.CASE_ID).unique().select(pl.len()).collect().item())
 
 
 def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
@@ -171,11 +176,9 @@ def mine_model(log: EventLog, settings: MiningSettings,
         tree = MINERS[FALLBACK_MINER](part, settings.noise_threshold)
     else:
         tree, net = result
-    key = [schema.OFFICE, schema.CASE_ID]
-    activities, cases, variants = (part.frame[schema.ACTIVITY].n_unique(), part.frame.select(key).unique().height,
-                                   _variants(part))
+    activities, cases, variants = part.frame[schema.ACTIVITY].n_unique(), _cases(part), _variants(part)
     whole = (activities, cases, variants) if part is log else (  # the miner saw all of it
-        log.frame[schema.ACTIVITY].n_unique(), log.frame.select(key).unique().height, _variants(log))
+        log.frame[schema.ACTIVITY].n_unique(), _cases(log), _variants(log))
     mining = Mining(
         requested=settings.miner, method=method, noise_threshold=settings.noise_threshold,
         activities=activities, activities_total=whole[0], cases=cases, cases_total=whole[1],

@@ -55,14 +55,15 @@ def case_processes(log: EventLog) -> pl.DataFrame:
         schema={schema.ACTIVITY_CODE: pl.String, PROCESS: pl.String, "_rank": pl.Int32},
     )
     key = [schema.OFFICE, schema.CASE_ID]
-    cases = log.frame.select(key).unique(maintain_order=True)
-    coded = (log.frame.select(*key, schema.ACTIVITY_CODE)
-             .join(code_process, on=schema.ACTIVITY_CODE, how="inner")
+    events = log.frame.lazy()  # each step reads only its columns
+    cases = events.select(key).unique(maintain_order=True)
+    coded = (events.select(*key, schema.ACTIVITY_CODE)
+             .join(code_process.lazy(), on=schema.ACTIVITY_CODE, how="inner")
              .group_by(*key, PROCESS, "_rank").len()
              .sort([*key, "len", "_rank"], descending=[False, False, True, False])
              .group_by(key, maintain_order=True).first()
              .select(*key, PROCESS))
-    return cases.join(coded, on=key, how="left", maintain_order="left")
+    return cases.join(coded, on=key, how="left", maintain_order="left").collect()
 
 
 def scopes(log: EventLog, process: str | None = None,

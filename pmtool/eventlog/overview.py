@@ -51,8 +51,8 @@ def variants(log: EventLog) -> pl.DataFrame:
     # cases as runs of rows (canonical order), activities as numbers: the text is made once per variant
     names = log.frame[schema.ACTIVITY].unique().sort().to_list()
     codes = list(range(len(names)))
-    per_case = log.frame.group_by(pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("_case")).agg(
-        pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.UInt32).alias("_codes"))
+    per_case = log.frame.lazy().group_by(pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("_case")).agg(
+        pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.UInt32).alias("_codes")).collect()
     total = per_case.height
     coded = per_case.group_by("_codes").agg(pl.len().alias("cases")).with_columns(
         pl.col("_codes").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
