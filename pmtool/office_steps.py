@@ -156,14 +156,15 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
                          settings=job.conform)
         if "conform" in which:  # a run keeps the tables; the alignments behind them are in its deviations
             out["conform"] = SpooledConformance.write(result, job.tables)
-    if "discover" in which:
-        found = discover(log, job.discover, prefiltered=True)
-        out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process,
-                                                         log=without_events(d.scope.log))) for d in found)
     if "aggregate" in which:
         assert result is not None
         out["aggregate"] = [b.to_json() for b in aggregate(log, result, job.reference, job.aggregate,
                                                            coverage=job.coverage)]
+    result = None  # its per-case tables are on disk: the Ist models do not need them in memory
+    if "discover" in which:
+        found = discover(log, job.discover, prefiltered=True)
+        out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process,
+                                                         log=without_events(d.scope.log))) for d in found)
     return out
 
 
