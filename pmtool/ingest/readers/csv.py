@@ -41,6 +41,8 @@ from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
 DELIMITERS = (";", ",", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_RECORDS = 50
+#: Bytes checked for valid UTF-8 at a time.
+_VALIDATE_BYTES = 16 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: What polars calls a second unnamed column (the first is "").
@@ -164,8 +166,16 @@ def first_invalid_utf8(data: bytes) -> int | None:
     """Offset of the first byte that is not valid UTF-8, or ``None`` (validation runs in polars, fast)."""
     if data.isascii():
         return None
-    try:
-        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    view = memoryview(data)
+    try:  # in pieces cut before a character's first byte, so that no copy of a large file is held at once
+        start = 0
+        while start < len(data):
+            end = min(start + _VALIDATE_BYTES, len(data))
+            while start < end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte
+                end -= 1
+            end = end if end > start else min(start + _VALIDATE_BYTES, len(data))
+            pl.Series([view[start:end].tobytes()], dtype=pl.Binary).cast(pl.String)
+            start = end
         return None
     except pl.exceptions.PolarsError:
         pass
@@ -358,14 +368,25 @@ def tidy_columns(frame: pl.DataFrame, header: list[str | None]) -> tuple[pl.Data
         taken.add(unique)
         keep.append(column)
         names.append(unique)
+    # a column is rewritten only where it holds an empty string (polars reads an empty field as null
+    # already), and rows are filtered only when one is empty: a large export is not copied for nothing
+    text = [c for c in keep if frame.schema[c] == pl.String]
+    has_empty = (frame.select((pl.col(c) == "").any() for c in text).row(0) if text and frame.height
+                 else [False] * len(text))
+    rewrite = {c for c, empty in zip(text, has_empty, strict=True) if empty}
+    rewrite |= {c for c in keep if frame.schema[c] != pl.String}
     frame = frame.select(
-        *[pl.col(c).replace("", None).alias(n) for c, n in zip(keep, names, strict=True)],
+        *[(pl.col(c).replace("", None) if c in rewrite else pl.col(c)).alias(n)
+          for c, n in zip(keep, names, strict=True)],
         *([pl.col(ROW)] if ROW in frame.columns else []),
     )
     if not names:
         return frame, 0
-    kept = frame.filter(~pl.all_horizontal(pl.col(n).is_null() for n in names))
-    return kept, frame.height - kept.height
+    empty_row = pl.all_horizontal(pl.col(n).is_null() for n in names)
+    empty_rows = frame.select(empty_row.sum()).item()
+    if not empty_rows:
+        return frame, 0
+    return frame.filter(~empty_row), empty_rows
 
 
 def _show(delimiter: str) -> str:
