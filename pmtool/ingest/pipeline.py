@@ -227,13 +227,15 @@ def _ingest_owned(held: list[RawTable], profile: MappingProfile, *, name: str, s
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),
     )
-    work = _map_activities(work, profile)
+    formats_used = parsed.formats_used
+    del parsed
+    work, activity_names = _map_activities(work, profile)
     if profile.role_map:
         work = work.with_columns(pl.col(schema.ROLE).replace(profile.role_map))
-    work = work.with_columns(_reason_expr(profile).alias("__reason"))
+    work = work.with_columns(_reason_expr(profile).alias("__reason")).drop("__ts_reason")
     work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping))
     unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
-    _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
+    _refuse_systemic_failures(work, raw, mapping, formats_used, max_invalid_share)
 
     extras = _kept_columns(raw.frame.columns, profile, mapping)
     dropped = [c for c in raw.frame.columns
@@ -241,7 +243,7 @@ def _ingest_owned(held: list[RawTable], profile: MappingProfile, *, name: str, s
     extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
 
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
-    formats_used, rows_read = parsed.formats_used, raw.rows_read
+    rows_read = raw.rows_read
     # The rest needs only the loaded rows' canonical columns: the export's table and the working columns go
     # now (unless the caller holds the table too), and the loaded rows are gathered in their final order one
     # column at a time, each from a column dropped right after (no second copy of a large export at once).
@@ -249,13 +251,15 @@ def _ingest_owned(held: list[RawTable], profile: MappingProfile, *, name: str, s
     order = _loaded_order(work, case_table.result() if case_table is not None else None)
     source = work.select(*[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
                          *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras])
-    del work, parsed
+    del work
     columns = []
     for column in source.columns:
         values = source.drop_in_place(column).gather(order)
         if column == schema.CASE_ID and case_table is not None:
             table = case_table.result()
             values = values.replace_strict(table["value"], table["pseudonym"])
+        elif column == schema.ACTIVITY:
+            values = values.replace(activity_names)
         columns.append(values)
     del source, order
     loaded_frame = pl.DataFrame(columns).select(pl.lit(office_id).alias(schema.OFFICE), pl.all())
@@ -429,7 +433,9 @@ def _parse_time(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
                             ambiguous=profile.ambiguous, nonexistent=profile.nonexistent)
 
 
-def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame:
+def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``work`` with the source label as ``__label`` and the vocabulary code of each label, and the name each
+    label is shown with in the log (the activity column gets it only for the loaded rows, in the end)."""
     vocab = vocabulary()
     labels = work[schema.ACTIVITY].drop_nulls().unique().to_list()
     code_of: dict[str, str | None] = {}
@@ -447,9 +453,8 @@ def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame
         pl.col(schema.ACTIVITY).alias("__label"),
         pl.col(schema.ACTIVITY).replace_strict(codes, default=None, return_dtype=pl.String)
         .alias(schema.ACTIVITY_CODE),
-        pl.col(schema.ACTIVITY).replace(name_of).alias(schema.ACTIVITY),
     )
-    return work
+    return work, name_of
 
 
 def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
