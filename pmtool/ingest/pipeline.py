@@ -380,7 +380,8 @@ def _text(expr: pl.Expr) -> pl.Expr:
 def _text_of(frame: pl.DataFrame, columns: list[str]) -> dict[str, pl.Expr]:
     """:func:`_text` of each of ``columns``; a text column it would not change is taken as it is (the
     canonical column then shares the export's memory instead of copying it)."""
-    text = [c for c in dict.fromkeys(columns) if frame.schema[c] == pl.String]
+    types = frame.schema
+    text = [c for c in dict.fromkeys(columns) if types[c] == pl.String]
     # white space at either end (what strip_chars removes: Unicode White_Space, as regex's \s), or nothing
     changes = frame.select(
         (pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c) == "")).any().alias(c) for c in text

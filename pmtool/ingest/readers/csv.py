@@ -441,11 +441,12 @@ def tidy_columns(frame: pl.DataFrame, header: list[str | None]) -> tuple[pl.Data
         names.append(unique)
     # a column is rewritten only where it holds an empty string (polars reads an empty field as null
     # already), and rows are filtered only when one is empty: a large export is not copied for nothing
-    text = [c for c in keep if frame.schema[c] == pl.String]
+    types = frame.schema
+    text = [c for c in keep if types[c] == pl.String]
     has_empty = (frame.select((pl.col(c) == "").any() for c in text).row(0) if text and frame.height
                  else [False] * len(text))
     rewrite = {c for c, empty in zip(text, has_empty, strict=True) if empty}
-    rewrite |= {c for c in keep if frame.schema[c] != pl.String}
+    rewrite |= {c for c in keep if types[c] != pl.String}
     frame = frame.select(
         *[(pl.col(c).replace("", None) if c in rewrite else pl.col(c)).alias(n)
           for c, n in zip(keep, names, strict=True)],
