@@ -179,9 +179,9 @@ def ingest(
     fmt = format or profile.format or registry.detect_format(path)
     hashing = _Sha256Thread(path)
     options = _merge_options(profile.read_options, read_options)
-    raw = registry.read(path, options, fmt)
-    return ingest_table(raw, profile, name=path.name, sha256=hashing.result, named=named, key=key,
-                        max_invalid_share=max_invalid_share, office_fallback=office_fallback)
+    held = [registry.read(path, options, fmt)]  # handed over: the import lets go of the table when done with it
+    return _ingest_owned(held, profile, name=path.name, sha256=hashing.result, named=named, key=key,
+                         max_invalid_share=max_invalid_share, office_fallback=office_fallback)
 
 
 def ingest_table(
@@ -203,6 +203,16 @@ def ingest_table(
     called; ``named`` are the sources that name the office (:func:`require_office`; the data's own office,
     ``raw.office``, joins them). ``key`` is ``None`` only when the caller allowed identifiable output.
     """
+    return _ingest_owned([raw], profile, name=name, sha256=sha256, named=named, key=key,
+                         max_invalid_share=max_invalid_share, office_fallback=office_fallback)
+
+
+def _ingest_owned(held: list[RawTable], profile: MappingProfile, *, name: str, sha256: Callable[[], str],
+                  named: dict[str, str | None], key: PseudonymKey | None, max_invalid_share: float,
+                  office_fallback: str | None) -> IngestResult:
+    """:func:`ingest_table` of the table in ``held``, which it takes out: when the caller holds no other
+    reference to it, its memory is freed as soon as the loaded rows no longer need it."""
+    raw = held.pop()
     choice = _resolve_office(named, raw, office_fallback)
     office_id = choice.office
     mapping = _resolve_columns(profile, raw)
@@ -217,38 +227,46 @@ def ingest_table(
         parsed.utc.alias(schema.TIMESTAMP), parsed.precision.alias(schema.PRECISION),
         parsed.reason.alias("__ts_reason"),
     )
-    work = _map_activities(work, profile)
+    formats_used = parsed.formats_used
+    del parsed
+    work, activity_names = _map_activities(work, profile)
     if profile.role_map:
         work = work.with_columns(pl.col(schema.ROLE).replace(profile.role_map))
-    work = work.with_columns(_reason_expr(profile).alias("__reason"))
+    work = work.with_columns(_reason_expr(profile).alias("__reason")).drop("__ts_reason")
     work = _mark_duplicates(work, _duplicate_columns(work, raw, profile, mapping))
     unmapped_counts = {k: v for k, v in _unmapped_labels(work).items() if k not in profile.soll_map}
-    _refuse_systemic_failures(work, raw, mapping, parsed.formats_used, max_invalid_share)
+    _refuse_systemic_failures(work, raw, mapping, formats_used, max_invalid_share)
 
     extras = _kept_columns(raw.frame.columns, profile, mapping)
     dropped = [c for c in raw.frame.columns
                if c != ROW and c not in extras and c not in {s for cols in mapping.values() for s in cols}]
     extra_names = {c: (f"src_{c}" if c in schema.COLUMNS else c) for c in extras}
 
-    loaded_frame = work.lazy().filter(pl.col("__reason").is_null()).select(
-        pl.lit(office_id).alias(schema.OFFICE),
-        *[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
-        *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras],
-    ).collect()
     quarantine = _quarantine_frame(work, raw, profile, mapping, key, name)
-    formats_used = parsed.formats_used
-    del work, parsed  # the rest needs only the loaded rows: a large export's working columns go now
-    if case_table is not None:
-        table = case_table.result()
-        case = pl.col(schema.CASE_ID)
-        loaded_frame = (loaded_frame.sort(case.replace_strict(table["value"], table["rank"]), schema.TIMESTAMP,
-                                          schema.SOURCE_ROW)
-                        .with_columns(case.replace_strict(table["value"], table["pseudonym"])))
-    else:
-        loaded_frame = schema.sort(loaded_frame)
+    rows_read = raw.rows_read
+    # The rest needs only the loaded rows' canonical columns: the export's table and the working columns go
+    # now (unless the caller holds the table too), and the loaded rows are gathered in their final order one
+    # column at a time, each from a column dropped right after (no second copy of a large export at once).
+    raw = replace(raw, frame=raw.frame.clear())
+    order = _loaded_order(work, case_table.result() if case_table is not None else None)
+    source = work.select(*[pl.col(c) for c in schema.CANONICAL if c != schema.OFFICE],
+                         *[pl.col(f"__x_{c}").alias(extra_names[c]) for c in extras])
+    del work
+    columns = []
+    for column in source.columns:
+        values = source.drop_in_place(column).gather(order)
+        if column == schema.CASE_ID and case_table is not None:
+            table = case_table.result()
+            values = values.replace_strict(table["value"], table["pseudonym"])
+        elif column == schema.ACTIVITY:
+            values = values.replace(activity_names)
+        columns.append(values)
+    del source, order
+    loaded_frame = pl.DataFrame(columns).select(pl.lit(office_id).alias(schema.OFFICE), pl.all())
+    del columns
     pool.shutdown()
     loaded_frame = _pseudonymise(loaded_frame, key, [extra_names[c] for c in profile.pseudonymise if c in extras])
-    summary = _summary(name, sha256(), raw, profile, choice, loaded_frame, quarantine,
+    summary = _summary(name, sha256(), raw, rows_read, profile, choice, loaded_frame, quarantine,
                        unmapped_counts, formats_used, key)
     summary = replace(summary, unmapped_roles=_unmapped_roles(loaded_frame, profile), dropped_columns=dropped)
     provenance = Provenance(
@@ -265,6 +283,22 @@ def ingest_table(
     )
     log = EventLog.from_frame(loaded_frame, provenance, assume_sorted=True)
     return IngestResult(log, quarantine, summary)
+
+
+def _loaded_order(work: pl.DataFrame, case_table: pl.DataFrame | None) -> pl.Series:
+    """The positions in ``work`` of the loaded rows (no quarantine reason), in the log's order: by case (the
+    rank of its pseudonym in ``case_table``, else its id), time and source row (:func:`schema.sort`)."""
+    loaded = work.lazy().with_row_index("__i").filter(pl.col("__reason").is_null())
+    if case_table is not None:
+        rank = pl.col(schema.CASE_ID).replace_strict(case_table["value"], case_table["rank"]).alias("__rank")
+        keys = loaded.select("__i", rank, schema.TIMESTAMP, schema.SOURCE_ROW).collect()
+        return keys.sort("__rank", schema.TIMESTAMP, schema.SOURCE_ROW)["__i"]
+    # schema.sort's order (the office is one for all rows): a case id's rank among the sorted ids orders the
+    # rows as the id does, and sorting numbers needs far less memory than sorting the ids themselves
+    cases = work[schema.CASE_ID].drop_nulls().unique().sort()
+    rank = pl.col(schema.CASE_ID).replace_strict(cases, pl.int_range(cases.len(), dtype=pl.UInt32, eager=True))
+    keys = loaded.select("__i", rank.alias("__rank"), schema.TIMESTAMP, schema.SOURCE_ROW).collect()
+    return keys.sort("__rank", schema.TIMESTAMP, schema.SOURCE_ROW, maintain_order=True)["__i"]
 
 
 def _kept_columns(columns: list[str], profile: MappingProfile, mapping: dict[str, tuple[str, ...]]) -> list[str]:
@@ -343,15 +377,31 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
+def _text_of(frame: pl.DataFrame, columns: list[str]) -> dict[str, pl.Expr]:
+    """:func:`_text` of each of ``columns``; a text column it would not change is taken as it is (the
+    canonical column then shares the export's memory instead of copying it)."""
+    types = frame.schema
+    text = [c for c in dict.fromkeys(columns) if types[c] == pl.String]
+    # white space at either end (what strip_chars removes: Unicode White_Space, as regex's \s), or nothing
+    changes = frame.select(
+        (pl.col(c).str.contains(r"^\s|\s$") | (pl.col(c) == "")).any().alias(c) for c in text
+    ).row(0) if text and frame.height else [True] * len(text)
+    same = {c for c, changed in zip(text, changes, strict=True) if not changed}
+    return {c: pl.col(c) if c in same else _text(pl.col(c)) for c in columns}
+
+
 def _canonical_columns(raw: RawTable, profile: MappingProfile, mapping: dict[str, tuple[str, ...]]) -> pl.DataFrame:
     exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64).alias(schema.SOURCE_ROW)]
+    texts = _text_of(raw.frame, [mapping[c][0] for c in (schema.CASE_ID, schema.ACTIVITY, schema.RESOURCE,
+                                                         schema.ROLE, schema.LIFECYCLE, schema.SOURCE_SYSTEM)
+                                 if c in mapping])
     for canon in (schema.CASE_ID, schema.ACTIVITY, schema.RESOURCE, schema.ROLE, schema.LIFECYCLE):
         if canon in mapping:
-            exprs.append(_text(pl.col(mapping[canon][0])).alias(canon))
+            exprs.append(texts[mapping[canon][0]].alias(canon))
         else:
             exprs.append(pl.lit(None, pl.String).alias(canon))
     if schema.SOURCE_SYSTEM in mapping:
-        src = _text(pl.col(mapping[schema.SOURCE_SYSTEM][0]))
+        src = texts[mapping[schema.SOURCE_SYSTEM][0]]
         exprs.append((pl.coalesce(src, pl.lit(profile.source_system)) if profile.source_system else src)
                      .alias(schema.SOURCE_SYSTEM))
     else:
@@ -384,7 +434,9 @@ def _parse_time(work: pl.DataFrame, raw: RawTable, profile: MappingProfile,
                             ambiguous=profile.ambiguous, nonexistent=profile.nonexistent)
 
 
-def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame:
+def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> tuple[pl.DataFrame, dict[str, str]]:
+    """``work`` with the source label as ``__label`` and the vocabulary code of each label, and the name each
+    label is shown with in the log (the activity column gets it only for the loaded rows, in the end)."""
     vocab = vocabulary()
     labels = work[schema.ACTIVITY].drop_nulls().unique().to_list()
     code_of: dict[str, str | None] = {}
@@ -402,9 +454,8 @@ def _map_activities(work: pl.DataFrame, profile: MappingProfile) -> pl.DataFrame
         pl.col(schema.ACTIVITY).alias("__label"),
         pl.col(schema.ACTIVITY).replace_strict(codes, default=None, return_dtype=pl.String)
         .alias(schema.ACTIVITY_CODE),
-        pl.col(schema.ACTIVITY).replace(name_of).alias(schema.ACTIVITY),
     )
-    return work
+    return work, name_of
 
 
 def _unmapped_labels(work: pl.DataFrame) -> dict[str, int]:
@@ -468,12 +519,15 @@ def _mark_duplicates(work: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
 
     A 64-bit hash finds the candidates fast; the exact comparison then runs on those few rows only.
     """
-    ok = work.lazy().with_row_index("__i").filter(pl.col("__reason").is_null()).select("__i", *key).collect()
-    # Copies agree in case and time too: hashing those two first leaves few rows to hash in full.
+    # Copies agree in case and time too: hashing those two first leaves few rows to hash in full. Only those
+    # rows are taken out of ``work`` (not all of its rows that are fine: that would copy a large export).
     coarse = [c for c in (schema.CASE_ID, schema.TIMESTAMP) if c in key]
-    if coarse and len(coarse) < len(key):
-        ok = ok.filter(pl.struct(coarse).hash().is_duplicated())
-    candidates = ok.filter(pl.struct(list(key)).hash().is_duplicated())
+    first = coarse if coarse and len(coarse) < len(key) else list(key)
+    fine = pl.col("__reason").is_null()
+    ok = (work.lazy().with_row_index("__i")
+          .filter(fine & pl.when(fine).then(pl.struct(first).hash()).is_duplicated())
+          .select("__i", *key).collect())
+    candidates = ok.filter(pl.struct(list(key)).hash().is_duplicated()) if first != list(key) else ok
     if candidates.height == 0:
         return work
     later = candidates.filter(~pl.struct(list(key)).is_first_distinct())["__i"]
@@ -574,7 +628,7 @@ class _Sha256Thread:
         return self._value or ""
 
 
-def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, office: OfficeChoice,
+def _summary(name: str, sha256: str, raw: RawTable, rows_read: int, profile: MappingProfile, office: OfficeChoice,
              loaded: pl.DataFrame,
              quarantine: pl.DataFrame, unmapped: dict[str, int], formats: tuple[str, ...],
              key: PseudonymKey | None) -> IngestSummary:
@@ -590,7 +644,7 @@ def _summary(name: str, sha256: str, raw: RawTable, profile: MappingProfile, off
         office=office.office,
         profile=profile.name if profile.sha256 else None,
         profile_sha256=profile.sha256,
-        rows_read=raw.rows_read,
+        rows_read=rows_read,
         rows_loaded=loaded.height,
         rows_quarantined=quarantine.height,
         quarantine_by_reason={r: c for r, c in by_reason.items() if c},

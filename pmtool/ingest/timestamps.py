@@ -136,6 +136,11 @@ def parse(
     if offset_formats:
         text = pl.when(text.str.ends_with("Z") | text.str.ends_with("z")).then(
             text.str.slice(0, text.str.len_chars() - 1) + pl.lit("+00:00")).otherwise(text)
+    # white space at either end (what strip_chars removes: Unicode White_Space, as regex's \s) or a final Z:
+    # without them the text is read as it is, not copied first
+    changing = r"^\s|\s$|[Zz]\s*$" if offset_formats else r"^\s|\s$"
+    if not values.str.contains(changing).any():
+        text = pl.col("raw")
     frame = values.to_frame("raw").select(text.alias("text"))
     aware_parsed, unread = _parse_in_turn(frame["text"], offset_formats, pl.Datetime("us", "UTC"), "__aware")
     # a local time matters only where no offset format read the value

@@ -362,3 +362,62 @@ def test_round_trip_of_python_csv_output(tmp_path, table, delimiter, quoting, ne
     assert got.frame[ROW].to_list() == expected_lines
     assert got.details["delimiter"] == delimiter
     assert all(dtype == pl.String for dtype in got.frame.drop(ROW).dtypes)
+
+
+# --- large files, parsed in pieces ----------------------------------------------------------------------
+
+
+def _records(rng) -> str:
+    """Rows with what a cut between pieces must respect: quoted fields over several lines, quotes inside
+    quotes, empty lines, empty strings, short rows, CRLF and LF line ends, umlauts."""
+    out = ['Fall;"Tät;igkeit";Zeit\r\n']
+    for i in range(rng.randint(40, 120)):
+        kind = rng.randint(0, 7)
+        end = rng.choice(["\n", "\r\n"])
+        if kind == 0:
+            out.append(f'{i};"zwei\nZeilen ""zitiert""";t{i}{end}')
+        elif kind == 1:
+            out.append(end)
+        elif kind == 2:
+            out.append(f'{i};"";{end}')
+        elif kind == 3:
+            out.append(f"{i};Prüfung{end}")
+        elif kind == 4:
+            out.append(f'"{i}";"a;b";" t "{end}')
+        else:
+            out.append(f"{i};Schritt {i};2025-01-0{i % 9 + 1}{end}")
+    return "".join(out)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_file_parsed_in_pieces_reads_as_in_one(tmp_path, monkeypatch, seed):
+    import random
+
+    text = _records(random.Random(seed))
+    path = write(tmp_path, text)
+    whole = read(path)
+    monkeypatch.setattr(csv_reader, "_PIECE_BYTES", random.Random(seed).randint(1, 64))
+    cut = csv_reader._pieces(path.read_bytes(), '"')
+    assert len(cut) > 5
+    assert all(piece.startswith('Fall;"Tät;igkeit";Zeit\r\n'.encode()) for piece in cut)
+
+    def whole_file(*args):
+        raise AssertionError("the pieces were read, not the whole file")
+
+    monkeypatch.setattr(csv_reader, "_parse", whole_file)
+    pieces = read(path)
+    assert pieces.frame.equals(whole.frame)
+    assert pieces.frame.columns == whole.frame.columns
+    assert pieces.details == whole.details
+
+
+def test_a_file_parsed_in_pieces_names_the_same_problem(tmp_path, monkeypatch):
+    text = "a;b\n" + "".join(f"{i};x\n" for i in range(50)) + '1;"zwei\nZeilen"\n' + "2;x;zu viel\n"
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as whole:
+        read(path)
+    monkeypatch.setattr(csv_reader, "_PIECE_BYTES", 16)
+    with pytest.raises(InputError) as pieces:
+        read(path)
+    assert (pieces.value.key, pieces.value.location.row) == (whole.value.key, whole.value.location.row) \
+        == ("csv.ragged_row", 54)

@@ -277,3 +277,26 @@ def test_dates_written_as_utc_midnight_are_dates(tmp_path):
     stamps = [f"2025-01-{d:02d}T00:00:00+00:00" for d in range(1, 11)] + ["2025-01-11T14:30:00+00:00"]
     result = ingest(_xes(tmp_path, stamps), office="GA-07", allow_identifiable=True)
     assert result.log.frame[schema.PRECISION].to_list() == ["date"] * 10 + ["datetime"]
+
+
+@pytest.mark.parametrize("keyed", [True, False])
+def test_an_export_read_in_pieces_gives_the_same_log_quarantine_and_summary(tmp_path, key, monkeypatch, keyed):
+    from pmtool.ingest.readers import csv as csv_reader
+
+    rows = []
+    for i in range(60):  # copies, bad rows, white space, cases out of order, umlauts
+        case = f" A{(i * 7) % 13} " if i % 5 == 0 else f"A{(i * 7) % 13}"
+        activity = ["Meldung erfasst", "Fall neu", "Übermittlung", "Sonstiges", ""][i % 5]
+        time = ["31.10.2025 14:05", "31.02.2025 10:00", "30.03.2025 02:30", "", f"0{i % 9 + 1}.04.2025"][i % 4]
+        rows.append(f"{case};{activity};{time};{'Müller' if i % 3 else 'Weiß'};Noro\n")
+        if i % 11 == 0:
+            rows.append(rows[-1])
+    path = write(tmp_path, "".join(rows))
+    whole = ingest(path, profile_from_dict(PROFILE), key=key if keyed else None, allow_identifiable=not keyed)
+    monkeypatch.setattr(csv_reader, "_PIECE_BYTES", 50)
+    assert len(csv_reader._pieces(path.read_bytes(), '"')) > 10
+    pieces = ingest(path, profile_from_dict(PROFILE), key=key if keyed else None, allow_identifiable=not keyed)
+    assert pieces.log.frame.equals(whole.log.frame)
+    assert pieces.quarantine.equals(whole.quarantine)
+    assert pieces.summary == whole.summary
+    assert whole.summary.rows_quarantined and whole.summary.quarantine_by_reason.get("duplicate_event")

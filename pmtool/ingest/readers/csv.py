@@ -41,6 +41,10 @@ from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
 DELIMITERS = (";", ",", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
 _SNIFF_RECORDS = 50
+#: Bytes of a large file parsed at a time (the text of a piece is let go once its rows are parsed).
+_PIECE_BYTES = 64 << 20
+#: Bytes checked for valid UTF-8 at a time.
+_VALIDATE_BYTES = 64 << 20
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 #: What polars calls a second unnamed column (the first is "").
@@ -64,20 +68,26 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     if options.delimiter is not None and (len(options.delimiter) != 1 or options.delimiter in "\r\n"
                                           or options.delimiter == quote):
         raise ConfigError("csv.bad_delimiter", Location(where), delimiter=repr(options.delimiter))
-    raw = path.read_bytes()
-    data, encoding = _to_utf8(raw, options.encoding, where)
-    del raw  # a large export is held once, not twice (with a byte-order mark, data is a copy)
-    inside = data.find(_UTF8_BOM)
-    if inside >= 0:  # two exports joined into one file: the second one's mark would start a phantom case id
-        raise InputError("csv.bom_inside", Location(where, _line_at(data, inside)))
-    if b"\n" not in data and b"\r" in data:  # classic Mac line ends (Excel for Mac "CSV (Macintosh)")
-        data = data.replace(b"\r", b"\n")
-    data, skipped_lines, declared = _preamble(data)
+    data, encoding, skipped_lines, declared = _text_of(path, options, where)
     detected = declared or sniff_delimiter(data, quote)
     delimiter = options.delimiter or detected or ","
-    parsed = _parse(data, delimiter, quote, where, skipped_lines)
-    rows, multiline = _line_numbers(data, quote, parsed.height)
-    del data
+    if len(data) <= _PIECE_BYTES:
+        parsed = _parse(data, delimiter, quote, where, skipped_lines)
+        rows, multiline = _line_numbers(data, quote, parsed.height)
+        del data
+    else:  # a large file is parsed in pieces, each let go when parsed: the text and the table never both whole
+        quoted = quote is not None and quote.encode() in data
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+        pieces = _pieces(data, quote)
+        del data
+        try:
+            parsed = _parse_pieces(pieces, delimiter, quote)
+        except pl.exceptions.PolarsError:  # the whole file's parse names the problem (or reads it after all)
+            parsed = _parse(_text_of(path, options, where)[0], delimiter, quote, where, skipped_lines)
+        if quoted and lines != parsed.height + 1:  # a record spans lines: their numbers need the text
+            rows, multiline = _line_numbers(_text_of(path, options, where)[0], quote, parsed.height)
+        else:
+            rows, multiline = _line_numbers(b"", None, parsed.height)
     frame, skipped = tidy_columns(parsed.with_columns(rows + skipped_lines), parsed.columns)
     details: dict[str, Any] = {
         "delimiter": delimiter,
@@ -91,6 +101,21 @@ def read(path: Path, options: ReadOptions) -> RawTable:
     return RawTable(frame=frame, file=where, format="csv", row_label="line", details=details)
 
 
+def _text_of(path: Path, options: ReadOptions, where: str) -> tuple[bytes, str, int, str | None]:
+    """The records' text of ``path`` as UTF-8 (from the first line that is not empty or Excel's ``sep=``
+    line), the codec it was in, how many lines came before it, and the delimiter a ``sep=`` line declares."""
+    raw = path.read_bytes()
+    data, encoding = _to_utf8(raw, options.encoding, where)
+    del raw  # a large export is held once, not twice (with a byte-order mark, data is a copy)
+    inside = data.find(_UTF8_BOM)
+    if inside >= 0:  # two exports joined into one file: the second one's mark would start a phantom case id
+        raise InputError("csv.bom_inside", Location(where, _line_at(data, inside)))
+    if b"\n" not in data and b"\r" in data:  # classic Mac line ends (Excel for Mac "CSV (Macintosh)")
+        data = data.replace(b"\r", b"\n")
+    data, skipped_lines, declared = _preamble(data)
+    return data, encoding, skipped_lines, declared
+
+
 # --- encoding -----------------------------------------------------------------------------------------
 
 
@@ -102,9 +127,11 @@ def _to_utf8(raw: bytes, requested: str | None, where: str) -> tuple[bytes, str]
             return _transcode(raw, codec, where), codec
         _refuse_binary(raw, where)
         if codec in ("utf-8", "utf-8-sig"):
+            bad = first_invalid_utf8(raw)  # checked before the copy without the mark (the mark is valid UTF-8)
             data = raw.removeprefix(_UTF8_BOM)
-            bad = first_invalid_utf8(data)
             if bad is not None:
+                bad = first_invalid_utf8(data)
+                assert bad is not None
                 raise InputError("csv.invalid_bytes", Location(where, _line_at(data, bad)),
                                  encoding=requested, byte=f"0x{data[bad]:02X}")
             return data, codec
@@ -116,9 +143,11 @@ def _to_utf8(raw: bytes, requested: str | None, where: str) -> tuple[bytes, str]
         return _transcode(raw, "utf-16", where), "utf-16"
     _refuse_binary(raw, where)
     if raw.startswith(_UTF8_BOM):
+        bad = first_invalid_utf8(raw)  # checked before the copy without the mark (the mark is valid UTF-8)
         data = raw[len(_UTF8_BOM):]
-        bad = first_invalid_utf8(data)
         if bad is not None:  # the mark says UTF-8, so other bytes mean a second encoding crept in
+            bad = first_invalid_utf8(data)
+            assert bad is not None
             raise InputError("csv.mixed_encoding", Location(where, _line_at(data, bad)),
                              byte=f"0x{data[bad]:02X}")
         return data, "utf-8-sig"
@@ -164,8 +193,16 @@ def first_invalid_utf8(data: bytes) -> int | None:
     """Offset of the first byte that is not valid UTF-8, or ``None`` (validation runs in polars, fast)."""
     if data.isascii():
         return None
-    try:
-        pl.Series([data], dtype=pl.Binary).cast(pl.String)
+    view = memoryview(data)
+    try:  # in pieces cut before a character's first byte, so that no copy of a large file is held at once
+        start = 0
+        while start < len(data):
+            end = min(start + _VALIDATE_BYTES, len(data))
+            while start < end < len(data) and data[end] & 0xC0 == 0x80:  # a continuation byte
+                end -= 1
+            end = end if end > start else min(start + _VALIDATE_BYTES, len(data))
+            pl.Series([view[start:end].tobytes()], dtype=pl.Binary).cast(pl.String)
+            start = end
         return None
     except pl.exceptions.PolarsError:
         pass
@@ -268,6 +305,50 @@ def _parse(data: bytes, delimiter: str, quote: str | None, where: str, skipped_l
         raise InputError("csv.unreadable", Location(where), reason=reason) from None
 
 
+def _pieces(data: bytes, quote: str | None) -> list[bytes]:
+    """``data`` cut into pieces of about :data:`_PIECE_BYTES`, each after a line break that ends a record (an
+    even number of quote characters precedes it, as in :func:`_line_numbers`) and before a line that is not
+    empty; every piece starts with the header record, so that each is read as the whole file would be."""
+    mark = quote.encode() if quote else None
+    cuts, quotes, counted, header = [0], 0, 0, None
+    at = 0
+    while at < len(data):
+        end = data.find(b"\n", at)
+        if end < 0:
+            break
+        if mark is not None:
+            quotes, counted = quotes + data.count(mark, counted, end), end
+            if quotes % 2:  # inside a quoted field: the record ends at a later line break
+                at = end + 1
+                continue
+        if header is None:
+            header, at = end + 1, max(end + 1, _PIECE_BYTES)
+            continue
+        if data[end + 1:end + 2] in (b"\n", b"\r"):  # a piece starting with an empty line is not read alike
+            at = end + 1
+            continue
+        cuts.append(end + 1)
+        at = end + 1 + _PIECE_BYTES
+    cuts.append(len(data))
+    spans = [(start, end) for start, end in zip(cuts, cuts[1:], strict=False) if end > start]
+    return [data[start:end] if start == 0 else data[:header] + data[start:end] for start, end in spans]
+
+
+def _parse_pieces(pieces: list[bytes], delimiter: str, quote: str | None) -> pl.DataFrame:
+    """The records of ``pieces`` (from :func:`_pieces`) as :func:`_parse` reads them whole; each piece is
+    taken out of the list as it is parsed. Raises the polars error of a piece that cannot be parsed."""
+    pieces.reverse()
+    frames = []
+    while pieces:
+        frames.append(pl.read_csv(pieces.pop(), separator=delimiter, quote_char=quote, has_header=True,
+                                  infer_schema=False, raise_if_empty=False, truncate_ragged_lines=False,
+                                  encoding="utf8"))
+    # one chunk per column, joined a column at a time (a frame whose columns are cut differently would be
+    # joined whole, all columns at once, by the next select)
+    return pl.DataFrame([pl.concat([frame.drop_in_place(name) for frame in frames], rechunk=True)
+                         for name in frames[0].columns])
+
+
 def _diagnose(
     data: bytes, delimiter: str, quote: str | None, where: str, skipped_lines: int = 0
 ) -> InputError | None:
@@ -358,14 +439,26 @@ def tidy_columns(frame: pl.DataFrame, header: list[str | None]) -> tuple[pl.Data
         taken.add(unique)
         keep.append(column)
         names.append(unique)
+    # a column is rewritten only where it holds an empty string (polars reads an empty field as null
+    # already), and rows are filtered only when one is empty: a large export is not copied for nothing
+    types = frame.schema
+    text = [c for c in keep if types[c] == pl.String]
+    has_empty = (frame.select((pl.col(c) == "").any() for c in text).row(0) if text and frame.height
+                 else [False] * len(text))
+    rewrite = {c for c, empty in zip(text, has_empty, strict=True) if empty}
+    rewrite |= {c for c in keep if types[c] != pl.String}
     frame = frame.select(
-        *[pl.col(c).replace("", None).alias(n) for c, n in zip(keep, names, strict=True)],
+        *[(pl.col(c).replace("", None) if c in rewrite else pl.col(c)).alias(n)
+          for c, n in zip(keep, names, strict=True)],
         *([pl.col(ROW)] if ROW in frame.columns else []),
     )
     if not names:
         return frame, 0
-    kept = frame.filter(~pl.all_horizontal(pl.col(n).is_null() for n in names))
-    return kept, frame.height - kept.height
+    empty_row = pl.all_horizontal(pl.col(n).is_null() for n in names)
+    empty_rows = frame.select(empty_row.sum()).item()
+    if not empty_rows:
+        return frame, 0
+    return frame.filter(~empty_row), empty_rows
 
 
 def _show(delimiter: str) -> str:
