@@ -336,12 +336,13 @@ def _rule_item() -> list[pl.Expr]:
 
 
 def _closure_rows(cases: pl.LazyFrame) -> pl.LazyFrame:
-    """The ``case:NO_CLOSURE`` rows of :func:`case_items`: every case, affected when stale."""
+    """The ``case:NO_CLOSURE`` rows of :func:`case_items`: every case, affected when stale (with the case's
+    ``throughput_hours``)."""
     return cases.select(schema.OFFICE, schema.CASE_ID, pl.lit("case:NO_CLOSURE").alias("item"),
                         pl.lit("NO_CLOSURE").alias("code"), pl.lit(None, pl.String).alias("activity"),
                         (pl.col("case_status") == "stale").alias("affected"), pl.lit("case").alias("item_type"),
                         pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
-                        pl.lit(None, pl.Float64).alias("duration_hours"))
+                        pl.lit(None, pl.Float64).alias("duration_hours"), "throughput_hours")
 
 
 _SUMS = {"late_hours_sum": ("late_hours", True), "throughput_affected_sum": ("throughput_hours", True),
@@ -379,8 +380,7 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
     key = [schema.OFFICE, schema.CASE_ID]
     cases = _cases(result).lazy()
     throughput = cases.select(*key, "throughput_hours")
-    counted = [_closure_rows(cases).join(throughput, on=key, how="left")
-               .group_by(schema.OFFICE, *_ITEM_KEYS).agg(_item_sums())]
+    counted = [_closure_rows(cases).group_by(schema.OFFICE, *_ITEM_KEYS).agg(_item_sums())]
     rules = _rule_rows(result)
     if rules is not None:
         counted.append(rules.join(throughput, on=key, how="left").group_by(schema.OFFICE, "rule_id", "kind")

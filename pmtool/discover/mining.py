@@ -145,10 +145,6 @@ def _variants(log: EventLog) -> int:
                .select(pl.col(schema.ACTIVITY).n_unique()).collect().item())
 
 
-def _cases(log: EventLog) -> int:
-    return int(log.frame.lazy().select(schema.OFFICE, schema.CASE_ID).unique().select(pl.len()).collect().item())
-
-
 def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:
     """The Ist process tree of ``log`` within the budget, and how it was mined. Raises
     :class:`~pmtool.errors.ModelError` when the log is empty after filtering or the miner fails."""
@@ -176,9 +172,9 @@ def mine_model(log: EventLog, settings: MiningSettings,
         tree = MINERS[FALLBACK_MINER](part, settings.noise_threshold)
     else:
         tree, net = result
-    activities, cases, variants = part.frame[schema.ACTIVITY].n_unique(), _cases(part), _variants(part)
+    activities, cases, variants = part.frame[schema.ACTIVITY].n_unique(), part.n_cases, _variants(part)
     whole = (activities, cases, variants) if part is log else (  # the miner saw all of it
-        log.frame[schema.ACTIVITY].n_unique(), _cases(log), _variants(log))
+        log.frame[schema.ACTIVITY].n_unique(), log.n_cases, _variants(log))
     mining = Mining(
         requested=settings.miner, method=method, noise_threshold=settings.noise_threshold,
         activities=activities, activities_total=whole[0], cases=cases, cases_total=whole[1],
