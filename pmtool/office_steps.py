@@ -27,7 +27,7 @@ from pmtool.conform.conformance import (
     ConformanceResult,
     ConformanceSettings,
     SpooledConformance,
-    conform,
+    conform_spooled,
     label_counts,
 )
 from pmtool.conform.labels import LabelCounts, apply_task_labels, label_coverage
@@ -149,13 +149,14 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
     already (aggregation needs it)."""
     log = read_part(job.file)
     out: dict[str, Any] = {}
-    if isinstance(result, SpooledConformance):
-        result = result.load()
     if "conform" in which or ("aggregate" in which and result is None):
-        result = conform(log, job.reference, calendars=job.calendars, cache=cache or _worker_cache(job.reference),
-                         settings=job.conform)
-        if "conform" in which:  # a run keeps the tables; the alignments behind them are in its deviations
-            out["conform"] = SpooledConformance.write(result, job.tables)
+        # a slice of cases at a time, the per-case tables to the spool (a run keeps them; the alignments
+        # behind them are in its deviations); tables only for the bundles go to files of their own
+        stem = job.tables if "conform" in which else job.tables.with_name(f"{job.tables.name}-again")
+        result = conform_spooled(log, job.reference, stem, calendars=job.calendars,
+                                 cache=cache or _worker_cache(job.reference), settings=job.conform)
+        if "conform" in which:
+            out["conform"] = result
     if "aggregate" in which:
         assert result is not None
         out["aggregate"] = [b.to_json() for b in aggregate(log, result, job.reference, job.aggregate,

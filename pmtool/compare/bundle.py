@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pmtool import __version__
-from pmtool.conform.conformance import ConformanceResult
+from pmtool.conform.conformance import ConformanceResult, SpooledConformance, scan_tables
 from pmtool.errors import InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
@@ -304,7 +304,7 @@ def _case_items(result: ConformanceResult, reference: ReferenceModel | None, *, 
             pl.col("affected").fill_null(False), pl.lit("deviation").alias("item_type"),
             pl.lit(None, pl.String).alias("rule_id"), pl.lit(None, pl.Float64).alias("late_hours"),
             pl.lit(None, pl.Float64).alias("duration_hours")))
-    rules = _rule_rows(result)
+    rules = _rule_rows(scan_tables(result)[2])
     if rules is not None:
         parts.append(rules.with_columns(_rule_item()))
     parts.append(_closure_rows(cases))
@@ -313,16 +313,16 @@ def _case_items(result: ConformanceResult, reference: ReferenceModel | None, *, 
     return frame.join(cases.select(*key, "throughput_hours"), on=key, how="left")
 
 
-def _rule_rows(result: ConformanceResult) -> pl.LazyFrame | None:
-    """The rule results :func:`case_items` counts (primary clock, cases the rule could judge), with the
-    columns its rule rows are made of (``None`` without a rule pack)."""
-    if result.rules is None:
+def _rule_rows(rules: pl.LazyFrame | None) -> pl.LazyFrame | None:
+    """The rule results (``rules``, a result's rule table) :func:`case_items` counts (primary clock, cases
+    the rule could judge), with the columns its rule rows are made of (``None`` without a rule pack)."""
+    if rules is None:
         return None
     # the columns it needs (no copy of the others), then the rows
-    return result.rules.cases.select(
+    return rules.select(
         schema.OFFICE, schema.CASE_ID, "rule_id", "kind", "primary", "status", "late_hours",
         ((pl.col("end") - pl.col("start")).dt.total_seconds() / 3600.0).alias("duration_hours")
-    ).lazy().filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"])).select(
+    ).filter(pl.col("primary") & pl.col("status").is_in(["ok", "violated"])).select(
         schema.OFFICE, schema.CASE_ID, "rule_id", "kind", (pl.col("status") == "violated").alias("affected"),
         "late_hours", "duration_hours")
 
@@ -367,21 +367,23 @@ def _summed(frame: pl.DataFrame) -> pl.DataFrame:
                               for name in _SUMS)
 
 
-def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceModel,
+def aggregate(log: EventLog, result: ConformanceResult | SpooledConformance, reference: ReferenceModel,
               settings: AggregateSettings | None = None, coverage: dict[str, float] | None = None) -> list[Bundle]:
-    """One bundle per office of ``result`` (conformance of ``log`` against ``reference``), each with the
-    item universe of ``reference`` plus the deviations its own log shows, and exact counts.
+    """One bundle per office of ``result`` (conformance of ``log`` against ``reference``, in memory or with
+    its per-case tables on disk), each with the item universe of ``reference`` plus the deviations its own
+    log shows, and exact counts.
 
     Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
     gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
+    result, rule_table = _read(result)
     # what case_items(result, reference, deviations=False) sums to; the rule rows are counted per rule and the
     # item columns made per group (one row per case and rule holds no texts)
     key = [schema.OFFICE, schema.CASE_ID]
     cases = _cases(result).lazy()
     throughput = cases.select(*key, "throughput_hours")
     counted = [_closure_rows(cases).group_by(schema.OFFICE, *_ITEM_KEYS).agg(_item_sums())]
-    rules = _rule_rows(result)
+    rules = _rule_rows(rule_table)
     if rules is not None:
         counted.append(rules.join(throughput, on=key, how="left").group_by(schema.OFFICE, "rule_id", "kind")
                        .agg(_item_sums()).with_columns(_rule_item()).drop("kind"))
@@ -429,6 +431,16 @@ def aggregate(log: EventLog, result: ConformanceResult, reference: ReferenceMode
                               int((cases["fitness"] == 1.0).sum()),
                               float(completed.median()) if completed.len() else None))
     return bundles
+
+
+def _read(result: ConformanceResult | SpooledConformance) -> tuple[ConformanceResult, pl.LazyFrame | None]:
+    """What :func:`aggregate` reads of ``result``: the columns it needs of the cases and the deviations in
+    memory, and the rule results as a lazy frame (counted where they are, on disk for a spooled result)."""
+    cases, deviations, rules = scan_tables(result)
+    head = result.head if isinstance(result, SpooledConformance) else result
+    columns = [c for c in (schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", "fitness", "bounded")
+               if c in cases.collect_schema().names()]
+    return replace(head, cases=cases.select(columns).collect(), deviations=deviations.collect()), rules
 
 
 def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:

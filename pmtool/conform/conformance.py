@@ -8,7 +8,8 @@ option (``method="token_replay"``, computed by pm4py); its fitness is labelled a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -88,6 +89,12 @@ class ConformanceResult:
         return html_of(self)
 
 
+#: Cases :func:`conform` checks together: a larger log is checked a slice of whole cases at a time, so its
+#: working tables (variants, case status, rule clocks, deviations) grow with the slice, not with the log.
+#: Every figure is per case, so the slices give the rows of the whole in order.
+CASES_PER_SLICE = 50_000
+
+
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
     """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
@@ -97,66 +104,196 @@ def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str,
     it stands for, and a Soll task no office shows or an office whose events the model mostly does not know
     raises :class:`~pmtool.errors.ConfigError` (``settings.labels`` accepts either on purpose)."""
     settings = settings or ConformanceSettings()
-    log = activity_instances(log).log  # a start and its complete are one step of the process
-    log = apply_task_labels(log, reference)
-    label_check = check_labels(log, reference, settings.labels)
-    label_check.raise_if_fatal()
-    as_of = settings.as_of or log.frame[schema.TIMESTAMP].max()
-    status = case_status(log, reference.closing, as_of, settings.stale_after_days)
-    cases = (log.frame.lazy().group_by(_KEY, maintain_order=True).agg(  # lazy: reads only its columns
-        pl.col(schema.ACTIVITY).alias("variant"),
-        pl.col(schema.TIMESTAMP).alias("timestamps"),
-        pl.len().alias("events"),
-        pl.col(schema.TIMESTAMP).min().alias("first"),
-        pl.col(schema.TIMESTAMP).max().alias("last"),
-    ).collect().join(status.select(*_KEY, "case_status"), on=_KEY, how="left")
-        .with_columns(((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0).alias("throughput_hours")))
-    variants = cases.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
-    distinct = [tuple(v) for v in variants["variant"].to_list()]
-    alignments: dict[tuple[str, ...], Alignment] = {}
-    if settings.method == "alignments":
-        for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache,
-                                                 max_states=settings.max_states), strict=True):
-            alignments[v] = a
-        fit = pl.DataFrame({"variant": [list(v) for v in distinct],
-                            "fitness": [alignments[v].fitness for v in distinct],
-                            "cost": [alignments[v].cost for v in distinct],
-                            "deviating_moves": [alignments[v].deviations for v in distinct],
-                            "bounded": [alignments[v].bounded for v in distinct]},
-                           schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
-    else:
-        from pmtool.eventlog import pm4py_bridge
-
-        scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
-        fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
-                            "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
-                            "bounded": [False] * len(distinct)},
-                           schema={"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64,
-                                   "deviating_moves": pl.Int64, "bounded": pl.Boolean})
-    cases = cases.join(fit, on="variant", how="left").sort(_KEY)
-    rules = None
-    if reference.rules is not None:
-        rules = check_rules(log, reference.rules, closing=reference.closing, calendars=calendars,
-                            settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
-                                                       stale_after_days=settings.stale_after_days),
-                            status=status)
-    process = reference.process or reference.name
-    aligned = {v: a for v, a in alignments.items() if not a.bounded}  # bounded cases have no deviations to show
-    deviations = (deviation_table(cases, aligned, reference.net.labels, rules, process=process)
-                  if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules, process=process))
-    summary = _summary(cases, reference, settings, alignments)
-    return ConformanceResult(process, reference.source, reference.sha256, settings.method,
-                             cases.drop("timestamps"), summary, deviations, rules, alignments, label_check)
+    checked = _Checked.of(log, reference, settings)
+    cache = cache if cache is not None else AlignmentCache()  # a variant of several slices is aligned once
+    parts = [checked.slice_result(part, calendars, cache) for part in checked.parts()]
+    cases = pl.concat([p.cases for p in parts], how="vertical", rechunk=True) if len(parts) > 1 else parts[0].cases
+    rules = parts[0].rules
+    if rules is not None and len(parts) > 1:
+        rules = replace(rules, cases=pl.concat([p.rules.cases for p in parts if p.rules is not None],
+                                               how="vertical", rechunk=False))
+    deviations = (pl.concat([p.deviations for p in parts], how="vertical", rechunk=False) if len(parts) > 1
+                  else parts[0].deviations)
+    alignments = {v: a for p in parts for v, a in p.alignments.items()}
+    summary = _summary(cases, [p.variants for p in parts], reference, settings)
+    return ConformanceResult(checked.process, reference.source, reference.sha256, settings.method, cases,
+                             summary, deviations, rules, alignments, checked.labels([p.counts for p in parts]))
 
 
-def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: ConformanceSettings,
-             alignments: Mapping[tuple[str, ...], Alignment]) -> pl.DataFrame:
+def conform_spooled(log: EventLog, reference: ReferenceModel, stem: Path, *,
+                    calendars: Mapping[str, WorkingCalendar] | None = None,
+                    settings: ConformanceSettings | None = None,
+                    cache: AlignmentCache | None = None) -> SpooledConformance:
+    """:func:`conform` with its per-case tables written to the spool files ``<stem>-<slice>-<table>.parquet``
+    a slice of cases at a time (:data:`CASES_PER_SLICE`): memory holds one slice's tables, not the log's."""
+    settings = settings or ConformanceSettings()
+    checked = _Checked.of(log, reference, settings)
+    cache = cache if cache is not None else AlignmentCache()
+    tables: dict[str, list[SpooledFrame]] = {"cases": [], "deviations": [], "rules": []}
+    counts, variants = [], []
+    head: _SliceResult | None = None
+    for number, part in enumerate(checked.parts()):
+        result = checked.slice_result(part, calendars, cache)
+        frames = {"cases": result.cases, "deviations": result.deviations,
+                  "rules": result.rules.cases if result.rules is not None else None}
+        for table, frame in frames.items():
+            if frame is not None:
+                tables[table].append(SpooledFrame.write(frame, stem.with_name(f"{stem.name}-{number:04d}-{table}"
+                                                                                   ".parquet")))
+        counts.append(result.counts)
+        variants.append(result.variants)
+        if head is None:
+            head = result
+        del result, frames
+    assert head is not None
+    cases = SpooledFrame.joined(tables["cases"])
+    summary = _summary(cases.scan().select(schema.OFFICE, "events", "fitness", "bounded", "case_status",
+                                           "throughput_hours").collect().rechunk(), variants, reference, settings)
+    rules = replace(head.rules, cases=head.rules.cases.clear()) if head.rules is not None else None
+    return SpooledConformance(
+        ConformanceResult(checked.process, reference.source, reference.sha256, settings.method, head.cases.clear(),
+                          summary, head.deviations.clear(), rules, {}, checked.labels(counts)),
+        cases, SpooledFrame.joined(tables["deviations"]),
+        SpooledFrame.joined(tables["rules"]) if rules is not None else None)
+
+
+@dataclass(frozen=True)
+class _SliceResult:
+    """The per-case tables of one slice of cases, with the alignments of its variants and (when the label
+    check is made from the slices) its label counts."""
+
+    cases: pl.DataFrame
+    deviations: pl.DataFrame
+    rules: RuleResults | None
+    alignments: dict[tuple[str, ...], Alignment]
+    counts: LabelCounts | None
+    variants: pl.DataFrame  # see _variants
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A log about to be checked a slice of cases at a time: its slices (prepared as :func:`conform` sees
+    them when it is one slice), the moment it is judged at and, when known before the slices are checked,
+    its label check."""
+
+    reference: ReferenceModel
+    settings: ConformanceSettings
+    slices: list[EventLog]
+    prepared: bool  # the slices are labelled already (a log of one slice)
+    as_of: datetime | None
+    check: LabelCheck | None  # None: made from the slices' counts (a check that can never stop)
+
+    @classmethod
+    def of(cls, log: EventLog, reference: ReferenceModel, settings: ConformanceSettings) -> _Checked:
+        slices = log.case_slices(CASES_PER_SLICE)
+        if len(slices) == 1:
+            part = _labelled(log, reference)
+            check = check_labels(part, reference, settings.labels)
+            check.raise_if_fatal()
+            return cls(reference, settings, [part], True, settings.as_of or part.frame[schema.TIMESTAMP].max(), check)
+        check = None
+        as_of = settings.as_of
+        if as_of is None or not settings.labels.accepts_all(reference):
+            # the label check before the work (it may stop it), and the last moment of the log as checked
+            counts, last = [], []
+            for part in slices:
+                labelled = _labelled(part, reference)
+                counts.append(LabelCounts.of(labelled))
+                last.append(labelled.frame[schema.TIMESTAMP].max())
+            check = check_label_counts(LabelCounts.summed(counts), reference, settings.labels)
+            check.raise_if_fatal()
+            as_of = as_of or max((t for t in last if t is not None), default=None)
+        return cls(reference, settings, slices, False, as_of, check)
+
+    @property
+    def process(self) -> str:
+        return self.reference.process or self.reference.name
+
+    def parts(self) -> Iterator[EventLog]:
+        """The slices, labelled (one at a time)."""
+        for part in self.slices:
+            yield part if self.prepared else _labelled(part, self.reference)
+
+    def labels(self, counts: Sequence[LabelCounts | None]) -> LabelCheck:
+        """The label check of the whole log (from the slices' ``counts`` when it was not made before)."""
+        if self.check is not None:
+            return self.check
+        check = check_label_counts(LabelCounts.summed([c for c in counts if c is not None]), self.reference,
+                                   self.settings.labels)
+        check.raise_if_fatal()
+        return check
+
+    def slice_result(self, log: EventLog, calendars: Mapping[str, WorkingCalendar] | None,
+                     cache: AlignmentCache | None) -> _SliceResult:
+        """The per-case tables of the labelled slice ``log``."""
+        reference, settings, as_of = self.reference, self.settings, self.as_of
+        status = case_status(log, reference.closing, as_of, settings.stale_after_days)
+        cases = (log.frame.lazy().group_by(_KEY, maintain_order=True).agg(  # lazy: reads only its columns
+            pl.col(schema.ACTIVITY).alias("variant"),
+            pl.col(schema.TIMESTAMP).alias("timestamps"),
+            pl.len().alias("events"),
+            pl.col(schema.TIMESTAMP).min().alias("first"),
+            pl.col(schema.TIMESTAMP).max().alias("last"),
+        ).collect().join(status.select(*_KEY, "case_status"), on=_KEY, how="left")
+            .with_columns(((pl.col("last") - pl.col("first")).dt.total_seconds() / 3600.0).alias("throughput_hours")))
+        variants = cases.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
+        distinct = [tuple(v) for v in variants["variant"].to_list()]
+        alignments: dict[tuple[str, ...], Alignment] = {}
+        if settings.method == "alignments":
+            for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache,
+                                                     max_states=settings.max_states), strict=True):
+                alignments[v] = a
+            fit = pl.DataFrame({"variant": [list(v) for v in distinct],
+                                "fitness": [alignments[v].fitness for v in distinct],
+                                "cost": [alignments[v].cost for v in distinct],
+                                "deviating_moves": [alignments[v].deviations for v in distinct],
+                                "bounded": [alignments[v].bounded for v in distinct]}, schema=_FIT_SCHEMA)
+        else:
+            from pmtool.eventlog import pm4py_bridge
+
+            scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
+            fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
+                                "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
+                                "bounded": [False] * len(distinct)}, schema=_FIT_SCHEMA)
+        cases = cases.join(fit, on="variant", how="left").sort(_KEY)
+        rules = None
+        if reference.rules is not None:
+            rules = check_rules(log, reference.rules, closing=reference.closing, calendars=calendars,
+                                settings=RuleCheckSettings(incomplete=settings.incomplete, as_of=as_of,
+                                                           stale_after_days=settings.stale_after_days),
+                                status=status)
+        aligned = {v: a for v, a in alignments.items() if not a.bounded}  # bounded cases have no deviations
+        deviations = (deviation_table(cases, aligned, reference.net.labels, rules, process=self.process)
+                      if alignments else deviation_table(cases.clear(), {}, reference.net.labels, rules,
+                                                         process=self.process))
+        return _SliceResult(cases.drop("timestamps"), deviations, rules, alignments,
+                            LabelCounts.of(log) if self.check is None else None, _variants(cases))
+
+
+_FIT_SCHEMA = {"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64, "deviating_moves": pl.Int64,
+               "bounded": pl.Boolean}
+
+
+def _labelled(log: EventLog, reference: ReferenceModel) -> EventLog:
+    """``log`` as the check sees it: a start and its complete are one step of the process, and events named
+    like a renamed Soll task carry its label."""
+    return apply_task_labels(activity_instances(log).log, reference)
+
+
+def _variants(cases: pl.DataFrame) -> pl.DataFrame:
+    """The variants of ``cases`` per office: how many cases follow each, and how many of them were aligned."""
+    return cases.group_by(schema.OFFICE, "variant").agg(pl.len().alias("cases"),
+                                                          (~pl.col("bounded")).sum().alias("aligned"))
+
+
+def _summary(cases: pl.DataFrame, variants: Sequence[pl.DataFrame], reference: ReferenceModel,
+             settings: ConformanceSettings) -> pl.DataFrame:
+    """One row per office from its ``cases`` (their figures, not their variants) and the :func:`_variants`
+    of the slices they were checked in."""
     summary = cases.group_by(schema.OFFICE).agg(
         pl.len().alias("cases"),
         pl.col("events").sum().alias("events"),
-        pl.col("variant").n_unique().alias("variants"),
-        pl.col("fitness").mean().alias("fitness"),  # over the aligned cases: bounded ones have none
+        pl.col("fitness").drop_nulls().alias("fitness"),  # over the aligned cases: bounded ones have none
         (pl.col("fitness") == 1.0).mean().alias("fitting_share"),
         pl.col("bounded").sum().alias("bounded"),
         (pl.col("case_status") == "running").sum().alias("running"),
@@ -165,11 +302,21 @@ def _summary(cases: pl.DataFrame, reference: ReferenceModel, settings: Conforman
         pl.col("throughput_hours").filter(pl.col("case_status") == "complete").median()
         .alias("throughput_median_hours"),
     ).sort(schema.OFFICE)
+    merged = pl.concat(list(variants), how="vertical")
+    if len(variants) > 1:
+        merged = merged.group_by(schema.OFFICE, "variant").agg(pl.col("cases", "aligned").sum())
+    distinct = merged.group_by(schema.OFFICE).agg(pl.len().cast(summary.schema["cases"]).alias("variants"))
+    summary = summary.join(distinct, on=schema.OFFICE, how="left").select(
+        schema.OFFICE, "cases", "events", "variants", *summary.columns[3:])
+    # the mean correctly rounded (math.fsum): it does not depend on how the cases were read or sliced
+    summary = summary.with_columns(pl.Series("fitness", [math.fsum(v) / len(v) if len(v) else None
+                                                         for v in summary["fitness"].to_list()], dtype=pl.Float64))
     if settings.precision and settings.method == "alignments":
         values = []
         for office in summary[schema.OFFICE].to_list():
-            counts = cases.filter((pl.col(schema.OFFICE) == office) & ~pl.col("bounded")).group_by("variant").len()
-            values.append(precision(reference.net, [(tuple(v), n) for v, n in counts.iter_rows()]))
+            counts = merged.filter((pl.col(schema.OFFICE) == office) & (pl.col("aligned") > 0))
+            values.append(precision(reference.net, [(tuple(v), n) for v, n in
+                                                    counts.select("variant", "aligned").iter_rows()]))
         summary = summary.with_columns(pl.Series("precision", values, dtype=pl.Float64))
     else:
         summary = summary.with_columns(pl.lit(None, pl.Float64).alias("precision"))

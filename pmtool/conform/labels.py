@@ -46,6 +46,11 @@ class LabelSettings:
     accept_missing: tuple[str, ...] = ()
     max_unknown_share: float = MAX_UNKNOWN_SHARE
 
+    def accepts_all(self, reference: ReferenceModel) -> bool:
+        """Whether a check of ``reference`` with these settings can never stop (every task accepted as
+        missing, any share unknown)."""
+        return self.max_unknown_share >= 1.0 and set(reference.activities) <= set(self.accept_missing)
+
     def check(self) -> None:
         if not 0.0 <= self.max_unknown_share <= 1.0:
             raise ConfigError("labels.bad_share", Location(), value=self.max_unknown_share)
@@ -145,6 +150,21 @@ class LabelCounts:
             lazy.group_by(schema.OFFICE, schema.ACTIVITY).agg(*counts),
             lazy.filter(pl.col(schema.ROLE).is_not_null()).group_by(schema.OFFICE, schema.ROLE).agg(*counts),
             lazy.group_by(schema.OFFICE).len()]))
+
+    @classmethod
+    def summed(cls, parts: Sequence[LabelCounts]) -> LabelCounts:
+        """The counts of all ``parts`` together, each counted over other cases (an office may be in several
+        parts, as when a log is checked a slice of cases at a time: its events and cases add up)."""
+        if len(parts) == 1:
+            return parts[0]
+
+        def added(name: str, by: list[str]) -> pl.DataFrame:
+            frame = pl.concat([getattr(p, name) for p in parts])
+            return frame.group_by(by, maintain_order=True).agg(
+                pl.col(c).sum().cast(frame.schema[c]) for c in frame.columns if c not in by)
+
+        return cls(added("activities", [schema.OFFICE, schema.ACTIVITY]), added("roles", [schema.OFFICE, schema.ROLE]),
+                   added("totals", [schema.OFFICE]))
 
     @classmethod
     def combine(cls, parts: list[LabelCounts]) -> LabelCounts:

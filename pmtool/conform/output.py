@@ -35,6 +35,10 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
                                if isinstance(t, pl.List)])
 
 
+#: Rows of a Parquet table's row groups (the streaming engine's own sizes follow the parts it reads).
+ROWS_PER_GROUP = 100_000
+
+
 def table_writer(frame: pl.DataFrame | SpooledFrame, fmt: str) -> Writer:
     """Write ``frame`` (in memory, or on disk: :class:`~pmtool.spool.SpooledFrame`) as ``fmt`` (csv,
     parquet, json); lists become text in csv and json, and no CSV cell is a formula
@@ -42,8 +46,8 @@ def table_writer(frame: pl.DataFrame | SpooledFrame, fmt: str) -> Writer:
     never read whole, and the file does not depend on the parts the table came in."""
     if fmt == "csv":
         return lambda p: write_spreadsheet_csv(frame.parts() if isinstance(frame, SpooledFrame) else frame, p)
-    if fmt == "parquet":  # the streaming engine's row groups: the same file from any parts
-        return lambda p: scan_table(frame).sink_parquet(p)
+    if fmt == "parquet":  # row groups of a fixed size: the same file from any parts, on any machine
+        return lambda p: scan_table(frame).sink_parquet(p, row_group_size=ROWS_PER_GROUP)
     def whole() -> pl.DataFrame:
         return frame.load() if isinstance(frame, SpooledFrame) else frame
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -119,6 +120,20 @@ class EventLog:
     def n_cases(self) -> int:
         # the two key columns alone (a struct of them would be hashed row by row)
         return int(self.frame.lazy().select(schema.OFFICE, schema.CASE_ID).unique().select(pl.len()).collect().item())
+
+    def case_slices(self, cases: int) -> list[EventLog]:
+        """The log in consecutive parts of ``cases`` whole cases each (the last may hold fewer), in canonical
+        order: views of this log's rows, not copies. A log of at most ``cases`` cases is one part, itself."""
+        if cases < 1:
+            raise ValueError("case_slices needs at least one case per part")
+        if self.frame.height == 0:
+            return [self]
+        lengths = self.frame.select((pl.struct(schema.OFFICE, schema.CASE_ID).rle_id() // cases).rle()
+                                    .struct.field("len")).to_series().to_list()
+        if len(lengths) == 1:
+            return [self]
+        starts = [0, *itertools.accumulate(lengths)][:-1]
+        return [EventLog(self.frame.slice(start, n), self.provenance) for start, n in zip(starts, lengths, strict=True)]
 
     @property
     def offices(self) -> list[str]:
