@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pmtool import __version__
-from pmtool.conform.conformance import ConformanceResult, SpooledConformance, scan_tables
+from pmtool.conform.conformance import CASES_PER_SLICE, ConformanceResult, SpooledConformance, scan_tables
 from pmtool.errors import InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
@@ -444,21 +444,24 @@ def _read(result: ConformanceResult | SpooledConformance) -> tuple[ConformanceRe
 
 
 def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
-    """Directly-follows pairs per office with the number of cases that have them."""
-    frame = log.frame  # canonical order: each case's events are consecutive, in order
-    names = frame[schema.ACTIVITY].unique().sort().to_list()  # few: pairs are counted as numbers
+    """Directly-follows pairs per office with the number of cases that have them (counted a slice of cases at
+    a time: slices hold other cases, so their counts add up)."""
+    names = log.frame[schema.ACTIVITY].unique().sort().to_list()  # few: pairs are counted as numbers
     codes = list(range(len(names)))
     width = len(names) + 1
     code = pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.Int64)
     same_case = ((pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))
                  & (pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1)))
-    pairs = (frame.lazy().select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
-                          pl.when(same_case).then(code * width + code.shift(-1)).alias("pair"))
-             .drop_nulls("pair").unique(["case", "pair"], keep="any").group_by(schema.OFFICE, "pair").len()
+    counted = [part.frame.lazy()  # canonical order: each case's events are consecutive, in order
+               .select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
+                       pl.when(same_case).then(code * width + code.shift(-1)).alias("pair"))
+               .drop_nulls("pair").unique(["case", "pair"], keep="any").group_by(schema.OFFICE, "pair").len()
+               .collect() for part in log.case_slices(CASES_PER_SLICE)]
+    pairs = (pl.concat(counted).group_by(schema.OFFICE, "pair").agg(pl.col("len").sum())
              .select(schema.OFFICE, *((pl.col("pair") // width if end == "a" else pl.col("pair") % width)
                                       .replace_strict(codes, names, return_dtype=pl.String).alias(end)
                                       for end in ("a", "b")), "len")
-             .sort([schema.OFFICE, "a", "b"]).collect())
+             .sort([schema.OFFICE, "a", "b"]))
     out: dict[str, list[tuple[str, str, int]]] = {}
     for office, a, b, n in pairs.iter_rows():
         out.setdefault(office, []).append((a, b, int(n)))
