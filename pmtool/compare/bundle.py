@@ -352,11 +352,28 @@ _SUMS = {"late_hours_sum": ("late_hours", True), "throughput_affected_sum": ("th
 def _item_sums() -> list[pl.Expr]:
     """What a bundle holds of an item's case rows (``affected``, hours, the case's ``throughput_hours``): the
     sums as lists of their values, for :func:`_summed`."""
+    return [*_item_lists()[:-1], pl.col("duration_hours").median().alias("duration_median_hours")]
+
+
+def _item_lists() -> list[pl.Expr]:
+    """:func:`_item_sums` with the durations as a list of their values (``duration_hours``): the item rows of
+    slices of cases added up by :func:`_added`."""
     return [pl.len().alias("eligible"),
             pl.col("affected").sum().cast(pl.Int64).alias("affected"),
             *(pl.col(column).filter(pl.col("affected") if affected else ~pl.col("affected")).drop_nulls().alias(name)
               for name, (column, affected) in _SUMS.items()),
-            pl.col("duration_hours").median().alias("duration_median_hours")]
+            pl.col("duration_hours").drop_nulls()]
+
+
+def _added(frames: list[pl.DataFrame], by: list[str]) -> pl.DataFrame:
+    """The :func:`_item_lists` rows of slices of cases as those of all their cases (:func:`_item_sums`)."""
+    merged = pl.concat(frames, how="vertical")
+    if len(frames) > 1:
+        merged = merged.group_by(by, maintain_order=True).agg(
+            pl.col("eligible").sum().cast(pl.Int64), pl.col("affected").sum().cast(pl.Int64),
+            *(pl.col(name).explode().drop_nulls() for name in (*_SUMS, "duration_hours")))
+    return merged.with_columns(pl.col("duration_hours").list.median().alias("duration_median_hours")).drop(
+        "duration_hours")
 
 
 def _summed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -376,21 +393,24 @@ def aggregate(log: EventLog, result: ConformanceResult | SpooledConformance, ref
     Every figure of a bundle depends on its office's cases only, so aggregating each office's log alone
     gives the same bundles as aggregating all logs at once (for the same ``as_of``)."""
     settings = settings or AggregateSettings()
-    result, rule_table = _read(result)
+    result, rule_tables = _read(result)
     # what case_items(result, reference, deviations=False) sums to; the rule rows are counted per rule and the
     # item columns made per group (one row per case and rule holds no texts)
     key = [schema.OFFICE, schema.CASE_ID]
     cases = _cases(result).lazy()
     throughput = cases.select(*key, "throughput_hours")
     counted = [_closure_rows(cases).group_by(schema.OFFICE, *_ITEM_KEYS).agg(_item_sums())]
-    rules = _rule_rows(rule_table)
-    if rules is not None:
-        counted.append(rules.join(throughput, on=key, how="left").group_by(schema.OFFICE, "rule_id", "kind")
-                       .agg(_item_sums()).with_columns(_rule_item()).drop("kind"))
+    counted = pl.collect_all(counted)
+    if rule_tables is not None:  # a slice of cases at a time (rule results are many: one row per case and rule)
+        throughput_table = throughput.collect()
+        by = [schema.OFFICE, "rule_id", "kind"]
+        per_slice = [_rule_rows(t).join(throughput_table.lazy(), on=key, how="left")  # type: ignore[union-attr]
+                     .group_by(by).agg(_item_lists()).collect() for t in rule_tables]
+        counted.append(_added(per_slice, by).with_columns(_rule_item()).drop("kind"))
     per_item = pl.concat([*(_summed(c).select(schema.OFFICE, *_ITEM_KEYS, "eligible", "affected",
                                               "late_hours_sum", "throughput_affected_sum",
                                               "throughput_unaffected_sum", "duration_median_hours")
-                            for c in pl.collect_all(counted)),
+                            for c in counted),
                           deviation_items(result, reference)], how="vertical_relaxed")
     universe = item_universe(reference)
     offices = result.summary.select(schema.OFFICE)
@@ -433,13 +453,18 @@ def aggregate(log: EventLog, result: ConformanceResult | SpooledConformance, ref
     return bundles
 
 
-def _read(result: ConformanceResult | SpooledConformance) -> tuple[ConformanceResult, pl.LazyFrame | None]:
+def _read(result: ConformanceResult | SpooledConformance) -> tuple[ConformanceResult, list[pl.LazyFrame] | None]:
     """What :func:`aggregate` reads of ``result``: the columns it needs of the cases and the deviations in
-    memory, and the rule results as a lazy frame (counted where they are, on disk for a spooled result)."""
-    cases, deviations, rules = scan_tables(result)
-    head = result.head if isinstance(result, SpooledConformance) else result
+    memory, and the rule results as lazy frames, one per slice of cases (on disk for a spooled result)."""
+    cases, deviations, _ = scan_tables(result)
     columns = [c for c in (schema.OFFICE, schema.CASE_ID, "case_status", "throughput_hours", "fitness", "bounded")
                if c in cases.collect_schema().names()]
+    if isinstance(result, SpooledConformance):
+        head = result.head
+        rules = [pl.scan_parquet(f) for f in result.rules.files] if result.rules is not None else None
+    else:
+        head = result
+        rules = [result.rules.cases.lazy()] if result.rules is not None else None
     return replace(head, cases=cases.select(columns).collect(), deviations=deviations.collect()), rules
 
 

@@ -142,8 +142,10 @@ def conform_spooled(log: EventLog, reference: ReferenceModel, stem: Path, *,
                                                                                    ".parquet")))
         counts.append(result.counts)
         variants.append(result.variants)
-        if head is None:
-            head = result
+        if head is None:  # the tables' columns, not the slice's rows
+            head = replace(result, cases=result.cases.clear(), deviations=result.deviations.clear(),
+                           rules=replace(result.rules, cases=result.rules.cases.clear())
+                           if result.rules is not None else None, alignments={})
         del result, frames
     assert head is not None
     cases = SpooledFrame.joined(tables["cases"])
