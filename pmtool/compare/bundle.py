@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from pmtool import __version__
-from pmtool.conform.conformance import CASES_PER_SLICE, ConformanceResult, SpooledConformance, scan_tables
+from pmtool.conform.conformance import ConformanceResult, SpooledConformance, scan_tables
 from pmtool.errors import InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
@@ -481,7 +481,7 @@ def _edges(log: EventLog) -> dict[str, tuple[tuple[str, str, int], ...]]:
                .select(schema.OFFICE, pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("case"),
                        pl.when(same_case).then(code * width + code.shift(-1)).alias("pair"))
                .drop_nulls("pair").unique(["case", "pair"], keep="any").group_by(schema.OFFICE, "pair").len()
-               .collect() for part in log.case_slices(CASES_PER_SLICE)]
+               .collect() for part in log.case_slices()]
     pairs = (pl.concat(counted).group_by(schema.OFFICE, "pair").agg(pl.col("len").sum())
              .select(schema.OFFICE, *((pl.col("pair") // width if end == "a" else pl.col("pair") % width)
                                       .replace_strict(codes, names, return_dtype=pl.String).alias(end)

@@ -89,12 +89,6 @@ class ConformanceResult:
         return html_of(self)
 
 
-#: Cases :func:`conform` checks together: a larger log is checked a slice of whole cases at a time, so its
-#: working tables (variants, case status, rule clocks, deviations) grow with the slice, not with the log.
-#: Every figure is per case, so the slices give the rows of the whole in order.
-CASES_PER_SLICE = 50_000
-
-
 def conform(log: EventLog, reference: ReferenceModel, *, calendars: Mapping[str, WorkingCalendar] | None = None,
             settings: ConformanceSettings | None = None, cache: AlignmentCache | None = None) -> ConformanceResult:
     """Check ``log`` against ``reference``. Activities the Soll does not know are log moves, so a case that
@@ -125,7 +119,8 @@ def conform_spooled(log: EventLog, reference: ReferenceModel, stem: Path, *,
                     settings: ConformanceSettings | None = None,
                     cache: AlignmentCache | None = None) -> SpooledConformance:
     """:func:`conform` with its per-case tables written to the spool files ``<stem>-<slice>-<table>.parquet``
-    a slice of cases at a time (:data:`CASES_PER_SLICE`): memory holds one slice's tables, not the log's."""
+    a slice of cases at a time (:data:`~pmtool.eventlog.log.CASES_PER_SLICE`): memory holds one slice's
+    tables, not the log's. A log is checked so in slices by :func:`conform` as well, which then joins them."""
     settings = settings or ConformanceSettings()
     checked = _Checked.of(log, reference, settings)
     cache = cache if cache is not None else AlignmentCache()
@@ -187,7 +182,7 @@ class _Checked:
 
     @classmethod
     def of(cls, log: EventLog, reference: ReferenceModel, settings: ConformanceSettings) -> _Checked:
-        slices = log.case_slices(CASES_PER_SLICE)
+        slices = log.case_slices()  # of CASES_PER_SLICE (pmtool.eventlog.log)
         if len(slices) == 1:
             part = _labelled(log, reference)
             check = check_labels(part, reference, settings.labels)

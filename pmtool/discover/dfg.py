@@ -125,28 +125,42 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
     names = log.frame[schema.ACTIVITY].unique().sort().to_list()
     code = (pl.col(schema.ACTIVITY).replace_strict(names, list(range(len(names))), return_dtype=pl.UInt32)
             if names else pl.lit(None, pl.UInt32))  # (an empty mapping would keep the text type)
-    f = log.frame.select(schema.OFFICE, schema.CASE_ID, code.alias("_act"), schema.ACTIVITY_CODE,
-                         schema.TIMESTAMP, pl.col(starts_at).alias("_starts_at"), service.alias("_service"))
-    same_case_next = ((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1))
-                      & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))).fill_null(False)
-    first_in_case = ~((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(1))
-                      & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(1))).fill_null(False)
-    # the frame is sorted by office, case, time: a running count of case starts numbers the cases
-    f = f.with_columns(first_in_case.alias("_first"), same_case_next.alias("_next"))
-    f = f.with_columns(pl.col("_first").cast(pl.Int64).cum_sum().alias("_case"))
-    n_cases = int(f["_case"].max() or 0)
+    start, end = len(names), len(names) + 1  # ▶ and ■ as numbers after the activities'
     wait = ((pl.col("_starts_at").shift(-1) - pl.col(schema.TIMESTAMP)).dt.total_microseconds()
             / _HOUR_US)
-    start, end = len(names), len(names) + 1  # ▶ and ■ as numbers after the activities'
-    steps = f.select(
-        pl.col("_case"),
-        pl.col("_act").alias("source"),
-        pl.when(pl.col("_next")).then(pl.col("_act").shift(-1)).otherwise(pl.lit(end, pl.UInt32)).alias("target"),
-        pl.when(pl.col("_next")).then(wait).otherwise(None).cast(pl.Float64).alias("_wait"),
-    )
-    starts = f.filter(pl.col("_first")).select(
-        pl.col("_case"), pl.lit(start, pl.UInt32).alias("source"), pl.col("_act").alias("target"),
-        pl.lit(None, pl.Float64).alias("_wait"))
+    # a slice of cases at a time: each step keeps its case's number, its activities and its wait; what the
+    # activities' counts need of the events is counted per slice (cases of other slices add up)
+    n_cases = 0
+    all_steps, all_starts, all_acts = [], [], []
+    for part in log.case_slices():
+        f = part.frame.select(schema.OFFICE, schema.CASE_ID, code.alias("_act"), schema.ACTIVITY_CODE,
+                              schema.TIMESTAMP, pl.col(starts_at).alias("_starts_at"), service.alias("_service"))
+        same_case_next = ((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(-1))
+                          & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(-1))).fill_null(False)
+        first_in_case = ~((pl.col(schema.OFFICE) == pl.col(schema.OFFICE).shift(1))
+                          & (pl.col(schema.CASE_ID) == pl.col(schema.CASE_ID).shift(1))).fill_null(False)
+        # the frame is sorted by office, case, time: a running count of case starts numbers the cases
+        f = f.with_columns(first_in_case.alias("_first"), same_case_next.alias("_next"))
+        f = f.with_columns((pl.col("_first").cast(pl.Int64).cum_sum() + n_cases).alias("_case"))
+        n_cases = int(f["_case"].max() or n_cases)
+        all_steps.append(f.select(
+            pl.col("_case"),
+            pl.col("_act").alias("source"),
+            pl.when(pl.col("_next")).then(pl.col("_act").shift(-1)).otherwise(pl.lit(end, pl.UInt32))
+            .alias("target"),
+            pl.when(pl.col("_next")).then(wait).otherwise(None).cast(pl.Float64).alias("_wait"),
+        ))
+        all_starts.append(f.filter(pl.col("_first")).select(
+            pl.col("_case"), pl.lit(start, pl.UInt32).alias("source"), pl.col("_act").alias("target"),
+            pl.lit(None, pl.Float64).alias("_wait")))
+        all_acts.append(f.group_by("_act").agg(pl.col(schema.ACTIVITY_CODE).drop_nulls().first(),
+                                               pl.len().cast(pl.Int64).alias("events"),
+                                               pl.col("_case").n_unique().cast(pl.Int64).alias("cases"),
+                                               pl.col("_service").drop_nulls()))
+        del f
+    starts = pl.concat(all_starts, how="vertical", rechunk=True)
+    steps = pl.concat(all_steps, how="vertical", rechunk=True)
+    del all_starts, all_steps
     texts = [*names, START, END]
     edges = (pl.concat([starts, steps])
              .group_by("source", "target")
@@ -163,12 +177,13 @@ def directly_follows(log: EventLog) -> DirectlyFollowsGraph:
              .select(list(EDGE_SCHEMA))
              .cast(EDGE_SCHEMA)  # type: ignore[arg-type]
              .sort(["cases", "events", "source", "target"], descending=[True, True, False, False]))
-    acts = (f.group_by(pl.col("_act").alias(schema.ACTIVITY))
+    counted = pl.concat(all_acts, how="vertical")  # in slice order: the first code is the first event's
+    acts = (counted.group_by(pl.col("_act").alias(schema.ACTIVITY), maintain_order=True)
             .agg(pl.lit("activity").alias("kind"),
                  pl.col(schema.ACTIVITY_CODE).drop_nulls().first().alias("activity_code"),
-                 pl.len().cast(pl.Int64).alias("events"),
-                 pl.col("_case").n_unique().cast(pl.Int64).alias("cases"),
-                 pl.col("_service").median().alias("service_median_hours"))
+                 pl.col("events").sum().cast(pl.Int64),
+                 pl.col("cases").sum().cast(pl.Int64),
+                 pl.col("_service").explode().drop_nulls().median().alias("service_median_hours"))
             .with_columns(pl.col(schema.ACTIVITY).replace_strict(list(range(len(names))), names,
                                                                  return_dtype=pl.String))
             .rename({schema.ACTIVITY: "activity"}))

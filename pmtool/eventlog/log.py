@@ -52,6 +52,12 @@ class Provenance:
         return cls(**raw)
 
 
+#: Cases a step over a large log holds at a time (:meth:`EventLog.case_slices`): conformance, bundles and the
+#: directly-follows graph work a slice of whole cases at a time, so their working tables grow with the slice,
+#: not with the log. Their figures are per case or add up over cases, so any slicing gives those of the whole.
+CASES_PER_SLICE = 50_000
+
+
 @dataclass(frozen=True)
 class EventLog:
     """A canonical event log. Construct with :meth:`from_frame`, which validates once.
@@ -121,9 +127,11 @@ class EventLog:
         # the two key columns alone (a struct of them would be hashed row by row)
         return int(self.frame.lazy().select(schema.OFFICE, schema.CASE_ID).unique().select(pl.len()).collect().item())
 
-    def case_slices(self, cases: int) -> list[EventLog]:
-        """The log in consecutive parts of ``cases`` whole cases each (the last may hold fewer), in canonical
-        order: views of this log's rows, not copies. A log of at most ``cases`` cases is one part, itself."""
+    def case_slices(self, cases: int | None = None) -> list[EventLog]:
+        """The log in consecutive parts of ``cases`` whole cases each (the last may hold fewer; default
+        :data:`CASES_PER_SLICE`), in canonical order: views of this log's rows, not copies. A log of at most
+        ``cases`` cases is one part, itself."""
+        cases = CASES_PER_SLICE if cases is None else cases
         if cases < 1:
             raise ValueError("case_slices needs at least one case per part")
         if self.frame.height == 0:

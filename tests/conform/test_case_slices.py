@@ -7,9 +7,9 @@ import pytest
 from conftest import MODEL_FILES, MODELS
 
 from pmtool.compare.bundle import AggregateSettings, aggregate
-from pmtool.conform import conformance
 from pmtool.conform.conformance import ConformanceSettings, conform, conform_spooled
 from pmtool.errors import ConfigError
+from pmtool.eventlog import log as eventlog_log
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
 from pmtool.models.reference import load_reference
@@ -44,7 +44,7 @@ def test_slices_give_the_result_of_the_whole_log(sample_logs_by_process, monkeyp
     whole = conform(log, reference, settings=settings)
     bundles = [b.to_json() for b in aggregate(log, whole, reference, AggregateSettings())]
     for number, size in enumerate(_sizes(log)):
-        monkeypatch.setattr(conformance, "CASES_PER_SLICE", size)
+        monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", size)
         assert len(log.case_slices(size)) > 1
         sliced = conform(log, reference, settings=settings)
         spooled = conform_spooled(log, reference, tmp_path / f"s{number}", settings=settings)
@@ -71,7 +71,7 @@ def test_sliced_label_check_stops_before_the_work(sample_logs_by_process, monkey
     renamed = EventLog.from_frame(log.frame.with_columns(
         pl.when(pl.col(schema.ACTIVITY) == task).then(pl.lit(task + " (alt)")).otherwise(pl.col(schema.ACTIVITY))
         .alias(schema.ACTIVITY)))
-    monkeypatch.setattr(conformance, "CASES_PER_SLICE", _sizes(log)[0])
+    monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", _sizes(log)[0])
     with pytest.raises(ConfigError) as whole:
         conform(renamed, reference)
     with pytest.raises(ConfigError) as spooled:

@@ -144,3 +144,31 @@ def test_empty_log_gives_only_start_and_end():
     dfg = directly_follows(EventLog.from_frame(schema.empty_frame()))
     assert dfg.nodes["activity"].to_list() == [START, END]
     assert dfg.edges.is_empty() and dfg.cases == 0
+
+
+def test_dfg_of_slices_of_cases_is_the_dfg_of_the_whole_log(sample_logs_by_process, monkeypatch):
+    """The graph is counted a slice of cases at a time: any slicing gives the same nodes, edges and figures,
+    with activity instances (service times, waits from a completion to the next start) too."""
+    import datetime as dt
+
+    from pmtool.eventlog import log as eventlog_log
+    from pmtool.eventlog import schema
+    from pmtool.eventlog.lifecycle import activity_instances
+    from pmtool.eventlog.log import EventLog
+
+    log = sample_logs_by_process["P1"]
+    frame = log.frame.with_columns(pl.lit("complete").alias(schema.LIFECYCLE))
+    starts = frame.with_columns(pl.lit("start").alias(schema.LIFECYCLE),
+                                pl.col(schema.TIMESTAMP) - dt.timedelta(minutes=37))
+    paired = activity_instances(EventLog.from_frame(pl.concat([starts, frame]))).log
+    for each in (log, paired):
+        whole = directly_follows(each)
+        cases = each.n_cases
+        for size in (cases // 5 - 1, cases // 2 + 1):
+            monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", size)
+            assert len(each.case_slices()) > 1
+            sliced = directly_follows(each)
+            assert sliced.nodes.equals(whole.nodes) and sliced.edges.equals(whole.edges)
+            assert (sliced.cases, sliced.events) == (whole.cases, whole.events)
+        monkeypatch.undo()
+    assert whole.nodes["service_median_hours"].drop_nulls().len() > 0  # the paired log has service times
