@@ -203,15 +203,15 @@ def child_env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     env[_HELPER] = "1"
-    # polars' allocator (jemalloc) hands freed pages back within about a second, on a thread of its own, instead
-    # of keeping them for later: a worker computes office after office, and pages kept from one office's steps
-    # would be held beside the next office's (the user's own setting wins)
+    # polars' allocator (jemalloc) hands freed pages back within a quarter of a second, on a thread of its own,
+    # instead of keeping them for later: a worker computes office after office, and pages kept from one
+    # office's steps would be held beside the next office's (the user's own setting wins)
     env.setdefault("_RJEM_MALLOC_CONF", WORKER_ALLOCATOR)
     return env
 
 
 #: The allocator settings of worker processes (see :func:`child_env`).
-WORKER_ALLOCATOR = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0"
+WORKER_ALLOCATOR = "background_thread:true,dirty_decay_ms:250,muzzy_decay_ms:0"
 
 
 _HELPER = "PMTOOL_HELPER_PROCESS"  # set in the environment of every helper and worker process pmtool starts
