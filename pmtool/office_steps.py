@@ -119,9 +119,20 @@ def prepared(log: EventLog, reference: ReferenceModel, office: str, target: Path
                     label_coverage(log, reference).get(office), label_counts(log, reference), ())
 
 
-def read_part(file: Path) -> EventLog:
-    """A prepared part, as :func:`prepare` wrote it."""
+def read_part(file: Path, columns: tuple[str, ...] | None = None) -> EventLog:
+    """A prepared part, as :func:`prepare` wrote it; ``columns``: only those of its columns (the log's other
+    canonical columns empty, its extra attributes left out)."""
+    if columns is not None:
+        present = set(pl.read_parquet_schema(file))
+        return EventLog.from_frame(pl.read_parquet(file, columns=[c for c in columns if c in present]),
+                                   Provenance(), assume_sorted=True)
     return EventLog.from_frame(pl.read_parquet(file), Provenance(), assume_sorted=True)
+
+
+#: The columns an office's steps read of its part: the resource, the source system and extra attributes stay
+#: on disk (no step reads them; an office's part of a large export holds them for every event).
+STEP_COLUMNS = (schema.OFFICE, schema.CASE_ID, schema.ACTIVITY, schema.ACTIVITY_CODE, schema.TIMESTAMP,
+                schema.PRECISION, schema.ROLE, schema.LIFECYCLE, schema.SOURCE_ROW)
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,7 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
     of ``job.tables``), ``discover`` its Ist models (each scope keeping its log's columns and provenance, not
     its events), ``aggregate`` its bundles as JSON texts. ``result``: the conformance when it is known
     already (aggregation needs it)."""
-    log = read_part(job.file)
+    log = read_part(job.file, STEP_COLUMNS)
     out: dict[str, Any] = {}
     if "conform" in which or ("aggregate" in which and result is None):
         # a slice of cases at a time, the per-case tables to the spool (a run keeps them; the alignments
@@ -164,14 +175,11 @@ def office_steps(job: Steps, which: tuple[str, ...], result: ConformanceResult |
     result = None  # its per-case tables are on disk: the Ist models do not need them in memory
     if "discover" in which:
         found = discover(log, job.discover, prefiltered=True)
-        out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process,
-                                                         log=without_events(d.scope.log))) for d in found)
+        columns = EventLog.from_frame(pl.DataFrame(schema=pl.read_parquet_schema(job.file)), Provenance(),
+                                      assume_sorted=True)  # every column of the part, none of its events
+        out["discover"] = tuple(replace(d, scope=replace(d.scope, process=job.process, log=columns))
+                                for d in found)
     return out
-
-
-def without_events(log: EventLog) -> EventLog:
-    """``log``'s columns and provenance, without its events (a run keeps each process's log once)."""
-    return EventLog.from_frame(log.frame.clear(), log.provenance, assume_sorted=True)
 
 
 def prepare_remote(part: Part, context: tuple) -> Prepared:
