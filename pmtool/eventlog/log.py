@@ -55,7 +55,7 @@ class Provenance:
 #: Cases a step over a large log holds at a time (:meth:`EventLog.case_slices`): conformance, bundles and the
 #: directly-follows graph work a slice of whole cases at a time, so their working tables grow with the slice,
 #: not with the log. Their figures are per case or add up over cases, so any slicing gives those of the whole.
-CASES_PER_SLICE = 50_000
+CASES_PER_SLICE = 25_000
 
 
 @dataclass(frozen=True)
