@@ -240,18 +240,19 @@ class _Checked:
             for v, a in zip(distinct, align_variants(reference.net, distinct, workers=settings.workers, cache=cache,
                                                      max_states=settings.max_states), strict=True):
                 alignments[v] = a
-            fit = pl.DataFrame({"variant": [list(v) for v in distinct],
-                                "fitness": [alignments[v].fitness for v in distinct],
-                                "cost": [alignments[v].cost for v in distinct],
-                                "deviating_moves": [alignments[v].deviations for v in distinct],
-                                "bounded": [alignments[v].bounded for v in distinct]}, schema=_FIT_SCHEMA)
+            values = {"fitness": [alignments[v].fitness for v in distinct],
+                      "cost": [alignments[v].cost for v in distinct],
+                      "deviating_moves": [alignments[v].deviations for v in distinct],
+                      "bounded": [alignments[v].bounded for v in distinct]}
         else:
             from pmtool.eventlog import pm4py_bridge
 
-            scores = pm4py_bridge.token_replay_fitness(reference.net, distinct)
-            fit = pl.DataFrame({"variant": [list(v) for v in distinct], "fitness": scores,
-                                "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
-                                "bounded": [False] * len(distinct)}, schema=_FIT_SCHEMA)
+            values = {"fitness": pm4py_bridge.token_replay_fitness(reference.net, distinct),
+                      "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
+                      "bounded": [False] * len(distinct)}
+        # the variants as counted, in the order of ``distinct`` (no list of texts built anew per variant)
+        fit = variants.select("variant").with_columns(pl.Series(name, column, dtype=_FIT_SCHEMA[name])
+                                                      for name, column in values.items())
         cases = cases.join(fit, on="variant", how="left").sort(_KEY)
         rules = None
         if reference.rules is not None:
