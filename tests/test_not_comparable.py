@@ -50,7 +50,8 @@ def test_every_office_failing_the_gate_is_not_comparable_in_exit_code_summary_ta
     out = result.output
     assert "P3a: NICHT VERGLEICHBAR" in out
     for office in ("GA-01", "GA-02", "GA-03", "GA-04"):
-        assert re.search(rf"{office} \(nicht vergleichbar: Mapping-Abdeckung 9\d,\d\u202f%\)", out), out
+        assert re.search(rf"{office} \(nicht vergleichbar: Mapping-Abdeckung 9\d,\d\u202f%"
+                         r" \(unter min_coverage in \[comparison\]\)\)", out), out
     assert "Keine kritischen" not in out and "Kein Urteil möglich" in out
     table = pl.read_csv(project.parent / "results" / "tables" / "comparability.csv")
     assert table["compared"].to_list() == [False] * 4
