@@ -26,6 +26,22 @@ class AdoptionPanel:
     fitted: tuple[float, ...] = ()
 
 
+#: Month labels on a panel's axis: a panel is about 2 inches wide, room for three "06/13" at 7.5 pt.
+MAX_TICKS = 3
+
+
+def axis_ticks(months: int) -> list[int]:
+    """The months labelled on the axis: first, last and (with room) the middle one, never more than
+    :data:`MAX_TICKS`, so that the labels do not run into each other.
+
+    >>> axis_ticks(1), axis_ticks(2), axis_ticks(162), axis_ticks(16)
+    ([0], [0, 1], [0, 80, 161], [0, 8, 15])
+    """
+    if months <= 0:
+        return []
+    return sorted({round(i * (months - 1) / (MAX_TICKS - 1)) for i in range(MAX_TICKS)})
+
+
 def adoption_chart(panels: Sequence[AdoptionPanel], month_labels: Sequence[str], binding: int | None,
                    lang: str) -> bytes:
     """Small multiples, three to a row (text stays 7 pt or more at print width); ``binding``: the index of
@@ -38,7 +54,7 @@ def adoption_chart(panels: Sequence[AdoptionPanel], month_labels: Sequence[str],
         rows = (len(panels) + cols - 1) // cols
         fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols, 1.7 * rows + 0.35), squeeze=False,
                                  sharex=True, sharey=True)
-        ticks = list(range(0, len(month_labels), max(1, len(month_labels) // 4)))
+        ticks = axis_ticks(len(month_labels))
         for ax, panel in zip(axes.flat, panels, strict=False):
             style = office_style(panel.office)
             ax.plot(panel.months, panel.shares, linestyle="none", marker=style.marker, markersize=3.2,

@@ -54,7 +54,7 @@ def build_appendix(analysis: Analysis, lang: str, *, protection: Protection | No
     """The appendix; ``protection``: the report's disclosure check (computed when not given)."""
     comparable = _comparability(analysis, lang)
     ok = t("report.gate.ok", lang)
-    all_ok = all(c.text == ok for _, cells in comparable.rows for c in cells)
+    all_ok = all(c.text.startswith(ok) for _, cells in comparable.rows for c in cells)
     text = tn("report.gate.all_ok", len(analysis.processes), lang,
               offices=tn("report.n.offices", len(comparable.rows), lang)) if all_ok else ""
     protection = protection or report_protection(analysis)
@@ -121,17 +121,24 @@ def _comparability(analysis: Analysis, lang: str) -> Table:
     verdicts: dict[tuple[str, str], str] = {}
     compared = analysis.comparability
     for pid, pa in analysis.processes.items():
+        # the gate's coverage (vocabulary ids and Soll task labels), not the import table's (vocabulary only)
+        covered = {b.office: b.quality.get("coverage") for b in pa.bundles}
         for r in comparability(list(pa.bundles), gate).iter_rows(named=True):
             reason = r["not_comparable_reason"]
             if reason is None and compared.height:  # passed the gate, but maybe without a peer to compare with
                 row = compared.filter((pl.col("process") == pid) & (pl.col("office") == r["office"]))
                 reason = row["reason"][0] if row.height else None
-            verdicts[(r["office"], pid)] = _gate_text(reason, gate, lang)
+            text = _gate_text(reason, gate, lang)
+            value = covered.get(r["office"])
+            if value is not None and not (reason or "").startswith("coverage:"):  # that reason names it already
+                text = t("report.gate.with_coverage", lang, verdict=text, value=numbers.rate(value, lang))
+            verdicts[(r["office"], pid)] = text
     offices = sorted({o for o, _ in verdicts})
     pids = list(analysis.processes)
     names = analysis.project.office_names
     rows = tuple((names.get(o, o), tuple(Cell(verdicts.get((o, p), "—"), numeric=False,
-                                css="" if verdicts.get((o, p)) == t("report.gate.ok", lang) else "strong")
+                                css="" if verdicts.get((o, p), "").startswith(t("report.gate.ok", lang))
+                                else "strong")
                            for p in pids)) for o in offices)
     head = (t("report.imports.office", lang), *(process_name(analysis, p, lang) for p in pids))
     return Table(id="comparability", caption=t("report.gate.caption", lang), head=head, rows=rows,

@@ -173,13 +173,39 @@ def soll_parts(view: ProcessView, draw: DrawPart, extras: Sequence[str] = ()) ->
                 best, low = (svg, mid), mid + 1
             else:
                 high = mid - 1
-        if best is None:  # one rank too wide: draw it alone, it is still the whole flow
-            best = (draw(frozenset(by_rank[order[i]])), i + 1)
+        if best is None:  # one rank too wide (many tasks side by side): its tasks in parts that fit
+            parts += _rank_in_parts(view, by_rank[order[i]], draw, MAX_PARTS - 1 - len(parts))
+            i += 1
+            continue
         if len(parts) == MAX_PARTS - 1 and best[1] < len(order):
             best = (draw(frozenset(n for r in order[i:] for n in by_rank[r]) | tail), len(order))
         parts.append(best[0])
         i = best[1]
     return parts
+
+
+def _rank_in_parts(view: ProcessView, nodes: set[str], draw: DrawPart, room: int) -> list[bytes]:
+    """The flow nodes of one rank (in the model's order) in consecutive parts, each as many as fit on one
+    A4 page; at most ``room`` parts (at least one: the last holds the rest)."""
+    ordered = [n.id for n in view.nodes if n.id in nodes]
+    out: list[bytes] = []
+    j = 0
+    while j < len(ordered):
+        if len(out) >= max(room, 1) - 1:
+            out.append(draw(frozenset(ordered[j:])))
+            break
+        low, high, best = 1, len(ordered) - j, None
+        while low <= high:
+            mid = (low + high) // 2
+            svg = draw(frozenset(ordered[j:j + mid]))
+            if fits(svg):
+                best, low = (svg, j + mid), mid + 1
+            else:
+                high = mid - 1
+        best = best or (draw(frozenset(ordered[j:j + 1])), j + 1)
+        out.append(best[0])
+        j = best[1]
+    return out
 
 
 def dfg_excerpt(dfg: DirectlyFollowsGraph, focus: Sequence[str], neighbours: int) -> DirectlyFollowsGraph:

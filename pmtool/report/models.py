@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
-from pmtool.discover.formatting import format_number, format_share
+from pmtool.discover.formatting import format_cases, format_number, format_share
 from pmtool.discover.render import MUTED, NODE_LINE, TEXT, WAIT_CLASSES, dfg_to_dot
 from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import t
@@ -392,15 +392,61 @@ def private_dfg(dfg: DirectlyFollowsGraph, k: int) -> DirectlyFollowsGraph | Non
     return replace(view, nodes=nodes, edges=edges)
 
 
-def ist_figure(dfg: DirectlyFollowsGraph, *, title: str, lang: str) -> bytes:
+@dataclass(frozen=True)
+class CutFlow:
+    """A transition of the whole Ist map that a narrowed map leaves out because one end is hidden:
+    ``shown`` → ``hidden`` (``outgoing``) or ``hidden`` → ``shown``, taken by ``cases`` cases."""
+
+    shown: str
+    hidden: str
+    cases: int
+    outgoing: bool
+
+
+def cut_flows(whole: DirectlyFollowsGraph, view: DirectlyFollowsGraph) -> tuple[CutFlow, ...]:
+    """The transitions of ``whole`` that ``view`` (a narrowed ``whole``) must not silently leave out: for
+    every activity of ``view``, its strongest outgoing and its strongest incoming transition where the
+    other end is an activity ``view`` hides. Drawn as a dashed arrow to or from a "⋯" box, they keep a
+    narrowed map from showing false dead ends and false starts."""
+    shown = set(view.activities["activity"].to_list()) & set(view.nodes["activity"].to_list())
+    hidden = set(whole.nodes["activity"].to_list()) - shown - {START, END}
+    out: list[CutFlow] = []
+    edges = whole.edges.sort(["cases", "source", "target"], descending=[True, False, False])
+    for outgoing, near, far in ((True, "source", "target"), (False, "target", "source")):
+        strongest = edges.filter(pl.col(near).is_in(sorted(shown))).unique(near, keep="first", maintain_order=True)
+        for row in strongest.filter(pl.col(far).is_in(sorted(hidden))).iter_rows(named=True):
+            out.append(CutFlow(row[near], row[far], int(row["cases"]), outgoing))
+    return tuple(sorted(out, key=lambda c: (not c.outgoing, c.shown, c.hidden)))
+
+
+def ist_figure(dfg: DirectlyFollowsGraph, *, title: str, lang: str, cut: Sequence[CutFlow] = (),
+               compact: bool = False) -> bytes:
     """The office's Ist process (already privacy-filtered) as SVG bytes, top to bottom. The heading,
     legend and caption are text in the report beside the picture (:func:`wait_legend`, :func:`dfg_caption`),
-    so the picture itself is only the graph."""
+    so the picture itself is only the graph; ``cut``: transitions to or from hidden activities, each drawn
+    dashed to or from a "⋯" box naming the hidden activity (:func:`cut_flows`); ``compact``: less room
+    between the rows (a map narrowed for print keeps one more activity on the page)."""
     lines = dfg_to_dot(dfg, title=title, lang=lang).splitlines()
     for i, line in enumerate(lines):
         if line.startswith("  graph "):
-            cut = line.find(", label=<")
-            line = (line[:cut] + "]" + ";") if cut > 0 else line
+            cut_at = line.find(", label=<")
+            line = (line[:cut_at] + "]" + ";") if cut_at > 0 else line
             lines[i] = line.replace('rankdir="LR"', 'rankdir="TB"').replace('pad="0.3"', 'pad="0.15"')
+            if compact:
+                lines[i] = lines[i].replace('ranksep="0.4"', 'ranksep="0.2"')
             break
+    ids = {name: f"n{i}" for i, name in enumerate(dfg.nodes["activity"].to_list())}
+    extra = []
+    for j, flow in enumerate(c for c in cut if c.shown in ids):
+        stub = f"cut{j}"  # a box per arrow: one box with arrows in and out would draw a loop through it
+        name = "<BR/>".join(html(line) for line in wrap(flow.hidden, LABEL_WIDTH))
+        extra.append(f"  {stub} " + attributes({
+            "shape": "box", "style": "rounded,dashed", "color": MUTED, "fontcolor": MUTED, "fontsize": 9,
+            "margin": "0.08,0.04", "label": html_label(f"⋯ {name}")}) + ";")
+        ends = (ids[flow.shown], stub) if flow.outgoing else (stub, ids[flow.shown])
+        extra.append(f"  {ends[0]} -> {ends[1]} " + attributes({
+            "style": "dashed", "color": MUTED, "fontcolor": MUTED, "fontsize": 9, "penwidth": 1.0,
+            "arrowsize": 0.6, "weight": 0, "label": format_cases(flow.cases, lang)}) + ";")
+    closing = len(lines) - 1 - lines[::-1].index("}")
+    lines[closing:closing] = extra
     return run_dot("\n".join(lines) + "\n", "svg")

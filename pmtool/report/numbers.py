@@ -50,14 +50,30 @@ def hours(value: float | None, lang: str) -> str:
     return format_hours(value, lang)
 
 
+#: From this many days on a duration is given in whole days (a tenth of a day says nothing there), and from
+#: a million days on (sums of waiting over many cases) in millions of days.
+WHOLE_DAYS = 100
+MILLION_DAYS = 1_000_000
+
+
 def days(value_hours: float | None, lang: str) -> str:
-    """A duration always in days, one decimal (the report's one unit for every duration: throughput times,
-    waiting, time over a deadline, impact); under 0.05 days "unter 0,1 Tagen"."""
+    """A duration always in days (the report's one unit for every duration: throughput times, waiting, time
+    over a deadline, impact): one decimal below 100 days, whole days from 100 days, millions of days with
+    one decimal from a million; under 0.05 days "unter 0,1 Tagen".
+
+    >>> days(2.5 * 24, "en"), days(2422.1 * 24, "en"), days(30_157_116 * 24, "en")
+    ('2.5 days', '2,422 days', '30.2 million days')
+    """
     if value_hours is None or (isinstance(value_hours, float) and math.isnan(value_hours)):
         return "—"
     if 0 < abs(value_hours) < 0.05 * 24:
         return t("report.unit.under_tenth_day", lang, n=format_number(0.1, lang, 1))
-    return t("render.days", lang, n=format_number(value_hours / 24.0, lang, 1))
+    value = value_hours / 24.0
+    if abs(round(value, 1)) >= MILLION_DAYS:
+        return t("report.unit.million_days", lang, n=format_number(value / MILLION_DAYS, lang, 1))
+    if abs(round(value, 1)) >= WHOLE_DAYS:
+        return t("render.days", lang, n=format_number(round(value), lang))
+    return t("render.days", lang, n=format_number(value, lang, 1))
 
 
 def share_of(affected: int | None, eligible: int | None, lang: str, *, k: int | None = None,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pmtool import __version__
 from pmtool.i18n import t
@@ -30,11 +30,14 @@ from pmtool.report.context import Figure, ReportContext, ReportMeta, Table
 from pmtool.report.palette import RATE_COLOURS, RATE_TEXT
 from pmtool.report.print_layout import place
 
+if TYPE_CHECKING:
+    from pmtool.report.process_section import ProcessSection
+
 
 def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
     """The report ``ctx`` as JSON-ready data for ``templates/report.typ``; the pictures are written to
     ``folder`` as ``fig-001.svg`` … (names in document order, so the same report gives the same files)."""
-    figures = Figures(folder)
+    figures = Figures(folder, ctx.lang)
     lang = ctx.lang
     table = _tables(ctx)
     s = ctx.summary
@@ -61,28 +64,7 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
             "priority_weights": s.priorities.weights,
             "priority_reasons": [list(r) for r in s.priorities.reasons],
         },
-        "processes": [{
-            "name": p.name, "anchor": p.anchor,
-            "verdict": {"level": p.verdict.level, "level_text": p.verdict.level_text, "reason": p.verdict.reason,
-                        "text": p.verdict.text},
-            "facts": [list(f) for f in p.facts],
-            "heatmap": table(p.heatmap),
-            "heat_legend": _heat_legend(lang),
-            "deadline": figures.flow(p.deadline),
-            "throughput": figures.flow(p.throughput),
-            "durations": figures.flow(p.durations),
-            "bottlenecks": table(p.bottlenecks),
-            "overlay": figures.sheet(p.overlay, t("report.process.overlay", lang)),
-            "overlay_table": table(p.overlay_table),
-            "cards": [{"anchor": c.anchor, "number": c.number, "finding_id": c.finding_id, "office": c.office,
-                       "item": c.item, "statement": c.statement, "basis": c.basis,
-                       "lines": [list(line) for line in c.lines], "accepted": c.accepted,
-                       "justification": c.justification} for c in p.cards],
-            "conformance": table(p.conformance),
-            "soll": figures.sheet(p.soll, t("report.process.soll", lang)) if p.soll else None,
-            "soll_note": p.soll_note,
-            "ist": [figures.sheet(f, "", p.ist_note if i == 0 else "") for i, f in enumerate(p.ist)],
-        } for p in ctx.processes],
+        "processes": [_process(p, figures, table, lang) for p in ctx.processes],
         "adoption": None if ctx.adoption is None else {
             "anchor": ctx.adoption.anchor, "title": t("report.adoption.title", lang), "intro": ctx.adoption.intro,
             "processes": [{"name": a.name, "anchor": a.anchor, "text": a.text, "figure": figures.flow(a.figure),
@@ -111,9 +93,38 @@ def pdf_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
     }
 
 
+def _process(p: ProcessSection, figures: Figures, table: Any, lang: str) -> dict[str, Any]:
+    """One process section of the report (its pictures written in document order)."""
+    out = {
+        "name": p.name, "anchor": p.anchor,
+        "verdict": {"level": p.verdict.level, "level_text": p.verdict.level_text, "reason": p.verdict.reason,
+                    "text": p.verdict.text},
+        "facts": [list(f) for f in p.facts],
+        "heatmap": table(p.heatmap),
+        "heatmap_note": p.heatmap_note,
+        "heat_legend": _heat_legend(lang),
+        "deadline": figures.flow(p.deadline),
+        "throughput": figures.flow(p.throughput),
+        "durations": figures.flow(p.durations),
+        "bottlenecks": table(p.bottlenecks),
+        "overlay": figures.sheet(p.overlay, t("report.process.overlay", lang)),
+        "overlay_table": table(p.overlay_table),
+        "cards": [{"anchor": c.anchor, "number": c.number, "finding_id": c.finding_id, "office": c.office,
+                   "item": c.item, "statement": c.statement, "basis": c.basis,
+                   "lines": [list(line) for line in c.lines], "accepted": c.accepted,
+                   "justification": c.justification} for c in p.cards],
+        "conformance": table(p.conformance),
+        "soll": figures.sheet(p.soll, t("report.process.soll", lang)) if p.soll else None,
+    }
+    # a Soll the overlay's note already called too large for print is not called so a second time
+    out["soll_note"] = p.soll_note if out["overlay"]["figure"]["parts"] else ""
+    out["ist"] = [figures.sheet(f, "", p.ist_note if i == 0 else "") for i, f in enumerate(p.ist)]
+    return out
+
+
 def annex_document(ctx: ReportContext, folder: Path) -> dict[str, Any]:
     """The annex of ``ctx`` as JSON-ready data for ``templates/annex.typ`` (pictures into ``folder``)."""
-    figures = Figures(folder)
+    figures = Figures(folder, ctx.lang)
     lang = ctx.lang
     table = _tables(ctx)
     return {
@@ -202,16 +213,24 @@ def _table(tab: Table, suppressed_note: str) -> dict[str, Any]:
 
 class Figures:
     """Writes each printed picture once as an SVG file and describes it, with its place on paper, for the
-    templates. ``placed`` keeps every picture written (file, placement) for checks of the print."""
+    templates. ``placed`` keeps every picture written (file, placement) for checks of the print.
 
-    def __init__(self, folder: Path) -> None:
+    A picture with a page of its own that is printed whole (no ``print_svgs``) but cannot be printed with
+    readable text is not printed at all: its description has no parts, and its ``print_note`` (or a general
+    one) says where it is shown — never a map shrunk below 7 pt."""
+
+    def __init__(self, folder: Path, lang: str = "de") -> None:
         self.folder = folder
+        self.lang = lang
         self.count = 0
         self.placed: list[tuple[str, Any]] = []
 
     def _parts(self, fig: Figure, kind: str) -> list[dict[str, Any]]:
+        svgs = fig.printed
+        if kind == "sheet" and not fig.print_svgs and not place(svgs[0], kind).readable:
+            return []
         parts = []
-        for svg in fig.printed:
+        for svg in svgs:
             self.count += 1
             name = f"fig-{self.count:03d}.svg"
             (self.folder / name).write_bytes(svg)
@@ -221,9 +240,11 @@ class Figures:
         return parts
 
     def _describe(self, fig: Figure, kind: str) -> dict[str, Any]:
-        return {"parts": self._parts(fig, kind), "alt": fig.alt, "caption": fig.caption, "notes": list(fig.notes),
+        parts = self._parts(fig, kind)
+        note = fig.print_note if parts or fig.print_note else t("report.print.not_printed", self.lang)
+        return {"parts": parts, "alt": fig.alt, "caption": fig.caption, "notes": list(fig.notes),
                 "legend_title": fig.legend_title, "legend": [list(item) for item in fig.legend],
-                "print_note": fig.print_note, "part_label": fig.part_label}
+                "print_note": note, "part_label": fig.part_label}
 
     def flow(self, fig: Figure | None) -> dict[str, Any] | None:
         """A picture in the text flow (text width)."""

@@ -28,6 +28,7 @@ from pmtool.report.context import Figure, Table
 from pmtool.report.items import FindingGroup
 from pmtool.report.map_parts import dfg_for_print, soll_excerpts
 from pmtool.report.models import (
+    cut_flows,
     dfg_caption,
     drawn_overlay,
     flow_view,
@@ -38,7 +39,14 @@ from pmtool.report.models import (
 )
 from pmtool.report.performance import bottleneck_table, duration_histograms
 from pmtool.report.print_layout import fits
-from pmtool.report.process_tables import conformance_table, heatmap, overlay_data, overlay_marks, overlay_table
+from pmtool.report.process_tables import (
+    MIN_POOLED_RATE,
+    conformance_table,
+    heatmap,
+    overlay_data,
+    overlay_marks,
+    overlay_table,
+)
 from pmtool.report.summary import Summary, Verdict, process_anchor, process_name
 from pmtool.report.suppression import SUPPRESSED, ist_view, published_dfg, report_protection
 
@@ -62,6 +70,7 @@ class ProcessSection:
     ist: tuple[Figure, ...]
     ist_note: str
     heatmap: Table | None
+    heatmap_note: str  # why there is no table of offices × checks (when there is none)
     deadline: Figure | None
     throughput: Figure | None
     durations: Figure | None
@@ -110,8 +119,12 @@ def soll_figures(analysis: Analysis, pid: str, groups: list[FindingGroup], lang:
         excerpts = soll_excerpts(view, [_group_activities(g, pa.reference) for g in open_groups], draw)
         printed = tuple(svg for svg, _ in excerpts)
         numbers_shown = sorted(i + 1 for _, members in excerpts for i in members)
-        note = tn("report.overlay.excerpt", len(numbers_shown), lang, total=len(open_groups),
-                  cards=", ".join(str(n) for n in numbers_shown))
+        if excerpts:
+            note = tn("report.overlay.excerpt", len(numbers_shown), lang, total=len(open_groups),
+                      cards=", ".join(str(n) for n in numbers_shown))
+        else:  # nothing to cut around: the print says so once, and where the whole map is (never shrunk)
+            soll_too = "" if fits(soll_svg) else "_with_soll"
+            note = t(f"report.overlay.{'no_excerpt' if open_groups else 'no_findings'}{soll_too}", lang)
     fig = Figure(f"overlay-{pid}", svg, alt=_overlay_alt(overlay, marks, name, lang),
                  caption=t("report.overlay.caption", lang), size="sheet", title=title,
                  legend=overlay_legend(lang), legend_title=t("report.overlay.legend_title", lang),
@@ -158,7 +171,11 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
     soll_order = [(n.name, n.lane) for n in figures.view.tasks]
     names = analysis.project.office_names
     ist, ist_note = _ist_figures(pa, groups, name, k, lang, protection, period, names)
-    heat, _ = heatmap(table, offices, lang, pid, names) if table.height else (None, 0)
+    heat, left_out = heatmap(table, offices, lang, pid, names) if table.height else (None, 0)
+    heat_note = ""
+    if heat is not None and not heat.rows:  # a table of its header only says nothing: say why instead
+        heat = None
+        heat_note = tn("report.heat.empty", left_out, lang, share=numbers.rate(MIN_POOLED_RATE, lang))
     cases = int(pa.conformance.summary["cases"].sum())
     findings = [r for g in groups for r in (g.lead, *g.others)]
     open_rows = [r for r in findings if not r.get("accepted")]
@@ -183,7 +200,8 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         soll=figures.soll if soll_fits else None,
         soll_note="" if soll_fits else t("report.soll.in_annex", lang),
         overlay=figures.overlay, overlay_table=overlay_table(_overlay_of(table), soll_order, lang, pid),
-        ist=ist, ist_note=ist_note, heatmap=heat, deadline=_deadline_figure(table, offices, name, k, lang, pid, names),
+        ist=ist, ist_note=ist_note, heatmap=heat, heatmap_note=heat_note,
+        deadline=_deadline_figure(table, offices, name, k, lang, pid, names),
         throughput=_throughput_figure(pa.conformance.cases, offices, k, name, lang, pid, names),
         durations=duration_histograms(pa.conformance.cases, offices, k, name, lang, pid, hidden=protection.hidden,
                                       period=period, names=names),
@@ -242,13 +260,16 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
     printed: tuple[bytes, ...] = ()
     note = ""
     if not fits(svg):
-        found = dfg_for_print(dfg, lambda view: ist_figure(view, title=title, lang=lang), focus or ())
+        # a narrowed map keeps, as dashed "⋯" arrows, where its activities' flow goes on to hidden ones
+        found = dfg_for_print(dfg, lambda view: ist_figure(view, title=title, lang=lang, cut=cut_flows(dfg, view),
+                                                           compact=True), focus or ())
         if found is not None:
             view, small, focused = found
             printed = (small,)
             key = "report.ist.print_focus" if focused else "report.ist.print_top"
             note = t(key, lang, activities=numbers.count(view.activities.height, lang),
-                     total=numbers.count(dfg.activities.height, lang))
+                     total=numbers.count(dfg.activities.height, lang),
+                     cut=t("report.ist.print_cut", lang) if cut_flows(dfg, view) else "")
     return Figure(f"ist-{pa.process}-{office}", svg,
                   alt=t("report.ist.alt", lang, office=office_text, name=name,
                         cases=numbers.count(dfg.cases, lang), activities=dfg.activities.height,
@@ -275,7 +296,8 @@ def _ist_figures(pa: ProcessAnalysis, groups: list[FindingGroup], name: str, k: 
         chosen = [max(dfgs, key=lambda o: (dfgs[o].cases, o))] if dfgs else []
     chosen = [o for o in chosen if o in dfgs][:MAX_IST_SHOWN]
     shown = tuple(ist_map(pa, o, dfgs[o], name, k, lang, focus or None, names.get(o, o)) for o in chosen)
-    note = t("report.ist.note", lang, offices=", ".join(names.get(o, o) for o in chosen)) if shown else ""
+    note = (t("report.ist.note" if open_groups else "report.ist.note_no_findings", lang,
+              offices=", ".join(names.get(o, o) for o in chosen)) if shown else "")
     discoveries = {d.scope.office: d for d in pa.discoveries if d.scope.process == pa.process}
     mined = [t("report.ist.mining", lang, office=names.get(o, o), method=discoveries[o].ist.mining.describe(lang))
              for o in sorted(discoveries) if discoveries[o].ist.mining is not None

@@ -48,7 +48,10 @@ def heatmap(table: pl.DataFrame, offices: Sequence[str], lang: str, pid: str,
     left_out = 0
     for item, rows in by_item.items():
         pooled = pooled_rate(rows)
-        if any(r["finding"] for r in rows) or (pooled or 0.0) >= MIN_POOLED_RATE:
+        # without a comparable office there is no pooled rate: an office's own shown rate decides then
+        level = pooled if pooled is not None else max(
+            (r["rate"] for r in rows if r["rate"] is not None and not r["suppressed"]), default=0.0)
+        if any(r["finding"] for r in rows) or level >= MIN_POOLED_RATE:
             keep.append((item, rows, pooled))
         else:
             left_out += 1

@@ -178,3 +178,58 @@ def test_the_template_places_a_picture_at_its_computed_width(tmp_path):
     left, bottom, right, top = (min(b[0] for b in paths), min(b[1] for b in paths), max(b[2] for b in paths),
                                 max(b[3] for b in paths))
     assert right - left == pytest.approx(321.5, abs=0.5) and top - bottom == pytest.approx(160.75, abs=0.5)
+
+
+def test_day_counts_have_no_tenths_from_100_days_and_huge_sums_read_in_millions():
+    assert numbers.days(2.5 * 24, "en") == "2.5 days" and numbers.days(88 * 24, "en") == "88.0 days"
+    assert numbers.days(2422.1 * 24, "en") == "2,422 days" and numbers.days(198 * 24, "de") == "198 Tage"
+    assert numbers.days(30_157_116 * 24, "en") == "30.2 million days"
+    assert numbers.days(51_377_045 * 24, "de") == "51,4 Mio. Tage"
+
+
+def test_adoption_axis_labels_never_crowd_a_panel():
+    from pmtool.report.adoption_chart import MAX_TICKS, axis_ticks
+
+    for months in (1, 2, 3, 16, 162, 500):
+        ticks = axis_ticks(months)
+        assert len(ticks) <= MAX_TICKS and ticks[0] == 0 and ticks[-1] == months - 1
+        assert ticks == sorted(set(ticks))
+
+
+def test_a_narrowed_as_is_map_draws_where_its_flow_leaves_it():
+    """A → B → C → D with C hidden: B's strongest step leads to hidden C and D's comes from it; both are
+    drawn as dashed arrows to and from a '⋯ C' box, with their numbers of cases."""
+    import polars as pl
+
+    from pmtool.discover.dfg import directly_follows
+    from pmtool.eventlog.log import EventLog
+    from pmtool.report.models import CutFlow, cut_flows, ist_figure
+    from pmtool.report.svg_text import min_text_pt
+
+    rows = [("X", f"c{i}", a, f"2025-01-01T0{j}:00:00") for i in range(12) for j, a in enumerate("ABCD")]
+    rows += [("X", f"d{i}", a, f"2025-01-01T0{j}:00:00") for i in range(3) for j, a in enumerate("ABD")]
+    frame = pl.DataFrame(rows, schema=["office", "case_id", "activity", "timestamp"], orient="row")
+    frame = frame.with_columns(pl.col("timestamp").str.to_datetime(time_zone="UTC"))
+    whole = directly_follows(EventLog.from_frame(frame))
+    view = whole.filter(top_activities=3)  # C has the fewest cases of the four
+    assert "C" not in view.activities["activity"].to_list()
+    cut = cut_flows(whole, view)
+    assert cut == (CutFlow("B", "C", 12, True), CutFlow("D", "C", 12, False))
+    svg = ist_figure(view, title="X", lang="en", cut=cut).decode()
+    assert svg.count("⋯ C") == 2 and "12 cases" in svg and min_text_pt(svg.encode()) >= 8
+    assert cut_flows(whole, whole) == ()
+
+
+def test_a_whole_map_too_large_to_print_readably_is_named_not_shrunk(tmp_path):
+    from pmtool.report.context import Figure
+    from pmtool.report.pdf_model import Figures
+
+    figures = Figures(tmp_path, "en")
+    huge = Figure("big", _svg(6000, 6000, 10), alt="", caption="", size="sheet")
+    described = figures.sheet(huge, "Heading")["figure"]
+    assert described["parts"] == [] and not list(tmp_path.iterdir())
+    assert described["print_note"].startswith("Not printed: the figure is too large for a readable A4 page")
+    noted = figures.sheet(Figure("big2", huge.svg, alt="", caption="", size="sheet", print_note="Elsewhere."))
+    assert noted["figure"]["print_note"] == "Elsewhere."
+    fitting = figures.sheet(Figure("small", _svg(400, 300), alt="", caption="", size="sheet"))
+    assert len(fitting["figure"]["parts"]) == 1
