@@ -161,7 +161,8 @@ def _stubs(full: ProcessView, keep: frozenset[str], ids: dict[str, str], lang: s
             if not names:
                 continue
             key = "report.overlay.continues" if direction == "out" else "report.overlay.comes_from"
-            text = t(key, lang, tasks=", ".join(f"„{n}“" for n in names[:2]) + (" …" if len(names) > 2 else ""))
+            quoted = (f"'{n}'" if lang == "en" else f"„{n}“" for n in names[:2])  # the language's quotes
+            text = t(key, lang, tasks=", ".join(quoted) + (" …" if len(names) > 2 else ""))
             stub = f"s{direction}{i}"
             lines.append(f"  {stub} " + attributes({
                 "shape": "box", "style": "dashed,rounded", "color": "#888888", "fontcolor": MUTED, "fontsize": 10,

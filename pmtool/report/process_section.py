@@ -266,8 +266,9 @@ def ist_map(pa: ProcessAnalysis, office: str, dfg: Any, name: str, k: int, lang:
         if found is not None:
             view, small, focused = found
             printed = (small,)
+            whole = view.activities.height == dfg.activities.height and view.edges.height == dfg.edges.height
             key = "report.ist.print_focus" if focused else "report.ist.print_top"
-            note = t(key, lang, activities=numbers.count(view.activities.height, lang),
+            note = "" if whole else t(key, lang, activities=numbers.count(view.activities.height, lang),
                      total=numbers.count(dfg.activities.height, lang),
                      cut=t("report.ist.print_cut", lang) if cut_flows(dfg, view) else "")
     return Figure(f"ist-{pa.process}-{office}", svg,

@@ -91,6 +91,14 @@ def test_the_as_is_map_speaks_of_no_finding_and_keeps_the_flow_it_cuts(report, p
     if "T06 Determine necessity of stop advice" in page and "⋯ T10 Determine necessity" not in page:
         assert re.search(r"T10 Determine\s+necessity to stop\s+indication", page), "T10 shown itself"
     assert "Dashed to a '⋯' box" in page and "⋯ " in page
+    for n, total in re.findall(r"the (\d+) of (\d+) activities", text):
+        assert int(n) < int(total), "a map that shows every activity is not 'filtered'"
+
+
+def test_the_annex_cuts_the_soll_into_readable_parts_in_the_reports_language(report):
+    text = " ".join(_pages(report.annex["pdf"]))
+    assert re.search(r"Part 1 of (\d+)", text) and "„" not in text
+    assert "⋯ continues with 'T" in text
 
 
 def test_the_report_names_the_coverage_the_gate_counts(pages):
