@@ -87,6 +87,7 @@ def ingest(
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
         results = []
         writers = {}
+        on_purpose: dict[str, tuple[str, ...]] = {}
         profiles = [load_profile(job.profile) if job.profile else MappingProfile() for job in jobs]
         for job, prof in zip(jobs, profiles, strict=True):  # every export's office is known before any is read
             require_office(job.export, prof, office=office, format=format)
@@ -96,11 +97,19 @@ def ingest(
             _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
             writers.update(files)
             results.append((job.name, result))
+            on_purpose[job.name] = prof.drop
         write_atomically(writers)
-    _render(results, out)
+    _render(results, out, on_purpose)
 
 
-def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
+#: Columns named one by one in the line on columns not imported (the rest counted).
+_DROPPED_LISTED = 8
+
+
+def _render(results: list[tuple[str, IngestResult]], out: Path,
+            on_purpose: dict[str, tuple[str, ...]] | None = None) -> None:
+    """The import table and a line per export on what needs a look; ``on_purpose``: the columns each
+    export's profile drops (not named again)."""
     table = Table(title=t("cli.ingest.title"), title_justify="left")
     for head in ("name", "office", "read", "loaded", "quarantined", "coverage", "cases", "period"):
         table.add_column(t(f"cli.ingest.col.{head}"), justify="right" if head in
@@ -126,6 +135,11 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
             values = ", ".join(f"„{value}“ {count:,}" for value, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_roles) - 5) if len(s.unmapped_roles) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped_roles')}: {values}{more}")
+        dropped = [c for c in s.dropped_columns if c not in (on_purpose or {}).get(name, ())]
+        if dropped:
+            listed = ", ".join(dropped[:_DROPPED_LISTED])
+            more = t("cli.ingest.more", n=len(dropped) - _DROPPED_LISTED) if len(dropped) > _DROPPED_LISTED else ""
+            console.print(tn("cli.ingest.dropped", len(dropped), name=name, columns=listed + more))
         if s.office_disagreements:
             console.print(office_disagreement(name, s), style="yellow")
         if not s.pseudonymised:

@@ -17,7 +17,7 @@ from pmtool.errors import LogSchemaError
 from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem, profile_beside
 from pmtool.ingest.pipeline import ingest
 from pmtool.ingest.preview import ExportColumns, column_values, export_columns, needs_profile
@@ -58,14 +58,14 @@ def inspect(
             shown = (values, column_values(raw, values)) if values is not None else None
             _render_columns(export_columns(raw), shown, log, top)
             return
-        event_log = _load(log, profile, object_type, office)
+        event_log, office_named = _load(log, profile, object_type, office)
         if chosen:
             event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
                                             assume_sorted=True)
         ov = overview(event_log, top=top)
     if chosen:
         console.print(Text(f"Filter: {chosen.describe()}"))
-    _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")
+    _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin", office_named)
 
 
 def _canonical(path: Path) -> bool:
@@ -79,15 +79,16 @@ def _canonical(path: Path) -> bool:
     return True
 
 
-def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None) -> EventLog:
+def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None) -> tuple[EventLog, bool]:
+    """The log of ``path``, and whether anything named its office (flag, profile, data or file name)."""
     if profile is None and _canonical(path):
-        return read_parquet(path)
+        return read_parquet(path), True
     prof = load_profile(profile) if profile else MappingProfile()
     # Nothing is stored and no identifier is shown, so an in-memory import needs no key, and an export
     # without an office is shown under its file name rather than refused.
     result = ingest(path, prof, office=office, key=load_key(), allow_identifiable=True,
                     read_options=ReadOptions(object_type=object_type), office_fallback=path.name)
-    return result.log
+    return result.log, result.summary.office_source != "fallback"
 
 
 def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None, path: Path, top: int) -> None:
@@ -100,7 +101,8 @@ def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None,
         for value, rows in frame.head(top).iter_rows():
             table.add_row(Text(value if value not in (None, "") else t("cli.inspect.empty")), f"{rows:,}")
         if frame.height > top:
-            table.caption = t("cli.inspect.more_values", n=frame.height - top)
+            more = frame.height - top
+            table.caption = tn("cli.inspect.more_values", more, n=f"{more:,}")
         console.print(table)
         return
     table = Table(title=t("cli.inspect.columns_title", file=path.name, format=cols.format, rows=f"{cols.rows:,}"),
@@ -119,13 +121,14 @@ def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None,
                          profile=export_stem(path) + PROFILE_SUFFIX)))
 
 
-def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:
+def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: bool = True) -> None:
     head = Table(title=t("cli.inspect.title", file=path.name), title_justify="left", show_header=False)
     head.add_column(justify="left")
     head.add_column(justify="right")
     period = (f"{local_day(ov.period_start, timezone)} – {local_day(ov.period_end, timezone)}"
               if ov.period_start and ov.period_end else "—")
-    for label, value in (("offices", ", ".join(ov.offices)), ("cases", f"{ov.cases:,}"),
+    offices = ", ".join(ov.offices) if office_named else t("cli.inspect.no_office")
+    for label, value in (("offices", offices), ("cases", f"{ov.cases:,}"),
                          ("events", f"{ov.events:,}"), ("activities", f"{ov.activities:,}"),
                          ("variants", f"{ov.variants:,}"), ("period", period)):
         head.add_row(t(f"cli.inspect.{label}"), value)
@@ -149,7 +152,8 @@ def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:
     for row in ov.activity_counts.head(top).iter_rows(named=True):
         acts.add_row(row["activity"], row["activity_code"] or "—", f"{row['events']:,}", f"{row['cases']:,}")
     if ov.activity_counts.height > top:
-        acts.caption = t("cli.inspect.more_activities", n=ov.activity_counts.height - top)
+        more = ov.activity_counts.height - top
+        acts.caption = tn("cli.inspect.more_activities", more, n=f"{more:,}")
     console.print(acts)
 
     flags = Table(title=t("cli.inspect.quality"), title_justify="left")
