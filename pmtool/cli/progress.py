@@ -49,6 +49,7 @@ class StageBars:
         self.events: dict[str, int] = {}
         self.busy: dict[str, float] = {}  # seconds each stage has run so far
         self.current: tuple[str, str, float] | None = None  # stage, item, start
+        self.current_cached = False  # the current step came from the cache: its time is not the stage's work
 
     def __enter__(self) -> StageBars:
         self.bars.start()
@@ -66,9 +67,16 @@ class StageBars:
         self.current = (stage, item, perf_counter())
         self.bars.update(self.tasks[stage], description=self._label(stage, item))
 
-    def finished(self, stage: str, item: str, events: int) -> None:
-        """The step ``stage``/``item`` worked on ``events`` events: the stage's rate so far."""
+    def finished(self, stage: str, item: str, events: int, cached: bool = False) -> None:
+        """The step ``stage``/``item`` worked on ``events`` events: the stage's rate so far. A step that came
+        from the cache (``cached``) counts neither its events nor its time: the rate is that of the steps
+        computed, or says "from the cache" while there are none."""
         if self.current is None or self.current[:2] != (stage, item) or stage not in self.tasks:
+            return
+        if cached:
+            self.current_cached = True
+            if not self.events.get(stage):
+                self.bars.update(self.tasks[stage], rate=t("cli.run.rate_cached"))
             return
         seconds = self.busy.get(stage, 0.0) + perf_counter() - self.current[2]
         self.events[stage] = self.events.get(stage, 0) + events
@@ -82,9 +90,10 @@ class StageBars:
     def _finish_current(self) -> None:
         if self.current is not None:
             stage, item, start = self.current
-            self.busy[stage] = self.busy.get(stage, 0.0) + perf_counter() - start
+            if not self.current_cached:
+                self.busy[stage] = self.busy.get(stage, 0.0) + perf_counter() - start
             self.bars.advance(self.tasks[stage], self.weights.get((stage, item), 1.0))
-            self.current = None
+            self.current, self.current_cached = None, False
 
     @staticmethod
     def _label(stage: str, item: str) -> str:
