@@ -12,6 +12,7 @@ from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.ingest_db import ingest_databases
 from pmtool.cli.options import VocabularyOption
+from pmtool.cli.progress import ReadBars
 from pmtool.errors import InputError, Location
 from pmtool.i18n import t, tn
 from pmtool.ingest.database.address import is_database_url
@@ -91,13 +92,14 @@ def ingest(
         profiles = [load_profile(job.profile) if job.profile else MappingProfile() for job in jobs]
         for job, prof in zip(jobs, profiles, strict=True):  # every export's office is known before any is read
             require_office(job.export, prof, office=office, format=format)
-        for job, prof in zip(jobs, profiles, strict=True):
-            result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
-                                format=format, read_options=options, max_invalid_share=max_invalid_share)
-            _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
-            writers.update(files)
-            results.append((job.name, result))
-            on_purpose[job.name] = prof.drop
+        with ReadBars(console, enabled=console.is_terminal):  # a bar per export, only on a terminal
+            for job, prof in zip(jobs, profiles, strict=True):
+                result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
+                                    format=format, read_options=options, max_invalid_share=max_invalid_share)
+                _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
+                writers.update(files)
+                results.append((job.name, result))
+                on_purpose[job.name] = prof.drop
         write_atomically(writers)
     _render(results, out, on_purpose)
 

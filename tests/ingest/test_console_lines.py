@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from pmtool.cli.app import app
 
-EVENT = ('<event><string key="concept:name" value="{a}"/><date key="time:timestamp" value="2024-05-0{d}T10:00:00+02:00"/>'
+EVENT = ('<event><string key="concept:name" value="{a}"/>'
+         '<date key="time:timestamp" value="2024-05-0{d}T10:00:00+02:00"/>'
          '<float key="amount" value="{d}.5"/><int key="points" value="2"/></event>')
 
 
