@@ -285,6 +285,29 @@ def machine() -> dict[str, str]:
             "os": platform.platform()}
 
 
+CALIBRATION = """
+import time, polars as pl
+t = time.perf_counter()
+total = sum((i * 7) % 13 for i in range(10_000_000))
+python = time.perf_counter() - t
+frame = pl.DataFrame({"a": pl.int_range(0, 5_000_000, eager=True).hash(7) % 100_003,
+                      "b": pl.int_range(0, 5_000_000, eager=True)})
+t = time.perf_counter()
+for _ in range(3):
+    frame.sort("a").group_by("a").agg(pl.col("b").sum()).height
+print(f"{python:.2f} {time.perf_counter() - t:.2f}")
+"""
+
+
+def calibrate() -> str:
+    """A fixed single-core workload (a Python loop; a polars sort and group-by), timed in a fresh process: the
+    machine's speed at that moment, so runs at different hours of a shared machine can be set side by side."""
+    env = dict(os.environ, POLARS_MAX_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", CALIBRATION], capture_output=True, text=True, env=env, check=True)
+    python, frame = out.stdout.split()
+    return f"Python loop {python} s, polars {frame} s"
+
+
 def _gb(n: float) -> str:
     return f"{n / 2**30:.2f}"
 
@@ -313,6 +336,7 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [float(s) for s in args.sizes.split(",")]
     info = machine()
+    info["speed_before"] = calibrate()
     report = [f"# pmtool benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "",
               "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()), "",
               f"`python -m benchmarks.run --sizes {args.sizes} --budget {args.budget:g}"
@@ -385,6 +409,9 @@ def main() -> None:
         print("\n".join(section), flush=True)
         report += section
         record["sizes"][f"{events}"] = entry
+    info["speed_after"] = calibrate()
+    report += [f"Machine speed (a fixed single-core workload, lower is faster; the same on every run of this "
+               f"benchmark): before the runs {info['speed_before']}, after them {info['speed_after']}.", ""]
     RESULTS.mkdir(exist_ok=True)
     stamp = f"{datetime.now(UTC):%Y%m%d-%H%M}-{info['host']}"
     text = "\n".join(report) + "\n"

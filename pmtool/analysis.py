@@ -638,8 +638,12 @@ def _save_conform(result: SpooledConformance, folder: Path) -> None:
     _CONFORM_CODEC[0](result.head, folder)
     for table in _SPOOLED_TABLES:
         spooled = getattr(result, table)
-        if spooled is not None:
+        if spooled is None:
+            continue
+        if len(spooled.files) == 1:
             shutil.copyfile(spooled.files[0], folder / f"{table}.parquet")
+        else:  # a slice of cases per file: the cache holds them all, one after another
+            spooled.scan().sink_parquet(folder / f"{table}.parquet")
 
 
 def _load_conform(files: Files, stem: Path) -> SpooledConformance:

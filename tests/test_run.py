@@ -192,6 +192,30 @@ def test_the_cache_changes_nothing(small_project, tmp_path):
     assert plain.priorities.equals(cached.priorities)
 
 
+def test_the_cache_changes_nothing_when_offices_come_in_slices_of_cases(small_project, tmp_path, monkeypatch):
+    """An office of several slices of cases (CASES_PER_SLICE) goes through the stage cache whole: the tables
+    read back equal the computed ones, every case of every slice."""
+    import pmtool.eventlog.log as eventlog_log
+
+    monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", 7)
+    project = load_project(small_project)
+    key = PseudonymKey(TEST_KEY_TEXT.encode())
+    plain = run_analysis(project, key=key, discover_models=False)
+    store = StageCache(tmp_path / "cache")
+    run_analysis(project, key=key, discover_models=False, store=store)
+    cached = run_analysis(project, key=key, discover_models=False, store=store)
+    assert all(step.cached for step in cached.steps)
+    for pid, pa in plain.processes.items():
+        again = cached.processes[pid].results
+        assert len(pa.results.cases.files) > len(pa.results.summary)  # more slices than offices
+        assert pa.results.cases.load().height > 7 * len(pa.results.summary)
+        assert pa.results.cases.load().equals(again.cases.load())
+        assert pa.results.deviations.load().equals(again.deviations.load())
+        assert pa.results.rules.load().equals(again.rules.load())
+    assert plain.findings.equals(cached.findings)
+    assert plain.comparison.table.equals(cached.comparison.table)
+
+
 def test_run_in_a_real_subprocess_without_a_terminal(ran_project):
     env = {**os.environ, "PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT, "PMTOOL_LANG": "en"}
     done = subprocess.run([sys.executable, "-m", "pmtool", "run", "--project", str(ran_project)],

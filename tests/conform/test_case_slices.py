@@ -78,3 +78,27 @@ def test_sliced_label_check_stops_before_the_work(sample_logs_by_process, monkey
         conform_spooled(renamed, reference, tmp_path / "s")
     assert str(whole.value) == str(spooled.value) and task in str(whole.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sliced_conformance_keeps_every_slice_through_the_stage_cache(sample_logs_by_process, monkeypatch,
+                                                                         tmp_path):
+    """A run keeps an office's conformance in the stage cache and reads it back from there: every slice's
+    cases are kept (not the first slice's only, which made the bundle of a large log contradict itself)."""
+    from pmtool.analysis import _load_conform, _save_conform
+
+    reference = load_reference(MODELS / MODEL_FILES["P1"])
+    log = sample_logs_by_process["P1"]
+    monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", _sizes(log)[0])
+    spooled = conform_spooled(log, reference, tmp_path / "s", settings=ConformanceSettings(workers=1))
+    assert len(spooled.cases.files) > 1
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    _save_conform(spooled, folder)
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    again = _load_conform(files, tmp_path / "again")
+    assert again.cases.load().equals(spooled.cases.load())
+    assert again.deviations.load().equals(spooled.deviations.load())
+    assert again.rules is not None and spooled.rules is not None
+    assert again.rules.load().equals(spooled.rules.load())
+    bundles = [b.to_json() for b in aggregate(log, again, reference, AggregateSettings())]
+    assert bundles == [b.to_json() for b in aggregate(log, spooled, reference, AggregateSettings())]
