@@ -69,8 +69,9 @@ def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
         note = t("report.priority.note_single", lang)
     else:  # one comparable process, or none, among several
         note = tn("report.priority.note_few", len(ranked), lang)
-    notes = (note, *((tn("report.priority.note_unranked", len(unranked), lang, processes=", ".join(unranked)),)
-                     if unranked else ()))
+    others = t("report.priority.note_others", lang) if ranked else ""
+    notes = (note, *((tn("report.priority.note_unranked", len(unranked), lang, processes=", ".join(unranked),
+                         others=others),) if unranked else ()))
     table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(out),
                   foot=foot if rows else (), notes=notes, css="priorities")
     weights_text = t("report.priority.weights", lang, weights=", ".join(
