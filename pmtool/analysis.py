@@ -178,6 +178,7 @@ class Analysis:
     throughput: pl.DataFrame = field(default_factory=pl.DataFrame)  # per office vs the others (histograms)
     disclosure: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DISCLOSURE_COLUMNS))
     comparability: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=COMPARABILITY_SCHEMA))
+    workers: WorkerPlan | None = None  # the worker processes asked for and used on this machine
 
     @property
     def outcome(self) -> Outcome:
@@ -214,7 +215,7 @@ class StageRunner:
             events: int | Callable[[T], int] | None = None) -> T:
         """The step's value (computed, or from the cache). ``events``: how many events the step worked on
         (or how to count them in its value), told to a ``progress`` that has a ``finished(stage, item,
-        events)`` method (the command line's bars show events per second)."""
+        events, cached=…)`` method (the command line's bars show events per second of the steps computed)."""
         self.progress(stage, item)
         start = perf_counter()
         if self.store is None:
@@ -226,7 +227,7 @@ class StageRunner:
         self.steps.append(StepRecord(stage, item, cached, perf_counter() - start))
         finished = getattr(self.progress, "finished", None)
         if finished is not None and events is not None:
-            finished(stage, item, events(value) if callable(events) else events)
+            finished(stage, item, events(value) if callable(events) else events, cached=cached)
         return value
 
     def key(self, stage: str, item: str = "") -> str | None:
@@ -267,35 +268,71 @@ def check_inputs(project: Project) -> None:
 PARALLEL_FROM = 16 << 20
 
 
-def _local_workers(project: Project, progress: Progress) -> int:
-    """The worker processes a run uses on this machine: the project's ``workers`` for exports of
-    :data:`PARALLEL_FROM` bytes or more, as many as the memory budget holds (``[limits] memory_mb``)."""
-    if project.workers <= 1 or cluster.client() is not None:
-        return 1
+@dataclass(frozen=True)
+class WorkerPlan:
+    """The worker processes a run asked for (``wanted``: the project's ``workers``) and the ones it used on
+    this machine for the offices (``used``; 1: the run's own process), with why fewer: ``"small_exports"``
+    (together below :data:`PARALLEL_FROM` bytes), ``"memory_budget"`` (``[limits] memory_mb``) or
+    ``"scheduler"`` (the offices went to a Dask cluster). ``export_bytes``: the exports' size on disk."""
+
+    wanted: int
+    used: int
+    reason: str | None = None
+    export_bytes: int = 0
+
+    def describe(self) -> str | None:
+        """One line on why fewer worker processes than asked for worked here (``None``: as many, or a cluster)."""
+        if self.reason == "small_exports":
+            from pmtool.conform.alignments import PARALLEL_MIN_VARIANTS
+
+            return t("run.workers_small", wanted=self.wanted, size=f"{self.export_bytes / 2**20:,.1f}",
+                     limit=f"{PARALLEL_FROM / 2**20:,.0f}", min=PARALLEL_MIN_VARIANTS)
+        if self.reason == "memory_budget":
+            return t("run.memory_budget", budget=limits.current().memory_mb, n=self.used, wanted=self.wanted)
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"used": self.used, "reason": self.reason}
+
+
+def worker_plan(project: Project) -> WorkerPlan:
+    """The worker processes a run of ``project`` uses on this machine: the project's ``workers`` for exports
+    of :data:`PARALLEL_FROM` bytes or more, as many as the memory budget holds (``[limits] memory_mb``)."""
     sizes = [0]
     for source in project.exports:
         try:
             sizes.append(source.path.stat().st_size)
         except OSError:
             continue  # a database, or a file that the import will name
-    if sum(sizes) < PARALLEL_FROM:
-        return 1
-    planned = limits.planned_workers(project.workers, max(sizes))
-    if planned < project.workers:  # said where the run's progress is shown
-        note = getattr(progress, "note", None)
-        if note is not None:
-            note(t("run.memory_budget", budget=limits.current().memory_mb, n=planned, wanted=project.workers))
-    return planned
+    wanted, total = project.workers, sum(sizes)
+    if wanted <= 1:
+        return WorkerPlan(wanted, wanted, None, total)
+    if cluster.client() is not None:
+        return WorkerPlan(wanted, 1, "scheduler", total)
+    if total < PARALLEL_FROM:
+        return WorkerPlan(wanted, 1, "small_exports", total)
+    planned = limits.planned_workers(wanted, max(sizes))
+    return WorkerPlan(wanted, planned, "memory_budget" if planned < wanted else None, total)
+
+
+def _local_workers(project: Project, progress: Progress) -> int:
+    """:func:`worker_plan`'s number, with the memory budget's line told where the run's progress is shown."""
+    plan = worker_plan(project)
+    note = getattr(progress, "note", None)
+    if plan.reason == "memory_budget" and note is not None:
+        note(plan.describe())
+    return plan.used
 
 
 def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifiable: bool, progress: Progress,
                   cache: AlignmentCache | None, discover_models: bool, store: StageCache | None) -> Analysis:
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
+    plan = worker_plan(project)
     with cluster.local_workers(_local_workers(project, progress)):  # they end with the offices' steps
         ingests, references, processes = _offices(project, stages, key=key, allow_identifiable=allow_identifiable,
                                                   cache=cache or AlignmentCache(), discover_models=discover_models)
-    return _compared(project, stages, allowlist, ingests, references, processes)
+    return replace(_compared(project, stages, allowlist, ingests, references, processes), workers=plan)
 
 
 def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None, allow_identifiable: bool,

@@ -123,8 +123,12 @@ MEANING: dict[str, str] = {
     "last": "Time of the last event (UTC).",
     "case_status": "`complete`, `running` or `stale` (codes.md).",
     "throughput_hours": "Hours from the first to the last event.",
-    "cost": "Alignment cost (number of log and model moves).",
-    "deviating_moves": "Number of deviating moves of the alignment.",
+    "log_moves": ("Events of the case the Soll has no place for at that point (log moves of the optimal "
+                  "alignment)."),
+    "model_moves": ("Steps of the Soll the case left out at that point (visible model moves; silent steps of the "
+                    "model are not counted)."),
+    "deviating_moves": ("`log_moves` + `model_moves`. The case's fitness is pm4py's: 1 − deviating_moves / "
+                        "(events + the visible steps of the Soll's shortest run)."),
     "bounded": "The alignment hit the search bound: the case is counted, labelled and not scored.",
     "source": "Where the deviation comes from: `alignment`, `rule` or `case`.",
     "position": "Position of the event in the case (0-based; empty for moves of the model).",
@@ -274,7 +278,7 @@ TABLES: tuple[TableDoc, ...] = (
              (("bounded", "Cases whose alignment hit the search bound."),)),
     TableDoc("conformance cases", "tables/conformance/<process>_cases.<fmt>", "one case",
              ("office", "case_id", "variant", "events", "first", "last", "case_status", "throughput_hours",
-              "fitness", "cost", "deviating_moves", "bounded"),
+              "fitness", "log_moves", "model_moves", "deviating_moves", "bounded"),
              (("fitness", "Alignment fitness of the case (1 = fits the Soll)."),)),
     TableDoc("conformance deviations", "tables/conformance/<process>_deviations.<fmt>", "one deviation of one "
              "case", ("office", "process", "case_id", "code", "activity", "rule_id", "source", "position",

@@ -375,6 +375,8 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         # how the run worked (results do not depend on them): worker processes, the Dask scheduler of the
         # per-office steps (None: this machine) and the limits in force
         "workers": project.workers, "scheduler": project.scheduler,
+        # the worker processes that worked on the offices here (1: the run's own process) and why fewer
+        "worker_processes": analysis.workers.to_dict() if analysis.workers else None,
         "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
     }
     return {

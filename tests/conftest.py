@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from pmtool.i18n import set_language
 from pmtool.ingest.pseudonymise import PseudonymKey
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_LOGS = REPO.parent / "shared" / "real_logs"
+REAL_LOGS = Path(os.environ.get("PMTOOL_REAL_LOGS") or REPO.parent / "shared" / "real_logs")
 SAMPLE_LOGS = REPO / "data" / "sample_logs"
 TEST_KEY_TEXT = "test-key-0123456789abcdef-not-secret"
 
@@ -31,7 +32,7 @@ def _english_messages(monkeypatch: pytest.MonkeyPatch):
 def real_log(name: str) -> Path:
     path = REAL_LOGS / name
     if not path.exists():
-        pytest.skip(f"real log {name} not found in ../shared/real_logs")
+        pytest.skip(f"real log {name} not found in {REAL_LOGS} (PMTOOL_REAL_LOGS names another folder)")
     return path
 
 MODELS = REPO / "pmtool" / "reference_models"

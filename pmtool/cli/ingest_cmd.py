@@ -12,6 +12,7 @@ from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.ingest_db import ingest_databases
 from pmtool.cli.options import VocabularyOption
+from pmtool.cli.progress import ReadBars
 from pmtool.errors import InputError, Location
 from pmtool.i18n import t, tn
 from pmtool.ingest.database.address import is_database_url
@@ -87,20 +88,30 @@ def ingest(
         options = ReadOptions(delimiter=delimiter, encoding=encoding, sheet=sheet, object_type=object_type)
         results = []
         writers = {}
+        on_purpose: dict[str, tuple[str, ...]] = {}
         profiles = [load_profile(job.profile) if job.profile else MappingProfile() for job in jobs]
         for job, prof in zip(jobs, profiles, strict=True):  # every export's office is known before any is read
             require_office(job.export, prof, office=office, format=format)
-        for job, prof in zip(jobs, profiles, strict=True):
-            result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
-                                format=format, read_options=options, max_invalid_share=max_invalid_share)
-            _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
-            writers.update(files)
-            results.append((job.name, result))
+        with ReadBars(console, enabled=console.is_terminal):  # a bar per export, only on a terminal
+            for job, prof in zip(jobs, profiles, strict=True):
+                result = run_ingest(job.export, prof, office=office, key=key, allow_identifiable=allow_identifiable,
+                                    format=format, read_options=options, max_invalid_share=max_invalid_share)
+                _, files = ingest_writers(result, out / Path(job.name).parent, Path(job.name).name)
+                writers.update(files)
+                results.append((job.name, result))
+                on_purpose[job.name] = prof.drop
         write_atomically(writers)
-    _render(results, out)
+    _render(results, out, on_purpose)
 
 
-def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
+#: Columns named one by one in the line on columns not imported (the rest counted).
+_DROPPED_LISTED = 8
+
+
+def _render(results: list[tuple[str, IngestResult]], out: Path,
+            on_purpose: dict[str, tuple[str, ...]] | None = None) -> None:
+    """The import table and a line per export on what needs a look; ``on_purpose``: the columns each
+    export's profile drops (not named again)."""
     table = Table(title=t("cli.ingest.title"), title_justify="left")
     for head in ("name", "office", "read", "loaded", "quarantined", "coverage", "cases", "period"):
         table.add_column(t(f"cli.ingest.col.{head}"), justify="right" if head in
@@ -126,6 +137,11 @@ def _render(results: list[tuple[str, IngestResult]], out: Path) -> None:
             values = ", ".join(f"„{value}“ {count:,}" for value, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_roles) - 5) if len(s.unmapped_roles) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped_roles')}: {values}{more}")
+        dropped = [c for c in s.dropped_columns if c not in (on_purpose or {}).get(name, ())]
+        if dropped:
+            listed = ", ".join(dropped[:_DROPPED_LISTED])
+            more = t("cli.ingest.more", n=len(dropped) - _DROPPED_LISTED) if len(dropped) > _DROPPED_LISTED else ""
+            console.print(tn("cli.ingest.dropped", len(dropped), name=name, columns=listed + more))
         if s.office_disagreements:
             console.print(office_disagreement(name, s), style="yellow")
         if not s.pseudonymised:

@@ -13,17 +13,19 @@ from rich.text import Text
 from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.options import FILTER_HELP, VocabularyOption
+from pmtool.cli.progress import ReadBars
 from pmtool.errors import LogSchemaError
 from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem, profile_beside
-from pmtool.ingest.pipeline import ingest
+from pmtool.ingest.pipeline import ingest, ingest_table, require_office
 from pmtool.ingest.preview import ExportColumns, column_values, export_columns, needs_profile
 from pmtool.ingest.profile import MappingProfile, load_profile
 from pmtool.ingest.pseudonymise import load_key
-from pmtool.ingest.registry import ReadOptions, read
+from pmtool.ingest.registry import RawTable, ReadOptions, read
+from pmtool.stage_cache import sha256_file
 from pmtool.vocabulary import extended
 
 console = make_console()
@@ -36,8 +38,8 @@ def inspect(
                                                  "<name>.profile.toml beside it, if present.")] = None,
     object_type: Annotated[str | None, typer.Option(help="OCEL 2.0: object type to flatten on.")] = None,
     office: Annotated[str | None, typer.Option(help="Office id for an export (letters, digits, - and _); "
-                                               "overrides the profile's. Default: the profile's, else the "
-                                               "file name.")] = None,
+                                               "overrides the profile's. Default: the profile's, the log's "
+                                               "own, or an office code in the file name (GA-07_P1.csv).")] = None,
     top: Annotated[int, typer.Option(min=1, help="How many variants and activities (with --values: values) to "
                                      "list.")] = 10,
     values: Annotated[str | None, typer.Option("--values", help="Show the values of this column of the export "
@@ -52,20 +54,23 @@ def inspect(
     with user_errors(), extended(vocabulary or []):
         chosen = parse_filters(filters or ())
         profile = profile or profile_beside(log)
-        raw = (read(log, ReadOptions(object_type=object_type)) if values is not None or not (profile or
-               _canonical(log)) else None)
-        if raw is not None and (values is not None or needs_profile(raw)):  # no profile yet: the columns
+        with ReadBars(console, enabled=console.is_terminal):  # a bar while an export is read, on a terminal
+            raw = (read(log, ReadOptions(object_type=object_type)) if values is not None or not (profile or
+                   _canonical(log)) else None)
+            columns_only = raw is not None and (values is not None or needs_profile(raw))
+            if not columns_only:
+                event_log, office_named = _load(log, profile, object_type, office, raw)
+        if columns_only:  # no profile yet: the columns
             shown = (values, column_values(raw, values)) if values is not None else None
             _render_columns(export_columns(raw), shown, log, top)
             return
-        event_log = _load(log, profile, object_type, office)
         if chosen:
             event_log = EventLog.from_frame(chosen.apply(event_log.frame), event_log.provenance,
                                             assume_sorted=True)
         ov = overview(event_log, top=top)
     if chosen:
         console.print(Text(f"Filter: {chosen.describe()}"))
-    _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin")
+    _render(ov, log, top, event_log.provenance.settings.get("timezone") or "Europe/Berlin", office_named)
 
 
 def _canonical(path: Path) -> bool:
@@ -79,15 +84,23 @@ def _canonical(path: Path) -> bool:
     return True
 
 
-def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None) -> EventLog:
+def _load(path: Path, profile: Path | None, object_type: str | None, office: str | None,
+          raw: RawTable | None) -> tuple[EventLog, bool]:
+    """The log of ``path`` (imported from ``raw`` when it was read already: a large XES is not read twice),
+    and whether anything named its office (flag, profile, data or file name)."""
     if profile is None and _canonical(path):
-        return read_parquet(path)
+        return read_parquet(path), True
     prof = load_profile(profile) if profile else MappingProfile()
     # Nothing is stored and no identifier is shown, so an in-memory import needs no key, and an export
     # without an office is shown under its file name rather than refused.
-    result = ingest(path, prof, office=office, key=load_key(), allow_identifiable=True,
-                    read_options=ReadOptions(object_type=object_type), office_fallback=path.name)
-    return result.log
+    if raw is not None and profile is None:
+        named = require_office(path, prof, office=office, fallback=path.name)
+        result = ingest_table(raw, prof, name=path.name, sha256=lambda: sha256_file(path), named=named,
+                              key=load_key(), office_fallback=path.name)
+    else:
+        result = ingest(path, prof, office=office, key=load_key(), allow_identifiable=True,
+                        read_options=ReadOptions(object_type=object_type), office_fallback=path.name)
+    return result.log, result.summary.office_source != "fallback"
 
 
 def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None, path: Path, top: int) -> None:
@@ -100,7 +113,8 @@ def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None,
         for value, rows in frame.head(top).iter_rows():
             table.add_row(Text(value if value not in (None, "") else t("cli.inspect.empty")), f"{rows:,}")
         if frame.height > top:
-            table.caption = t("cli.inspect.more_values", n=frame.height - top)
+            more = frame.height - top
+            table.caption = tn("cli.inspect.more_values", more, n=f"{more:,}")
         console.print(table)
         return
     table = Table(title=t("cli.inspect.columns_title", file=path.name, format=cols.format, rows=f"{cols.rows:,}"),
@@ -119,13 +133,14 @@ def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None,
                          profile=export_stem(path) + PROFILE_SUFFIX)))
 
 
-def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:
+def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: bool = True) -> None:
     head = Table(title=t("cli.inspect.title", file=path.name), title_justify="left", show_header=False)
     head.add_column(justify="left")
     head.add_column(justify="right")
     period = (f"{local_day(ov.period_start, timezone)} – {local_day(ov.period_end, timezone)}"
               if ov.period_start and ov.period_end else "—")
-    for label, value in (("offices", ", ".join(ov.offices)), ("cases", f"{ov.cases:,}"),
+    offices = ", ".join(ov.offices) if office_named else t("cli.inspect.no_office")
+    for label, value in (("offices", offices), ("cases", f"{ov.cases:,}"),
                          ("events", f"{ov.events:,}"), ("activities", f"{ov.activities:,}"),
                          ("variants", f"{ov.variants:,}"), ("period", period)):
         head.add_row(t(f"cli.inspect.{label}"), value)
@@ -149,7 +164,8 @@ def _render(ov: Overview, path: Path, top: int, timezone: str) -> None:
     for row in ov.activity_counts.head(top).iter_rows(named=True):
         acts.add_row(row["activity"], row["activity_code"] or "—", f"{row['events']:,}", f"{row['cases']:,}")
     if ov.activity_counts.height > top:
-        acts.caption = t("cli.inspect.more_activities", n=ov.activity_counts.height - top)
+        more = ov.activity_counts.height - top
+        acts.caption = tn("cli.inspect.more_activities", more, n=f"{more:,}")
     console.print(acts)
 
     flags = Table(title=t("cli.inspect.quality"), title_justify="left")

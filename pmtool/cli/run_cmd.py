@@ -34,6 +34,9 @@ _QUIET_HELP = "No progress bars (they are also off when the output is not a term
 _SCHEDULER_HELP = ("Spread the run over a Dask cluster: its scheduler (tcp://host:8786), or local:N for N worker "
                    "processes on this machine; default: scheduler from the project file, else none. Same results. "
                    "Needs pip install 'pmtool[cluster]'.")
+_WORKERS_HELP = ("Worker processes on this machine; default: workers from the project file. They work on the "
+                 "offices when the exports take 16 MiB or more together, else on the alignments (the run summary "
+                 "says which). Same results.")
 _FAIL_HELP = ("Exit with code 1 when there are findings that are not accepted in the allowlist, and with code 3 "
               "when any office could not be compared (without this option: code 3 only when a process could "
               "not be compared at all).")
@@ -51,6 +54,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_QUIET_HELP)] = False,
     fail_on_findings: Annotated[bool, typer.Option("--fail-on-findings", help=_FAIL_HELP)] = False,
     scheduler: Annotated[str | None, typer.Option(help=_SCHEDULER_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help=_WORKERS_HELP)] = None,
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP + " They apply to every "
                                                       "process, after the project file's filters.")] = None,
 ) -> None:
@@ -64,6 +68,8 @@ def run(
         config = load_project(project)
         if scheduler is not None:
             config = replace(config, scheduler=check_address(scheduler, "--scheduler"))
+        if workers is not None:
+            config = replace(config, workers=workers)
         config = replace(config, filters=(*config.filters, *parse_filters(filters or ()).texts))
         key = require_key(load_key(key_file), allow_identifiable)
     _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings)
@@ -123,6 +129,9 @@ def _render(result: RunResult, lang: str) -> None:
     for stage, (n, cached, seconds) in stages.items():
         table.add_row(t(f"cli.run.stage.{stage}"), f"{n:,}", f"{cached:,}", f"{seconds:.1f}")
     console.print(table)
+    workers = result.analysis.workers
+    if workers is not None and workers.reason == "small_exports":  # a smaller budget was said during the run
+        console.print(workers.describe(), style="yellow", markup=False, highlight=False)
     for source, ingested in zip(result.analysis.project.exports, result.analysis.ingests, strict=True):
         if ingested.summary.office_disagreements:
             console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")

@@ -241,14 +241,16 @@ class _Checked:
                                                      max_states=settings.max_states), strict=True):
                 alignments[v] = a
             values = {"fitness": [alignments[v].fitness for v in distinct],
-                      "cost": [alignments[v].cost for v in distinct],
+                      "log_moves": [_moves(alignments[v], "log_moves") for v in distinct],
+                      "model_moves": [_moves(alignments[v], "model_moves") for v in distinct],
                       "deviating_moves": [alignments[v].deviations for v in distinct],
                       "bounded": [alignments[v].bounded for v in distinct]}
         else:
             from pmtool.eventlog import pm4py_bridge
 
             values = {"fitness": pm4py_bridge.token_replay_fitness(reference.net, distinct),
-                      "cost": [None] * len(distinct), "deviating_moves": [None] * len(distinct),
+                      "log_moves": [None] * len(distinct), "model_moves": [None] * len(distinct),
+                      "deviating_moves": [None] * len(distinct),
                       "bounded": [False] * len(distinct)}
         # the variants as counted, in the order of ``distinct`` (no list of texts built anew per variant)
         fit = variants.select("variant").with_columns(pl.Series(name, column, dtype=_FIT_SCHEMA[name])
@@ -268,8 +270,14 @@ class _Checked:
                             LabelCounts.of(log) if self.check is None else None, _variants(cases))
 
 
-_FIT_SCHEMA = {"variant": pl.List(pl.String), "fitness": pl.Float64, "cost": pl.Int64, "deviating_moves": pl.Int64,
-               "bounded": pl.Boolean}
+_FIT_SCHEMA = {"variant": pl.List(pl.String), "fitness": pl.Float64, "log_moves": pl.Int64, "model_moves": pl.Int64,
+               "deviating_moves": pl.Int64, "bounded": pl.Boolean}
+
+
+def _moves(alignment: Alignment, kind: str) -> int | None:
+    """The alignment's log moves or visible model moves (silent steps are no deviation); ``None`` when the
+    search hit its bound. pm4py's raw cost (10,000 per such move, 1 per silent step) stays internal."""
+    return None if alignment.bounded else getattr(alignment, kind)
 
 
 def _labelled(log: EventLog, reference: ReferenceModel) -> EventLog:

@@ -21,8 +21,12 @@ a test fails when it is out of date. Ids never change meaning; new activities ge
 ## A process of your own
 
 A project can bring a process the vocabulary does not have — drinking-water surveillance, or any process
-outside infection protection — without touching pmtool: a vocabulary file in the same format, a Soll model
-and a rule pack, in the project's own folder.
+outside infection protection — without touching pmtool: a Soll model, and if wanted a rule pack and a
+vocabulary file in the same format, in the project's own folder. Only the model is required: without a
+vocabulary file the logs keep their own labels, the Soll's tasks are tied to them by name, and the import
+reports mapping coverage 0 % (expected then). What the file adds — canonical names and ids that offices'
+differing labels map onto, ids in logs and rule packs, known roles, the process's names — is listed in
+[project-file.md](project-file.md#processesid).
 
 ```toml
 # trinkwasser/TW.vocabulary.toml

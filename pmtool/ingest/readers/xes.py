@@ -13,6 +13,7 @@ Besides the reader, this module holds the XML and timestamp helpers the OCEL rea
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from lxml import etree
 
 from pmtool.errors import InputError, Location, display_path, first_line
 from pmtool.eventlog import schema
+from pmtool.ingest import reading
 from pmtool.ingest.registry import ROW, RawTable, ReadOptions, register
 from pmtool.limits import BoundedStream
 
@@ -45,6 +47,7 @@ XES_DEFAULT_COLUMNS: dict[str, str] = {
 }
 
 _CHUNK_EVENTS = 100_000  # rows collected as Python objects before they become a polars frame
+_TRACES_TOLD = 1024  # traces between two counts told to a progress bar (pmtool.ingest.reading)
 _PROLOG_BYTES = 1 << 20  # how much of the file the DOCTYPE check looks at
 _MAX_LINES_LISTED = 10
 GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
@@ -59,11 +62,23 @@ def open_binary(path: Path) -> Iterator[IO[bytes]]:
     with path.open("rb") as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
         raw.seek(0)
+        total = os.fstat(raw.fileno()).st_size
         if not compressed:
-            yield raw
+            stream = reading.reported(raw, raw, path.name, total)  # how far, for a progress bar (if one is shown)
+            try:
+                yield stream
+            finally:
+                if stream is not raw:
+                    stream.close()
             return
         with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
-            yield BoundedStream(unzipped, display_path(path))  # a gzip bomb stops at the limit
+            bounded = BoundedStream(unzipped, display_path(path))  # a gzip bomb stops at the limit
+            stream = reading.reported(bounded, raw, path.name, total)
+            try:
+                yield stream
+            finally:
+                if stream is not bounded:
+                    stream.close()
 
 
 def is_gzip(path: Path) -> bool:
@@ -82,7 +97,7 @@ def check_prolog(path: Path) -> None:
     sees the file; the parser itself runs without DTD loading and entity resolution as a second guard.
     """
     try:
-        with open_binary(path) as stream:
+        with reading.unobserved(), open_binary(path) as stream:  # the head only: no progress to tell
             head = stream.read(_PROLOG_BYTES)
     except GZIP_ERRORS as exc:
         raise gzip_error(path, exc) from None
@@ -429,6 +444,7 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
         "events_outside_traces": 0,
     }
     root_checked = False
+    collected = 0  # events flushed so far
     try:
         with open_binary(path) as stream:
             counting = LineCountingStream(stream)
@@ -445,7 +461,10 @@ def read_xes(path: Path, options: ReadOptions) -> RawTable:
                     while trace.getprevious() is not None:
                         counts["events_outside_traces"] += local_name(parent[0].tag) == "event"
                         del parent[0]
+                if not counts["traces"] % _TRACES_TOLD:
+                    reading.events_read(collected + len(collector.rows))
                 if len(collector.rows) >= _CHUNK_EVENTS:
+                    collected += len(collector.rows)
                     collector.flush()
             root = context.root
     except etree.XMLSyntaxError as exc:

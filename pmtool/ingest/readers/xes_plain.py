@@ -23,6 +23,7 @@ import polars as pl
 from lxml import etree
 
 from pmtool.ingest.readers.xes import _CHUNK_EVENTS, _TAG, CASE_PREFIX, GZIP_ERRORS, open_binary
+from pmtool.ingest.reading import events_read
 from pmtool.ingest.registry import ROW
 
 BLOCK_BYTES = 16 << 20  # read, checked and converted at a time (cut after a </trace>)
@@ -74,6 +75,7 @@ def read_plain(path: Path) -> tuple[pl.DataFrame, dict[str, int]] | None:
                     block, pending = text, b""
                 if block:
                     reader.read(block)
+                    events_read(reader.events)
                 if not chunk:
                     break
         parser.close()
