@@ -576,7 +576,7 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
     trend, the throughput times and the disclosure audit. Every table holds only what may be published: the
     cells the comparison hides are empty in all of them. ``office_names`` (id → display name, default the
     id) fill the tables' ``office_name`` column and the statements; ``process_names`` (id → name, default the
-    vocabulary's name, else the model's) the ``process_name`` column of the prioritisation matrix."""
+    vocabulary's name, else the process id) the ``process_name`` column of the prioritisation matrix."""
     names = dict(office_names or {})
     bundles = sorted(bundles, key=lambda b: (b.process, b.period, b.office))  # same order from any source
     comparison = compare(bundles, references, settings=settings, allowlist=allowlist)
@@ -584,15 +584,18 @@ def compare_bundles(bundles: Sequence[Bundle], references: Mapping[str, Referenc
     hidden = protection.hidden if protection else frozenset()
     comparison = replace(comparison, table=with_office_names(comparison.table, names),
                          findings=with_office_names(comparison.findings, names))
+    comparability = comparability_table(bundles, comparison.settings.gate, names)
+    # a process none of whose periods had two offices compared is not ranked (pmtool.compare.priority)
+    comparable = {p.process for p in outcome_of(comparability, 0).processes if p.status != "not_comparable"}
     return ComparisonTables(comparison, enrich_findings(comparison, bundles, dict(references), names),
                             priority_matrix(bundles, references, min_cases=min_cases, hidden=hidden,
-                                            weights=weights, names=process_names),
+                                            weights=weights, names=process_names, comparable=comparable),
                             trend(comparison.table) if comparison.table.height else pl.DataFrame(),
                             with_office_names(compare_throughput(bundles, fdr=comparison.settings.fdr,
                                                                  gate=comparison.settings.gate, hidden=hidden),
                                               names),
                             disclosure_table(protection) if protection else pl.DataFrame(schema=DISCLOSURE_COLUMNS),
-                            comparability_table(bundles, comparison.settings.gate, names))
+                            comparability)
 
 
 def with_office_names(frame: pl.DataFrame, names: Mapping[str, str]) -> pl.DataFrame:

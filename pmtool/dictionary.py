@@ -77,7 +77,7 @@ MEANING: dict[str, str] = {
     "fragment": "The Soll-conforming path through the activity in the model office.",
     "best_office_names": "Display names of best_offices.",
     "process_name": "Display name of the process (`[processes.<id>] name`, else the vocabulary's, else the "
-                    "model's).",
+                    "process id).",
     "cases": "Number of cases.",
     "offices": "Number of offices.",
     "fitness": "Mean alignment fitness (1 = every case fits the Soll).",
@@ -238,10 +238,15 @@ TABLES: tuple[TableDoc, ...] = (
                          "best_duration_median_hours", "fragment", "best_office_names"),
              (("rank", "Rank of the finding within its process (1 = highest score)."),)),
     TableDoc("priorities", "tables/priorities.<fmt>", "one process",
-             ("process", "process_name", "cases", "offices", "fitness", "deviating_cases", "legal_violated",
-              "legal_checked", *_FACTORS, *(f"{f}_norm" for f in _FACTORS), *(f"{f}_weight" for f in _FACTORS),
-              "priority", "reasons", "rank"),
-             (("rank", "Which process to standardise first (1 = highest priority)."),
+             ("process", "process_name", "comparable", "cases", "offices", "fitness", "deviating_cases",
+              "legal_violated", "legal_checked", *_FACTORS, *(f"{f}_norm" for f in _FACTORS),
+              *(f"{f}_weight" for f in _FACTORS), "priority", "reasons", "rank"),
+             (("rank", "Which process to standardise first (1 = highest priority); empty when the process is "
+                       "not `comparable`."),
+              ("comparable", "At least two offices of the process were compared (`comparability`). A process "
+                             "that could not be compared keeps its factors but gets no norms, priority or rank: "
+                             "it is not ranked, and the norms of the others are taken over the comparable "
+                             "processes only."),
               ("fitness", "Mean fitness of the process's cases over all offices."))),
     TableDoc("trend", "tables/trend.<fmt>", "one finding's item in one period (several periods: several rows)",
              ("finding_id", "process", "office", "item", "period", "eligible", "affected", "rate", "rate_others",

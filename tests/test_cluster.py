@@ -47,9 +47,12 @@ def test_run_on_a_local_cluster_gives_byte_identical_results(tmp_path):
     # the manifests differ in where the per-office steps ran, and in nothing else, byte for byte
     manifests = {n: (tmp_path / n / "manifest.json").read_text("utf-8") for n in ("local", "cluster")}
     remote_manifest = json.loads(manifests["cluster"])
-    assert json.loads(manifests["local"])["settings"]["scheduler"] is None
+    local_settings = json.loads(manifests["local"])["settings"]
+    assert local_settings["scheduler"] is None
     assert remote_manifest["settings"]["scheduler"] == address
+    assert remote_manifest["settings"]["worker_processes"] == {"used": 1, "reason": "scheduler"}
     remote_manifest["settings"]["scheduler"] = None
+    remote_manifest["settings"]["worker_processes"] = local_settings["worker_processes"]
     assert json.dumps(remote_manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n" == manifests["local"]
     assert local.analysis.findings.equals(remote.analysis.findings)
 

@@ -85,7 +85,7 @@ def before_after(source: Analysis | EventLog, model: ReferenceModel | None = Non
     ...                       discover_models=False)
     >>> result = pt.before_after(analysis, process="P3a", offices=["GA-01"], at="2025-07-01")
     >>> list(result.names.values()), result.relaxed
-    (['GA-01 before 01.07.2025', 'GA-01 from 01.07.2025'], ('min_period_overlap',))
+    (['GA-01 before 2025-07-01', 'GA-01 from 2025-07-01'], ('min_period_overlap',))
     """
     from pmtool.analysis import Analysis
     from pmtool.api.inputs import moment

@@ -58,7 +58,7 @@ def aggregate(
         found = collect_inputs(logs)
         if not found.logs:
             raise InputError("cli.conform.no_logs", Location(", ".join(str(p) for p in logs)))
-        process = reference.process or reference.name
+        process = reference.process_id
         bundles = bundles_from_inputs(
             CompareInputs(found.logs, ()), {process: reference},
             settings=AggregateSettings(suppress_below=suppress_below, period=period),

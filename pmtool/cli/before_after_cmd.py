@@ -21,6 +21,7 @@ from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse
 from pmtool.cli.verdict import exit_code
 from pmtool.compare.before_after import BeforeAfter, Split, before_after, parse_period
 from pmtool.compare.output import comparison_writers
+from pmtool.discover.formatting import format_number
 from pmtool.discover.render import render_dfg
 from pmtool.discover.render_difference import render_difference
 from pmtool.errors import ConfigError, Location
@@ -81,10 +82,12 @@ def before_after_cmd(
         writers.update(_files(result, out, lang, chosen.describe(lang), list(chosen.texts)))
         write_atomically(writers)
     console.print(result.note(lang), style="bold yellow")
-    render_comparison(result.tables, out)
-    console.print(t("before_after.cases", before=result.names[result.ids[0]], after=result.names[result.ids[1]],
-                    n_before=result.cases[result.ids[0]], n_after=result.cases[result.ids[1]]))
-    console.print(_changes(result.difference))
+    before, after = result.ids
+    console.print(t("before_after.cases", before=result.names[before], after=result.names[after],
+                    n_before=format_number(result.cases[before], lang),
+                    n_after=format_number(result.cases[after], lang)))
+    console.print(_changes(result.difference, lang))
+    render_comparison(result.tables, out, written=False)  # the verdict last, where the reader looks
     console.print(t("before_after.written", n=len(writers), out=str(out), page=str(out / "before_after.html")))
     code = exit_code(result.tables.outcome, fail_on_findings=fail_on_findings)
     if code:
@@ -102,9 +105,9 @@ def _split(at: str | None, periods: list[str]) -> Split:
     raise ConfigError("before_after.split", Location())
 
 
-def _changes(diff: pl.DataFrame) -> str:
-    def n(column: str, value: str) -> int:
-        return int((diff[column] == value).sum())
+def _changes(diff: pl.DataFrame, lang: str) -> str:
+    def n(column: str, value: str) -> str:
+        return format_number(int((diff[column] == value).sum()), lang)
 
     return t("before_after.changes", more=n("frequency", "more"), less=n("frequency", "less"),
              new=n("frequency", "new"), gone=n("frequency", "gone"), slower=n("speed", "slower"),
@@ -122,7 +125,7 @@ def _files(result: BeforeAfter, out: Path, lang: str, filters: str, filter_texts
         svgs[side] = render_dfg(shown, title=f"{result.names[side]} · {result.process}{suffix}", lang=lang)
     title = t("before_after.title", lang, group=", ".join(result.offices), process=result.process) + suffix
     subtitle = t("before_after.subtitle", lang, before=result.names[before], after=result.names[after],
-                 n_before=result.cases[before], n_after=result.cases[after])
+                 n_before=format_number(result.cases[before], lang), n_after=format_number(result.cases[after], lang))
     svgs["difference"] = render_difference(result.difference, title=title, subtitle=subtitle, lang=lang)
     files: dict[str, bytes] = {f"{side}_dfg.svg": svgs[side] for side in result.ids}
     files[f"{group}_difference.svg"] = svgs["difference"]
@@ -130,7 +133,8 @@ def _files(result: BeforeAfter, out: Path, lang: str, filters: str, filter_texts
     files["before_after.html"] = _page(result, svgs, title, lang).encode("utf-8")
     summary = {"process": result.process, "offices": list(result.offices), "split": result.split.describe(),
                "sides": {i: {"name": result.names[i], "cases": result.cases[i]} for i in result.ids},
-               "gate_relaxed": list(result.relaxed), "note": result.note(lang), "filters": filter_texts}
+               "gate_relaxed": list(result.relaxed), "note": result.note(lang), "filters": filter_texts,
+               "running": {i: result.running.get(i, 0) for i in result.ids}}
     files["before_after.json"] = (json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
     return {out / name: (lambda p, d=data: p.write_bytes(d)) for name, data in files.items()}
 

@@ -12,8 +12,15 @@ from rich.table import Table
 from pmtool.analysis import ComparisonTables, compare_bundles, run_analysis
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
-from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse_table_formats
-from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
+from pmtool.cli.options import (
+    FILTER_HELP,
+    VocabularyOption,
+    model_spec,
+    named_reference,
+    parse_as_of,
+    parse_table_formats,
+)
+from pmtool.cli.verdict import exit_code, outcome_lines, priority_lines, summary_line
 from pmtool.compare.allowlist import Allowlist, data_day, load_allowlist
 from pmtool.compare.bundle import AggregateSettings
 from pmtool.compare.compare import CompareSettings
@@ -132,21 +139,16 @@ def _references(models: list[str], rules: list[str]) -> dict[str, ReferenceModel
         rule_paths[pid] = Path(path)
     references: dict[str, ReferenceModel] = {}
     for spec in models:
-        pid, sep, path = spec.partition("=")
-        if not sep:
-            pid, path = "", spec
-        reference = load_reference(Path(path), rule_paths.get(pid))
-        process = pid or reference.process
-        if not process:
-            raise ConfigError("cli.compare.bad_spec", Location(path), option="--model", value=spec)
-        if reference.process and reference.process != process:
-            raise ConfigError("cli.compare.process_mismatch", Location(path), process=process,
-                              model_process=reference.process)
-        references[process] = reference
+        pid, path = model_spec(spec)
+        reference = named_reference(pid, load_reference(Path(path), rule_paths.get(pid)), where=path)
+        references[reference.process_id] = reference
     return references
 
 
-def _render(tables: ComparisonTables, out: Path) -> None:
+def _render(tables: ComparisonTables, out: Path, *, written: bool = True) -> None:
+    """The findings per process, how many there are among how many offices compared, the outcome (what could
+    not be compared) and, with ``written``, where the tables are. Where no office was compared there is no
+    count of findings: the outcome lines are the one verdict."""
     findings = tables.findings
     lang = language()
     for (process,), rows in sorted(findings.partition_by("process", as_dict=True).items()) if findings.height else []:
@@ -162,13 +164,17 @@ def _render(tables: ComparisonTables, out: Path) -> None:
     if findings.height:
         console.print(t("cli.compare.caption"))
     accepted = int(findings["accepted"].sum()) if findings.height else 0
-    compared = tables.comparison.table["office"].n_unique() if tables.comparison.table.height else 0
-    console.print(tn("cli.compare.summary", findings.height, accepted=accepted,
-                     offices=tn("report.n.offices", compared)))
     outcome = tables.outcome
+    compared = len({office for p in outcome.processes for office in p.compared})
+    if findings.height or compared:
+        console.print(tn("cli.compare.summary", findings.height, accepted=accepted,
+                         offices=tn("report.n.offices", compared)))
     for line in outcome_lines(outcome):
         console.print(line, style="bold red")
+    for line in priority_lines(tables.priorities):
+        console.print(line)
     said = summary_line(outcome)
     if said and (not findings.height or outcome.status == "not_comparable"):
         console.print(said, style="bold red" if outcome.status == "not_comparable" else None)
-    console.print(t("cli.compare.written", out=str(out)))
+    if written:
+        console.print(t("cli.compare.written", out=str(out)))

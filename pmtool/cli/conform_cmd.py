@@ -11,7 +11,14 @@ from rich.table import Table
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import EXIT_FINDINGS, user_errors
-from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse_table_formats
+from pmtool.cli.options import (
+    FILTER_HELP,
+    VocabularyOption,
+    model_spec,
+    named_reference,
+    parse_as_of,
+    parse_table_formats,
+)
 from pmtool.conform.conformance import (
     MAX_STATES,
     ConformanceResult,
@@ -36,7 +43,9 @@ console = make_console()
 def conform(
     logs: Annotated[list[Path], typer.Argument(help="Canonical logs (.parquet from pmtool ingest) or folders of "
                                                "them; all offices are checked together.")],
-    model: Annotated[Path, typer.Option("--model", "-m", help="Soll model (.bpmn or .pnml).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Soll model (.bpmn or .pnml), or PROCESS=path to "
+                                       "name its process (default: the rule pack's or vocabulary's process, "
+                                       "else the model file's name without suffix).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for the tables.")],
     rules: Annotated[Path | None, typer.Option(help="Rule pack (TOML); default: <model>.rules.toml beside the "
                                                "model, if present.")] = None,
@@ -84,7 +93,9 @@ def conform(
                                        stale_after_days=stale_after_days, workers=workers,
                                        labels=LabelSettings(tuple(accept_missing or ()), max_unknown_share),
                                        max_states=max_states)  # a wrong option fails before any reading
-        reference = load_reference(model, rules, labels)
+        pid, path = model_spec(model)
+        model_path = Path(path)
+        reference = named_reference(pid, load_reference(model_path, rules, labels), where=path)
         chosen = parse_filters(filters or ())
         log = filter_event_log(_combine(logs), chosen.texts, scope=reference.process)
         result = run_conform(log, reference, settings=settings)
@@ -95,7 +106,7 @@ def conform(
             from pmtool.i18n import language
             from pmtool.report.conform_figures import overlay_figures
 
-            pictures = overlay_figures(result, reference, model, figure_formats, language(),
+            pictures = overlay_figures(result, reference, model_path, figure_formats, language(),
                                        filters=chosen.describe())
             for fmt, data in pictures.items():
                 writers[out / f"{prefix}_soll_overlay.{fmt}"] = lambda p, d=data: p.write_bytes(d)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 
 from pmtool.conform.output import TABLE_FORMATS
 from pmtool.errors import ConfigError, Location
+from pmtool.models.reference import ReferenceModel
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -30,6 +32,23 @@ def parse_table_formats(value: str) -> tuple[str, ...]:
     if not formats or any(f not in TABLE_FORMATS for f in formats):
         raise ConfigError("cli.conform.bad_format", Location(), value=value, known=", ".join(TABLE_FORMATS))
     return formats
+
+
+def model_spec(spec: str) -> tuple[str, str]:
+    """``P1=path.bpmn`` as (``P1``, ``path.bpmn``); a path alone (also one with ``=`` in it) as (``""``, path)."""
+    pid, sep, path = spec.partition("=")
+    return (pid.strip(), path) if sep and not Path(spec).is_file() else ("", spec)
+
+
+def named_reference(pid: str, reference: ReferenceModel, *, where: str) -> ReferenceModel:
+    """``reference`` known by the process id the user gave (``pid``), else by its rule pack's or vocabulary's
+    process, else by the model file's stem (:attr:`ReferenceModel.process_id`), as a project file's
+    ``[processes.<id>]`` names it; a rule pack for another process is an error."""
+    process = pid or reference.process_id
+    if reference.rules is not None and reference.rules.process != process:
+        raise ConfigError("cli.compare.process_mismatch", Location(where), process=process,
+                          model_process=reference.rules.process)
+    return replace(reference, process=process)
 
 
 #: ``--vocabulary``: the vocabulary files of a project's own processes (see docs/vocabulary.md).

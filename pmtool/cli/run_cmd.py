@@ -16,7 +16,7 @@ from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, stderr, user_er
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.options import FILTER_HELP
 from pmtool.cli.progress import StageBars
-from pmtool.cli.verdict import exit_code, outcome_lines, summary_line
+from pmtool.cli.verdict import exit_code, outcome_lines, priority_lines, summary_line
 from pmtool.cluster import check_address
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
@@ -162,6 +162,8 @@ def _render(result: RunResult, lang: str) -> None:
     outcome = result.analysis.outcome
     for line in outcome_lines(outcome):
         console.print(line, style="bold red")
+    for line in priority_lines(result.analysis.priorities):
+        console.print(line)
     said = summary_line(outcome)
     if said and (not findings.height or outcome.status == "not_comparable"):
         console.print(said, style="bold red" if outcome.status == "not_comparable" else None)

@@ -4,9 +4,12 @@ exit code (0 clean, 1 findings with ``--fail-on-findings``, 3 nothing compared i
 
 from __future__ import annotations
 
+import polars as pl
+
 from pmtool.cli.errors import EXIT_FINDINGS, EXIT_NOT_COMPARED, EXIT_OK
 from pmtool.compare.outcome import Outcome, reason_text
-from pmtool.i18n import t
+from pmtool.discover.formatting import format_number
+from pmtool.i18n import language, t, tn
 
 
 def outcome_lines(outcome: Outcome) -> list[str]:
@@ -33,6 +36,29 @@ def summary_line(outcome: Outcome) -> str | None:
     if status == "not_comparable":
         return t("cli.outcome.no_verdict")
     return None
+
+
+def priority_lines(priorities: pl.DataFrame, lang: str | None = None) -> list[str]:
+    """Which process to standardise first (when at least two were compared) and which processes are not
+    ranked because their offices could not be compared; nothing for a single process."""
+    if priorities.height < 2 or "comparable" not in priorities.columns:
+        return []
+    lang = lang or language()
+
+    def name(row: dict) -> str:
+        shown = row.get("process_name") or ""
+        return row["process"] if shown in ("", row["process"]) else f"{row['process']} {shown}"
+
+    rows = priorities.sort("rank", nulls_last=True).to_dicts()
+    ranked = [r for r in rows if r["rank"] is not None]
+    unranked = [name(r) for r in rows if r["rank"] is None]
+    lines = []
+    if len(ranked) > 1:
+        lines.append(t("cli.priorities.first", lang, process=name(ranked[0]),
+                       priority=format_number(ranked[0]["priority"], lang, 2)))
+    if unranked:
+        lines.append(tn("cli.priorities.unranked", len(unranked), lang, processes=", ".join(unranked)))
+    return lines
 
 
 def exit_code(outcome: Outcome, *, fail_on_findings: bool) -> int:

@@ -9,8 +9,8 @@ events of a case never straddle the sides.
 *Comparison.* The two sides are compared exactly like two offices (Fisher tests, false-discovery control,
 shrinkage, score, statements). One condition of the comparability gate cannot hold by design — the sides lie
 in different periods — so **the period-overlap condition is switched off for this comparison only**; every
-output says so (:data:`RELAXED`), and the later side has more running cases (its deadlines are judged only
-where already overdue, as always).
+output says so (:data:`RELAXED`), and how many cases of each side are still running, where any are (their
+deadlines are judged only where already overdue, as always).
 
 *Maps.* Each side's directly-follows graph, and a difference map: every transition taken by at least the
 privacy threshold's number of cases on a side, marked more or less frequent (share of cases, at least
@@ -18,14 +18,14 @@ privacy threshold's number of cases on a side, marked more or less frequent (sha
 Counts below the threshold are not published (empty in the table).
 
 >>> from datetime import date
->>> Split(at=date(2025, 7, 1)).labels("en")
-('before 01.07.2025', 'from 01.07.2025')
+>>> Split(at=date(2025, 7, 1)).labels("en"), Split(at=date(2025, 7, 1)).labels("de")
+(('before 2025-07-01', 'from 2025-07-01'), ('vor 01.07.2025', 'ab 01.07.2025'))
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import polars as pl
@@ -38,11 +38,12 @@ from pmtool.compare.gate import GateSettings
 from pmtool.compare.inputs import aggregate_log
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
+from pmtool.discover.formatting import format_number
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import TimeFrame
 from pmtool.eventlog.log import EventLog
-from pmtool.i18n import t
+from pmtool.i18n import language, t
 from pmtool.models.reference import ReferenceModel
 
 SIDES = ("before", "after")
@@ -68,11 +69,12 @@ class Split:
             raise ConfigError("before_after.split", Location())
 
     def labels(self, lang: str | None = None) -> tuple[str, str]:
-        """How the two sides are called: „vor 01.07.2025“ / „ab 01.07.2025“, or the two periods."""
+        """How the two sides are called: „vor 01.07.2025“ / „ab 01.07.2025“ (English: "before 2025-07-01"),
+        or the two periods."""
         if self.at is not None:
-            day = self.at.strftime("%d.%m.%Y")
+            day = _day(self.at, lang)
             return t("before_after.before", lang, day=day), t("before_after.after", lang, day=day)
-        return _period(self.first), _period(self.second)
+        return _period(self.first, lang), _period(self.second, lang)
 
     def side(self, first_event: pl.Expr) -> pl.Expr:
         """``"before"``, ``"after"`` or null for a case whose first event is ``first_event``."""
@@ -93,9 +95,14 @@ def _iso(frame: tuple[date | None, date | None]) -> str:
     return "..".join(d.isoformat() if d else "" for d in frame)
 
 
-def _period(frame: tuple[date | None, date | None] | None) -> str:
+def _day(day: date, lang: str | None) -> str:
+    """A date as the other messages write it: 01.07.2025 in German, 2025-07-01 in English."""
+    return f"{day:%d.%m.%Y}" if (lang or language()) == "de" else day.isoformat()
+
+
+def _period(frame: tuple[date | None, date | None] | None, lang: str | None = None) -> str:
     low, high = frame or (None, None)
-    return "–".join(d.strftime("%d.%m.%Y") if d else "…" for d in (low, high))
+    return "–".join(_day(d, lang) if d else "…" for d in (low, high))
 
 
 def parse_period(text: str) -> tuple[date | None, date | None]:
@@ -113,7 +120,8 @@ def parse_period(text: str) -> tuple[date | None, date | None]:
 class BeforeAfter:
     """The comparison of one office (or group) with itself: ``tables`` as between offices (the two sides are
     the pseudo-offices ``ids``, named ``names``), each side's ``maps``, the ``difference`` per transition,
-    and ``cases`` per side. ``relaxed`` names the gate conditions switched off for this comparison."""
+    and ``cases`` and ``running`` cases per side. ``relaxed`` names the gate conditions switched off for this
+    comparison."""
 
     process: str
     offices: tuple[str, ...]
@@ -126,10 +134,18 @@ class BeforeAfter:
     maps: dict[str, DirectlyFollowsGraph]
     difference: pl.DataFrame
     relaxed: tuple[str, ...] = RELAXED
+    running: dict[str, int] = field(default_factory=dict)
 
     def note(self, lang: str | None = None) -> str:
-        """The loud label every output carries: which gate condition is off, and why."""
-        return t("before_after.relaxed", lang, names=" / ".join(self.names[i] for i in self.ids))
+        """The loud label every output carries: which gate condition is off, and why; and how many cases of
+        each side are still running, where any are."""
+        note = t("before_after.relaxed", lang, names=" / ".join(self.names[i] for i in self.ids))
+        if not any(self.running.get(i, 0) for i in self.ids):
+            return note
+        before, after = (self.running.get(i, 0) for i in self.ids)
+        return " ".join((note, t("before_after.running", lang, before=self.names[self.ids[0]],
+                                 after=self.names[self.ids[1]], n_before=format_number(before, lang),
+                                 n_after=format_number(after, lang))))
 
     def _repr_html_(self) -> str:
         from pmtool.display import html_of  # how Jupyter shows it (pmtool.display)
@@ -191,12 +207,14 @@ def before_after(log: EventLog, reference: ReferenceModel, *, offices: Sequence[
                             calendars={i: calendar for i in ids} if calendar else None)
     settings = CompareSettings(fdr=fdr, gate=replace(gate or GateSettings(), min_period_overlap=0.0),
                                privacy_threshold=privacy_threshold)
-    tables = compare_bundles(bundles, {reference.process: reference}, settings=settings, min_cases=privacy_threshold,
+    tables = compare_bundles(bundles, {reference.process_id: reference}, settings=settings, min_cases=privacy_threshold,
                              office_names=names)
     maps = {i: directly_follows(EventLog.from_frame(halves.frame.filter(pl.col(schema.OFFICE) == i),
                                                     assume_sorted=True)) for i in ids}
-    return BeforeAfter(reference.process, offices, split, ids, names, cases, tuple(bundles), tables, maps,
-                       difference(maps[ids[0]], maps[ids[1]], privacy_threshold))
+    running = {b.office: round(float(b.quality.get("running_share") or 0.0) * b.cases) for b in bundles}
+    return BeforeAfter(reference.process_id, offices, split, ids, names, cases, tuple(bundles), tables, maps,
+                       difference(maps[ids[0]], maps[ids[1]], privacy_threshold),
+                       running={i: running.get(i, 0) for i in ids})
 
 
 DIFFERENCE_SCHEMA = {

@@ -7,6 +7,8 @@ programs). :meth:`Auditor.narrowed` only needs to know whether each small cell c
 one program that lifts all open cells towards k−1 at once (the sum of ``min(cell, k−1)`` maximised) and one
 that lowers them (their sum minimised) certify most of them; only the rest get a program of their own.
 Results are remembered per component, so a loop that hides a few more cells re-audits only what changed.
+The constraint matrices are sparse (a relation names a few cells of thousands): memory grows with the
+relations' terms, not with relations × cells.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Hashable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 if TYPE_CHECKING:
@@ -50,6 +53,38 @@ def linked(ledger: Ledger, out: set[Key], start: Key, by_cell: dict[Key, list[in
                     stack.append(other)
     return seen
 
+
+
+class _Rows:
+    """Rows of a constraint matrix as they are made (column → coefficient), and their right-hand sides."""
+
+    def __init__(self) -> None:
+        self.columns: list[int] = []
+        self.values: list[float] = []
+        self.starts = [0]
+        self.rhs: list[float] = []
+
+    def add(self, row: dict[int, float], rhs: float) -> None:
+        for column in sorted(row):
+            if row[column] != 0.0:  # terms that cancel are no coefficient (as in a dense row)
+                self.columns.append(column)
+                self.values.append(row[column])
+        self.starts.append(len(self.columns))
+        self.rhs.append(rhs)
+
+    def matrix(self, n: int) -> sparse.csr_array | None:
+        if not self.rhs:
+            return None
+        return sparse.csr_array((np.array(self.values, dtype=float), np.array(self.columns, dtype=np.int64),
+                                 np.array(self.starts, dtype=np.int64)), shape=(len(self.rhs), n))
+
+    def rhs_array(self) -> np.ndarray | None:
+        return np.array(self.rhs) if self.rhs else None
+
+
+def _widened(matrix: sparse.csr_array, m: int) -> sparse.csr_array:
+    """``matrix`` with ``m`` more columns of zeros on the right."""
+    return sparse.csr_array((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], matrix.shape[1] + m))
 
 
 class Auditor:
@@ -141,16 +176,14 @@ class Auditor:
         else:
             m = len(open_)
             c = np.concatenate([np.zeros(n), -np.ones(m)])
-            lift = np.zeros((m, n + m))
-            for j, key in enumerate(open_):
-                lift[j, index[key]] = -1.0
-                lift[j, n + j] = 1.0
+            rows = np.repeat(np.arange(m), 2)
+            cols = np.ravel([(index[key], n + j) for j, key in enumerate(open_)])
+            lift = sparse.csr_array((np.tile([-1.0, 1.0], m), (rows, cols)), shape=(m, n + m))
             a_eq = problem["A_eq"]
             a_ub = problem["A_ub"]
-            extra = {"A_eq": None if a_eq is None else np.hstack([a_eq, np.zeros((a_eq.shape[0], m))]),
+            extra = {"A_eq": None if a_eq is None else _widened(a_eq, m),
                      "b_eq": problem["b_eq"],
-                     "A_ub": lift if a_ub is None else np.vstack([np.hstack([a_ub, np.zeros((a_ub.shape[0], m))]),
-                                                                   lift]),
+                     "A_ub": lift if a_ub is None else sparse.vstack([_widened(a_ub, m), lift], format="csr"),
                      "b_ub": np.zeros(m) if a_ub is None else np.concatenate([problem["b_ub"], np.zeros(m)])}
             bounds = [(0, self.ceiling)] * n + [(0, k - 1)] * m
         self.solved += 1
@@ -167,24 +200,24 @@ class Auditor:
         variables = sorted(component, key=self.order.__getitem__)
         index = {key: i for i, key in enumerate(variables)}
         rels = sorted({i for key in component for i in self.by_cell.get(key, ())})
-        eq_rows, eq_rhs, ub_rows, ub_rhs = [], [], [], []
+        eq: _Rows = _Rows()
+        ub: _Rows = _Rows()
         for i in rels:
             rel = self.ledger.relations[i]
             rows = ([(rel.terms, rel.rhs, rel.kind == "eq")] if rel.kind != "between" else
                     [(((rel.low, 1.0), *((p, -1.0) for p, _ in rel.terms)), 0.0, False),
                      ((*rel.terms, (rel.high, -1.0)), 0.0, False)])
             for terms, rhs, equal in rows:
-                row = np.zeros(len(variables))
+                row: dict[int, float] = {}
                 for key, coef in terms:
                     if key in index:
-                        row[index[key]] += coef
+                        row[index[key]] = row.get(index[key], 0.0) + coef
                     else:
                         rhs -= coef * cells[key].value
-                (eq_rows if equal else ub_rows).append(row)
-                (eq_rhs if equal else ub_rhs).append(rhs)
-        problem = {"A_eq": np.array(eq_rows) if eq_rows else None, "b_eq": np.array(eq_rhs) if eq_rows else None,
-                   "A_ub": np.array(ub_rows) if ub_rows else None, "b_ub": np.array(ub_rhs) if ub_rows else None,
-                   "bounds": [(0, None)] * len(variables), "method": "highs"}
+                (eq if equal else ub).add(row, rhs)
+        n = len(variables)
+        problem = {"A_eq": eq.matrix(n), "b_eq": eq.rhs_array(), "A_ub": ub.matrix(n), "b_ub": ub.rhs_array(),
+                   "bounds": [(0, None)] * n, "method": "highs"}
         memo = self._problems[component] = (variables, problem)
         return memo
 

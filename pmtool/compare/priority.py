@@ -11,6 +11,11 @@ project file sets in ``[priorities]`` (default: every factor 1, the plain mean).
 weights it used. The reasons name the factors with weight where the process is highest or above three
 quarters of the highest; with a single process there is nothing to be highest against, so none is named.
 
+*Only what was compared is ranked.* A process whose offices could not be compared (fewer than two passed
+the comparability gate, :mod:`pmtool.compare.outcome`) keeps its factors as facts but gets no share, no
+priority and no rank (``comparable`` false): a rank made of case volume alone would read as a
+recommendation the comparison refused. The shares are taken over the comparable processes only.
+
 The factors come from the bundles' exact counts. A count the comparison hides (``hidden``, see
 :mod:`pmtool.compare.publication`: a process with fewer legal-rule violations than the privacy threshold,
 say) is not printed: the factor (and its count) is empty and the priority is the weighted mean of the
@@ -19,7 +24,7 @@ others. An office whose fitting cases are hidden does not count for the spread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import polars as pl
 
@@ -36,12 +41,14 @@ DEFAULT_WEIGHTS: dict[str, float] = dict.fromkeys(FACTORS, 1.0)
 def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
                     min_cases: int = 5, hidden: frozenset = frozenset(),
                     weights: Mapping[str, float] | None = None,
-                    names: Mapping[str, str] | None = None) -> pl.DataFrame:
+                    names: Mapping[str, str] | None = None,
+                    comparable: Collection[str] | None = None) -> pl.DataFrame:
     """One row per process: the factors, their share of the largest (``<factor>_norm``), the weights used
     (``<factor>_weight``), the priority (weighted mean of the shares present), the reasons and the rank.
 
     ``hidden``: the cells the comparison does not publish; ``weights``: factor → weight ≥ 0 (missing
-    factors weigh 1, see :data:`DEFAULT_WEIGHTS`).
+    factors weigh 1, see :data:`DEFAULT_WEIGHTS`); ``comparable``: the processes whose offices were
+    compared (default: all) — the others are not ranked (see the module docstring).
     """
     weight = {**DEFAULT_WEIGHTS, **(weights or {})}
     rows = []
@@ -63,8 +70,9 @@ def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, Referenc
         legal_hidden = any((c, process, None, None, ALL) in hidden for c in ("legal_affected", "legal_eligible"))
         cases_hidden = ("cases", process, None, None, ALL) in hidden
         fitting_hidden = cases_hidden or any(("fitting", process, b.period, None, ALL) in hidden for b in bs)
-        name = (names or {}).get(process) or vocabulary().process_title(process) or (ref.name if ref else process)
+        name = (names or {}).get(process) or vocabulary().process_title(process) or process
         rows.append({"process": process, "process_name": name,
+                     "comparable": comparable is None or process in comparable,
                      "cases": None if cases_hidden else cases, "offices": len(bs), "fitness": fitness,
                      "deviating_cases": None if fitting_hidden else deviating,
                      "legal_violated": None if legal_hidden else int(k),
@@ -79,20 +87,24 @@ def priority_matrix(bundles: Sequence[Bundle], references: Mapping[str, Referenc
         "deviating_cases": pl.Int64, "legal_violated": pl.Int64, "legal_checked": pl.Int64})
     if frame.height == 0:
         return frame
-    norm = [pl.when(pl.col(f).is_null()).then(None).otherwise((pl.col(f) / pl.col(f).max()).fill_nan(0.0)
-                                                              .fill_null(0.0)).alias(f"{f}_norm") for f in FACTORS]
+    ranked = pl.col("comparable")
+    # each factor's share of its largest value among the ranked processes; none for the others
+    norm = [pl.when(pl.col(f).is_null() | ~ranked).then(None)
+            .otherwise((pl.col(f) / pl.col(f).filter(ranked).max()).fill_nan(0.0).fill_null(0.0)).alias(f"{f}_norm")
+            for f in FACTORS]
     # the weighted mean of the factors present: a hidden factor neither counts nor weighs
     present = [pl.col(f"{f}_norm").is_not_null().cast(pl.Float64) * weight[f] for f in FACTORS]
     total = pl.max_horizontal(pl.sum_horizontal(present), pl.lit(1e-12))
     frame = frame.with_columns(norm).with_columns(
         *(pl.lit(weight[f]).alias(f"{f}_weight") for f in FACTORS),
-        (pl.sum_horizontal([pl.col(f"{f}_norm").fill_null(0.0) * weight[f] for f in FACTORS]) / total)
-        .alias("priority"))
+        pl.when(ranked).then(pl.sum_horizontal([pl.col(f"{f}_norm").fill_null(0.0) * weight[f] for f in FACTORS])
+                             / total).alias("priority"))
+    several = int(frame["comparable"].sum()) > 1
     reasons = []
     for row in frame.iter_rows(named=True):
-        top = [f for f in FACTORS if weight[f] > 0 and row[f] is not None and row[f"{f}_norm"] >= 0.75
-               and row[f] > 0]
-        reasons.append(",".join(top) if frame.height > 1 else "")
-    return (frame.with_columns(pl.Series("reasons", reasons))
-            .sort(["priority", "process"], descending=[True, False])
-            .with_columns(pl.int_range(1, pl.len() + 1).alias("rank")))
+        top = [f for f in FACTORS if row["comparable"] and weight[f] > 0 and row[f] is not None
+               and row[f"{f}_norm"] >= 0.75 and row[f] > 0]
+        reasons.append(",".join(top) if several else "")
+    frame = (frame.with_columns(pl.Series("reasons", reasons))
+             .sort(["comparable", "priority", "process"], descending=[True, True, False], nulls_last=True))
+    return frame.with_columns(pl.when(ranked).then(pl.int_range(1, pl.len() + 1)).cast(pl.Int64).alias("rank"))

@@ -204,7 +204,7 @@ class _Checked:
 
     @property
     def process(self) -> str:
-        return self.reference.process or self.reference.name
+        return self.reference.process_id
 
     def parts(self) -> Iterator[EventLog]:
         """The slices, labelled (one at a time)."""

@@ -182,7 +182,7 @@ def check_label_counts(counted: LabelCounts, reference: ReferenceModel,
     """:func:`check_labels` from the log's :class:`LabelCounts`."""
     settings = settings or LabelSettings()
     settings.check()
-    process = reference.process or reference.name
+    process = reference.process_id
     counts = counted.activities
     offices = sorted(counted.totals[schema.OFFICE].to_list())
     totals = dict(counted.totals.iter_rows())

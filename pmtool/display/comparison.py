@@ -94,11 +94,12 @@ def priorities_table(frame: pl.DataFrame, v: View) -> str:
     if frame.height == 0:
         return ""
     rows = []
-    for r in frame.sort("rank").iter_rows(named=True):
+    for r in frame.sort("rank", nulls_last=True).iter_rows(named=True):
         reasons = [t(f"report.reason.{x}", v.lang) for x in (r["reasons"] or "").split(",") if x]
+        why = (t("report.priority.not_ranked", v.lang) if r["rank"] is None
+               else ", ".join(reasons) or t("report.reason.none", v.lang))
         rows.append((rank_cell(r["rank"]), cell(f"{r['process']} {r['process_name']}"), v.count(r["cases"]),
-                     v.decimal(r["fitness"]), v.decimal(r["priority"], 2),
-                     cell(", ".join(reasons) or t("report.reason.none", v.lang))))
+                     v.decimal(r["fitness"]), v.decimal(r["priority"], 2), cell(why)))
     head = (t("report.priority.rank", v.lang), t("report.priority.process", v.lang), t("report.conf.cases", v.lang),
             t("report.conf.fitness", v.lang), t("report.priority.priority", v.lang),
             t("display.priorities.reasons", v.lang))

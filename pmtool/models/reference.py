@@ -55,6 +55,12 @@ class ReferenceModel:
         return self.net.labels
 
     @property
+    def process_id(self) -> str:
+        """The process as tables and messages name it: ``process``, else the model file's stem — never the
+        model's own name, which for a PNML is often a tool's internal net id (``imdf_net_1683005706.78``)."""
+        return self.process or Path(self.source).stem
+
+    @property
     def fingerprint(self) -> str:
         """What makes two Soll models the same for comparison: the model file and its label map."""
         if not self.labels.sha256:

@@ -2,8 +2,9 @@
 
 Every share stands with its numbers ("k von n Fällen"), durations are in days, the weights the project file
 sets (``[priorities]``) are shown beside the factors, and the reasons name only what the numbers carry: with
-a single process there is nothing to rank against, so none is named. The chart (each factor's part of the
-priority) belongs to the method appendix.
+a single process there is nothing to rank against, so none is named. A process whose offices could not be
+compared stands with its factors but without rank or priority, and its line says why (no recommendation from
+case volume alone). The chart (each factor's part of the priority) belongs to the method appendix.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pmtool.compare.priority import FACTORS
-from pmtool.i18n import t
+from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.charts import PriorityBar, priority_chart
 from pmtool.report.context import Cell, Figure, Table
@@ -37,29 +38,42 @@ def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
 
     k = analysis.project.privacy_threshold
     frame = analysis.priorities
-    rows = frame.sort("rank").to_dicts() if frame.height else []
+    rows = frame.sort("rank", nulls_last=True).to_dicts() if frame.height else []
     weights = {f: float(rows[0].get(f"{f}_weight", 1.0)) if rows else 1.0 for f in FACTORS}
     head = (t("report.priority.process", lang), t("report.priority.rank", lang),
             *(t(f"report.factor.{f}", lang) for f in FACTORS), t("report.priority.priority", lang))
+    ranked = [r for r in rows if r.get("rank") is not None]
+    unranked = [process_name(analysis, r["process"], lang) for r in rows if r.get("rank") is None]
     out, bars, reasons = [], [], []
     for r in rows:
         name = process_name(analysis, r["process"], lang)
+        if r.get("rank") is None:  # not compared: its factors are facts, no rank, no priority, no shading
+            out.append((name, (Cell("—"), *(Cell(_factor_value(f, r, k, lang)) for f in FACTORS), Cell("—"))))
+            reasons.append((name, t("report.priority.not_ranked", lang)))
+            continue
         # shading compares processes: a single process is the largest of everything, which says nothing
         cells = (Cell(str(r["rank"])), *(Cell(_factor_value(f, r, k, lang),
-                                              css=f"level-{_level(r[f + '_norm'])}" if len(rows) > 1 else "")
+                                              css=f"level-{_level(r[f + '_norm'])}" if len(ranked) > 1 else "")
                                          for f in FACTORS),
                  Cell(numbers.decimal(r["priority"], lang, 2), css="strong"))
         out.append((name, cells))
         total = sum(weights.values()) or 1.0
         bars.append(PriorityBar(name, tuple((r[f + "_norm"] or 0.0) * weights[f] / total for f in FACTORS),
                                 r["priority"]))
-        reasons.append((name, _reasons(r, len(rows), lang)))
+        reasons.append((name, _reasons(r, len(ranked), lang, alone=len(rows) == 1)))
     foot = ((t("report.priority.weight", lang), (Cell("—"), *(Cell(numbers.decimal(weights[f], lang, 1))
                                                                 for f in FACTORS), Cell("—"))),)
-    single = len(rows) == 1
+    if len(ranked) > 1:
+        note = t("report.priority.note", lang)
+    elif len(rows) == 1:
+        note = t("report.priority.note_single", lang)
+    else:  # one comparable process, or none, among several
+        note = tn("report.priority.note_few", len(ranked), lang)
+    others = t("report.priority.note_others", lang) if ranked else ""
+    notes = (note, *((tn("report.priority.note_unranked", len(unranked), lang, processes=", ".join(unranked),
+                         others=others),) if unranked else ()))
     table = Table(id="priorities", caption=t("report.priority.caption", lang), head=head, rows=tuple(out),
-                  foot=foot if rows else (), notes=(t("report.priority.note_single" if single else
-                                                        "report.priority.note", lang),), css="priorities")
+                  foot=foot if rows else (), notes=notes, css="priorities")
     weights_text = t("report.priority.weights", lang, weights=", ".join(
         f"{t(f'report.factor.{f}', lang)} {numbers.decimal(weights[f], lang, 1)}" for f in FACTORS),
         configured=t("report.priority.configured" if analysis.project.priorities else "report.priority.default",
@@ -70,7 +84,7 @@ def build_priority_view(analysis: Analysis, lang: str) -> PriorityView:
                         alt=t("report.priority.alt", lang, order=", ".join(
                             f"{b.label} ({numbers.decimal(b.priority, lang, 2)})" for b in bars)),
                         caption=t("report.priority.figure", lang), size="wide")
-    first = process_name(analysis, rows[0]["process"], lang) if len(rows) > 1 else ""
+    first = process_name(analysis, ranked[0]["process"], lang) if len(ranked) > 1 else ""
     return PriorityView(table, weights_text, tuple(reasons), figure, first)
 
 
@@ -90,10 +104,12 @@ def _factor_value(factor: str, row: dict[str, Any], k: int, lang: str) -> str:
     return numbers.days(row["time_lost"], lang)
 
 
-def _reasons(row: dict[str, Any], processes: int, lang: str) -> str:
+def _reasons(row: dict[str, Any], processes: int, lang: str, *, alone: bool) -> str:
+    """Rank, priority and the factors that carry it; ``processes``: how many are ranked, ``alone``: whether
+    the analysis has this one process only (else the others could not be compared)."""
     priority = numbers.decimal(row["priority"], lang, 2)
     if processes == 1:
-        return t("report.priority.single", lang, priority=priority)
+        return t("report.priority.single" if alone else "report.priority.single_ranked", lang, priority=priority)
     named = [t(f"report.reason.{x}", lang) for x in (row["reasons"] or "").split(",") if x]
     return t("report.priority.reason_line", lang, rank=row["rank"], priority=priority,
              reasons=", ".join(named) or t("report.reason.none", lang))

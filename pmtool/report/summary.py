@@ -90,10 +90,11 @@ class Summary:
 
 
 def process_name(analysis: Analysis, pid: str, lang: str) -> str:
-    """„P1 Meldefallbearbeitung“ (English: the vocabulary's gloss); the project file's name wins."""
+    """„P1 Meldefallbearbeitung“ (English: the vocabulary's gloss); the project file's name wins; without either, the
+    process id (a model's own name may be a mining tool's net id)."""
     configured = analysis.project.processes[pid].name if pid in analysis.project.processes else None
     title = configured or vocabulary().process_title(pid, lang)
-    return f"{pid} {title}" if title else analysis.processes[pid].reference.name
+    return f"{pid} {title}" if title else pid
 
 
 def process_anchor(pid: str) -> str:

@@ -48,14 +48,14 @@ rules = "{P1_MODEL.with_suffix('.rules.toml').as_posix()}"
 def test_the_simulated_change_is_found_before_the_date_and_nowhere_else(changed):
     analysis, _ = changed
     result = pt.before_after(analysis, process="P1", offices=["GA-04"], at="2025-07-01")
-    assert result.names == {"GA-04_before": "GA-04 before 01.07.2025", "GA-04_after": "GA-04 from 01.07.2025"}
+    assert result.names == {"GA-04_before": "GA-04 before 2025-07-01", "GA-04_after": "GA-04 from 2025-07-01"}
     assert sum(result.cases.values()) == analysis.processes["P1"].log.frame.filter(
         pl.col("office") == "GA-04")["case_id"].n_unique()
     findings = result.tables.findings
     assert findings.height >= 1
     assert set(findings["office"]) == {"GA-04_before"}  # the office got better: only "before" is worse
     assert (findings["rate"] > findings["rate_others"]).all()
-    assert "GA-04 before 01.07.2025" in findings["statement_en"][0]
+    assert "GA-04 before 2025-07-01" in findings["statement_en"][0]
     assert result.tables.comparability["compared"].all()
     for control in ("GA-01", "GA-02"):
         same = pt.before_after(analysis, process="P1", offices=[control], at="2025-07-01")
@@ -128,7 +128,7 @@ def test_the_command_line_gives_the_apis_tables_maps_side_by_side_and_the_loud_n
     for name in ("GA-04_before_dfg.svg", "GA-04_after_dfg.svg", "GA-04_difference.svg", "GA-04_difference.csv"):
         assert (tmp_path / name).stat().st_size > 0
     page = html.unescape((tmp_path / "before_after.html").read_text("utf-8"))
-    assert page.count("<img") == 3 and "period-overlap" in page and "GA-04 from 01.07.2025" in page
+    assert page.count("<img") == 3 and "period-overlap" in page and "GA-04 from 2025-07-01" in page
     summary = json.loads((tmp_path / "before_after.json").read_text("utf-8"))
     assert summary["gate_relaxed"] == ["min_period_overlap"] and summary["split"] == "at:2025-07-01"
     diff_svg = html.unescape((tmp_path / "GA-04_difference.svg").read_text("utf-8"))

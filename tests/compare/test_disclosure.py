@@ -53,6 +53,41 @@ def test_frozen_cells_that_give_a_small_number_away_are_reported_not_hidden():
     assert result.unprotected == {"x"} and result.recoverable == ("x",)
 
 
+def test_a_large_table_is_audited_with_sparse_constraints(monkeypatch):
+    """A grid of 60 × 60 small counts with row and column totals: one component of 3,600 hidden cells and 120
+    relations. The linear programs hold the relations' terms only (a dense matrix would hold 120 × 3,600
+    numbers per program), and every small count stays free within [1, k−1]."""
+    from scipy import sparse
+
+    from pmtool.compare import lp_audit
+
+    seen = []
+    real = lp_audit.linprog
+
+    def spy(c, **kwargs):
+        seen.append(kwargs)
+        return real(c, **kwargs)
+
+    monkeypatch.setattr(lp_audit, "linprog", spy)
+    ledger = Ledger()
+    size = 60
+    for r in range(size):
+        for c in range(size):
+            ledger.cell((r, c), 1 + (r * 7 + c * 3) % (K - 1))
+    for r in range(size):
+        ledger.total(("row", r), [(r, c) for c in range(size)])
+    for c in range(size):
+        ledger.total(("column", c), [(r, c) for r in range(size)])
+    result = protect(ledger, K, bounds=False)
+    assert not result.recoverable and len(result.hidden) == size * size
+    assert seen
+    for kwargs in seen:
+        for name in ("A_eq", "A_ub"):
+            matrix = kwargs.get(name)
+            assert matrix is None or sparse.issparse(matrix)
+            assert matrix is None or matrix.nnz <= 2 * size * (size + 1) + size * size
+
+
 @st.composite
 def office_tables(draw):
     """Random offices × items: a few rules (own eligible cases), two deviation items (the finished cases),
