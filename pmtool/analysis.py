@@ -315,9 +315,8 @@ def worker_plan(project: Project) -> WorkerPlan:
     return WorkerPlan(wanted, planned, "memory_budget" if planned < wanted else None, total)
 
 
-def _local_workers(project: Project, progress: Progress) -> int:
-    """:func:`worker_plan`'s number, with the memory budget's line told where the run's progress is shown."""
-    plan = worker_plan(project)
+def _local_workers(plan: WorkerPlan, progress: Progress) -> int:
+    """``plan``'s number, with the memory budget's line told where the run's progress is shown."""
     note = getattr(progress, "note", None)
     if plan.reason == "memory_budget" and note is not None:
         note(plan.describe())
@@ -329,7 +328,7 @@ def _run_analysis(project: Project, *, key: PseudonymKey | None, allow_identifia
     allowlist = load_allowlist(project.allowlist) if project.allowlist else Allowlist()  # fail early
     stages = StageRunner(store, progress)
     plan = worker_plan(project)
-    with cluster.local_workers(_local_workers(project, progress)):  # they end with the offices' steps
+    with cluster.local_workers(_local_workers(plan, progress)):  # they end with the offices' steps
         ingests, references, processes = _offices(project, stages, key=key, allow_identifiable=allow_identifiable,
                                                   cache=cache or AlignmentCache(), discover_models=discover_models)
     return replace(_compared(project, stages, allowlist, ingests, references, processes), workers=plan)

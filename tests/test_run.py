@@ -178,13 +178,18 @@ def test_adding_one_office_recomputes_that_office_and_the_comparison_and_says_wh
     assert "Since the last run:" in text and " new P3a #" in text
 
 
-def test_the_cache_changes_nothing(small_project, tmp_path):
-    project = load_project(small_project)
+def _plain_and_cached(project_file: Path, cache: Path):
+    """The project's analysis without a cache, and the third run through one (every step from the cache)."""
+    project = load_project(project_file)
     key = PseudonymKey(TEST_KEY_TEXT.encode())
     plain = run_analysis(project, key=key, discover_models=False)
-    store = StageCache(tmp_path / "cache")
+    store = StageCache(cache)
     run_analysis(project, key=key, discover_models=False, store=store)
-    cached = run_analysis(project, key=key, discover_models=False, store=store)
+    return plain, run_analysis(project, key=key, discover_models=False, store=store)
+
+
+def test_the_cache_changes_nothing(small_project, tmp_path):
+    plain, cached = _plain_and_cached(small_project, tmp_path / "cache")
     assert all(step.cached for step in cached.steps)
     assert plain.findings.height > 0
     assert plain.findings.equals(cached.findings)
@@ -198,12 +203,7 @@ def test_the_cache_changes_nothing_when_offices_come_in_slices_of_cases(small_pr
     import pmtool.eventlog.log as eventlog_log
 
     monkeypatch.setattr(eventlog_log, "CASES_PER_SLICE", 7)
-    project = load_project(small_project)
-    key = PseudonymKey(TEST_KEY_TEXT.encode())
-    plain = run_analysis(project, key=key, discover_models=False)
-    store = StageCache(tmp_path / "cache")
-    run_analysis(project, key=key, discover_models=False, store=store)
-    cached = run_analysis(project, key=key, discover_models=False, store=store)
+    plain, cached = _plain_and_cached(small_project, tmp_path / "cache")
     assert all(step.cached for step in cached.steps)
     for pid, pa in plain.processes.items():
         again = cached.processes[pid].results

@@ -89,12 +89,15 @@ def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
         def note(self, text: str) -> None:
             notes.append(text)
 
-    assert analysis._local_workers(project, Progress()) == 2 and notes == []  # no budget: as many as asked
+    def workers() -> int:
+        return analysis._local_workers(analysis.worker_plan(project), Progress())
+
+    assert workers() == 2 and notes == []  # no budget: as many as asked
     per_worker = limits.WORKER_BASE_MB + limits.WORKER_PER_EXPORT_BYTE * largest / 2**20
     with limits.configured({"memory_mb": int(4 * per_worker) + 1}):  # half for the run, two workers fit
-        assert analysis._local_workers(project, Progress()) == 2 and notes == []
+        assert workers() == 2 and notes == []
     with limits.configured({"memory_mb": int(2 * per_worker)}):  # one worker: the offices one after another
-        assert analysis._local_workers(project, Progress()) == 1
+        assert workers() == 1
     assert len(notes) == 1 and "memory_mb" in notes[0] and "1" in notes[0]
 
 
