@@ -139,9 +139,10 @@ def test_offices_use_their_own_calendar():
 def test_cases_judged_in_slices_give_the_table_of_all_at_once(sample_logs_by_process, monkeypatch, process,
                                                                incomplete):
     """The rules are judged a slice of cases at a time; any slicing gives the same rows in the same order."""
+    from conftest import MODEL_FILES, MODELS
+
     from pmtool.conform import rules_check
     from pmtool.models.reference import load_reference
-    from conftest import MODEL_FILES, MODELS
 
     reference = load_reference(MODELS / MODEL_FILES[process])
     log = sample_logs_by_process[process]
