@@ -332,6 +332,13 @@ def _comparison_settings(settings: CompareSettings) -> dict[str, float]:
     return {"fdr": settings.fdr, "confidence": settings.confidence, **asdict(settings.gate)}
 
 
+
+def _limits_in_force(project: Project) -> dict[str, int | None]:
+    """The limits a run worked within, as the manifest records them: ``memory_mb`` is ``None`` when no memory
+    budget is set (as the docs say: "none"), not the 0 that stands for it inside."""
+    chosen = asdict(replace(limits.from_environment(), **dict(project.limits or {})))
+    return {name: (None if name == "memory_mb" and value == 0 else value) for name, value in chosen.items()}
+
 def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
                    report: str, disclosure: dict[str, Any] | None = None,
                    digests: dict[str, tuple[str, int]] | None = None) -> dict[str, Any]:
@@ -377,7 +384,7 @@ def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: Ps
         "workers": project.workers, "scheduler": project.scheduler,
         # the worker processes that worked on the offices here (1: the run's own process) and why fewer
         "worker_processes": analysis.workers.to_dict() if analysis.workers else None,
-        "limits": asdict(replace(limits.from_environment(), **dict(project.limits or {}))),
+        "limits": _limits_in_force(project),
     }
     return {
         "format": MANIFEST_FORMAT,

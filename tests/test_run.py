@@ -114,6 +114,8 @@ def test_manifest_records_inputs_settings_versions_and_outputs(ran_project):
     assert {"pmtool", "pm4py", "polars"} <= set(manifest["versions"])
     assert manifest["settings"]["key_id"] == PseudonymKey(TEST_KEY_TEXT.encode()).key_id
     assert manifest["settings"]["scheduler"] is None  # the offices' steps ran on this machine
+    assert manifest["settings"]["limits"]["memory_mb"] is None  # no budget set: "none", as the docs say
+    assert manifest["settings"]["limits"]["model_tasks"] == 2000
     text = (out / "manifest.json").read_text("utf-8")
     assert TEST_KEY_TEXT not in text
 
