@@ -136,7 +136,7 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
     # the disclosure audit's linear programs and the tables run while Graphviz draws
-    audit = _in_background(disclosure_audit, analysis)
+    audit = _in_background(lambda a: disclosure_audit(a, store), analysis)
     tables = _in_background(lambda a: _analysis_writers(a, out, project.tables, lang), analysis)
     figures: dict[Path, Writer] = {}
     not_drawn: list[tuple[str, str]] = []
@@ -404,17 +404,18 @@ def _output(out: Path, path: str, known: tuple[str, int] | None) -> dict[str, An
     return {"path": path, "sha256": sha256, "bytes": size}
 
 
-def disclosure_audit(analysis: Analysis) -> dict[str, Any]:
+def disclosure_audit(analysis: Analysis, store: StageCache | None = None) -> dict[str, Any]:
     """The disclosure audit of everything the run publishes (report and comparison tables together, see
     :mod:`pmtool.report.suppression`): threshold, hidden numbers, linear programs solved, small numbers still
-    recoverable (0). Without the report package, the comparison tables' audit alone."""
+    recoverable (0). Without the report package, the comparison tables' audit alone. With the stage cache
+    ``store``, an unchanged publication's protection comes from it."""
     try:
         from pmtool.report.suppression import audit_summary, report_protection
     except ImportError:
         table = analysis.disclosure
         return {"privacy_threshold": analysis.comparison.settings.privacy_threshold, "hidden_cells": table.height,
                 "scope": "tables"}
-    return {**audit_summary(report_protection(analysis)), "scope": "report and tables"}
+    return {**audit_summary(report_protection(analysis, store)), "scope": "report and tables"}
 
 
 def _in_background(function: Callable[[Analysis], T], analysis: Analysis) -> Future[T]:

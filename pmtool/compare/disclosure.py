@@ -40,11 +40,18 @@ published numbers only (see :mod:`pmtool.compare.compare`), so they add nothing 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pmtool.compare.lp_audit import EPS, Auditor, covers, linked
+
+if TYPE_CHECKING:
+    from pmtool.stage_cache import Files, StageCache
 
 Key = Hashable
 _TRIALS = 12  # candidates (and as many margins) weighed per repair
@@ -208,6 +215,50 @@ def protect(ledger: Ledger, k: int, *, hidden: Iterable[Key] = (), frozen: Itera
     still = solver.narrowed(out, sorted(primary, key=order.__getitem__), k)
     final = {key: solver.interval(out, key) for key in sorted(out, key=order.__getitem__)} if bounds else {}
     return Protection(k, frozenset(out), primary & frozenset(out), final, frozenset(still), solver.solved)
+
+
+def protect_cached(store: StageCache | None, ledger: Ledger, k: int, *, hidden: Iterable[Key] = (),
+                   frozen: Iterable[Key] = ()) -> Protection:
+    """:func:`protect` without ``bounds``, kept in the stage cache ``store`` under the SHA-256 of the
+    ledger (every cell with its value and flags, every relation, in order), ``k``, ``hidden`` and ``frozen``:
+    a run whose published numbers did not change takes the protection from the cache instead of solving the
+    linear programs again (with ``store`` ``None``, it is computed). The cache entry holds positions of
+    cells in the ledger only, as JSON."""
+    hidden, frozen = frozenset(hidden), frozenset(frozen)
+    if store is None or not (hidden <= ledger.cells.keys()):
+        return protect(ledger, k, hidden=hidden, frozen=frozen, bounds=False)
+    keys = list(ledger.cells)
+    position = {key: i for i, key in enumerate(keys)}
+
+    def save(result: Protection, folder: Path) -> None:
+        document = {"k": result.k, "solved": result.solved,
+                    **{name: sorted(position[c] for c in getattr(result, name))
+                       for name in ("hidden", "primary", "unprotected")}}
+        (folder / "protection.json").write_text(json.dumps(document, sort_keys=True), "utf-8")
+
+    def load(files: Files) -> Protection:
+        document = json.loads(files["protection.json"])
+        cells = {name: frozenset(keys[i] for i in document[name]) for name in ("hidden", "primary", "unprotected")}
+        return Protection(int(document["k"]), cells["hidden"], cells["primary"], {}, cells["unprotected"],
+                          int(document["solved"]))
+
+    key = store.key("audit", ledger_digest(ledger, k, hidden, frozen))
+    result, _ = store.memo("audit", key, lambda: protect(ledger, k, hidden=hidden, frozen=frozen, bounds=False),
+                           save=save, load=load)
+    return result
+
+
+def ledger_digest(ledger: Ledger, k: int, hidden: Iterable[Key] = (), frozen: Iterable[Key] = ()) -> str:
+    """The SHA-256 of everything :func:`protect` depends on: the cells (keys, values, flags) and relations
+    in their order, the threshold, the cells hidden anyway and the frozen ones."""
+    digest = hashlib.sha256(f"ledger/1 k={k}\n".encode())
+    for key, c in ledger.cells.items():
+        digest.update(f"c {key!r} {c.value} {c.sensitive:d}{c.shown:d}{c.total:d} {c.keep}\n".encode())
+    for rel in ledger.relations:
+        digest.update(f"r {rel!r}\n".encode())
+    for name, cells in (("hidden", hidden), ("frozen", frozen)):
+        digest.update(f"{name} {sorted(map(repr, cells))!r}\n".encode())
+    return digest.hexdigest()
 
 
 def _repair(ledger: Ledger, solver: Auditor, out: set[Key], key: Key, k: int, by_cell: dict[Key, list[int]],

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pmtool.compare.compare import exact_rows, privacy_threshold
-from pmtool.compare.disclosure import Key, Ledger, Protection, protect
+from pmtool.compare.disclosure import Key, Ledger, Protection, protect_cached
 from pmtool.compare.publication import ALL, comparison_ledger, hidden_keys
 from pmtool.conform.conformance import scan_tables
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pmtool.analysis import Analysis
     from pmtool.discover.dfg import DirectlyFollowsGraph
     from pmtool.discover.discovery import Discovery
+    from pmtool.stage_cache import StageCache
 
 SUPPRESSED = "·"
 
@@ -51,13 +52,15 @@ def is_small(count: int | None, k: int) -> bool:
     return count is None or 0 < count < k
 
 
-def report_protection(analysis: Analysis) -> Protection:
+def report_protection(analysis: Analysis, store: StageCache | None = None) -> Protection:
     """The protection of everything the report and the comparison tables of ``analysis`` publish (see the
-    module docstring). Deterministic; computed once per analysis (the report and the run's manifest ask)."""
+    module docstring). Deterministic; computed once per analysis (the report and the run's manifest ask),
+    and kept in the stage cache ``store`` across runs when one is given (a run whose published numbers are
+    unchanged solves no linear program)."""
     memo = _MEMO.get(id(analysis))
     if memo is not None and memo[0]() is analysis:
         return memo[1]
-    result = _protection(analysis)
+    result = _protection(analysis, store)
     for stale in [key for key, (ref, _) in _MEMO.items() if ref() is None]:
         del _MEMO[stale]
     _MEMO[id(analysis)] = (weakref.ref(analysis), result)
@@ -67,7 +70,7 @@ def report_protection(analysis: Analysis) -> Protection:
 _MEMO: dict[int, tuple[weakref.ref, Protection]] = {}
 
 
-def _protection(analysis: Analysis) -> Protection:
+def _protection(analysis: Analysis, store: StageCache | None = None) -> Protection:
     bundles = sorted((b for pa in analysis.processes.values() for b in pa.bundles),
                      key=lambda b: (b.process, b.period, b.office))
     settings = analysis.comparison.settings
@@ -82,7 +85,7 @@ def _protection(analysis: Analysis) -> Protection:
             if d.scope.process == pid and d.scope.office:
                 hidden |= dfg_cells(ledger, d, pid, analysis.project.period, k)
         performance_cells(ledger, analysis, pid, k)
-    return protect(ledger, k, hidden=hidden, frozen=frozen, bounds=False)
+    return protect_cached(store, ledger, k, hidden=hidden, frozen=frozen)
 
 
 def duration_key(process: str, period: str, index: int, office: str) -> Key:

@@ -53,6 +53,39 @@ def test_frozen_cells_that_give_a_small_number_away_are_reported_not_hidden():
     assert result.unprotected == {"x"} and result.recoverable == ("x",)
 
 
+def test_an_unchanged_publication_takes_its_protection_from_the_stage_cache(tmp_path, monkeypatch):
+    """A second run with the same published numbers solves no linear program: the protection comes from the
+    cache, the same to the last cell and with the same count of programs for the manifest. One changed count
+    is another publication and is audited again."""
+    from pmtool.compare import disclosure
+    from pmtool.stage_cache import StageCache
+
+    def ledger_of(first: int) -> Ledger:
+        ledger = Ledger()
+        for office, n in (("GA-01", first), ("GA-02", 40), ("GA-03", 9), ("GA-04", 0)):
+            ledger.cell(("a", office), n)
+        ledger.total(("a", "all"), [("a", o) for o in ("GA-01", "GA-02", "GA-03", "GA-04")])
+        ledger.cell("x", 2)
+        ledger.cell("y", 50)
+        ledger.total("t", ["x", "y"])
+        return ledger
+
+    store = StageCache(tmp_path / ".cache")
+    plain = protect(ledger_of(2), K, frozen={"y", "t"}, bounds=False)
+    first = disclosure.protect_cached(store, ledger_of(2), K, frozen={"y", "t"})
+    assert first == plain and first.solved > 0 and first.unprotected == {"x"}
+    assert len([p for p in (tmp_path / ".cache" / "audit").iterdir() if p.is_dir()]) == 1
+
+    def no_programs(*args, **kwargs):
+        raise AssertionError("the linear programs were solved again")
+
+    monkeypatch.setattr(disclosure, "protect", no_programs)
+    again = disclosure.protect_cached(StageCache(tmp_path / ".cache"), ledger_of(2), K, frozen={"y", "t"})
+    assert again == plain
+    with pytest.raises(AssertionError, match="solved again"):
+        disclosure.protect_cached(store, ledger_of(3), K, frozen={"y", "t"})
+
+
 def test_a_large_table_is_audited_with_sparse_constraints(monkeypatch):
     """A grid of 60 × 60 small counts with row and column totals: one component of 3,600 hidden cells and 120
     relations. The linear programs hold the relations' terms only (a dense matrix would hold 120 × 3,600
