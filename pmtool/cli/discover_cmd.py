@@ -57,7 +57,7 @@ def discover(
     filters: Annotated[list[str] | None, typer.Option("--filter", help=FILTER_HELP)] = None,
     png_width: Annotated[int | None, typer.Option("--png-width", min=200, max=20000, help="Width of the PNG "
                                                   "maps in pixels, e.g. 1600 for a slide (default: 150 dpi, "
-                                                  "as wide as the map needs).")] = None,
+                                                  "at most 6000 pixels on the longer side).")] = None,
     miner: Annotated[str, typer.Option("--miner", help="inductive (IMf on the log) or inductive_dfg (IMd on the "
                                        "directly-follows graph: grows with activities, not cases).")] = "inductive",
     mine_top_activities: Annotated[int | None, typer.Option("--mine-top-activities", min=0, help="The miner "

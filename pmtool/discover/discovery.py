@@ -55,7 +55,7 @@ class DiscoverSettings:
     miner: str = "inductive"
     fitness: bool = True
     filters: tuple[str, ...] = ()  # text forms of pmtool.eventlog.filters, applied before anything else
-    png_width: int | None = None  # pixels of the PNG maps (e.g. 1600 for a slide); default: 150 dpi
+    png_width: int | None = None  # pixels of the PNG maps (e.g. 1600 for a slide); default: 150 dpi, ≤ 6000 px
     mine_max_activities: int | None = 100
     mine_min_activity_share: float = 0.0
     mine_variant_coverage: float = 1.0

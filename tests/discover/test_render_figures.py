@@ -126,3 +126,26 @@ def test_a_png_for_a_slide_is_exactly_as_wide_as_asked():
         png = run_dot(source, "png", width_px=1600)
         width, height = struct.unpack(">II", png[16:24])
         assert abs(width - 1600) <= 2 and height > 0
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_a_long_map_is_scaled_down_to_the_png_limit_and_a_small_one_stays_at_150_dpi():
+    """A chain of 40 boxes drawn left to right is about 60 inches wide: 9,000 pixels at 150 dpi. The PNG is
+    scaled down to PNG_MAX_PX on its longer side; the SVG keeps its size; a small map is not scaled up."""
+    from pmtool.graphviz import PNG_MAX_PX
+
+    chain = " -> ".join(f'"Tätigkeit {i} mit einem längeren Namen"' for i in range(40))
+    source = f"digraph {{ rankdir=LR; node [shape=box, fontsize=14]; {chain} }}"
+    width, height = _png_size(run_dot(source, "png"))
+    assert width == PNG_MAX_PX and height < 200, (width, height)
+    svg_width = float(etree.fromstring(run_dot(source, "svg")).get("width").removesuffix("pt"))
+    assert svg_width / 72 * 150 > 1.4 * PNG_MAX_PX  # the SVG keeps the full 150 dpi size
+    small = 'digraph { rankdir=LR; node [shape=box]; "A" -> "B" }'
+    small_width, _ = _png_size(run_dot(small, "png"))
+    svg_small = float(etree.fromstring(run_dot(small, "svg")).get("width").removesuffix("pt"))
+    assert abs(small_width - svg_small / 72 * 150) <= 2  # 150 dpi, not scaled up
+    assert _png_size(run_dot(source, "png", width_px=1600))[0] == 1600  # an asked width wins
