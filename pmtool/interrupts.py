@@ -4,6 +4,11 @@ A run's work can be dropped at any moment: its worker and helper processes are s
 (:func:`pmtool.conform.workers.stop_now`), its outputs wait under temporary names until all are written. Only
 renaming them into place, removing what the run no longer makes and writing the manifest must not stop half
 way: :func:`held` keeps a Ctrl-C back until they are done.
+
+Work a run does beside its main thread (the disclosure audit's linear programs, the tables) runs in
+:class:`Background` threads. When the run stops, they are called off and waited for: a thread still inside a
+native library (HiGHS, C++) when the interpreter ends would abort the whole process ("terminate called
+without an active exception", exit code 134 instead of 130). Long work asks :func:`check` between its steps.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, TimeoutError
 from contextlib import contextmanager
+from contextvars import ContextVar, copy_context
+from types import TracebackType
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -73,3 +80,60 @@ def join(thread: threading.Thread, timeout: float | None = None) -> None:
         if left <= 0:
             return
         thread.join(left)
+
+
+class Cancelled(Exception):
+    """The work was called off: the run it belongs to stopped (:meth:`Background.cancel`)."""
+
+
+_called_off: ContextVar[threading.Event | None] = ContextVar("pmtool_called_off", default=None)
+
+
+def check() -> None:
+    """Raise :class:`Cancelled` when the work running here was called off; long work in a
+    :class:`Background` thread asks between its steps (in any other thread it never raises)."""
+    event = _called_off.get()
+    if event is not None and event.is_set():
+        raise Cancelled
+
+
+class Background:
+    """Threads of work beside the main thread, each with a copy of the caller's context, their results or
+    errors in futures. Leaving the ``with`` block because of an error or a Ctrl-C calls the work off and waits
+    (at most ``timeout`` seconds) until every thread has ended, so none is inside a native library when the
+    interpreter ends. The threads are daemons: one that does not end in time does not hold the process."""
+
+    def __init__(self, timeout: float = 5.0) -> None:
+        self.timeout = timeout
+        self._event = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        future: Future[T] = Future()
+        context = copy_context()
+        context.run(_called_off.set, self._event)
+
+        def work() -> None:
+            try:
+                future.set_result(context.run(function, *args))
+            except BaseException as exc:  # raised where the result is asked for
+                future.set_exception(exc)
+
+        thread = threading.Thread(target=work, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return future
+
+    def cancel(self) -> None:
+        """Call the work off and wait for its threads (at most :attr:`timeout` seconds in all)."""
+        self._event.set()
+        end = time.monotonic() + self.timeout
+        for thread in self._threads:
+            thread.join(max(0.0, end - time.monotonic()))
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None:
+            self.cancel()

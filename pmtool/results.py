@@ -27,15 +27,11 @@ import os
 import platform
 import shutil
 import tempfile
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
-from contextvars import copy_context
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from time import perf_counter
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 
@@ -62,7 +58,6 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "pmtool-run/1"
 _FIGURES = (".svg", ".png")
 _MODELS = (".bpmn", ".pnml")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -135,18 +130,20 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     store = StageCache(out / ".cache") if use_cache else None
     analysis = run_analysis(project, key=key, allow_identifiable=allow_identifiable, progress=progress, store=store)
     stages = StageRunner(store, progress)
-    # the disclosure audit's linear programs and the tables run while Graphviz draws
-    audit = _in_background(lambda a: disclosure_audit(a, store), analysis)
-    tables = _in_background(lambda a: _analysis_writers(a, out, project.tables, lang), analysis)
-    figures: dict[Path, Writer] = {}
-    not_drawn: list[tuple[str, str]] = []
-    for pid, all_files in _discovery_files(analysis, stages, lang).items():
-        files, failed = drawn(all_files)
-        not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
-        for name, data in files.items():
-            figures[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
-    writers = {**interrupts.result(tables), **figures}
-    disclosure = interrupts.result(audit)  # before the report, which asks for the same protection
+    # the disclosure audit's linear programs and the tables run while Graphviz draws; a Ctrl-C or an error
+    # calls them off and waits for them (a thread inside HiGHS at the interpreter's end aborts the process)
+    with interrupts.Background() as background:
+        audit = background.submit(disclosure_audit, analysis, store)
+        tables = background.submit(_analysis_writers, analysis, out, project.tables, lang)
+        figures: dict[Path, Writer] = {}
+        not_drawn: list[tuple[str, str]] = []
+        for pid, all_files in _discovery_files(analysis, stages, lang).items():
+            files, failed = drawn(all_files)
+            not_drawn += [((_discovery_folder(name, pid) / name).as_posix(), why) for name, why in failed.items()]
+            for name, data in files.items():
+                figures[out / _discovery_folder(name, pid) / name] = _bytes_writer(data)
+        writers = {**interrupts.result(tables), **figures}
+        disclosure = interrupts.result(audit)  # before the report, which asks for the same protection
     report, status, note = _report_files(analysis, out, stages, lang)
     for name, data in report.items():
         writers[out / "report" / name] = _bytes_writer(data)
@@ -416,22 +413,6 @@ def disclosure_audit(analysis: Analysis, store: StageCache | None = None) -> dic
         return {"privacy_threshold": analysis.comparison.settings.privacy_threshold, "hidden_cells": table.height,
                 "scope": "tables"}
     return {**audit_summary(report_protection(analysis, store)), "scope": "report and tables"}
-
-
-def _in_background(function: Callable[[Analysis], T], analysis: Analysis) -> Future[T]:
-    """``function(analysis)`` in a thread of its own (with this thread's context), its result or error
-    waiting in the future. The thread does not hold up the end of the process (after Ctrl-C)."""
-    future: Future[T] = Future()
-    context = copy_context()
-
-    def work() -> None:
-        try:
-            future.set_result(context.run(function, analysis))
-        except BaseException as exc:  # raised where the result is asked for
-            future.set_exception(exc)
-
-    threading.Thread(target=work, daemon=True).start()
-    return future
 
 
 def _version(package: str) -> str | None:

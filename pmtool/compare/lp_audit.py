@@ -21,6 +21,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
+from pmtool import interrupts
+
 if TYPE_CHECKING:
     from pmtool.compare.disclosure import Ledger
 
@@ -187,6 +189,7 @@ class Auditor:
                      "b_ub": np.zeros(m) if a_ub is None else np.concatenate([problem["b_ub"], np.zeros(m)])}
             bounds = [(0, self.ceiling)] * n + [(0, k - 1)] * m
         self.solved += 1
+        interrupts.check()  # a run that stopped calls the audit off between programs
         res = linprog(c, bounds=bounds, method="highs", **extra)
         if res.status != 0:  # the true values always satisfy the relations; anything else is a bug
             raise RuntimeError(f"disclosure audit: linear program failed ({res.message})")
@@ -223,6 +226,7 @@ class Auditor:
 
     def _optimum(self, c: np.ndarray, problem: dict) -> float:
         self.solved += 1
+        interrupts.check()
         res = linprog(c, **problem)
         if res.status == 3:  # unbounded: nothing published limits the cell in this direction
             return -math.inf
