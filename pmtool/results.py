@@ -27,6 +27,8 @@ import os
 import platform
 import shutil
 import tempfile
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -50,7 +52,7 @@ from pmtool.ingest.output import Writer, ingest_writers, staged, write_atomicall
 from pmtool.ingest.pseudonymise import PseudonymKey
 from pmtool.models.labels import label_map_beside
 from pmtool.models.reference import rules_beside
-from pmtool.project import Project
+from pmtool.project import ExportSource, Project
 from pmtool.stage_cache import StageCache, canonical, load_files, save_files, sha256_file
 from pmtool.vocabulary import extended
 
@@ -203,11 +205,35 @@ def adoption_frames(analysis: Analysis) -> dict[str, pl.DataFrame]:
     return {name: pl.concat([p[name] for p in parts]) for name in ("adoption_series", "adoption_estimates")}
 
 
+def log_stems(exports: Sequence[ExportSource]) -> dict[ExportSource, str]:
+    """The name (without suffix) of each export's canonical log in ``logs/<process>/``: ``<office>_<process>``;
+    when an office has several exports of a process, the export's own name after it
+    (``GA-01_P1_januar``; an export named ``GA-01_P1…`` already keeps its name), and a number after that if
+    even those coincide. Never the export's name alone:
+    offices export under the same generic names (``export.csv``), and one office's log would replace
+    another's."""
+    together = Counter((s.office, s.process) for s in exports)
+    stems: dict[ExportSource, str] = {}
+    taken: set[tuple[str, str]] = set()
+    for source in exports:
+        base = f"{source.office}_{source.process}"
+        if together[(source.office, source.process)] > 1:
+            own = export_stem(source.path)
+            base = own if own.casefold().startswith(base.casefold()) else f"{base}_{own}"
+        stem, n = base, 2
+        while (source.process, stem.casefold()) in taken:
+            stem, n = f"{base}-{n}", n + 1
+        taken.add((source.process, stem.casefold()))
+        stems[source] = stem
+    return stems
+
+
 def _analysis_writers(analysis: Analysis, out: Path, formats: tuple[str, ...],
                       lang: str) -> dict[Path, Writer]:
     writers: dict[Path, Writer] = {}
+    stems = log_stems(analysis.project.exports)
     for source, result in zip(analysis.project.exports, analysis.ingests, strict=True):
-        writers.update(ingest_writers(result, out / "logs" / source.process, export_stem(source.path))[1])
+        writers.update(ingest_writers(result, out / "logs" / source.process, stems[source])[1])
     per_table = tuple(f for f in formats if f != "xlsx")
     for pid, pa in analysis.processes.items():
         writers.update(conformance_writers(pa.results, out / "tables" / "conformance", pid, per_table))

@@ -22,7 +22,7 @@ import pmtool as pt
 from pmtool.analysis import run_analysis
 from pmtool.cli.app import app
 from pmtool.ingest.pseudonymise import PseudonymKey
-from pmtool.project import load_project, starter_project
+from pmtool.project import ExportSource, load_project, starter_project
 from pmtool.results import DEMO_PROJECT, run_project
 from pmtool.stage_cache import StageCache
 
@@ -430,3 +430,36 @@ def test_queued_figures_are_those_of_one_discovery_alone_and_a_cached_office_is_
     assert files_of(out) == written
     titles = {office for source in drawn for office in OFFICES if f"{office} · " in source}
     assert len(titles) == 1 and len(drawn) >= 3  # that office's map, net and model, and nothing else
+
+
+def test_offices_whose_exports_have_the_same_file_name_each_keep_their_log(tmp_path):
+    """Offices export under generic names: two offices' `export.csv` in different folders must not share one
+    file in logs/ (one office's log would silently replace the other's)."""
+    from pmtool.results import log_stems
+
+    process = "P3a"
+    lines = ['[project]', 'name = "Gleiche Namen"', 'output = "results"', 'formats = []',
+             'as_of = 2026-03-31T23:59:00+02:00', '', f'[processes.{process}]',
+             f'model = "{(MODELS / MODEL_FILES[process]).as_posix()}"']
+    for office in ("GA-01", "GA-02"):
+        folder = tmp_path / office.lower()
+        folder.mkdir()
+        shutil.copy(SAMPLE_LOGS / process / f"{office}_{process}.csv", folder / "export.csv")
+        shutil.copy(SAMPLE_LOGS / process / f"{office}_{process}.profile.toml", folder / "export.profile.toml")
+        lines += ["", "[[offices]]", f'id = "{office}"', "[[offices.exports]]", f'process = "{process}"',
+                  f'path = "{office.lower()}/export.csv"', f'profile = "{office.lower()}/export.profile.toml"']
+    project = tmp_path / "pmtool.toml"
+    project.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("run", "--project", str(project), "--quiet")
+    assert result.exit_code in (0, 1), result.output
+    logs = tmp_path / "results" / "logs" / process
+    for office in ("GA-01", "GA-02"):
+        frame = pl.read_parquet(logs / f"{office}_{process}.parquet")
+        assert frame["office"].unique().to_list() == [office]
+    assert not (logs / "export.parquet").exists()
+    manifest = json.loads((tmp_path / "results" / "manifest.json").read_text("utf-8"))
+    assert {o["path"] for o in manifest["outputs"]} >= {f"logs/{process}/GA-01_{process}.parquet",
+                                                         f"logs/{process}/GA-02_{process}.parquet"}
+    # several exports of one office: one log each, the export's name after <office>_<process>_
+    sources = [ExportSource("GA-07", "P1", Path(p), None) for p in ("a/GA-07_P1.csv", "b/januar.csv", "c/januar.xlsx")]
+    assert list(log_stems(sources).values()) == ["GA-07_P1", "GA-07_P1_januar", "GA-07_P1_januar-2"]
