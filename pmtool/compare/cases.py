@@ -8,7 +8,8 @@ the finding's ``affected`` count. Bundles and the report never hold cases; this 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -73,3 +74,29 @@ def finding_cases(analysis: Analysis, *, finding_id: str | None = None, office: 
             .select(*_KEY, "variant", "first", "last", "case_status", "rule_id", "clock_start", "due", "clock_end",
                     "late_hours", "throughput_hours")
             .sort(["late_hours", schema.OFFICE, schema.CASE_ID], descending=[True, False, False], nulls_last=True))
+
+
+def affected_sets(analysis: Analysis, findings: Iterable[Mapping[str, Any]]) -> dict[str, frozenset]:
+    """The affected cases of each of ``findings`` (rows with ``finding_id``, ``process``, ``office``, ``item``)
+    as a set of (office, pseudonym), selected as :func:`finding_cases` selects them; the per-case items are
+    worked out once per process. A finding of a process without its conformance in ``analysis`` is left
+    out."""
+    wanted: dict[str, list[Mapping[str, Any]]] = {}
+    for row in findings:
+        wanted.setdefault(row["process"], []).append(row)
+    out: dict[str, frozenset] = {}
+    for pid, rows in wanted.items():
+        pa = analysis.processes.get(pid)
+        result = getattr(pa, "conformance", None) if pa is not None else None
+        if result is None:
+            continue
+        pairs = pl.DataFrame({schema.OFFICE: [r["office"] for r in rows], "item": [r["item"] for r in rows]},
+                             schema={schema.OFFICE: pl.String, "item": pl.String}).unique()
+        items = (case_items(result).filter(pl.col("affected")).join(pairs, on=[schema.OFFICE, "item"])
+                 .select(schema.OFFICE, "item", schema.CASE_ID))
+        by_item: dict[tuple[str, str], set] = {}
+        for office, item, case in items.iter_rows():
+            by_item.setdefault((office, item), set()).add((office, case))
+        for r in rows:
+            out[r["finding_id"]] = frozenset(by_item.get((r["office"], r["item"]), ()))
+    return out

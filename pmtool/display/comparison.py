@@ -137,6 +137,7 @@ def comparison_parts(tables: ComparisonTables, v: View) -> list[str]:
 def analysis_html(analysis: Analysis, v: View) -> str:
     """The run at a glance: facts, the steps (with cache use), one verdict per process, the top open
     findings and the priorities."""
+    from pmtool.compare.cases import affected_sets
     from pmtool.report.items import group_findings
     from pmtool.report.summary import process_name, verdict
 
@@ -151,7 +152,7 @@ def analysis_html(analysis: Analysis, v: View) -> str:
                                                       v.decimal(sec, 1))) for s, (n, c, sec) in stages.items()])
     rows = analysis.findings.to_dicts() if analysis.findings.height else []
     groups: dict[str, list] = {}
-    for g in group_findings(rows):
+    for g in group_findings(rows, lambda found: affected_sets(analysis, found)):
         groups.setdefault(g.lead["process"], []).append(g)
     verdicts = []
     for pid in analysis.processes:

@@ -9,6 +9,7 @@ highest score (a rule before a deviation at equal score), naming the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,21 +71,35 @@ def basis_text(basis: str | None, severity: str | None, lang: str) -> str:
 
 @dataclass(frozen=True)
 class FindingGroup:
-    """A finding and the other findings of the same office and process with the same case numbers."""
+    """A finding and the other findings of the same office and process that count the same cases."""
 
     lead: dict[str, Any]
     others: tuple[dict[str, Any], ...]
 
 
-def group_findings(rows: list[dict[str, Any]]) -> list[FindingGroup]:
-    """Group finding rows (any order) by process, period, office and (eligible, affected); groups come
-    sorted by the lead's score, highest first (ties: finding id)."""
+def group_findings(rows: list[dict[str, Any]],
+                   cases_of: Callable[[list[dict[str, Any]]], Mapping[str, frozenset]] | None = None
+                   ) -> list[FindingGroup]:
+    """Group finding rows (any order): findings of the same process, period and office that count exactly
+    the same affected cases go together. ``cases_of`` gives the affected cases of findings by id (e.g.
+    :func:`pmtool.compare.cases.affected_sets`); it is asked only about findings with the same number of
+    affected cases. Without it, or where it does not know a finding, every finding stands alone: equal
+    numbers are not the same cases. Groups come sorted by the lead's score, highest first (ties: finding
+    id)."""
     buckets: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
-        key = (row["process"], row["period"], row["office"], row["eligible"], row["affected"])
+        key = (row["process"], row["period"], row["office"], row["affected"])
         buckets.setdefault(key, []).append(row)
+    candidates = [r for members in buckets.values() if len(members) > 1 for r in members]
+    cases = dict(cases_of(candidates)) if cases_of is not None and candidates else {}
+    together: dict[tuple, list[dict[str, Any]]] = {}
+    for key, members in buckets.items():
+        for row in members:
+            found = cases.get(row["finding_id"]) if len(members) > 1 else None
+            same = (*key, found) if found is not None else (*key, "alone", row["finding_id"])
+            together.setdefault(same, []).append(row)
     groups = []
-    for members in buckets.values():
+    for members in together.values():
         members = sorted(members, key=lambda r: (-(r["score"] or 0.0), _TYPE_ORDER.get(r["item_type"], 3),
                                                  r["finding_id"]))
         groups.append(FindingGroup(members[0], tuple(members[1:])))

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from pmtool.compare.cases import affected_sets
 from pmtool.compare.disclosure import Protection
 from pmtool.compare.outcome import reason_text
 from pmtool.compare.publication import ALL
@@ -129,7 +130,7 @@ def build_summary(analysis: Analysis, lang: str, *, protection: Protection | Non
     k = analysis.project.privacy_threshold
     rows = analysis.findings.to_dicts() if analysis.findings.height else []
     groups: dict[str, list[FindingGroup]] = {pid: [] for pid in analysis.processes}
-    for g in group_findings(rows):
+    for g in group_findings(rows, lambda found: affected_sets(analysis, found)):
         groups.setdefault(g.lead["process"], []).append(g)
     numbered = {id(g): i for gs in groups.values() for i, g in enumerate(gs, 1)}
     open_groups = [g for gs in groups.values() for g in gs if not g.lead.get("accepted")]

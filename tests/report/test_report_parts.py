@@ -137,10 +137,23 @@ def test_findings_about_the_same_cases_are_one_card_led_by_the_rule():
             _row(finding_id="F-2", item_type="rule", code="RULE", rule_id="P1-S-CLOSED",
                  rule_title="Fall abgeschlossen"),
             _row(finding_id="F-3", item_type="case", code="NO_CLOSURE"),
-            _row(finding_id="F-4", office="GA-09", affected=20, score=9.0)]
-    groups = group_findings(rows)
-    assert [g.lead["finding_id"] for g in groups] == ["F-4", "F-2"]
-    assert [o["finding_id"] for o in groups[1].others] == ["F-3", "F-1"]
+            _row(finding_id="F-4", office="GA-09", affected=20, score=9.0),
+            _row(finding_id="F-5", eligible=600, code="INSERT", score=1.0),  # other cases, the same number
+            _row(finding_id="F-6", eligible=600, score=0.5, code="RULE", item_type="rule")]  # same cases, other base
+    same = frozenset({("GA-04", f"C-{i}") for i in range(29)})
+    other = frozenset({("GA-04", f"D-{i}") for i in range(29)})
+    asked: list[str] = []
+
+    def cases_of(found):
+        asked.extend(r["finding_id"] for r in found)
+        return {r["finding_id"]: other if r["finding_id"] == "F-5" else same for r in found}
+
+    groups = group_findings(rows, cases_of)
+    assert [g.lead["finding_id"] for g in groups] == ["F-4", "F-2", "F-5"]
+    assert [o["finding_id"] for o in groups[1].others] == ["F-3", "F-1", "F-6"]
+    assert "F-4" not in asked  # the only finding of its office with 20 cases: nothing to compare
+    # without the cases, equal numbers are not taken for the same cases: every finding stands alone
+    assert len(group_findings(rows)) == len(rows)
     assert item_label(groups[1].lead, "de") == "Regel „Fall abgeschlossen“"
     assert item_label(rows[0], "en") == "'Fall abgeschlossen' skipped"
     assert item_label(rows[0], "de") == "„Fall abgeschlossen“ fehlt"
