@@ -265,13 +265,19 @@ def _matrix(analysis: Analysis, rows: list[dict[str, Any]], lang: str) -> Table:
     if table.height:
         for pid, office, ok in table.select("process", "office", "comparable_office").unique().iter_rows():
             gate[(pid, office)] = gate.get((pid, office), True) and bool(ok)
+    # offices the outcome names as not compared (e.g. an office without a second comparable one: "no_peer"),
+    # and every office of a process that could not be compared at all, are never shown as "no finding"
+    for p in analysis.outcome.processes:
+        for office, _, _ in p.not_compared:
+            gate[(p.process, office)] = False
+    blocked = {p.process for p in analysis.outcome.processes if p.status == "not_comparable"}
     offices = sorted({o for pa in analysis.processes.values() for o in pa.conformance.summary["office"].to_list()})
     out = []
     for office in offices:
         cells: list[Cell] = []
         for pid in pids:
             mine = [r for r in rows if r["process"] == pid and r["office"] == office]
-            if not gate.get((pid, office), True):
+            if not gate.get((pid, office), True) or (pid in blocked and not mine):
                 cells += [Cell(t("report.matrix.not_comparable", lang), numeric=False, css="not-comparable"),
                           Cell("—")]
                 continue

@@ -71,3 +71,22 @@ def test_a_single_process_is_described_not_ranked(ran):
     priorities = pl.read_csv(out / "tables" / "priorities.csv")
     assert priorities["legal_risk_weight"].to_list() == [2.0] and priorities["reasons"].fill_null("").to_list() == [""]
     assert "Gewichte (aus der Projektdatei, [priorities])" in html
+
+
+def test_a_single_office_is_shown_as_not_comparable_never_as_no_finding(tmp_path):
+    """One office has no second to be compared with: the offices × processes table must not show it with
+    "—", which its legend defines as "no finding"."""
+    (tmp_path / "exports" / PROCESS).mkdir(parents=True)
+    for name in (f"GA-01_{PROCESS}.csv", f"GA-01_{PROCESS}.profile.toml"):
+        shutil.copy(SAMPLE_LOGS / PROCESS / name, tmp_path / "exports" / PROCESS / name)
+    (tmp_path / "pmtool.toml").write_text("\n".join([
+        "[project]", 'name = "Ein Amt"', 'output = "results"', 'formats = ["html"]',
+        "as_of = 2026-03-31T23:59:00+02:00", "", "[sources]", 'folder = "exports"', "",
+        f"[processes.{PROCESS}]", f'model = "{(MODELS / MODEL_FILES[PROCESS]).as_posix()}"', ""]), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--lang", "de", "run", "--project", str(tmp_path / "pmtool.toml"), "--quiet"],
+                                env={"PMTOOL_PSEUDONYM_KEY": TEST_KEY_TEXT})
+    assert result.exit_code == 3, result.output  # nothing could be compared
+    html = (tmp_path / "results" / "report" / "bericht.html").read_text("utf-8")
+    body = re.search(r'<table id="matrix".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    row = re.search(r'<th scope="row">GA-01</th>(.*?)</tr>', body, re.S).group(1)
+    assert "nicht vergleichbar" in re.findall(r"<td[^>]*>([^<]*)</td>", row)[0], row
