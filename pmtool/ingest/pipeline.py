@@ -6,6 +6,7 @@ summary reconciles ``rows_read == rows_loaded + rows_quarantined``.
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from pmtool import __version__
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo
+from pmtool.i18n import t
 from pmtool.ingest import registry, timestamps
 from pmtool.ingest.profile import MappingProfile
 from pmtool.ingest.pseudonymise import PseudonymKey, pseudonym_table, pseudonymise_series, require_key
@@ -351,14 +353,18 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
     for canon, sources in mapping.items():
         for src in sources:
             if src not in found:
-                hint = ""
                 delim = raw.details.get("delimiter")
-                if len(found) == 1:
-                    hint = _delimiter_hint(found[0], delim)
-                raise InputError("ingest.missing_column", Location(raw.file, 1 if raw.row_label == "line" else None,
-                                 src, raw.row_label), canon=canon,
-                                 found=", ".join(f"'{c}'" for c in found[:12]) + (" …" if len(found) > 12 else ""),
-                                 hint=hint)
+                hint = _delimiter_hint(found[0], delim) if len(found) == 1 else ""
+                close = difflib.get_close_matches(src, found, n=1, cutoff=0.6)
+                shown = close + [c for c in found if c not in close]  # the likely one first, never cut off
+                # a header row and a delimiter exist only in delimited text (CSV, TSV); XES, Excel, Parquet …
+                # have named attributes or columns
+                delimited = delim is not None
+                raise InputError("ingest.missing_column_delimited" if delimited else "ingest.missing_column",
+                                 Location(raw.file, 1 if delimited and raw.row_label == "line" else None, src,
+                                          raw.row_label), canon=canon,
+                                 found=", ".join(f"'{c}'" for c in shown[:12]) + (" …" if len(found) > 12 else ""),
+                                 hint=hint, close=t("ingest.close_column", name=close[0]) if close else "")
             if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
                 raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
                                  src, raw.row_label), canon=canon)

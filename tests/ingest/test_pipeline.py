@@ -143,6 +143,23 @@ def test_missing_column_names_what_was_found(tmp_path, key):
         ingest(path, profile_from_dict(PROFILE), key=key)
     msg = err.value.render("en")
     assert "column 'Zeitpunkt'" in msg and "'Datum'" in msg and "timestamp" in msg
+    assert "delimiter" in msg and "line 1" in msg  # delimited text: the header line, maybe the delimiter
+
+
+def test_a_misspelt_xes_attribute_is_named_with_its_closest_match_and_no_delimiter_advice(tmp_path, key):
+    """An XES log has attributes, not a header line with a delimiter; the attribute meant is named first,
+    even when the log has more attributes than the message lists."""
+    extra = "".join(f'<string key="attr:{i:02d}" value="x"/>' for i in range(14))  # listed before concept:name
+    path = tmp_path / "GA-07.xes"
+    path.write_text('<log><trace><string key="concept:name" value="A1"/><event>' + extra
+                    + '<string key="concept:name" value="Step"/><date key="time:timestamp" '
+                    'value="2025-01-02T09:00:00+01:00"/></event></trace></log>', encoding="utf-8")
+    profile = profile_from_dict({"columns": {"activity": "concept:nam"}})
+    with pytest.raises(InputError) as err:
+        ingest(path, profile, office="GA-07", key=key)
+    msg = err.value.render("en")
+    assert "Did you mean 'concept:name'?" in msg and msg.index("'concept:name'") < msg.index("'attr:00'")
+    assert "delimiter" not in msg and "line 1" not in msg
 
 
 def test_without_key_refuses_unless_allowed(tmp_path):
