@@ -75,12 +75,16 @@ def _deadline(row: Mapping[str, Any], model: ModelOffice, rule: Rule | None, lan
     if rule is None or not rule.start or not rule.end:
         return _generic(row, model, rule, lang)
     within = within_text(rule, lang)
-    if model.duration_hours is None or row.get("duration_median_hours") is None:
+    own = row.get("duration_median_hours")
+    best, mine = (numbers.days(model.duration_hours, lang) if model.duration_hours is not None else None,
+                  numbers.days(own, lang) if own is not None else None)
+    # the medians only when they tell the office something: the model's is shorter, also as printed (a finding
+    # about the late cases can come with the same median as the model's)
+    if best is None or mine is None or model.duration_hours >= own or best == mine:
         return t("report.advice.deadline_plain", lang, best=model.label, start=rule.start, end=rule.end,
                  within=within)
     return t("report.advice.deadline", lang, best=model.label, office=row.get("office_name") or row["office"],
-             start=rule.start, end=rule.end, within=within, best_duration=numbers.days(model.duration_hours, lang),
-             duration=numbers.days(row["duration_median_hours"], lang))
+             start=rule.start, end=rule.end, within=within, best_duration=best, duration=mine)
 
 
 def within_text(rule: Rule, lang: str) -> str:

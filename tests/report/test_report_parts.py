@@ -246,3 +246,18 @@ def test_a_whole_map_too_large_to_print_readably_is_named_not_shrunk(tmp_path):
     assert noted["figure"]["print_note"] == "Elsewhere."
     fitting = figures.sheet(Figure("small", _svg(400, 300), alt="", caption="", size="sheet"))
     assert len(fitting["figure"]["parts"]) == 1
+
+
+def test_a_deadline_advice_quotes_the_medians_only_when_the_model_is_faster_as_printed():
+    from pmtool.models.rules import Rule
+    from pmtool.report.advice import ModelOffice, _deadline
+
+    rule = Rule("P1-L", "deadline", "Übermittlung", "legal", "high", start="Falldefinition bewertet",
+                end="Fall an Landesstelle übermittelt", amount=1, unit="working_days")
+    row = {"office": "GA-07", "duration_median_hours": 2.6}
+    faster = _deadline(row, ModelOffice("GA-09", 3, 200, duration_hours=1.0), rule, "de")
+    assert "im Median" in faster and "in GA-07" in faster  # the model is quicker: both medians named
+    same = _deadline(row, ModelOffice("GA-09", 3, 200, duration_hours=2.5), rule, "de")  # 0,1 Tage both
+    assert "im Median" not in same and "innerhalb der Frist (1 Arbeitstag)" in same
+    slower = _deadline(row, ModelOffice("GA-09", 3, 200, duration_hours=30.0), rule, "de")
+    assert "im Median" not in slower
