@@ -348,7 +348,8 @@ def _path(root: Path, value: Any, key: str, where: str) -> Path:
         raise ConfigError("project.bad_value", Location(where), key=key, expected="a path in quotes")
     path = (root / value) if not Path(value).is_absolute() else Path(value)
     if not path.exists():
-        raise ConfigError("project.missing_file", Location(where), key=key, path=value)
+        raise ConfigError("project.missing_file" if not Path(value).is_absolute() else "project.missing_file_absolute",
+                          Location(where), key=key, path=value)
     return path
 
 

@@ -463,3 +463,16 @@ def test_offices_whose_exports_have_the_same_file_name_each_keep_their_log(tmp_p
     # several exports of one office: one log each, the export's name after <office>_<process>_
     sources = [ExportSource("GA-07", "P1", Path(p), None) for p in ("a/GA-07_P1.csv", "b/januar.csv", "c/januar.xlsx")]
     assert list(log_stems(sources).values()) == ["GA-07_P1", "GA-07_P1_januar", "GA-07_P1_januar-2"]
+
+
+def test_a_missing_path_says_relative_to_the_project_file_only_when_it_is_relative(tmp_path):
+    from pmtool.errors import ConfigError
+
+    for given, relative in ((str(tmp_path / "nirgends" / "soll.bpmn"), False), ("modelle/soll.bpmn", True)):
+        project = tmp_path / "pmtool.toml"
+        project.write_text(f'[project]\nname = "x"\n[processes.P1]\nmodel = "{given}"\n', encoding="utf-8")
+        with pytest.raises(ConfigError) as raised:
+            load_project(project)
+        text = raised.value.render("en")
+        assert "processes.P1.model" in text and given in text and "not found" in text
+        assert ("relative to the project file" in text) is relative, text
