@@ -346,10 +346,11 @@ def _date(value: Any, key: str, where: str) -> date | None:
 def _path(root: Path, value: Any, key: str, where: str) -> Path:
     if not isinstance(value, str) or not value:
         raise ConfigError("project.bad_value", Location(where), key=key, expected="a path in quotes")
-    path = (root / value) if not Path(value).is_absolute() else Path(value)
+    absolute = Path(value).is_absolute()
+    path = Path(value) if absolute else root / value
     if not path.exists():
-        raise ConfigError("project.missing_file" if not Path(value).is_absolute() else "project.missing_file_absolute",
-                          Location(where), key=key, path=value)
+        raise ConfigError("project.missing_file_absolute" if absolute else "project.missing_file", Location(where),
+                          key=key, path=value)
     return path
 
 

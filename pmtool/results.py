@@ -209,9 +209,8 @@ def log_stems(exports: Sequence[ExportSource]) -> dict[ExportSource, str]:
     """The name (without suffix) of each export's canonical log in ``logs/<process>/``: ``<office>_<process>``;
     when an office has several exports of a process, the export's own name after it
     (``GA-01_P1_januar``; an export named ``GA-01_P1…`` already keeps its name), and a number after that if
-    even those coincide. Never the export's name alone:
-    offices export under the same generic names (``export.csv``), and one office's log would replace
-    another's."""
+    even those coincide. Never the export's name alone: offices export under the same generic names
+    (``export.csv``), and one office's log would replace another's."""
     together = Counter((s.office, s.process) for s in exports)
     stems: dict[ExportSource, str] = {}
     taken: set[tuple[str, str]] = set()
@@ -355,12 +354,12 @@ def _comparison_settings(settings: CompareSettings) -> dict[str, float]:
     return {"fdr": settings.fdr, "confidence": settings.confidence, **asdict(settings.gate)}
 
 
-
 def _limits_in_force(project: Project) -> dict[str, int | None]:
     """The limits a run worked within, as the manifest records them: ``memory_mb`` is ``None`` when no memory
     budget is set (as the docs say: "none"), not the 0 that stands for it inside."""
     chosen = asdict(replace(limits.from_environment(), **dict(project.limits or {})))
     return {name: (None if name == "memory_mb" and value == 0 else value) for name, value in chosen.items()}
+
 
 def build_manifest(analysis: Analysis, out: Path, written: list[str], *, key: PseudonymKey | None, lang: str,
                    report: str, disclosure: dict[str, Any] | None = None,

@@ -8,7 +8,7 @@ the finding's ``affected`` count. Bundles and the report never hold cases; this 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -19,6 +19,7 @@ from pmtool.eventlog import schema
 
 if TYPE_CHECKING:
     from pmtool.analysis import Analysis
+    from pmtool.conform.conformance import ConformanceResult
 
 LOCAL_ZONE = "Europe/Berlin"
 _KEY = [schema.OFFICE, schema.CASE_ID]
@@ -56,8 +57,7 @@ def finding_cases(analysis: Analysis, *, finding_id: str | None = None, office: 
     found = _finding(analysis, finding_id, office, item, process)
     pa = analysis.processes[found["process"]]
     result = pa.conformance
-    items = case_items(result).filter((pl.col(schema.OFFICE) == found["office"]) & (pl.col("item") == found["item"])
-                                      & pl.col("affected"))
+    items = _affected_items(result, [(found["office"], found["item"])])
     cases = result.cases.select(*_KEY, pl.col("variant").list.join(" → ").alias("variant"), "first", "last",
                                 "case_status")
     out = items.select(*_KEY, "rule_id", "late_hours", "throughput_hours").join(cases, on=_KEY, how="left")
@@ -87,16 +87,20 @@ def affected_sets(analysis: Analysis, findings: Iterable[Mapping[str, Any]]) -> 
     out: dict[str, frozenset] = {}
     for pid, rows in wanted.items():
         pa = analysis.processes.get(pid)
-        result = getattr(pa, "conformance", None) if pa is not None else None
-        if result is None:
+        if pa is None:
             continue
-        pairs = pl.DataFrame({schema.OFFICE: [r["office"] for r in rows], "item": [r["item"] for r in rows]},
-                             schema={schema.OFFICE: pl.String, "item": pl.String}).unique()
-        items = (case_items(result).filter(pl.col("affected")).join(pairs, on=[schema.OFFICE, "item"])
-                 .select(schema.OFFICE, "item", schema.CASE_ID))
+        items = _affected_items(pa.conformance, [(r["office"], r["item"]) for r in rows])
         by_item: dict[tuple[str, str], set] = {}
-        for office, item, case in items.iter_rows():
+        for office, item, case in items.select(schema.OFFICE, "item", schema.CASE_ID).iter_rows():
             by_item.setdefault((office, item), set()).add((office, case))
         for r in rows:
             out[r["finding_id"]] = frozenset(by_item.get((r["office"], r["item"]), ()))
     return out
+
+
+def _affected_items(result: ConformanceResult, pairs: Sequence[tuple[str, str]]) -> pl.DataFrame:
+    """The ``case_items`` rows of ``result`` with ``affected`` for the (office, item) ``pairs``: the cases
+    the comparison counted for each."""
+    wanted = pl.DataFrame(list(dict.fromkeys(pairs)), schema={schema.OFFICE: pl.String, "item": pl.String},
+                          orient="row")
+    return case_items(result).filter(pl.col("affected")).join(wanted, on=[schema.OFFICE, "item"])

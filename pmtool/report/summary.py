@@ -258,26 +258,17 @@ def verdict(analysis: Analysis, pid: str, groups: list[FindingGroup], lang: str,
 
 def _matrix(analysis: Analysis, rows: list[dict[str, Any]], lang: str) -> Table:
     """Offices × processes: the number of findings (accepted ones said so) and the highest score, or
-    "nicht vergleichbar" where the comparability gate left the office out; totals per process."""
+    "nicht vergleichbar" where the office was not compared (the comparability gate left it out, or it had no
+    comparable peer): never "—", which says "no finding"; totals per process."""
     pids = list(analysis.processes)
-    table = analysis.comparison.table
-    gate: dict[tuple[str, str], bool] = {}
-    if table.height:
-        for pid, office, ok in table.select("process", "office", "comparable_office").unique().iter_rows():
-            gate[(pid, office)] = gate.get((pid, office), True) and bool(ok)
-    # offices the outcome names as not compared (e.g. an office without a second comparable one: "no_peer"),
-    # and every office of a process that could not be compared at all, are never shown as "no finding"
-    for p in analysis.outcome.processes:
-        for office, _, _ in p.not_compared:
-            gate[(p.process, office)] = False
-    blocked = {p.process for p in analysis.outcome.processes if p.status == "not_comparable"}
+    not_compared = {(p.process, office) for p in analysis.outcome.processes for office, _, _ in p.not_compared}
     offices = sorted({o for pa in analysis.processes.values() for o in pa.conformance.summary["office"].to_list()})
     out = []
     for office in offices:
         cells: list[Cell] = []
         for pid in pids:
             mine = [r for r in rows if r["process"] == pid and r["office"] == office]
-            if not gate.get((pid, office), True) or (pid in blocked and not mine):
+            if (pid, office) in not_compared:
                 cells += [Cell(t("report.matrix.not_comparable", lang), numeric=False, css="not-comparable"),
                           Cell("—")]
                 continue
