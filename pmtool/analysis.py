@@ -62,6 +62,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import Variants, check_activities, filter_event_log, named_activities, parse_filters
 from pmtool.eventlog.log import EventLog, Provenance, SourceInfo, read_parquet
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.pipeline import IngestResult, IngestSummary, SpooledIngest, ingest
 from pmtool.ingest.profile import MappingProfile, load_profile
@@ -285,8 +286,8 @@ class WorkerPlan:
         if self.reason == "small_exports":
             from pmtool.conform.alignments import PARALLEL_MIN_VARIANTS
 
-            return t("run.workers_small", wanted=self.wanted, size=f"{self.export_bytes / 2**20:,.1f}",
-                     limit=f"{PARALLEL_FROM / 2**20:,.0f}", min=PARALLEL_MIN_VARIANTS)
+            return t("run.workers_small", wanted=self.wanted, size=format_number(self.export_bytes / 2**20, decimals=1),
+                     limit=format_number(PARALLEL_FROM / 2**20), min=PARALLEL_MIN_VARIANTS)
         if self.reason == "memory_budget":
             return t("run.memory_budget", budget=limits.current().memory_mb, n=self.used, wanted=self.wanted)
         return None

@@ -17,6 +17,7 @@ from pmtool.compare.inputs import CompareInputs, bundles_from_inputs, collect_in
 from pmtool.compare.output import bundle_name, bundle_writers
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.errors import InputError, Location
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
@@ -74,7 +75,8 @@ def _render(bundles: list[Bundle], out: Path) -> None:
     for b in bundles:
         fitness = b.fitness_sum / b.cases if b.cases else 0.0
         small = b.items.filter(pl.col("affected").is_between(1, b.meta["suppress_below"] - 1)).height
-        table.add_row(bundle_name(b), f"{b.cases:,}", f"{b.items.height:,}", f"{small:,}", f"{fitness:.3f}")
+        table.add_row(bundle_name(b), *map(format_number, (b.cases, b.items.height, small)),
+                      format_number(fitness, decimals=3))
     table.caption = t("cli.aggregate.caption")
     console.print(table)
     console.print(t("cli.aggregate.written", n=len(bundles), out=str(out)))

@@ -21,11 +21,11 @@ from pmtool.cli.options import FILTER_HELP, VocabularyOption, parse_as_of, parse
 from pmtool.cli.verdict import exit_code
 from pmtool.compare.before_after import BeforeAfter, Split, before_after, parse_period
 from pmtool.compare.output import comparison_writers
-from pmtool.discover.formatting import format_number
 from pmtool.discover.render import render_dfg
 from pmtool.discover.render_difference import render_difference
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import filter_event_log, parse_filters
+from pmtool.formatting import format_number
 from pmtool.i18n import language, t
 from pmtool.ingest.output import Writer, write_atomically
 from pmtool.sinks import spreadsheet_frame

@@ -16,6 +16,7 @@ from pmtool.cli.options import parse_table_formats
 from pmtool.compare.cases import finding_cases
 from pmtool.conform.output import SUFFIXES, table_writer, workbook_writer
 from pmtool.errors import PrivacyError
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import ENV_KEY, load_key
@@ -74,7 +75,7 @@ def cases(
             elif col in ("first", "last", "due"):
                 cells.append(Text(f"{value:%d.%m.%Y %H:%M}"))
             elif col == "late_hours":
-                cells.append(Text(f"{value:.1f}"))
+                cells.append(Text(format_number(value, decimals=1)))
             else:
                 cells.append(Text(str(value)))
         table.add_row(*cells)

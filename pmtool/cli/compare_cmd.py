@@ -30,6 +30,7 @@ from pmtool.compare.statements import percent
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
+from pmtool.formatting import format_number
 from pmtool.i18n import language, t, tn
 from pmtool.ingest.output import write_atomically
 from pmtool.ingest.pseudonymise import load_key, require_key
@@ -159,7 +160,8 @@ def _render(tables: ComparisonTables, out: Path, *, written: bool = True) -> Non
         for row in rows.sort("rank").head(10).iter_rows(named=True):
             item = row["item"] + (f" ({t('cli.compare.col.accepted')})" if row["accepted"] else "")
             table.add_row(str(row["rank"]), row.get("office_name") or row["office"], item, percent(row["rate"], lang),
-                          percent(row["rate_others"], lang), f"{row['q_value']:.4f}", f"{row['score']:.1f}")
+                          percent(row["rate_others"], lang), format_number(row["q_value"], decimals=4),
+                          format_number(row["score"], decimals=1))
         console.print(table)
     if findings.height:
         console.print(t("cli.compare.caption"))

@@ -32,6 +32,7 @@ from pmtool.conform.output import conformance_writers
 from pmtool.errors import InputError, Location
 from pmtool.eventlog.filters import filter_event_log, parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.formatting import format_number, format_share
 from pmtool.i18n import t, tn
 from pmtool.ingest.output import write_atomically
 from pmtool.models.reference import load_reference
@@ -138,16 +139,17 @@ def _render(result: ConformanceResult, out: Path) -> None:
                 *(("bounded",) if bounded else ())):
         table.add_column(t(f"cli.conform.col.{col}"), justify="left" if col == "office" else "right")
     for row in result.summary.iter_rows(named=True):
-        table.add_row(row["office"], f"{row['cases']:,}", f"{row['fitness']:.3f}", f"{row['fitting_share']:.1%}",
-                      "—" if row["precision"] is None else f"{row['precision']:.3f}",
-                      "—" if row["f1"] is None else f"{row['f1']:.3f}", f"{row['running']:,}", f"{row['stale']:,}",
-                      *((f"{row['bounded']:,}",) if bounded else ()))
+        table.add_row(row["office"], format_number(row["cases"]), format_number(row["fitness"], decimals=3),
+                      format_share(row["fitting_share"], decimals=1),
+                      *("—" if row[c] is None else format_number(row[c], decimals=3) for c in ("precision", "f1")),
+                      *map(format_number, (row["running"], row["stale"])),
+                      *((format_number(row["bounded"]),) if bounded else ()))
     if result.method == "token_replay":
         table.caption = t("cli.conform.token_replay_note")
     console.print(table)
     top = (result.deviations.group_by("code").agg(pl.col("case_id").n_unique().alias("cases"))
            .sort(["cases", "code"], descending=[True, False]))
-    counts = ", ".join(f"{c} {n:,}" for c, n in top.iter_rows()) or t("cli.conform.no_deviations")
+    counts = ", ".join(f"{c} {format_number(n)}" for c, n in top.iter_rows()) or t("cli.conform.no_deviations")
     console.print(t("cli.conform.deviations") + ": " + counts)
     for line in label_notes(result.labels) + bounded_notes(result):
         console.print(line, style="yellow")
@@ -176,7 +178,8 @@ def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
                .group_by("label").agg(pl.col("events").sum(), pl.col("suggestion").first())
                .sort(["events", "label"], descending=[True, False]))
     if unknown.height:
-        items = [f"„{r['label']}“ {r['events']:,}" + (f" (≈ „{r['suggestion']}“)" if r["suggestion"] else "")
+        items = [f"„{r['label']}“ {format_number(r['events'])}"
+                 + (f" (≈ „{r['suggestion']}“)" if r["suggestion"] else "")
                  for r in unknown.head(shown).iter_rows(named=True)]
         more = t("cli.ingest.more", n=unknown.height - shown) if unknown.height > shown else ""
         lines.append(tn("cli.labels.unknown", unknown.height, process=check.process, labels=", ".join(items) + more))
@@ -184,7 +187,7 @@ def label_notes(check: LabelCheck | None, shown: int = 5) -> list[str]:
              .sort(["events", "label"], descending=[True, False]))
     if roles.height:
         lines.append(tn("cli.labels.roles", roles.height, process=check.process, roles=", ".join(
-            f"„{r}“ {n:,}" for r, n in roles.head(shown).iter_rows())))
+            f"„{r}“ {format_number(n)}" for r, n in roles.head(shown).iter_rows())))
     unseen = rows.filter(pl.col("kind") == "task_unseen")
     for label, group in sorted(unseen.group_by("label", maintain_order=True), key=lambda kv: kv[0][0]):
         offices = group["office"].to_list()

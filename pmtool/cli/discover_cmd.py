@@ -14,9 +14,9 @@ from pmtool.cli.options import FILTER_HELP, VocabularyOption
 from pmtool.discover.discovery import DiscoverSettings, Discovery
 from pmtool.discover.discovery import discover as run_discover
 from pmtool.discover.export import discovery_writers
-from pmtool.discover.formatting import format_number, format_share
 from pmtool.discover.scope import combine
 from pmtool.eventlog.log import read_parquet
+from pmtool.formatting import format_number, format_share
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 from pmtool.vocabulary import extended

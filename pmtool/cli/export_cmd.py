@@ -16,6 +16,7 @@ from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.exchange import EXCHANGE_FORMATS, exchange_format
 from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
 
@@ -45,5 +46,5 @@ def export(
         write_atomically({out: lambda p: p.write_bytes(data)})
     if chosen:
         console.print(Text(f"Filter: {chosen.describe()}"))
-    console.print(Text(t("cli.export.written", cases=f"{log.n_cases:,}", events=f"{log.n_events:,}",
+    console.print(Text(t("cli.export.written", cases=format_number(log.n_cases), events=format_number(log.n_events),
                          path=str(out))))

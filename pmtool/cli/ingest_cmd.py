@@ -14,6 +14,7 @@ from pmtool.cli.ingest_db import ingest_databases
 from pmtool.cli.options import VocabularyOption
 from pmtool.cli.progress import ReadBars
 from pmtool.errors import InputError, Location
+from pmtool.formatting import format_number, format_share
 from pmtool.i18n import t, tn
 from pmtool.ingest.database.address import is_database_url
 from pmtool.ingest.jobs import collect_jobs
@@ -119,22 +120,22 @@ def _render(results: list[tuple[str, IngestResult]], out: Path,
     for name, res in results:
         s = res.summary
         period = f"{local_day(s.period_start, s.timezone)} – {local_day(s.period_end, s.timezone)}"
-        table.add_row(name, s.office, f"{s.rows_read:,}", f"{s.rows_loaded:,}", f"{s.rows_quarantined:,}",
-                      f"{s.coverage:.1%}", f"{s.cases:,}", period)
+        table.add_row(name, s.office, *map(format_number, (s.rows_read, s.rows_loaded, s.rows_quarantined)),
+                      format_share(s.coverage, decimals=1), format_number(s.cases), period)
     console.print(table)
     for name, res in results:
         s = res.summary
         if s.quarantine_by_reason:
-            reasons = ", ".join(f"{t('reason.' + r)} {c:,}" for r, c in s.quarantine_by_reason.items())
+            reasons = ", ".join(f"{t('reason.' + r)} {format_number(c)}" for r, c in s.quarantine_by_reason.items())
             console.print(f"{name}: {t('cli.ingest.quarantine')}: {reasons}")
         if s.unmapped_labels:
             top = list(s.unmapped_labels.items())[:5]
-            labels = ", ".join(f"„{label}“ {count:,}" for label, count in top)
+            labels = ", ".join(f"„{label}“ {format_number(count)}" for label, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_labels) - 5) if len(s.unmapped_labels) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped')}: {labels}{more}")
         if s.unmapped_roles:
             top = list(s.unmapped_roles.items())[:5]
-            values = ", ".join(f"„{value}“ {count:,}" for value, count in top)
+            values = ", ".join(f"„{value}“ {format_number(count)}" for value, count in top)
             more = t("cli.ingest.more", n=len(s.unmapped_roles) - 5) if len(s.unmapped_roles) > 5 else ""
             console.print(f"{name}: {t('cli.ingest.unmapped_roles')}: {values}{more}")
         dropped = [c for c in s.dropped_columns if c not in (on_purpose or {}).get(name, ())]

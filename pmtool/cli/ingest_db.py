@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pmtool.errors import InputError, Location
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.database.address import parse_address
 from pmtool.ingest.database.extract import DEFAULT_PROFILE, DEFAULT_SCHEMA, ingest_database
@@ -80,5 +81,5 @@ class _Bar:
 
     def __call__(self, done: int, total: int, events: int) -> None:
         label = t("cli.ingest_db.progress", source=self.source, rule=min(done + 1, total), rules=total,
-                  events=f"{events:,}")
+                  events=format_number(events))
         self.bars.update(self.task, completed=done, total=total, description=label)

@@ -18,6 +18,7 @@ from pmtool.errors import LogSchemaError
 from pmtool.eventlog.filters import parse_filters
 from pmtool.eventlog.log import EventLog, read_parquet
 from pmtool.eventlog.overview import Overview, overview
+from pmtool.formatting import format_number, format_share
 from pmtool.i18n import t, tn
 from pmtool.ingest.jobs import PROFILE_SUFFIX, export_stem, profile_beside
 from pmtool.ingest.pipeline import ingest, ingest_table, require_office
@@ -111,19 +112,20 @@ def _render_columns(cols: ExportColumns, shown: tuple[str, pl.DataFrame] | None,
         table.add_column(t("cli.inspect.value"), overflow="fold")
         table.add_column(t("cli.inspect.rows"), justify="right")
         for value, rows in frame.head(top).iter_rows():
-            table.add_row(Text(value if value not in (None, "") else t("cli.inspect.empty")), f"{rows:,}")
+            table.add_row(Text(value if value not in (None, "") else t("cli.inspect.empty")), format_number(rows))
         if frame.height > top:
             more = frame.height - top
-            table.caption = tn("cli.inspect.more_values", more, n=f"{more:,}")
+            table.caption = tn("cli.inspect.more_values", more, n=format_number(more))
         console.print(table)
         return
-    table = Table(title=t("cli.inspect.columns_title", file=path.name, format=cols.format, rows=f"{cols.rows:,}"),
+    table = Table(title=t("cli.inspect.columns_title", file=path.name, format=cols.format,
+                          rows=format_number(cols.rows)),
                   title_justify="left")
     table.add_column(t("cli.inspect.column"))
     table.add_column(t("cli.inspect.filled"), justify="right")
     table.add_column(t("cli.inspect.distinct"), justify="right")
     for name, filled, distinct in cols.columns.iter_rows():
-        table.add_row(Text(name), f"{filled:,}", f"{distinct:,}")
+        table.add_row(Text(name), format_number(filled), format_number(distinct))
     console.print(table)
     read_with = ", ".join(f"{k} {v!r}" for k, v in sorted(cols.details.items()) if k in ("delimiter", "encoding",
                                                                                        "sheet"))
@@ -140,9 +142,9 @@ def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: boo
     period = (f"{local_day(ov.period_start, timezone)} – {local_day(ov.period_end, timezone)}"
               if ov.period_start and ov.period_end else "—")
     offices = ", ".join(ov.offices) if office_named else t("cli.inspect.no_office")
-    for label, value in (("offices", offices), ("cases", f"{ov.cases:,}"),
-                         ("events", f"{ov.events:,}"), ("activities", f"{ov.activities:,}"),
-                         ("variants", f"{ov.variants:,}"), ("period", period)):
+    for label, value in (("offices", offices), ("cases", format_number(ov.cases)),
+                         ("events", format_number(ov.events)), ("activities", format_number(ov.activities)),
+                         ("variants", format_number(ov.variants)), ("period", period)):
         head.add_row(t(f"cli.inspect.{label}"), value)
     console.print(head)
 
@@ -153,7 +155,8 @@ def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: boo
     var.add_column(t("cli.inspect.length"), justify="right")
     var.add_column(t("cli.inspect.variant"), overflow="fold")
     for i, row in enumerate(ov.top_variants.iter_rows(named=True), 1):
-        var.add_row(str(i), f"{row['cases']:,}", f"{row['share']:.1%}", str(row["length"]), row["variant"])
+        var.add_row(str(i), format_number(row["cases"]), format_share(row["share"], decimals=1), str(row["length"]),
+                    row["variant"])
     console.print(var)
 
     acts = Table(title=t("cli.inspect.activities"), title_justify="left")
@@ -162,10 +165,10 @@ def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: boo
     acts.add_column(t("cli.inspect.events"), justify="right")
     acts.add_column(t("cli.inspect.cases"), justify="right")
     for row in ov.activity_counts.head(top).iter_rows(named=True):
-        acts.add_row(row["activity"], row["activity_code"] or "—", f"{row['events']:,}", f"{row['cases']:,}")
+        acts.add_row(row["activity"], row["activity_code"] or "—", *map(format_number, (row["events"], row["cases"])))
     if ov.activity_counts.height > top:
         more = ov.activity_counts.height - top
-        acts.caption = tn("cli.inspect.more_activities", more, n=f"{more:,}")
+        acts.caption = tn("cli.inspect.more_activities", more, n=format_number(more))
     console.print(acts)
 
     flags = Table(title=t("cli.inspect.quality"), title_justify="left")
@@ -173,7 +176,7 @@ def _render(ov: Overview, path: Path, top: int, timezone: str, office_named: boo
     flags.add_column(t("cli.inspect.count"), justify="right")
     flags.add_column(t("cli.inspect.share"), justify="right")
     for flag in ov.flags:
-        flags.add_row(t(f"quality.{flag.code}"), f"{flag.count:,}", f"{flag.share:.1%}")
+        flags.add_row(t(f"quality.{flag.code}"), format_number(flag.count), format_share(flag.share, decimals=1))
     if not ov.flags:
         flags.add_row(t("cli.inspect.no_flags"), "", "")
     console.print(flags)

@@ -24,6 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.reading import ReadProgress, observed
 from pmtool.project import Project
@@ -96,7 +97,7 @@ class StageBars:
         seconds = self.busy.get(stage, 0.0) + perf_counter() - start
         if progress.events and seconds > 0:
             rate = (self.events.get(stage, 0) + progress.events) / seconds
-            self.bars.update(task, rate=t("cli.run.rate", rate=f"{rate:,.0f}"))
+            self.bars.update(task, rate=t("cli.run.rate", rate=format_number(rate)))
 
     def finished(self, stage: str, item: str, events: int, cached: bool = False) -> None:
         """The step ``stage``/``item`` worked on ``events`` events: the stage's rate so far. A step that came
@@ -112,7 +113,8 @@ class StageBars:
         seconds = self.busy.get(stage, 0.0) + perf_counter() - self.current[2]
         self.events[stage] = self.events.get(stage, 0) + events
         if seconds > 0:
-            self.bars.update(self.tasks[stage], rate=t("cli.run.rate", rate=f"{self.events[stage] / seconds:,.0f}"))
+            rate = format_number(self.events[stage] / seconds)
+            self.bars.update(self.tasks[stage], rate=t("cli.run.rate", rate=rate))
 
     def note(self, text: str) -> None:
         """A line about the run printed above the bars (and kept when they are gone)."""
@@ -160,4 +162,4 @@ class ReadBars:
         self.bars.update(task, completed=max(progress.done, self.bars.tasks[task].completed))
         elapsed = self.bars.tasks[task].elapsed
         if progress.events and elapsed:
-            self.bars.update(task, rate=t("cli.run.rate", rate=f"{progress.events / elapsed:,.0f}"))
+            self.bars.update(task, rate=t("cli.run.rate", rate=format_number(progress.events / elapsed)))

@@ -20,6 +20,7 @@ from pmtool.cli.verdict import exit_code, outcome_lines, priority_lines, summary
 from pmtool.cluster import check_address
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
+from pmtool.formatting import format_number
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.interrupts import interruptible
@@ -127,7 +128,8 @@ def _render(result: RunResult, lang: str) -> None:
         row[1] += step.cached
         row[2] += step.seconds
     for stage, (n, cached, seconds) in stages.items():
-        table.add_row(t(f"cli.run.stage.{stage}"), f"{n:,}", f"{cached:,}", f"{seconds:.1f}")
+        table.add_row(t(f"cli.run.stage.{stage}"), format_number(n), format_number(cached),
+                      format_number(seconds, decimals=1))
     console.print(table)
     workers = result.analysis.workers
     if workers is not None and workers.reason == "small_exports":  # a smaller budget was said during the run
@@ -173,7 +175,8 @@ def _render(result: RunResult, lang: str) -> None:
         console.print(t("cli.run.report.skipped", reason=result.report_note), style="yellow")
     elif result.report_status == "failed":
         console.print(t("cli.run.no_report", reason=result.report_note), style="bold red")
-    console.print(t("cli.run.written", n=len(result.files), out=str(result.output), seconds=f"{result.seconds:.1f}"))
+    console.print(t("cli.run.written", n=len(result.files), out=str(result.output),
+                    seconds=format_number(result.seconds, decimals=1)))
 
 
 #: New, gone and moved findings listed one by one (the rest counted).

@@ -13,6 +13,7 @@ from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
 from pmtool.cli.simulate_db import simulate_database
 from pmtool.errors import ConfigError
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.simulate.simulator import Settings, SimulationResult
 from pmtool.simulate.simulator import simulate as run_simulation
@@ -114,9 +115,9 @@ def _render(result: SimulationResult, seconds: float) -> None:
             s.office,
             s.process,
             s.dialect,
-            f"{s.cases:,}",
-            f"{s.events:,}",
-            f"{s.affected:,}",
+            format_number(s.cases),
+            format_number(s.events),
+            format_number(s.affected),
             ", ".join(s.elevated) or "–",
         )
     console.print(table)
@@ -125,10 +126,10 @@ def _render(result: SimulationResult, seconds: float) -> None:
         t(
             "cli.simulate.written",
             n=len(result.logs),
-            events=f"{result.events:,}",
+            events=format_number(result.events),
             out=str(result.out),
-            seconds=f"{seconds:.1f}",
-            rate=f"{rate:,.0f}",
+            seconds=format_number(seconds, decimals=1),
+            rate=format_number(rate),
             truth=str(result.out / "ground_truth.json"),
         ),
         soft_wrap=True,

@@ -7,6 +7,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.simulate.database import PROCESS, DatabaseResult, populate_database
 from pmtool.simulate.simulator import Settings
@@ -25,11 +26,11 @@ def simulate_database(url: str, settings: Settings, *, force: bool, console: Con
                          ("cli.simulate_db.col_versions", "right")):
         table.add_column(t(key), justify=justify)
     for s in result.schemas:
-        table.add_row(s.office, s.schema, f"{s.cases:,}", f"{s.events:,}", f"{sum(s.versions.values()):,}")
+        table.add_row(s.office, s.schema, *map(format_number, (s.cases, s.events, sum(s.versions.values()))))
     console.print(table)
     skipped = [p for p in settings.processes if p != PROCESS]
     if skipped:
         console.print(t("cli.simulate_db.only_p1", skipped=", ".join(skipped)))
-    console.print(t("cli.simulate_db.written", n=len(result.schemas), events=f"{result.events:,}",
-                    database=result.database, seconds=f"{seconds:.1f}"), soft_wrap=True)
+    console.print(t("cli.simulate_db.written", n=len(result.schemas), events=format_number(result.events),
+                    database=result.database, seconds=format_number(seconds, decimals=1)), soft_wrap=True)
     return result

@@ -8,7 +8,7 @@ import polars as pl
 
 from pmtool.cli.errors import EXIT_FINDINGS, EXIT_NOT_COMPARED, EXIT_OK
 from pmtool.compare.outcome import Outcome, reason_text
-from pmtool.discover.formatting import format_number
+from pmtool.formatting import format_number
 from pmtool.i18n import language, t, tn
 
 

@@ -38,11 +38,11 @@ from pmtool.compare.gate import GateSettings
 from pmtool.compare.inputs import aggregate_log
 from pmtool.conform.conformance import ConformanceSettings
 from pmtool.discover.dfg import DirectlyFollowsGraph, directly_follows
-from pmtool.discover.formatting import format_number
 from pmtool.errors import ConfigError, InputError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.filters import TimeFrame
 from pmtool.eventlog.log import EventLog
+from pmtool.formatting import format_number
 from pmtool.i18n import language, t
 from pmtool.models.reference import ReferenceModel
 

@@ -26,6 +26,7 @@ import polars as pl
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog import schema
 from pmtool.eventlog.log import EventLog
+from pmtool.formatting import format_share
 from pmtool.models.labels import closest as _closest
 from pmtool.models.reference import ReferenceModel
 from pmtool.vocabulary import vocabulary
@@ -88,7 +89,8 @@ class LabelCheck:
         office, share = max(self.unknown.items(), key=lambda kv: (kv[1], kv[0]))
         top = rows.filter((pl.col("kind") == "unknown_activity") & (pl.col("office") == office)).head(_SHOWN)
         raise ConfigError("labels.unknown_share", Location(self.model), process=self.process, office=office,
-                          share=f"{share:.0%}", limit=f"{self.settings.max_unknown_share:.0%}",
+                          share=format_share(share, decimals=0),
+                          limit=format_share(self.settings.max_unknown_share, decimals=0),
                           labels=", ".join(f"„{r['label']}“ ({r['events']})" for r in top.iter_rows(named=True)),
                           suggestions=_quote(sorted({s for s in top["suggestion"].to_list() if s})) or "—")
 

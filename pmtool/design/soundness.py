@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from pmtool.conform.statespace import StateSpace
 from pmtool.errors import Location, ModelError
+from pmtool.formatting import format_number
 from pmtool.models.petri import PetriNet
 from pmtool.models.rules import Rule
 
@@ -105,7 +106,7 @@ def state_space_of(net: PetriNet, *, limit: int = STATE_LIMIT) -> StateSpace:
     ``limit`` markings (the check needs all of them)."""
     space = StateSpace(net, limit=limit)
     if not space.complete:
-        raise ModelError("design.state_space_too_large", Location(net.name), limit=f"{limit:,}")
+        raise ModelError("design.state_space_too_large", Location(net.name), limit=format_number(limit))
     return space
 
 
@@ -149,7 +150,8 @@ def _shortest_witness(space: StateSpace, monitor: _Monitor, limit: int) -> tuple
             w = 0 if lab is None else 1
             if nxt not in dist or d + w < dist[nxt]:
                 if nxt not in dist and len(dist) >= 4 * limit:
-                    raise ModelError("design.state_space_too_large", Location(space.net.name), limit=f"{limit:,}")
+                    raise ModelError("design.state_space_too_large", Location(space.net.name),
+                                     limit=format_number(limit))
                 dist[nxt] = d + w
                 parent[nxt] = (state, k)
                 if w:

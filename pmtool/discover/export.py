@@ -21,11 +21,11 @@ from pmtool import __version__, interrupts
 from pmtool.discover.bpmn_export import bpmn_diagram, bpmn_xml
 from pmtool.discover.dfg import bottlenecks
 from pmtool.discover.discovery import Discovery
-from pmtool.discover.formatting import format_number
 from pmtool.discover.pnml_export import pnml_xml
 from pmtool.discover.render import render_dfg
 from pmtool.discover.render_net import render_net
 from pmtool.errors import Location, RenderError
+from pmtool.formatting import format_number
 from pmtool.graphviz import concurrently
 from pmtool.i18n import language, t
 from pmtool.sinks import spreadsheet_csv

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
-from pmtool.discover.formatting import format_cases, format_hours, format_number, format_period, format_share
+from pmtool.formatting import format_cases, format_hours, format_number, format_period, format_share
 from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import language, t
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import polars as pl
 
 from pmtool.discover.dfg import END, START
-from pmtool.discover.formatting import format_hours
+from pmtool.formatting import format_hours
 from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import language, t
 

@@ -145,9 +145,9 @@ class MapExplorer(widgets.VBox):
             for m in messages)
 
     def _ist(self, part: EventLog, title: str) -> Picture:
-        from pmtool.discover.formatting import format_number
         from pmtool.discover.inductive import discover_ist
         from pmtool.eventlog.log import EventLog
+        from pmtool.formatting import format_number
 
         common = (part.frame.group_by(schema.ACTIVITY).agg(pl.struct(schema.OFFICE, schema.CASE_ID).n_unique()
                                                            .alias("cases"))

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from pmtool.discover.formatting import format_number, format_period
 from pmtool.display.cells import suppress, table_relations
 from pmtool.display.markup import View, cell, facts, heading, note, page, rank_cell, table
+from pmtool.formatting import format_number, format_period
 from pmtool.i18n import t
 from pmtool.report.suppression import is_small
 

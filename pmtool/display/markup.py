@@ -17,7 +17,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pmtool.discover.formatting import format_number
+from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.report import numbers
 from pmtool.report.suppression import SUPPRESSED, is_small

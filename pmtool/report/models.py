@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from pmtool.discover.dfg import END, START, DirectlyFollowsGraph
-from pmtool.discover.formatting import format_cases, format_number, format_share
 from pmtool.discover.render import MUTED, NODE_LINE, TEXT, WAIT_CLASSES, dfg_to_dot
+from pmtool.formatting import format_cases, format_number, format_share
 from pmtool.graphviz import FONT, attributes, html, html_label, run_dot, wrap
 from pmtool.i18n import t
 from pmtool.models.petri import PetriNet

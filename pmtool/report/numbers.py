@@ -14,7 +14,7 @@ import math
 from datetime import datetime
 
 from pmtool.compare.statements import percent
-from pmtool.discover.formatting import format_date, format_hours, format_number
+from pmtool.formatting import format_date, format_hours, format_number
 from pmtool.i18n import t, tn
 from pmtool.report.suppression import SUPPRESSED, is_small
 

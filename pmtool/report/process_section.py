@@ -17,8 +17,8 @@ import polars as pl
 
 from pmtool.compare.disclosure import Protection
 from pmtool.compare.publication import ALL
-from pmtool.discover.formatting import format_period
 from pmtool.eventlog.filters import parse_filters
+from pmtool.formatting import format_period
 from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.bpmn_view import read_process_view
