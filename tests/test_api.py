@@ -75,6 +75,15 @@ def test_import_pmtool_is_cheap():
     assert out.stdout.strip() == "[]"
 
 
+def test_worker_processes_do_not_load_scipy_or_pm4py():
+    # a worker process imports the modules of the work it is handed (ingest, office steps); the comparison's
+    # statistics and the disclosure audit (scipy) run in the main process only, pm4py in the mining helper
+    code = ("import sys, pmtool.analysis, pmtool.office_steps, pmtool.cluster; "
+            "print([m for m in ('scipy', 'pm4py', 'pandas', 'matplotlib') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 @pytest.mark.parametrize("name", FUNCTIONS)
 def test_every_public_function_has_a_docstring_with_an_example(name):
     if name == "__version__":

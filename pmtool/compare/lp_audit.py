@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linprog
 
 from pmtool import interrupts
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from pmtool.compare.disclosure import Ledger
 
 Key = Hashable
 EPS = 1e-6
+
+
+def linprog(c: np.ndarray, **problem: Any) -> Any:
+    """scipy's ``linprog``, imported when an audit first solves a program: the worker processes, which import
+    this module with the comparison's but never audit, do not load scipy."""
+    from scipy.optimize import linprog as solve
+
+    return solve(c, **problem)
 
 
 def covers(bounds: tuple[float, float], k: int) -> bool:
@@ -75,6 +83,8 @@ class _Rows:
         self.rhs.append(rhs)
 
     def matrix(self, n: int) -> sparse.csr_array | None:
+        from scipy import sparse  # scipy is loaded when an audit runs, not by every process importing pmtool
+
         if not self.rhs:
             return None
         return sparse.csr_array((np.array(self.values, dtype=float), np.array(self.columns, dtype=np.int64),
@@ -86,6 +96,8 @@ class _Rows:
 
 def _widened(matrix: sparse.csr_array, m: int) -> sparse.csr_array:
     """``matrix`` with ``m`` more columns of zeros on the right."""
+    from scipy import sparse
+
     return sparse.csr_array((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], matrix.shape[1] + m))
 
 
@@ -169,6 +181,8 @@ class Auditor:
         """A feasible point with as many ``open_`` cells as possible at most 1 (``lowest``) or at least k−1:
         the sum of the cells is minimised, or the sum of ``min(cell, k−1)`` maximised (one helper variable
         per cell), within a ceiling no count reaches."""
+        from scipy import sparse
+
         n = len(index)
         if lowest:
             c = np.zeros(n)

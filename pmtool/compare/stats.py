@@ -13,16 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy import stats as _st
+
+
+def _scipy_stats() -> Any:  # imported on first use: the worker processes never load it
+    from scipy import stats
+
+    return stats
 
 
 def wilson_interval(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval for k of n (NaN where n = 0)."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = _st.norm.ppf(0.5 + confidence / 2)
+    z = _scipy_stats().norm.ppf(0.5 + confidence / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = k / n
         denom = 1 + z**2 / n
@@ -59,7 +65,7 @@ def fisher_two_sided(a: int, b: int, c: int, d: int) -> float:
     n1, n2, n = a + b, c + d, a + c
     total = n1 + n2
     low, high = max(n - n2, 0), min(n1, n)  # the support of hypergeom(total, n1, n)
-    dist = _st.hypergeom
+    dist = _scipy_stats().hypergeom
 
     def pmf(x: int) -> float:
         return float(np.clip(dist._pmf(x, total, n1, n), 0, 1)) if low <= x <= high else 0.0
@@ -112,7 +118,7 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     p = np.asarray(p, dtype=float)
     if p.size == 0:
         return p
-    return _st.false_discovery_control(np.clip(p, 0, 1), method="bh")
+    return _scipy_stats().false_discovery_control(np.clip(p, 0, 1), method="bh")
 
 
 @dataclass(frozen=True)
@@ -174,11 +180,12 @@ def shrunk_interval(k: np.ndarray, n: np.ndarray, prior: BetaPrior,
     a = np.asarray(k, dtype=float) + prior.alpha
     b = np.asarray(n, dtype=float) - np.asarray(k, dtype=float) + prior.beta
     tail = (1 - confidence) / 2
-    return _st.beta.ppf(tail, a, b), _st.beta.ppf(1 - tail, a, b)
+    beta = _scipy_stats().beta
+    return beta.ppf(tail, a, b), beta.ppf(1 - tail, a, b)
 
 
 def mann_whitney(own: np.ndarray, others: np.ndarray) -> float:
     """Two-sided Mann–Whitney U p-value of ``own`` against ``others`` (1.0 when either is empty)."""
     if not own.size or not others.size:
         return 1.0
-    return float(_st.mannwhitneyu(own, others, alternative="two-sided").pvalue)
+    return float(_scipy_stats().mannwhitneyu(own, others, alternative="two-sided").pvalue)
