@@ -127,6 +127,18 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     out = output or project.output
     lang = lang or project.language
     results_folder.check(out)  # a file or a foreign, non-empty folder is refused before anything is computed
+    made = not out.exists()
+    try:
+        return _run_in(out, project, key=key, allow_identifiable=allow_identifiable, use_cache=use_cache,
+                       lang=lang, progress=progress, start=start)
+    except BaseException:
+        if made:  # a folder this run made, and nothing kept in it, is not left behind
+            results_folder.release(out)
+        raise
+
+
+def _run_in(out: Path, project: Project, *, key: PseudonymKey | None, allow_identifiable: bool,
+            use_cache: bool, lang: str, progress: Progress, start: float) -> RunResult:
     if use_cache:
         results_folder.claim(out)  # the cache lives in it from the first step on
     store = StageCache(out / ".cache") if use_cache else None

@@ -70,6 +70,27 @@ def claim(out: Path) -> None:
     remove_debris(out)
 
 
+def release(out: Path) -> bool:
+    """Remove ``out`` again when it holds nothing but the marker and empty folders: a run that made the folder
+    and stopped before it kept anything (an error in an export, Ctrl-C) leaves no empty results folder
+    behind. Anything else in it (a cached step, a file of the user's) keeps the folder as it is. Returns
+    whether it was removed."""
+    try:
+        if not _is_marked(out) or (out / MARKER).read_text(encoding="utf-8") != _MARKER_TEXT:
+            return False
+        folders = []
+        for root, dirs, files in os.walk(out, followlinks=False):
+            if any(Path(root, d).is_symlink() for d in dirs) or (files and (Path(root) != out or files != [MARKER])):
+                return False
+            folders.append(Path(root))
+        (out / MARKER).unlink()
+        for folder in reversed(folders):  # the deepest first; rmdir removes only an empty folder
+            folder.rmdir()
+    except OSError:
+        return False
+    return True
+
+
 def claimed(out: Path) -> Path:
     """``out`` after :func:`claim` (for a cache inside it)."""
     claim(out)

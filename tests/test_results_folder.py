@@ -205,3 +205,29 @@ def test_removing_stale_outputs_removes_the_folders_they_leave_empty(tmp_path):
     listed = [{"path": "report/bericht-tabellen/t.csv", "sha256": hashlib.sha256(b"a;b\n").hexdigest()}]
     assert remove_stale(out, listed, {"report/report.html"}) == ["report/bericht-tabellen/t.csv"]
     assert not (out / "report" / "bericht-tabellen").exists() and kept.exists() and out.is_dir()
+
+
+def test_a_run_that_fails_before_keeping_anything_leaves_no_results_folder(tmp_path):
+    empty = tmp_path / "GA-01_P3a.csv"
+    empty.write_text("a,b\n1,2\n", encoding="utf-8")  # not the profile's columns: the first export stops the run
+    project = write_project(tmp_path, exports={**sample_exports(), "GA-01": empty})
+    out = tmp_path / "new-results"
+    one_line_exit_2(run("run", "--project", str(project), "--out", str(out), "--quiet"))
+    assert not out.exists()
+
+
+def test_a_failed_run_keeps_a_folder_with_anything_in_it(tmp_path):
+    from pmtool.results_folder import claim, release
+
+    made = tmp_path / "made"
+    claim(made)
+    (made / ".cache" / "ingest").mkdir(parents=True)
+    assert release(made) and not made.exists()  # the marker and empty folders only: removed
+    claim(made)
+    (made / ".cache" / "ingest").mkdir(parents=True)
+    (made / ".cache" / "ingest" / "entry.parquet").write_bytes(b"kept")  # a cached step: the folder stays
+    assert not release(made) and (made / MARKER).exists()
+    own = tmp_path / "own"
+    claim(own)
+    (own / MARKER).write_text("a note of the user's", encoding="utf-8")  # not pmtool's marker text
+    assert not release(own) and (own / MARKER).exists()
