@@ -53,10 +53,21 @@ def _activity_codes() -> dict[str, str]:
 
 
 def same_cases_label(others: tuple[dict[str, Any], ...], lang: str) -> str:
-    """„Dieselben Fälle sind auch Befunde: …“ for the other findings of a group ("" without any)."""
+    """„Dieselben Fälle zählen auch als Befunde: Nr. 9 „…“ fehlt; …“ for the other findings of a group (""
+    without any), each with its ``rank`` in the findings table where it has one."""
     if not others:
         return ""
-    return tn("report.item.same_cases", len(others), lang, items="; ".join(item_label(o, lang) for o in others))
+    items = [t("report.item.numbered", lang, n=o["rank"], label=item_label(o, lang)) if o.get("rank")
+             else item_label(o, lang) for o in others]
+    return tn("report.item.same_cases", len(others), lang, items="; ".join(items))
+
+
+def card_number(group: FindingGroup, index: int) -> int:
+    """The number of a finding's card: its lead's ``rank`` in the findings table (``findings.csv``), so that
+    card and table row match also after findings were put together on one card; ``index`` (its place
+    among the cards, from 1) for rows without a rank."""
+    rank = group.lead.get("rank")
+    return int(rank) if rank else index
 
 
 def basis_text(basis: str | None, severity: str | None, lang: str) -> str:

@@ -25,7 +25,7 @@ from pmtool.report.bpmn_view import read_process_view
 from pmtool.report.cards import FindingCard, card
 from pmtool.report.charts import DeadlinePanel, OfficeInterval, ThroughputRow, deadline_chart, throughput_chart
 from pmtool.report.context import Figure, Table
-from pmtool.report.items import FindingGroup
+from pmtool.report.items import FindingGroup, card_number
 from pmtool.report.map_parts import dfg_for_print, soll_excerpts
 from pmtool.report.models import (
     cut_flows,
@@ -208,7 +208,8 @@ def build_process_section(analysis: Analysis, pid: str, lang: str, summary: Summ
         bottlenecks=bottleneck_table(pa.log, k, lang, pid),
         conformance=conformance_table(pa.conformance.summary, pa.conformance.cases, k, lang, pid,
                                       hidden=protection.hidden, period=period, names=names),
-        cards=tuple(card(g, i, table, pa.reference, k, lang, names) for i, g in enumerate(groups, 1)))
+        cards=tuple(card(g, card_number(g, i), table, pa.reference, k, lang, names)
+                    for i, g in enumerate(groups, 1)))
 
 
 def _overlay_of(table: pl.DataFrame) -> dict:

@@ -34,7 +34,14 @@ from pmtool.i18n import t, tn
 from pmtool.report import numbers
 from pmtool.report.advice import ModelOffice, advise
 from pmtool.report.context import Cell, Table
-from pmtool.report.items import FindingGroup, basis_text, group_findings, item_label, same_cases_label
+from pmtool.report.items import (
+    FindingGroup,
+    basis_text,
+    card_number,
+    group_findings,
+    item_label,
+    same_cases_label,
+)
 from pmtool.report.priority_view import PriorityView, build_priority_view
 from pmtool.report.suppression import report_protection
 from pmtool.vocabulary import vocabulary
@@ -132,7 +139,7 @@ def build_summary(analysis: Analysis, lang: str, *, protection: Protection | Non
     groups: dict[str, list[FindingGroup]] = {pid: [] for pid in analysis.processes}
     for g in group_findings(rows, lambda found: affected_sets(analysis, found)):
         groups.setdefault(g.lead["process"], []).append(g)
-    numbered = {id(g): i for gs in groups.values() for i, g in enumerate(gs, 1)}
+    numbered = {id(g): card_number(g, i) for gs in groups.values() for i, g in enumerate(gs, 1)}
     open_groups = [g for gs in groups.values() for g in gs if not g.lead.get("accepted")]
     open_groups.sort(key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))
     top_score = max([g.lead["score"] or 0.0 for g in open_groups] or [1.0]) or 1.0

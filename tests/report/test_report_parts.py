@@ -162,6 +162,16 @@ def test_findings_about_the_same_cases_are_one_card_led_by_the_rule():
                                         "doppelt angelegter Fall wurde später zusammengeführt"), "says what it is"
 
 
+def test_a_card_has_the_number_of_its_lead_in_the_findings_table_and_names_the_others_by_theirs():
+    from pmtool.report.items import FindingGroup, card_number, same_cases_label
+
+    lead, other = _row(finding_id="F-2", rank=7), _row(finding_id="F-3", rank=9, code="NO_CLOSURE")
+    group = FindingGroup(lead, (other,))
+    assert card_number(group, 6) == 7  # the sixth card, after a merged one: still rank 7 of findings.csv
+    assert card_number(FindingGroup(_row(), ()), 6) == 6  # a row without a rank keeps its place
+    assert same_cases_label((other,), "de") == "Dieselben Fälle zählen auch als Befund: Nr. 9: Fälle nie abgeschlossen"
+
+
 def test_unknown_format_or_language_is_refused_before_any_work(tmp_path):
     dummy = SimpleNamespace(project=SimpleNamespace(language="de"))
     with pytest.raises(ConfigError, match="docx"):
