@@ -204,8 +204,8 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
             raise ConfigError("project.duplicate_office", Location(where), office=oid)
         calendar = WorkingCalendar.from_settings(s.table(o, "calendar", f"offices[{i}]."), source=where)
         offices[oid] = OfficeConfig(oid, office_name.strip(), calendar)
-        for e in s.tables(o, "exports", f"offices[{i}]."):
-            prefix = f"offices[{i}].exports."
+        for j, e in enumerate(s.tables(o, "exports", f"offices[{i}]."), 1):
+            prefix = f"offices[{i}].exports[{j}]."
             s.known(e, _EXPORT, prefix)
             for required in ("process", "path"):
                 if required not in e:
@@ -215,12 +215,17 @@ def project_from_dict(raw: dict[str, Any], *, root: Path, where: str = "<project
                                         _path(root, e["profile"], prefix + "profile", where)
                                         if e.get("profile") is not None else None))
     sources = s.table(raw, "sources", allowed=KEYS["sources"])
-    if "folder" in sources:
-        exports.extend(_folder_exports(_path(root, sources["folder"], "sources.folder", where), processes, where))
+    folder = _path(root, sources["folder"], "sources.folder", where) if "folder" in sources else None
+    if folder is not None:
+        exports.extend(_folder_exports(folder, processes, where))
     for e in exports:
         offices.setdefault(e.office, OfficeConfig(e.office, e.office, WorkingCalendar()))
         if e.process not in processes:
             raise ConfigError("project.unknown_process", Location(where), process=e.process, path=str(e.path))
+    if not exports and folder is not None:  # the folder is there, but nothing in it is an export
+        pid = next(iter(processes))
+        raise ConfigError("project.empty_folder", Location(where), folder=str(folder),
+                          processes=", ".join(processes), example=str(folder / pid / f"GA-01_{pid}.csv"))
     if not exports:
         raise ConfigError("project.no_exports", Location(where))
     comparison = s.table(raw, "comparison", allowed=_COMPARISON)

@@ -300,9 +300,12 @@ def test_init_writes_a_commented_starter_and_never_overwrites(tmp_path):
 def test_starter_project_loads_once_its_files_exist(tmp_path):
     assert run("init", str(tmp_path)).exit_code == 0
     result = run("run", "--project", str(tmp_path / "pmtool.toml"))
-    # the Soll models are there (init put them there); what is missing is the office's exports
-    assert result.exit_code == 2 and "'sources.folder' = 'exports'" in result.output  # says which path to fix
-    (tmp_path / "exports" / "P1").mkdir(parents=True)
+    # the Soll models and the export folders are there (init made them); what is missing is the exports
+    assert (tmp_path / "exports" / "P1").is_dir()
+    assert "(created for P1)" in " ".join(run("init", str(tmp_path / "b")).output.split())  # init says so
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "holds no export" in said, result.output
+    assert str(Path("exports") / "P1" / "GA-01_P1.csv") in said  # where a file goes, by example
     for name in ("GA-07_P1.parquet", "GA-07_P1.profile.toml"):
         shutil.copy(SAMPLE_LOGS / "P1" / name, tmp_path / "exports" / "P1" / name)
     project = load_project(tmp_path / "pmtool.toml")

@@ -64,7 +64,7 @@ def test_a_wrong_setting_in_the_project_file_is_one_line(tmp_path, case):
 
 def test_an_export_without_process_is_one_line(tmp_path):
     line = one_line_exit_2(run("run", "--project", str(project_file(tmp_path, process=False)), "--quiet"))
-    assert "'offices[1].exports.process' is missing" in line
+    assert "'offices[1].exports[1].process' is missing" in line
 
 
 def test_an_unknown_calendar_setting_of_an_office_is_one_line(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,12 @@ def init(
         write_atomically({target: lambda p: p.write_text(text, encoding="utf-8")})
         # the starter names models/…: put the shipped Soll models there (files already there stay)
         models = export_models(folder / "models", only_missing=True)
+        # … and exports/<process>/: the folders the exports go in
+        starter = tomllib.loads(text)
+        exports = folder / starter["sources"]["folder"]
+        for pid in starter["processes"]:
+            (exports / pid).mkdir(parents=True, exist_ok=True)
     console.print(t("cli.init.written", path=str(target)))
     if models:
         console.print(t("cli.models.written", n=len(models), folder=str(folder / "models")))
+    console.print(t("cli.init.exports", folder=str(exports), processes=", ".join(starter["processes"])))
