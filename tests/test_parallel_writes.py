@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +15,7 @@ import pytest
 from pmtool import graphviz
 from pmtool.errors import InputError, Location, RenderError
 from pmtool.graphviz import Drawings, concurrently, graphviz_available, run_dot
-from pmtool.ingest.output import write_atomically
+from pmtool.ingest.output import Weighted, write_atomically
 from pmtool.sinks import spreadsheet_csv, write_spreadsheet_csv
 
 
@@ -45,6 +46,30 @@ def test_the_first_failing_writer_in_order_is_named_and_nothing_is_written(tmp_p
         write_atomically(writers)
     assert caught.value.location == Location("first.txt")
     assert not any(tmp_path.iterdir())  # neither targets nor temporary files
+
+
+def test_the_heaviest_files_are_started_first_and_the_results_keep_the_writers_order(tmp_path, monkeypatch):
+    from pmtool.ingest import output
+
+    monkeypatch.setattr(output, "WRITE_THREADS", 1 + 1)
+    started: list[str] = []
+    lock = threading.Lock()
+
+    def writer(name: str) -> Callable[[Path], None]:
+        def write(path: Path) -> None:
+            with lock:
+                started.append(name)
+            time.sleep(0.05)
+            path.write_text(name)
+        return write
+
+    weights = {"small.csv": 1, "large.csv": 100, "plain.txt": None, "middle.csv": 10}
+    writers = {tmp_path / name: writer(name) if w is None else Weighted(writer(name), w)
+               for name, w in weights.items()}
+    digests = write_atomically(writers, digest=True)
+    assert set(started[:2]) == {"large.csv", "middle.csv"} and set(started[2:]) == {"small.csv", "plain.txt"}
+    assert list(digests) == list(writers)  # in the order asked for, not the order written
+    assert all((tmp_path / name).read_text() == name for name in weights)
 
 
 def test_a_spreadsheet_csv_written_to_a_file_is_the_same_bytes(tmp_path):

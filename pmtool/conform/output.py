@@ -10,7 +10,7 @@ import polars as pl
 
 from pmtool.conform.conformance import ConformanceResult, SpooledConformance
 from pmtool.conform.rules_check import rule_summary
-from pmtool.ingest.output import Writer
+from pmtool.ingest.output import Weighted, Writer
 from pmtool.sinks import write_spreadsheet_csv
 from pmtool.spool import SpooledFrame, scan_table
 
@@ -37,6 +37,8 @@ def _flat(frame: pl.DataFrame) -> pl.DataFrame:
 
 #: Rows of a Parquet table's row groups (the streaming engine's own sizes follow the parts it reads).
 ROWS_PER_GROUP = 100_000
+#: A CSV row's work against a Parquet row's, for the order tables are written in (measured: 3.4–4.8 ×).
+CSV_WEIGHT = 4
 
 
 def table_writer(frame: pl.DataFrame | SpooledFrame, fmt: str) -> Writer:
@@ -44,10 +46,11 @@ def table_writer(frame: pl.DataFrame | SpooledFrame, fmt: str) -> Writer:
     parquet, json); lists become text in csv and json, and no CSV cell is a formula
     (:func:`pmtool.sinks.spreadsheet_csv`). CSV and Parquet are written a slice at a time: a table on disk is
     never read whole, and the file does not depend on the parts the table came in."""
-    if fmt == "csv":
-        return lambda p: write_spreadsheet_csv(frame.parts() if isinstance(frame, SpooledFrame) else frame, p)
+    if fmt == "csv":  # text takes several times the work of Parquet per row
+        return Weighted(lambda p: write_spreadsheet_csv(frame.parts() if isinstance(frame, SpooledFrame) else frame,
+                                                        p), CSV_WEIGHT * frame.height)
     if fmt == "parquet":  # row groups of a fixed size: the same file from any parts, on any machine
-        return lambda p: scan_table(frame).sink_parquet(p, row_group_size=ROWS_PER_GROUP)
+        return Weighted(lambda p: scan_table(frame).sink_parquet(p, row_group_size=ROWS_PER_GROUP), frame.height)
     def whole() -> pl.DataFrame:
         return frame.load() if isinstance(frame, SpooledFrame) else frame
 

@@ -26,6 +26,19 @@ Writer = Callable[[Path], None]
 
 
 @dataclass(frozen=True)
+class Weighted:
+    """A writer with the work it is expected to take (rows × a factor per format; any unit will do): of the
+    files :func:`write_atomically` writes at once, the heaviest are started first, so that no thread is
+    left writing one large table alone at the end."""
+
+    write: Writer
+    weight: float
+
+    def __call__(self, path: Path) -> None:
+        self.write(path)
+
+
+@dataclass(frozen=True)
 class IngestFiles:
     log: Path
     quarantine: Path
@@ -108,9 +121,12 @@ def _write_all(writers: dict[Path, Writer], temps: dict[Path, Path],
 
     if len(writers) <= 1 or WRITE_THREADS == 1:
         outcomes = [attempt(target) for target in writers]
-    else:
+    else:  # the heaviest first (the writers' order among equals); the outcomes in the writers' order
+        order = sorted(writers, key=lambda target: -getattr(writers[target], "weight", 0.0))
         with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-            outcomes = list(pool.map(lambda target: copy_context().run(attempt, target), writers))
+            done = dict(zip(order, pool.map(lambda target: copy_context().run(attempt, target), order),
+                            strict=True))
+        outcomes = [done[target] for target in writers]
     pairs = list(zip(writers, outcomes, strict=True))
     return ({target: o for target, o in pairs if isinstance(o, tuple)},
             [(target, o) for target, o in pairs if isinstance(o, BaseException)])
