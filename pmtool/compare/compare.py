@@ -28,6 +28,9 @@ from pmtool.compare.publication import POOL, affected_key, eligible_key, protect
 from pmtool.compare.score import item_severity, score_parts
 from pmtool.models.reference import ReferenceModel
 
+#: The order of finding kinds at equal scores (ranks, and which finding leads a report card).
+ITEM_TYPE_ORDER = {"rule": 0, "case": 1, "deviation": 2}
+
 
 @dataclass(frozen=True)
 class CompareSettings:
@@ -83,8 +86,14 @@ def compare(bundles: Sequence[Bundle], references: Mapping[str, ReferenceModel],
                                                         table.select("process", "item", "office").iter_rows()]))
     table = allowlist.apply(table)
     table = table.sort(["process", "period", "item", "office"])
+    # equal scores (often findings about the same cases) rank a rule before a case before a deviation: the
+    # report's card of such findings is led by the one with the smallest rank
     findings = (table.filter(pl.col("finding"))
-                .sort(["process", "period", "score", "finding_id"], descending=[False, False, True, False])
+                .with_columns(pl.col("item_type").replace_strict(ITEM_TYPE_ORDER, default=len(ITEM_TYPE_ORDER),
+                                                                 return_dtype=pl.Int8).alias("_type"))
+                .sort(["process", "period", "score", "_type", "finding_id"],
+                      descending=[False, False, True, False, False])
+                .drop("_type")
                 .with_columns(pl.int_range(1, pl.len() + 1).over("process", "period").alias("rank")))
     return Comparison(table, findings, settings, hidden)
 

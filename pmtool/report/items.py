@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pmtool.compare.compare import ITEM_TYPE_ORDER
 from pmtool.i18n import catalogue, t, tn
 from pmtool.vocabulary import vocabulary
 
 #: Order of item types when scores tie: rules carry the legal text, so they lead.
-_TYPE_ORDER = {"rule": 0, "case": 1, "deviation": 2}
 
 
 def item_label(row: dict[str, Any], lang: str, *, source: bool = False) -> str:
@@ -95,8 +95,8 @@ def group_findings(rows: list[dict[str, Any]],
     the same affected cases go together. ``cases_of`` gives the affected cases of findings by id (e.g.
     :func:`pmtool.compare.cases.affected_sets`); it is asked only about findings with the same number of
     affected cases. Without it, or where it does not know a finding, every finding stands alone: equal
-    numbers are not the same cases. Groups come sorted by the lead's score, highest first (ties: finding
-    id)."""
+    numbers are not the same cases. A group is led by its first finding in the order of findings.csv
+    (:func:`_ranked`), so its lead has the group's smallest ``rank``; groups come in that order too."""
     buckets: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         key = (row["process"], row["period"], row["office"], row["affected"])
@@ -111,7 +111,12 @@ def group_findings(rows: list[dict[str, Any]],
             together.setdefault(same, []).append(row)
     groups = []
     for members in together.values():
-        members = sorted(members, key=lambda r: (-(r["score"] or 0.0), _TYPE_ORDER.get(r["item_type"], 3),
-                                                 r["finding_id"]))
+        members = sorted(members, key=_ranked)
         groups.append(FindingGroup(members[0], tuple(members[1:])))
-    return sorted(groups, key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))
+    return sorted(groups, key=lambda g: _ranked(g.lead))
+
+
+def _ranked(row: dict[str, Any]) -> tuple:
+    """The order of findings in findings.csv (its ``rank``): score, highest first; at equal scores a rule, a
+    case, a deviation; then the finding id."""
+    return (-(row["score"] or 0.0), ITEM_TYPE_ORDER.get(row["item_type"], len(ITEM_TYPE_ORDER)), row["finding_id"])

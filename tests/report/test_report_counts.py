@@ -90,3 +90,19 @@ def test_a_single_office_is_shown_as_not_comparable_never_as_no_finding(tmp_path
     body = re.search(r'<table id="matrix".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
     row = re.search(r'<th scope="row">GA-01</th>(.*?)</tr>', body, re.S).group(1)
     assert "nicht vergleichbar" in re.findall(r"<td[^>]*>([^<]*)</td>", row)[0], row
+
+
+def test_each_card_has_the_smallest_rank_of_its_findings_and_together_they_name_every_rank(ran):
+    out, _ = ran
+    ranks = pl.read_csv(out / "tables" / "findings.csv")["rank"].to_list()
+    html = (out / "report" / "bericht.html").read_text("utf-8")
+    cards = re.findall(r'<h4 id="[^"]*-h"><span class="card-number">(\d+)</span>(.*?)(?=<h4 id="|</section>)',
+                       html, re.S)
+    assert cards
+    named = []
+    for number, body in cards:
+        others = [int(n) for n in re.findall(r"Nr\. (\d+):", body)]
+        assert all(int(number) < n for n in others), (number, others)  # the card is led by its first rank
+        assert others == sorted(others), others  # the others in the table's order
+        named += [int(number), *others]
+    assert sorted(named) == sorted(ranks)  # every finding once: on a card of its own or named on one
