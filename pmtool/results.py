@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import asdict, dataclass, replace
 from importlib import metadata
 from pathlib import Path
@@ -127,13 +128,19 @@ def _run_project(project: Project, *, key: PseudonymKey | None, allow_identifiab
     out = output or project.output
     lang = lang or project.language
     results_folder.check(out)  # a file or a foreign, non-empty folder is refused before anything is computed
-    made = not out.exists()
+    made: list[Path] = []  # the results folder and the folders above it that the run will make, deepest first
+    folder = out
+    while not folder.exists() and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
     try:
         return _run_in(out, project, key=key, allow_identifiable=allow_identifiable, use_cache=use_cache,
                        lang=lang, progress=progress, start=start)
     except BaseException:
-        if made:  # a folder this run made, and nothing kept in it, is not left behind
-            results_folder.release(out)
+        if made and results_folder.release(out):  # what this run made and kept nothing in is not left behind
+            for folder in made[1:]:
+                with suppress(OSError):  # only an empty folder goes
+                    folder.rmdir()
         raise
 
 
