@@ -501,8 +501,12 @@ _EXIT_INTRO = """## Exit codes per command
 
 0: the command did what it was asked (findings or not). 1: only when asked (`--fail-on-findings`,
 `--fail-under`). 2: it could not run — one line on stderr naming file, row and column and what to do, no
-traceback, and nothing half-written. 3: the analysis ran but offices could not be compared; "no findings"
-(0) and "nothing could be compared" (3) are never the same outcome. Read from each command's code:"""
+traceback, and no output half-written (the stage cache in `<output>/.cache` keeps the steps that finished,
+pseudonymised, so that the rerun after the fix starts from them; a results folder the run made and kept
+nothing in is removed). 3: the analysis ran but offices could not be compared; "no findings" (0) and
+"nothing could be compared" (3) are never the same outcome. 130: `pmtool run` or `pmtool demo` stopped by
+Ctrl-C or `kill -INT`; the results folder keeps the last complete run's results. Read from each command's
+code:"""
 
 
 def _vocabulary_page() -> str:

@@ -152,9 +152,11 @@ def test_real_subprocess_python_m(tmp_path):
     assert Path(tmp_path / "GA-02_P1.summary.json").read_text("utf-8").count("rows_read") == 1
 
 
-@pytest.mark.parametrize(("lang", "events", "share"), [("de", "5.293", "28,2 %"), ("en", "5,293", "28.2%")])
-def test_tables_on_the_terminal_write_numbers_as_the_reader_does(lang, events, share):
+@pytest.mark.parametrize(("lang", "events", "share", "period"), [
+    ("de", "5.293", "28,2 %", "02.01.2025 – 21.01.2026"), ("en", "5,293", "28.2%", "2025-01-02 – 2026-01-21")])
+def test_tables_on_the_terminal_write_numbers_as_the_reader_does(lang, events, share, period):
     export = SAMPLE_LOGS / "P1" / "GA-01_P1.csv"  # 5,293 events; the most frequent variant 28.2 % of the cases
     shown = runner.invoke(app, ["--lang", lang, "inspect", str(export)])
     assert shown.exit_code == 0, shown.output
     assert f"\t{events}\n" in shown.output and f"\t{share}\t" in shown.output, shown.output[:600]
+    assert f"\t{period}\n" in shown.output, shown.output[:600]

@@ -399,7 +399,7 @@ def test_init_puts_the_shipped_soll_models_where_the_starter_names_them(tmp_path
     result = run("init", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "models" / "P1_meldefallbearbeitung.bpmn").is_file()
-    assert "6 Soll models and rule packs copied" in result.output
+    assert "3 Soll models and 3 rule packs copied" in result.output
     again = run("models", "export", str(tmp_path / "models"))
     assert again.exit_code == 2 and "does not overwrite" in again.output
     fresh = run("models", "export", str(tmp_path / "other"))

@@ -33,6 +33,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from pmtool.i18n import language
 from pmtool.sinks import literal, terminal_text
 
 __all__ = ["PlainConsole", "literal", "local_day", "make_console", "table_lines", "tsv_cell"]
@@ -94,20 +95,21 @@ def table_lines(table: Table) -> list[str]:
     return lines
 
 
-def local_day(value: str | datetime | None, timezone: str = "Europe/Berlin") -> str:
-    """The local calendar day (``YYYY-MM-DD``) of a UTC time in the office's ``timezone``; "" for none.
+def local_day(value: str | datetime | None, timezone: str = "Europe/Berlin", lang: str | None = None) -> str:
+    """The local calendar day of a UTC time in the office's ``timezone``, as the reader writes it (German
+    ``02.01.2025``, English ``2025-01-02``); "" for none.
 
-    An office whose first event is 2 January 2025, 00:30 in Saxony shows 2025-01-02, not the UTC date.
+    An office whose first event is 2 January 2025, 00:30 in Saxony shows that day, not the UTC date.
 
-    >>> local_day("2025-01-01T23:30:00+00:00")
-    '2025-01-02'
+    >>> local_day("2025-01-01T23:30:00+00:00", lang="de"), local_day("2025-01-01T23:30:00+00:00", lang="en")
+    ('02.01.2025', '2025-01-02')
     """
     if value is None or value == "":
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        return f"{moment:%Y-%m-%d}"
-    return f"{moment.astimezone(ZoneInfo(timezone)):%Y-%m-%d}"
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    return f"{moment:%d.%m.%Y}" if (lang or language()) == "de" else f"{moment:%Y-%m-%d}"
 
 
 def make_console(*, stderr: bool = False) -> PlainConsole:

@@ -10,6 +10,7 @@ import typer
 
 from pmtool.cli.console import make_console
 from pmtool.cli.errors import user_errors
+from pmtool.cli.models_cmd import models_written
 from pmtool.errors import ConfigError, Location
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
@@ -40,5 +41,5 @@ def init(
             (exports / pid).mkdir(parents=True, exist_ok=True)
     console.print(t("cli.init.written", path=str(target)))
     if models:
-        console.print(t("cli.models.written", n=len(models), folder=str(folder / "models")))
+        console.print(models_written(models, folder / "models"))
     console.print(t("cli.init.exports", folder=str(exports), processes=", ".join(starter["processes"])))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -30,4 +31,10 @@ def export(
     Existing files are never overwritten."""
     with user_errors():
         written = export_models(folder)
-    console.print(Text(t("cli.models.written", n=len(written), folder=str(folder))))
+    console.print(Text(models_written(written, folder)))
+
+
+def models_written(files: Sequence[Path], folder: Path) -> str:
+    """„3 Soll-Modelle und 3 Regelwerke nach models kopiert.“"""
+    packs = sum(1 for f in files if f.name.endswith(".rules.toml"))
+    return t("cli.models.written", models=len(files) - packs, packs=packs, folder=str(folder))
