@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -479,3 +481,16 @@ def test_a_missing_path_says_relative_to_the_project_file_only_when_it_is_relati
         text = raised.value.render("en")
         assert "processes.P1.model" in text and given in text and "not found" in text
         assert ("relative to the project file" in text) is relative, text
+
+
+def test_a_period_label_outside_the_data_is_said_after_the_run(ran_project):
+    from pmtool.cli.run_cmd import period_note
+
+    analysis = run_project(load_project(ran_project), key=PseudonymKey(TEST_KEY_TEXT.encode())).analysis
+    assert period_note(analysis) is None  # "2025" and data of 2025
+    for label in ("2019", "2027"):
+        line = period_note(replace(analysis, project=replace(analysis.project, period=label)))
+        assert line is not None and f"'{label}'" in line, line
+        assert re.search(r"\(2025-\d\d-\d\d – 2026-\d\d-\d\d\)", line), line  # the data's days
+    assert period_note(replace(analysis, project=replace(analysis.project, period="all"))) is None  # no year
+    assert period_note(replace(analysis, project=replace(analysis.project, period="2026"))) is None  # data reach it

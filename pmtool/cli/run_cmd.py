@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
 from rich.table import Table
 
 from pmtool.cli.conform_cmd import bounded_notes, label_notes
-from pmtool.cli.console import make_console
+from pmtool.cli.console import local_day, make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, stderr, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.options import FILTER_HELP
@@ -26,6 +26,9 @@ from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.interrupts import interruptible
 from pmtool.project import Project, load_project
 from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT, RunResult, run_project
+
+if TYPE_CHECKING:
+    from pmtool.analysis import Analysis
 
 console = make_console()
 
@@ -137,6 +140,8 @@ def _render(result: RunResult, lang: str) -> None:
     for source, ingested in zip(result.analysis.project.exports, result.analysis.ingests, strict=True):
         if ingested.summary.office_disagreements:
             console.print(office_disagreement(source.path.name, ingested.summary), style="yellow")
+    if (line := period_note(result.analysis)) is not None:
+        console.print(line, style="yellow", markup=False, highlight=False)
     for pa in result.analysis.processes.values():
         for line in label_notes(pa.results.labels) + bounded_notes(pa.results):
             console.print(line, style="yellow")
@@ -207,3 +212,21 @@ def _changes(result: RunResult, lang: str) -> None:
     for row in ranked.sort(pl.col("change").abs(), descending=True).head(_CHANGES_LISTED).iter_rows(named=True):
         console.print(t("cli.run.changes.moved", process=row["process"], office=row["office"], item=row["item"],
                         before=row["rank_before"], after=row["rank_after"]))
+
+
+def period_note(analysis: Analysis) -> str | None:
+    """One line when the project's ``period`` names a year (``"2025"``) in which no imported event lies: the
+    label is printed on the report and the tables, and pmtool does not filter by it, so a label left from
+    the starter file would put the wrong year on the results."""
+    label = analysis.project.period.strip()
+    summaries = [i.summary for i in analysis.ingests if i.summary.period_start and i.summary.period_end]
+    if not (len(label) == 4 and label.isdigit()) or not summaries:
+        return None
+    first = min(summaries, key=lambda s: s.period_start or "")
+    last = max(summaries, key=lambda s: s.period_end or "")
+    if local_day(first.period_start, first.timezone, "en")[:4] <= label <= local_day(last.period_end,
+                                                                                     last.timezone, "en")[:4]:
+        return None
+    return t("cli.run.period_label", period=label, start=local_day(first.period_start, first.timezone),
+             end=local_day(last.period_end, last.timezone))
+
