@@ -28,7 +28,8 @@ from pmtool.compare.publication import POOL, affected_key, eligible_key, protect
 from pmtool.compare.score import item_severity, score_parts
 from pmtool.models.reference import ReferenceModel
 
-#: The order of finding kinds at equal scores (ranks, and which finding leads a report card).
+#: The order of finding kinds at equal scores (ranks, and which finding leads a report card): rules carry
+#: the legal text, so they come first.
 ITEM_TYPE_ORDER = {"rule": 0, "case": 1, "deviation": 2}
 
 

@@ -17,8 +17,6 @@ from pmtool.compare.compare import ITEM_TYPE_ORDER
 from pmtool.i18n import catalogue, t, tn
 from pmtool.vocabulary import vocabulary
 
-#: Order of item types when scores tie: rules carry the legal text, so they lead.
-
 
 def item_label(row: dict[str, Any], lang: str, *, source: bool = False) -> str:
     """„Frist „Übermittlung …““ (with ``source``: „… (§ 11 Abs. 1 IfSG)“), „„Falldefinition bewertet“
@@ -96,7 +94,7 @@ def group_findings(rows: list[dict[str, Any]],
     :func:`pmtool.compare.cases.affected_sets`); it is asked only about findings with the same number of
     affected cases. Without it, or where it does not know a finding, every finding stands alone: equal
     numbers are not the same cases. A group is led by its first finding in the order of findings.csv
-    (:func:`_ranked`), so its lead has the group's smallest ``rank``; groups come in that order too."""
+    (:func:`rank_order`), so its lead has the group's smallest ``rank``; groups come in that order too."""
     buckets: dict[tuple, list[dict[str, Any]]] = {}
     for row in rows:
         key = (row["process"], row["period"], row["office"], row["affected"])
@@ -111,12 +109,12 @@ def group_findings(rows: list[dict[str, Any]],
             together.setdefault(same, []).append(row)
     groups = []
     for members in together.values():
-        members = sorted(members, key=_ranked)
+        members = sorted(members, key=rank_order)
         groups.append(FindingGroup(members[0], tuple(members[1:])))
-    return sorted(groups, key=lambda g: _ranked(g.lead))
+    return sorted(groups, key=lambda g: rank_order(g.lead))
 
 
-def _ranked(row: dict[str, Any]) -> tuple:
+def rank_order(row: dict[str, Any]) -> tuple:
     """The order of findings in findings.csv (its ``rank``): score, highest first; at equal scores a rule, a
     case, a deviation; then the finding id."""
     return (-(row["score"] or 0.0), ITEM_TYPE_ORDER.get(row["item_type"], len(ITEM_TYPE_ORDER)), row["finding_id"])

@@ -40,6 +40,7 @@ from pmtool.report.items import (
     card_number,
     group_findings,
     item_label,
+    rank_order,
     same_cases_label,
 )
 from pmtool.report.priority_view import PriorityView, build_priority_view
@@ -141,7 +142,7 @@ def build_summary(analysis: Analysis, lang: str, *, protection: Protection | Non
         groups.setdefault(g.lead["process"], []).append(g)
     numbered = {id(g): card_number(g, i) for gs in groups.values() for i, g in enumerate(gs, 1)}
     open_groups = [g for gs in groups.values() for g in gs if not g.lead.get("accepted")]
-    open_groups.sort(key=lambda g: (-(g.lead["score"] or 0.0), g.lead["finding_id"]))
+    open_groups.sort(key=lambda g: rank_order(g.lead))
     top_score = max([g.lead["score"] or 0.0 for g in open_groups] or [1.0]) or 1.0
     table = analysis.comparison.table
     top = tuple(_top(analysis, g, i, numbered[id(g)], top_score, table, k, lang)
