@@ -54,11 +54,12 @@ def format_cases(n: int, lang: str | None = None) -> str:
     return t("render.case_one", lang) if n == 1 else t("render.cases_n", lang, n=format_number(n, lang))
 
 
-def format_date(moment: datetime, lang: str | None = None) -> str:
-    """The local date (Europe/Berlin) of a UTC timestamp: 03.03.2025 in German, 2025-03-03 in English."""
+def format_date(moment: datetime, lang: str | None = None, timezone: str = LOCAL_TIMEZONE) -> str:
+    """The local date (in ``timezone``, by default Europe/Berlin) of a UTC timestamp: 03.03.2025 in German,
+    2025-03-03 in English."""
     from zoneinfo import ZoneInfo
 
-    local = moment.astimezone(ZoneInfo(LOCAL_TIMEZONE))
+    local = moment.astimezone(ZoneInfo(timezone))
     return f"{local:%d.%m.%Y}" if (lang or language()) == "de" else f"{local:%Y-%m-%d}"
 
 

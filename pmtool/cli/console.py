@@ -33,10 +33,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pmtool.i18n import language
+from pmtool.formatting import format_date
 from pmtool.sinks import literal, terminal_text
 
-__all__ = ["PlainConsole", "literal", "local_day", "make_console", "table_lines", "tsv_cell"]
+__all__ = ["PlainConsole", "literal", "local_day", "local_moment", "make_console", "table_lines", "tsv_cell"]
 
 _CELL_BREAKS = re.compile(r"[\t\r\n]+")
 
@@ -95,21 +95,27 @@ def table_lines(table: Table) -> list[str]:
     return lines
 
 
+def local_moment(value: str | datetime | None, timezone: str = "Europe/Berlin") -> datetime | None:
+    """``value`` (ISO text or a datetime) in the office's ``timezone``; a time without a zone is taken as that
+    local time. ``None`` for none."""
+    if value is None or value == "":
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    zone = ZoneInfo(timezone)
+    return moment.astimezone(zone) if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
 def local_day(value: str | datetime | None, timezone: str = "Europe/Berlin", lang: str | None = None) -> str:
     """The local calendar day of a UTC time in the office's ``timezone``, as the reader writes it (German
-    ``02.01.2025``, English ``2025-01-02``); "" for none.
+    ``02.01.2025``, English ``2025-01-02``: :func:`pmtool.formatting.format_date`); "" for none.
 
     An office whose first event is 2 January 2025, 00:30 in Saxony shows that day, not the UTC date.
 
     >>> local_day("2025-01-01T23:30:00+00:00", lang="de"), local_day("2025-01-01T23:30:00+00:00", lang="en")
     ('02.01.2025', '2025-01-02')
     """
-    if value is None or value == "":
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(timezone))
-    return f"{moment:%d.%m.%Y}" if (lang or language()) == "de" else f"{moment:%Y-%m-%d}"
+    moment = local_moment(value, timezone)
+    return "" if moment is None else format_date(moment, lang, timezone)
 
 
 def make_console(*, stderr: bool = False) -> PlainConsole:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from pmtool.cli.conform_cmd import bounded_notes, label_notes
-from pmtool.cli.console import local_day, make_console
+from pmtool.cli.console import local_moment, make_console
 from pmtool.cli.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, stderr, user_errors
 from pmtool.cli.ingest_cmd import office_disagreement
 from pmtool.cli.options import FILTER_HELP
@@ -20,7 +20,7 @@ from pmtool.cli.verdict import exit_code, outcome_lines, priority_lines, summary
 from pmtool.cluster import check_address
 from pmtool.errors import ConfigError, Location
 from pmtool.eventlog.filters import parse_filters
-from pmtool.formatting import format_number
+from pmtool.formatting import format_date, format_number
 from pmtool.i18n import chosen_language, set_language, t, tn
 from pmtool.ingest.pseudonymise import PseudonymKey, load_key, require_key
 from pmtool.interrupts import interruptible
@@ -224,9 +224,10 @@ def period_note(analysis: Analysis) -> str | None:
         return None
     first = min(summaries, key=lambda s: s.period_start or "")
     last = max(summaries, key=lambda s: s.period_end or "")
-    if local_day(first.period_start, first.timezone, "en")[:4] <= label <= local_day(last.period_end,
-                                                                                     last.timezone, "en")[:4]:
+    start, end = local_moment(first.period_start, first.timezone), local_moment(last.period_end, last.timezone)
+    assert start is not None and end is not None
+    if start.year <= int(label) <= end.year:
         return None
-    return t("cli.run.period_label", period=label, start=local_day(first.period_start, first.timezone),
-             end=local_day(last.period_end, last.timezone))
+    return t("cli.run.period_label", period=label, start=format_date(start, timezone=first.timezone),
+             end=format_date(end, timezone=last.timezone))
 
