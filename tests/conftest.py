@@ -93,7 +93,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ("…::test@group"), which pytest 9.2 no longer lets it change (pytest-dev/pytest-xdist#1386). The tests
     would still pass, each module's shared run built once per test instead of once, and the suite take twice
     as long without a word."""
-    if not session.config.getvalue("loadgroup"):
+    if not getattr(session.config.option, "loadgroup", False):  # set on xdist's workers only
         return
     lost = [item.nodeid for item in session.items
             if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid]
