@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import typer
 from conftest import SAMPLE_LOGS, TEST_KEY_TEXT
 from typer.testing import CliRunner
 
@@ -160,3 +161,28 @@ def test_tables_on_the_terminal_write_numbers_as_the_reader_does(lang, events, s
     assert shown.exit_code == 0, shown.output
     assert f"\t{events}\n" in shown.output and f"\t{share}\t" in shown.output, shown.output[:600]
     assert f"\t{period}\n" in shown.output, shown.output[:600]
+
+
+@pytest.mark.parametrize("args", [
+    ["inspect", "{export}", "--lang", "en"], ["inspect", "--lang=en", "{export}"],
+    ["inspect", "{export}", "--debug", "--lang", "en"], ["--lang", "en", "inspect", "{export}"]])
+def test_the_language_may_follow_the_command(args):
+    export = str(SAMPLE_LOGS / "P1" / "GA-01_P1.csv")
+    shown = runner.invoke(app, [a.format(export=export) for a in args])
+    assert shown.exit_code == 0 and shown.output.startswith("# Overview"), shown.output[:300]
+    german = runner.invoke(app, ["inspect", export, "--lang", "de"])
+    assert german.exit_code == 0 and german.output.startswith("# Übersicht"), german.output[:300]
+    wrong = runner.invoke(app, ["inspect", export, "--lang", "fr"])
+    assert wrong.exit_code == 2 and "de, en" in wrong.output
+
+
+def test_a_command_s_own_language_option_stays_its_own():
+    from pmtool.cli.app import _own_options_first, app as group
+
+    commands = typer.main.get_command(group).commands  # type: ignore[attr-defined]
+    assert _own_options_first(["report", "--project", "p.toml", "--lang", "en"], commands) == [
+        "report", "--project", "p.toml", "--lang", "en"]
+    assert _own_options_first(["inspect", "x.csv", "--", "--lang", "en"], commands) == [
+        "inspect", "x.csv", "--", "--lang", "en"]
+    assert _own_options_first(["--lang", "de", "inspect", "x.csv", "--lang=en"], commands) == [
+        "--lang", "de", "--lang=en", "inspect", "x.csv"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -44,6 +45,9 @@ class _LastResort(TyperGroup):
     anything else is named by its type and the place in pmtool, not by its message, which may quote data
     from the inputs."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _own_options_first(args, self.commands))
+
     def invoke(self, ctx: Any) -> Any:
         global _debug
         _debug = False
@@ -65,6 +69,37 @@ class _LastResort(TyperGroup):
 
 
 _debug = False
+#: pmtool's own options that a user may also write after the command, and whether each takes a value.
+_OWN_OPTIONS = {"--lang": True, "--debug": False}
+
+
+def _own_options_first(args: list[str], commands: Mapping[str, Any]) -> list[str]:
+    """``args`` with ``--lang`` and ``--debug`` moved before the command when they follow it (``pmtool inspect
+    log.csv --lang en`` as ``pmtool --lang en inspect log.csv``), unless the command has an option of that
+    name itself (``report --lang``); nothing after ``--`` is touched."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # pmtool's options before the command
+        i += 2 if args[i] == "--lang" else 1
+    if i >= len(args) or args[i] not in commands:
+        return list(args)
+    own = {name for param in commands[args[i]].params for name in getattr(param, "opts", ())}
+    moved: list[str] = []
+    rest: list[str] = []
+    j = i + 1
+    while j < len(args):
+        arg = args[j]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest += args[j:]
+            break
+        if name in _OWN_OPTIONS and name not in own:
+            width = 2 if _OWN_OPTIONS[name] and "=" not in arg else 1
+            moved += args[j:j + width]
+            j += width
+            continue
+        rest.append(arg)
+        j += 1
+    return [*args[:i], *moved, args[i], *rest]
 
 
 def _where(exc: BaseException) -> str:
