@@ -177,7 +177,8 @@ def test_the_language_may_follow_the_command(args):
 
 
 def test_a_command_s_own_language_option_stays_its_own():
-    from pmtool.cli.app import _own_options_first, app as group
+    from pmtool.cli.app import _own_options_first
+    from pmtool.cli.app import app as group
 
     commands = typer.main.get_command(group).commands  # type: ignore[attr-defined]
     assert _own_options_first(["report", "--project", "p.toml", "--lang", "en"], commands) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,12 +16,13 @@ from pmtool.cli.errors import user_errors
 from pmtool.cli.options import parse_table_formats
 from pmtool.compare.cases import finding_cases
 from pmtool.conform.output import SUFFIXES, table_writer, workbook_writer
-from pmtool.errors import PrivacyError
+from pmtool.errors import ConfigError, Location, PrivacyError
 from pmtool.formatting import format_number
 from pmtool.i18n import t
 from pmtool.ingest.output import write_atomically
-from pmtool.ingest.pseudonymise import ENV_KEY, load_key
+from pmtool.ingest.pseudonymise import ENV_KEY, PseudonymKey, load_key
 from pmtool.project import load_project
+from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT
 from pmtool.results_folder import claimed
 from pmtool.stage_cache import StageCache
 
@@ -42,14 +44,25 @@ def cases(
                                      "csv-excel, xlsx.")] = "csv",
     key_file: Annotated[Path | None, typer.Option(help="Pseudonymisation key file (else "
                                                   "PMTOOL_PSEUDONYM_KEY_FILE or PMTOOL_PSEUDONYM_KEY).")] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="The results of pmtool demo (reports/demo, the demo's "
+                                       "project file and, unless a key is set, its demo key) instead of "
+                                       "--project.")] = False,
 ) -> None:
     """List the cases behind one finding: pseudonym, variant, first and last event, status, and for a rule its
     clock start, due time, end and lateness. The rows are selected exactly as the comparison counted them, so
     their number equals the finding's affected cases. Reuses the run's cache (run pmtool run first)."""
     with user_errors():
         formats = parse_table_formats(fmt)
-        config = load_project(project)
+        if demo:  # where and how pmtool demo ran (its --out aside)
+            if not DEMO_PROJECT.exists():
+                raise ConfigError("cli.demo.missing", Location(str(DEMO_PROJECT)))
+            config = replace(load_project(DEMO_PROJECT), output=DEMO_OUT)
+        else:
+            config = load_project(project)
         key = load_key(key_file)
+        if key is None and demo:
+            key = PseudonymKey(DEMO_KEY.encode())
+            console.print(t("cli.demo.key_note", key=DEMO_KEY))
         if key is None:  # the run's cached stages are found by the key's id; without it nothing can be reused
             raise PrivacyError("cli.cases.key_missing", env=ENV_KEY)
         store = StageCache(claimed(config.output) / ".cache")

@@ -13,12 +13,12 @@ HEADER = """# Command-line reference
 Generated from `pmtool … --help` by `python docs/generate_cli_reference.py`; do not edit by hand (a test
 checks that this file is current). Messages are German by default and English with `--lang en` or
 `PMTOOL_LANG=en`; `--lang` and `--debug` may stand before or after the command (`pmtool inspect log.csv --lang
-en`), except that `report --lang` sets the report's language. The help texts below are in English. Exit codes: 0 success, 1 findings above a threshold
-you set (`--fail-on-findings`, `--fail-under`), 2 the command could not run (one line on stderr says what,
-where and what to do), 3 the analysis ran but offices could not be compared (`pmtool run`, `compare`,
-`demo`; never the same as 0 "no findings"), 130 `pmtool run` or `pmtool demo` stopped by Ctrl-C or `kill -INT`
-(its worker and helper processes stop with it; the results folder keeps the last complete run's results).
-[codes.md](codes.md) has each command's codes.
+en`), except that `report --lang` sets the report's language. The help texts below are in English. Exit codes:
+0 success, 1 findings above a threshold you set (`--fail-on-findings`, `--fail-under`), 2 the command could
+not run (one line on stderr says what, where and what to do), 3 the analysis ran but offices could not be
+compared (`pmtool run`, `compare`, `demo`; never the same as 0 "no findings"), 130 `pmtool run` or `pmtool
+demo` stopped by Ctrl-C or `kill -INT` (its worker and helper processes stop with it; the results folder keeps
+the last complete run's results). [codes.md](codes.md) has each command's codes.
 """
 
 

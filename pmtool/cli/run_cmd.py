@@ -76,7 +76,8 @@ def run(
             config = replace(config, workers=workers)
         config = replace(config, filters=(*config.filters, *parse_filters(filters or ()).texts))
         key = require_key(load_key(key_file), allow_identifiable)
-    _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings)
+    _run(config, key, allow_identifiable, out, no_cache, quiet, fail_on_findings,
+         cases=f"--project {project}" if out is None else None)
 
 
 def demo(
@@ -97,11 +98,12 @@ def demo(
     if key is None:
         key = PseudonymKey(DEMO_KEY.encode())
         console.print(t("cli.demo.key_note", key=DEMO_KEY))
-    _run(config, key, False, out, no_cache, quiet, False)
+    _run(config, key, False, out, no_cache, quiet, False, cases="--demo" if out == DEMO_OUT else None)
 
 
 def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, out: Path | None, no_cache: bool,
-         quiet: bool, fail_on_findings: bool) -> None:
+         quiet: bool, fail_on_findings: bool, cases: str | None = None) -> None:
+    """``cases``: how ``pmtool cases`` finds this run's results (its options), ``None`` when it cannot."""
     lang = chosen_language() or config.language  # flag/environment > project file > default
     set_language(lang)
     try:
@@ -112,7 +114,7 @@ def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, ou
     except KeyboardInterrupt:  # Ctrl-C or kill -INT: workers and helpers are stopped, nothing half-written
         stderr.print(f"pmtool: {t('cli.run.interrupted', out=str(out or config.output))}", markup=False)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    _render(result, lang)
+    _render(result, lang, cases)
     if result.report_status == "failed":
         raise typer.Exit(EXIT_CANNOT_RUN)
     code = exit_code(result.analysis.outcome, fail_on_findings=fail_on_findings)
@@ -120,7 +122,7 @@ def _run(config: Project, key: PseudonymKey | None, allow_identifiable: bool, ou
         raise typer.Exit(code)
 
 
-def _render(result: RunResult, lang: str) -> None:
+def _render(result: RunResult, lang: str, cases: str | None = None) -> None:
     table = Table(title=t("cli.run.title", name=result.analysis.project.name), title_justify="left")
     for col in ("stage", "steps", "cached", "seconds"):
         table.add_column(t(f"cli.run.col.{col}"), justify="left" if col == "stage" else "right")
@@ -166,6 +168,9 @@ def _render(result: RunResult, lang: str) -> None:
         column = "statement_de" if lang == "de" else "statement_en"
         for row in findings.filter(pl.col("rank") == 1).sort("process").iter_rows(named=True):
             console.print(f"  {row['process']} #1: {row[column]}")
+        if cases is not None:
+            top = findings.filter(pl.col("rank") == 1).sort("process")["finding_id"][0]
+            console.print(t("cli.run.cases_hint", finding=top, options=cases))
     outcome = result.analysis.outcome
     for line in outcome_lines(outcome):
         console.print(line, style="bold red")

@@ -4,16 +4,47 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-from test_run import make_project, run
+from test_run import make_project, run, runner
 
 import pmtool as pt
+from pmtool.cli.app import app
+from pmtool.errors import ConfigError, Location
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("cases"))
-    assert run("run", "--project", str(project), "--quiet").exit_code == 0
+    result = run("run", "--project", str(project), "--quiet")
+    assert result.exit_code == 0
+    (project.parent / "run-output.txt").write_text(result.output, "utf-8")
     return project
+
+
+def test_the_run_says_how_to_see_the_cases_behind_its_top_finding(ran):
+    said = (ran.parent / "run-output.txt").read_text("utf-8")
+    top = pl.read_csv(ran.parent / "results" / "tables" / "findings.csv").filter(pl.col("rank") == 1)
+    first = top.sort("process")["finding_id"][0]
+    assert f"The cases behind a finding: pmtool cases {first} --project {ran} (" in said, said[-800:]
+
+
+def test_cases_of_the_demo_need_no_project_and_no_key(monkeypatch, tmp_path):
+    from pmtool.cli import cases_cmd
+    from pmtool.results import DEMO_KEY, DEMO_OUT, DEMO_PROJECT
+
+    seen = {}
+
+    def analysis(config, *, key, **_):
+        seen.update(config=config, key=key)
+        raise ConfigError("cases.what", Location())  # enough: how the demo's results were found
+
+    monkeypatch.setattr(cases_cmd, "run_analysis", analysis)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["--lang", "en", "cases", "F-P1-x", "--demo"])
+    assert result.exit_code == 2 and "non-secret demo key" in result.output, result.output
+    assert seen["key"].key_id == pt.demo_key().key_id and DEMO_KEY
+    assert seen["config"].output == DEMO_OUT and seen["config"].name == pt.load_project(DEMO_PROJECT).name
+    without = runner.invoke(app, ["--lang", "en", "cases", "F-P1-x", "--project", str(DEMO_PROJECT)])
+    assert without.exit_code == 2 and "pmtool cases … --demo" in without.output
 
 
 def test_cases_of_the_top_finding_are_as_many_as_it_states(ran, tmp_path):
