@@ -61,3 +61,16 @@ def test_the_demo_folder_is_shown_absolute_with_its_true_state(tmp_path, monkeyp
         assert ok == os.access(tmp_path / "reports", os.W_OK)  # root may write anyway
     finally:
         (tmp_path / "reports").chmod(0o700)
+
+
+def test_folders_are_said_writable_or_not_never_present_beside_not_yet_created(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # reports/demo does not exist here
+    result = runner.invoke(app, ["--lang", "en", "--debug", "doctor"])
+    row = next(line for line in result.output.splitlines() if "output of pmtool demo" in line)
+    assert "writable" in row and "present" not in row, row
+    checks = dict(doctor.CHECKS)
+    checks["folders"] = (False, lambda: (False, "/x is not writable"))
+    monkeypatch.setattr(doctor, "CHECKS", checks)
+    row = next(line for line in runner.invoke(app, ["--lang", "en", "doctor"]).output.splitlines()
+               if "output of pmtool demo" in line)
+    assert "not writable" in row, row

@@ -14,6 +14,9 @@ from pmtool.i18n import t
 console = Console(highlight=False)
 
 
+_WRITABLE = {"folders"}  # checks of folders: their status says whether pmtool can write there
+
+
 def doctor() -> None:
     """Check that pmtool works on this machine: Python, the analysis packages, Graphviz (inside the
     pygraphviz wheel), the PDF engine and fonts (each tried for real), the sample data, the key, and the
@@ -23,7 +26,9 @@ def doctor() -> None:
     for col in ("part", "status", "detail"):
         table.add_column(t(f"doctor.col.{col}"), overflow="fold")
     for check in diagnosis.checks:
-        if check.ok:
+        if check.name in _WRITABLE:  # a folder to write to is checked for that, present or not yet
+            status = t("doctor.status.writable" if check.ok else "doctor.status.not_writable")
+        elif check.ok:
             status = t("doctor.status.ok")
         else:
             status = t("doctor.status.missing" if check.required else "doctor.status.optional")
