@@ -67,17 +67,36 @@ def card(group: FindingGroup, number: int, table: pl.DataFrame, reference: Refer
 
 
 def excess_sentence(r: dict[str, Any], lang: str) -> str:
-    """„Mehranteil = 42,6 % (vorsichtig geschätzte Rate von GA-01: untere Grenze …) − 8,6 % (übrige Ämter)
-    = 34,0 Prozentpunkte.“"""
+    """„Mehranteil = 42,6 % (vorsichtig geschätzte Rate von GA-01: untere Grenze …) minus 8,6 % (übrige Ämter)
+    = 34,0 Prozentpunkte.“ The rates are shown to a tenth of a percent, as the result, so that the sum can be
+    worked on the card; where the shown numbers, being rounded, give another tenth, the sign is „≈“."""
+    low, others = r.get("shrunk_low"), r["rate_others"]
+    points = 100 * (r["excess_share"] or 0.0)
+    shown = [None if v is None else round(100 * v, 1) for v in (low, others)]
+    exact = shown[0] is None or shown[1] is None or _same(max(shown[0] - shown[1], 0.0), points, 1)
     return t("report.card.excess_line", lang, office=r.get("office_name") or r["office"],
-             low=numbers.rate(r.get("shrunk_low"), lang),
-             shrunk=numbers.rate(r.get("shrunk_rate"), lang), others=numbers.rate(r["rate_others"], lang),
-             points=numbers.decimal(100 * (r["excess_share"] or 0.0), lang, 1))
+             low=_tenth_percent(low, lang), shrunk=numbers.rate(r.get("shrunk_rate"), lang),
+             others=_tenth_percent(others, lang), eq="=" if exact else "≈",
+             points=numbers.decimal(points, lang, 1))
+
+
+def _tenth_percent(value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return numbers.decimal(100 * value, lang, 1) + ("\u202f%" if lang == "de" else "%")
+
+
+def _same(worked: float, exact: float, places: int) -> bool:
+    """Whether ``worked`` (from the numbers as shown) and ``exact`` read the same at ``places`` decimals."""
+    return f"{worked:.{places}f}" == f"{exact:.{places}f}"
 
 
 def score_sentence(r: dict[str, Any], lang: str) -> str:
     """„Score = 100 × 0,340 × 1,00 (Gewicht: gesetzlich, hoch) × 1,19 (Wirkungsfaktor: …) = 40,6.“"""
-    return t("report.card.score_line", lang, score=numbers.score(r["score"], lang),
+    excess, weight, factor = r["excess_share"] or 0.0, r["severity_weight"], r["impact_factor"]
+    exact = (weight is None or factor is None or r["score"] is None
+             or _same(100 * round(excess, 3) * round(weight, 2) * round(factor, 2), r["score"], 1))
+    return t("report.card.score_line", lang, score=numbers.score(r["score"], lang), eq="=" if exact else "≈",
              excess=numbers.decimal(r["excess_share"] or 0.0, lang, 3),
              weight=numbers.decimal(r["severity_weight"], lang, 2),
              basis=basis_text(r.get("basis"), r.get("severity"), lang),

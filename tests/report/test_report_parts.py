@@ -271,3 +271,21 @@ def test_a_deadline_advice_quotes_the_medians_only_when_the_model_is_faster_as_p
     assert "im Median" not in same and "innerhalb der Frist (1 Arbeitstag)" in same
     slower = _deadline(row, ModelOffice("GA-09", 3, 200, duration_hours=30.0), rule, "de")
     assert "im Median" not in slower
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_card_s_sums_say_equal_only_where_the_shown_numbers_give_the_result(lang):
+    from pmtool.report.cards import excess_sentence, score_sentence
+
+    row = {"office": "GA-01", "shrunk_low": 0.4264, "shrunk_rate": 0.48, "rate_others": 0.0857,
+           "severity_weight": 1.0, "impact_factor": 1.19, "basis": None, "severity": None, "impact_hours": None,
+           "code": "SKIP"}
+    row["excess_share"] = row["shrunk_low"] - row["rate_others"]  # 0.3407: 34.1 points, 42.6 − 8.6 = 34.0
+    row["score"] = round(100 * row["excess_share"] * 1.0 * 1.19, 6)  # 40.54; 100 × 0.341 × 1.00 × 1.19 = 40.58
+    excess, score = excess_sentence(row, lang), score_sentence(row, lang)
+    comma = (lambda x: x.replace(".", ",")) if lang == "de" else (lambda x: x)
+    assert comma("42.6") in excess and comma("8.6") in excess and f"≈ {comma('34.1')}" in excess, excess
+    assert f"≈ {comma('40.5')}" in score, score
+    row.update(shrunk_low=0.426, rate_others=0.086, excess_share=0.34, score=round(100 * 0.34 * 1.19, 6))
+    assert f"= {comma('34.0')}" in excess_sentence(row, lang)
+    assert f"= {comma('40.5')}" in score_sentence(row, lang)  # 100 × 0.340 × 1.00 × 1.19 = 40.46
