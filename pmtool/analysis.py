@@ -483,7 +483,8 @@ def _prepare(pid: str, number: int, reference: ReferenceModel, files: list[Path]
                  spool.file(f"part-{number:03d}-{i:04d}.parquet"))
             for i, (office, held) in enumerate(sorted(holding.items()))]
     if cluster.remote():
-        done = [later() for later in cluster.map_later(prepare_remote, jobs, context)]
+        weights = [sum(_size(f) for f in job.files) for job in jobs]  # two large parts not at once
+        done = [later() for later in cluster.map_later(prepare_remote, jobs, context, weights=weights)]
     else:
         done = [prepare(job) for job in jobs]
     if chosen:
@@ -507,8 +508,16 @@ def _steps_ahead(jobs: dict[str, Steps], keys: dict[str, dict[str, list[Any]]], 
                       or not store.path(s, store.key(s, *keys[office][s])).exists())
         if which:
             todo.append((office, which))
-    later = cluster.map_later(office_steps_remote, [(jobs[o], which) for o, which in todo], context)
+    later = cluster.map_later(office_steps_remote, [(jobs[o], which) for o, which in todo], context,
+                              weights=[_size(jobs[o].file) for o, _ in todo])  # two large offices not at once
     return {office: (which, _once(wait)) for (office, which), wait in zip(todo, later, strict=True)}
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _once(wait: Callable[[], T]) -> Callable[[], T]:
@@ -555,7 +564,8 @@ def _ingests_ahead(project: Project, stages: StageRunner, key: PseudonymKey | No
             if store is None or not store.path("ingest", store.key("ingest", *_ingest_parts(s, key, allow_identifiable))
                                                ).exists()]
     later = cluster.map_later(_ingest_remote, [(s, targets[s]) for s in todo], key, allow_identifiable,
-                              cluster.project_context(project))
+                              cluster.project_context(project),
+                              weights=[limits.import_memory(s.path) for s in todo])  # two large imports not at once
     return dict(zip(todo, later, strict=True))
 
 

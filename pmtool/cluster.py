@@ -130,10 +130,11 @@ class _LocalPool:
     """Worker subprocesses, each fed by a thread of this process from one queue of calls."""
 
     def __init__(self, n: int) -> None:
-        import queue
         import threading
 
-        self._queue: queue.Queue = queue.Queue()
+        self._pending: list[tuple[Any, ...]] = []  # calls not started, in the order they came
+        self._ready = threading.Condition()  # guards _pending and _heavy_running
+        self._heavy_running = 0
         self._procs: list[Any] = []
         self._busy: set[Any] = set()  # the workers at work now
         self._lock = threading.Lock()
@@ -142,11 +143,15 @@ class _LocalPool:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, function: Callable[..., T], item: Any, common: Sequence[Any]) -> Callable[[], T]:
+    def submit(self, function: Callable[..., T], item: Any, common: Sequence[Any],
+               heavy: bool = False) -> Callable[[], T]:
+        """Queue ``function(item, *common)``; a ``heavy`` call starts only when no other heavy call runs."""
         from concurrent.futures import Future
 
         future: Future = Future()
-        self._queue.put((future, function, item, common))
+        with self._ready:
+            self._pending.append((future, function, item, common, heavy))
+            self._ready.notify_all()
 
         def result() -> T:
             from pmtool import interrupts
@@ -154,6 +159,24 @@ class _LocalPool:
             value = interrupts.result(future)
             return function(item, *common) if value is _AGAIN else value
         return result
+
+    def _next(self) -> tuple[Any, ...] | None:
+        """The first queued call that may start now (a heavy one waits while another heavy one runs, and the
+        light ones behind it go first), or ``None`` when the pool closes."""
+        with self._ready:
+            while True:
+                if self._closed and not self._pending:
+                    return None
+                for i, job in enumerate(self._pending):
+                    if not job[4] or not self._heavy_running:
+                        self._heavy_running += job[4]
+                        return self._pending.pop(i)
+                self._ready.wait()
+
+    def _done(self, heavy: bool) -> None:
+        with self._ready:
+            self._heavy_running -= heavy
+            self._ready.notify_all()
 
     def _feed(self) -> None:
         import pickle
@@ -163,35 +186,38 @@ class _LocalPool:
         from pmtool.conform.workers import child_env, start, stop_now
 
         proc = None
-        while (job := self._queue.get()) is not None:
-            future, function, item, common = job
-            if not future.set_running_or_notify_cancel():
-                continue
-            answer: Any = _AGAIN
+        while (job := self._next()) is not None:
+            future, function, item, common, heavy = job
             try:
-                with self._lock:
-                    if self._closed:
-                        future.set_result(_AGAIN)
-                        continue
-                    if proc is None:
-                        proc = start([sys.executable, "-c", _POOL_CHILD], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=child_env())
-                        self._procs.append(proc)
-                    self._busy.add(proc)
+                if not future.set_running_or_notify_cancel():
+                    continue
+                answer: Any = _AGAIN
                 try:
-                    pickle.dump((function, item, common), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-                    proc.stdin.flush()
-                    status, value = pickle.load(proc.stdout)
-                finally:
                     with self._lock:
-                        self._busy.discard(proc)
-                if status == "ok":
-                    answer = value
-            except (OSError, EOFError, pickle.PickleError, AttributeError, ValueError):
-                if proc is not None:
-                    stop_now(proc)
-                proc = None
-            future.set_result(answer)
+                        if self._closed:
+                            future.set_result(_AGAIN)
+                            continue
+                        if proc is None:
+                            proc = start([sys.executable, "-c", _POOL_CHILD], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env=child_env())
+                            self._procs.append(proc)
+                        self._busy.add(proc)
+                    try:
+                        pickle.dump((function, item, common), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                        proc.stdin.flush()
+                        status, value = pickle.load(proc.stdout)
+                    finally:
+                        with self._lock:
+                            self._busy.discard(proc)
+                    if status == "ok":
+                        answer = value
+                except (OSError, EOFError, pickle.PickleError, AttributeError, ValueError):
+                    if proc is not None:
+                        stop_now(proc)
+                    proc = None
+                future.set_result(answer)
+            finally:
+                self._done(heavy)
         if proc is not None:
             proc.stdin.close()
             proc.wait()
@@ -199,19 +225,15 @@ class _LocalPool:
     def shutdown(self) -> None:
         """Cancel what has not started, stop the workers (those still working are stopped at once, with the
         processes they started: after an error or Ctrl-C, their work is not wanted)."""
-        import queue
-
         from pmtool.conform.workers import stop_now
 
         with self._lock:
             self._closed = True
-            while True:
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is not None:
+            with self._ready:
+                for job in self._pending:
                     job[0].cancel()
+                self._pending.clear()
+                self._ready.notify_all()
             for proc in self._procs:
                 if proc.poll() is None and proc.stdin is not None:
                     with suppress(OSError):
@@ -219,8 +241,6 @@ class _LocalPool:
             busy = list(self._busy)
         for proc in busy:
             stop_now(proc)
-        for _ in self._threads:
-            self._queue.put(None)
         for thread in self._threads:
             thread.join()
 
@@ -264,14 +284,21 @@ def map_ordered(function: Callable[..., T], items: Sequence[Any], *common: Any) 
     return _client.gather(futures)
 
 
-def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any) -> list[Callable[[], T]]:
+def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any,
+              weights: Sequence[float] | None = None) -> list[Callable[[], T]]:
     """Like :func:`map_ordered`, but started now and waited for one by one: a function per item that returns
     its result (on the cluster or the local worker processes the work runs meanwhile; without either, each
-    computes when called)."""
+    computes when called). ``weights``: each item's expected memory, in any unit; on the local worker
+    processes the items of at least half the largest weight run one at a time (two large exports or offices at
+    once would add their memory), the others beside them. Results do not depend on it."""
     if not items:
         return []
     if _client is None and _local is not None:
-        return [_local.submit(function, item, common) for item in items]
+        heavy = [False] * len(items)
+        if weights is not None and len(weights) == len(items) and max(weights, default=0) > 0:
+            top = max(weights)
+            heavy = [w >= top / 2 for w in weights]
+        return [_local.submit(function, item, common, h) for item, h in zip(items, heavy, strict=True)]
     if _client is None:
         return [lambda item=item: function(item, *common) for item in items]
     token = uuid.uuid4().hex[:12]

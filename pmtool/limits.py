@@ -100,6 +100,35 @@ WORKER_BASE_MB = 300
 WORKER_PER_EXPORT_BYTE = 12
 
 
+#: Peak memory of importing an export per byte of its file, by how the file ends: measured on the benchmark's
+#: simulated exports at 3 × 10^7 events (pmtool.benchmarks), where a byte of CSV held 3.4 bytes, of gzipped
+#: XES 56, of Excel 27; Parquet is counted by its rows (400 bytes each). Used to keep two large imports from
+#: running at once (:func:`pmtool.cluster.map_later`), never as a limit.
+IMPORT_BYTES_PER_BYTE = {".xes.gz": 56.0, ".xes": 6.0, ".xlsx": 27.0, ".xls": 27.0, ".ods": 27.0,
+                         ".json.gz": 56.0}
+IMPORT_BYTES_PER_BYTE_OTHER = 3.4
+IMPORT_BYTES_PER_PARQUET_ROW = 400
+
+
+def import_memory(path: Any) -> float:
+    """The expected peak memory in bytes of importing the export file ``path`` (0 when it cannot be read)."""
+    from pathlib import Path
+
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        if name.endswith(".parquet"):
+            import polars as pl
+
+            return float(pl.scan_parquet(path).select(pl.len()).collect().item()) * IMPORT_BYTES_PER_PARQUET_ROW
+        size = path.stat().st_size
+    except Exception:  # noqa: BLE001 - a file the import will report itself; here it only weighs nothing
+        return 0.0
+    factor = next((f for suffix, f in IMPORT_BYTES_PER_BYTE.items() if name.endswith(suffix)),
+                  IMPORT_BYTES_PER_BYTE_OTHER)
+    return size * factor
+
+
 def planned_workers(wanted: int, largest_export: int) -> int:
     """How many worker processes a run uses: ``wanted``, fewer when the memory budget (``memory_mb``) does not
     hold that many besides the run's own process, which keeps half of the budget for itself (its tables). At

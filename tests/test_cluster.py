@@ -77,3 +77,45 @@ def test_a_local_cluster_leaves_no_scratch_space_behind(tmp_path, monkeypatch):
     gc.collect()
     left = sorted(p.name for p in scratch.iterdir())
     assert not [n for n in left if n.startswith(("dask-", "pmtool-dask-", "pmtool-spool-"))], left
+
+
+def test_two_heavy_calls_never_run_at_once_and_light_ones_go_beside_them(monkeypatch):
+    """The local worker processes start a call of at least half the largest weight only while no other such
+    call runs; the light calls queued behind a waiting heavy one start meanwhile."""
+    import threading
+    import time
+
+    from pmtool import cluster
+
+    started: list[tuple[float, bool]] = []
+    lock = threading.Lock()
+    take = cluster._LocalPool._next
+
+    def watched(self):
+        job = take(self)
+        if job is not None:
+            with lock:
+                assert self._heavy_running <= 1
+                started.append((job[2], job[4]))
+        return job
+
+    monkeypatch.setattr(cluster._LocalPool, "_next", watched)
+    with cluster.local_workers(2) as n:
+        assert n == 2
+        # time.sleep runs in the worker processes as it is; its argument tells the calls apart
+        later = cluster.map_later(time.sleep, [3.0, 3.001, 0.0, 0.001], weights=[10, 9, 1, 2])
+        assert [wait() for wait in later] == [None] * 4
+    assert [s for s, _ in started] == [3.0, 0.0, 0.001, 3.001], started
+    assert [h for _, h in started] == [True, False, False, True]
+
+
+def test_an_import_is_weighed_by_its_format(tmp_path):
+    from pmtool.limits import import_memory
+
+    (tmp_path / "a.csv").write_bytes(b"x" * 1000)
+    (tmp_path / "a.xes.gz").write_bytes(b"x" * 1000)
+    pl_frame = __import__("polars").DataFrame({"v": range(10)})
+    pl_frame.write_parquet(tmp_path / "a.parquet")
+    assert import_memory(tmp_path / "a.xes.gz") > 10 * import_memory(tmp_path / "a.csv") > 0
+    assert import_memory(tmp_path / "a.parquet") == 10 * 400  # by rows, whatever the compression
+    assert import_memory(tmp_path / "missing.csv") == 0
