@@ -124,6 +124,10 @@ _POOL_CHILD = (
     "from pmtool.cluster import serve; serve(inp, out)"
 )
 _AGAIN = object()  # a worker's answer meaning: compute it yourself
+#: How much the calls running at once on the local workers may weigh together, in shares of the largest call
+#: of their kind (see :func:`map_later`): the largest export's import or office's steps goes beside calls of up
+#: to a quarter of its weight, two of half of it go together.
+LOAD_LIMIT = 1.25
 
 
 class _LocalPool:
@@ -133,8 +137,8 @@ class _LocalPool:
         import threading
 
         self._pending: list[tuple[Any, ...]] = []  # calls not started, in the order they came
-        self._ready = threading.Condition()  # guards _pending and _heavy_running
-        self._heavy_running = 0
+        self._ready = threading.Condition()  # guards _pending and _load
+        self._load = 0.0  # the shares (see submit) of the calls running now
         self._procs: list[Any] = []
         self._busy: set[Any] = set()  # the workers at work now
         self._lock = threading.Lock()
@@ -144,13 +148,15 @@ class _LocalPool:
             thread.start()
 
     def submit(self, function: Callable[..., T], item: Any, common: Sequence[Any],
-               heavy: bool = False) -> Callable[[], T]:
-        """Queue ``function(item, *common)``; a ``heavy`` call starts only when no other heavy call runs."""
+               share: float = 0.0) -> Callable[[], T]:
+        """Queue ``function(item, *common)``; ``share``: its expected memory as a share of the largest call's
+        of its kind (0 to 1). A call starts when the shares of the calls running beside it, with its own, stay
+        within :data:`LOAD_LIMIT`, or when no other call runs."""
         from concurrent.futures import Future
 
         future: Future = Future()
         with self._ready:
-            self._pending.append((future, function, item, common, heavy))
+            self._pending.append((future, function, item, common, share))
             self._ready.notify_all()
 
         def result() -> T:
@@ -161,21 +167,22 @@ class _LocalPool:
         return result
 
     def _next(self) -> tuple[Any, ...] | None:
-        """The first queued call that may start now (a heavy one waits while another heavy one runs, and the
-        light ones behind it go first), or ``None`` when the pool closes."""
+        """The first queued call that may start now (a large one waits while the calls running would hold too
+        much beside it, and the smaller ones behind it go first; see :meth:`submit`), or ``None`` when the pool
+        closes."""
         with self._ready:
             while True:
                 if self._closed and not self._pending:
                     return None
                 for i, job in enumerate(self._pending):
-                    if not job[4] or not self._heavy_running:
-                        self._heavy_running += job[4]
+                    if self._load == 0 or self._load + job[4] <= LOAD_LIMIT:
+                        self._load += job[4]
                         return self._pending.pop(i)
                 self._ready.wait()
 
-    def _done(self, heavy: bool) -> None:
+    def _done(self, share: float) -> None:
         with self._ready:
-            self._heavy_running -= heavy
+            self._load = max(0.0, self._load - share)
             self._ready.notify_all()
 
     def _feed(self) -> None:
@@ -187,7 +194,7 @@ class _LocalPool:
 
         proc = None
         while (job := self._next()) is not None:
-            future, function, item, common, heavy = job
+            future, function, item, common, share = job
             try:
                 if not future.set_running_or_notify_cancel():
                     continue
@@ -217,7 +224,7 @@ class _LocalPool:
                     proc = None
                 future.set_result(answer)
             finally:
-                self._done(heavy)
+                self._done(share)
         if proc is not None:
             proc.stdin.close()
             proc.wait()
@@ -308,16 +315,17 @@ def map_later(function: Callable[..., T], items: Sequence[Any], *common: Any,
     """Like :func:`map_ordered`, but started now and waited for one by one: a function per item that returns
     its result (on the cluster or the local worker processes the work runs meanwhile; without either, each
     computes when called). ``weights``: each item's expected memory, in any unit; on the local worker
-    processes the items of at least half the largest weight run one at a time (two large exports or offices at
-    once would add their memory), the others beside them. Results do not depend on it."""
+    processes an item runs beside others only while their weights together stay within :data:`LOAD_LIMIT`
+    times the largest (two large exports or offices at once would add their memory; the largest goes beside
+    small ones only), else alone. Results do not depend on it."""
     if not items:
         return []
     if _client is None and _local is not None:
-        heavy = [False] * len(items)
+        shares = [0.0] * len(items)
         if weights is not None and len(weights) == len(items) and max(weights, default=0) > 0:
             top = max(weights)
-            heavy = [w >= top / 2 for w in weights]
-        return [_local.submit(function, item, common, h) for item, h in zip(items, heavy, strict=True)]
+            shares = [max(0.0, w) / top for w in weights]
+        return [_local.submit(function, item, common, s) for item, s in zip(items, shares, strict=True)]
     if _client is None:
         return [lambda item=item: function(item, *common) for item in items]
     token = uuid.uuid4().hex[:12]
