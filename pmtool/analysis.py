@@ -299,12 +299,13 @@ class WorkerPlan:
 def worker_plan(project: Project) -> WorkerPlan:
     """The worker processes a run of ``project`` uses on this machine: the project's ``workers`` for exports
     of :data:`PARALLEL_FROM` bytes or more, as many as the memory budget holds (``[limits] memory_mb``)."""
-    sizes = [0]
+    sizes, needs = [0], [0.0]
     for source in project.exports:
         try:
             sizes.append(source.path.stat().st_size)
         except OSError:
             continue  # a database, or a file that the import will name
+        needs.append(limits.worker_need(source.path))
     wanted, total = project.workers, sum(sizes)
     if wanted <= 1:
         return WorkerPlan(wanted, wanted, None, total)
@@ -312,7 +313,7 @@ def worker_plan(project: Project) -> WorkerPlan:
         return WorkerPlan(wanted, 1, "scheduler", total)
     if total < PARALLEL_FROM:
         return WorkerPlan(wanted, 1, "small_exports", total)
-    planned = limits.planned_workers(wanted, max(sizes))
+    planned = limits.planned_workers(wanted, max(needs))
     return WorkerPlan(wanted, planned, "memory_budget" if planned < wanted else None, total)
 
 

@@ -129,14 +129,28 @@ def import_memory(path: Any) -> float:
     return size * factor
 
 
-def planned_workers(wanted: int, largest_export: int) -> int:
+def worker_need(path: Any) -> float:
+    """What a worker process holds at most for the export file ``path``, in bytes, besides
+    :data:`WORKER_BASE_MB`: its import or its office's steps, whichever is more — :data:`WORKER_PER_EXPORT_BYTE`
+    per byte on disk, or the import's expected peak (:func:`import_memory`; far more for compressed XES)."""
+    from pathlib import Path
+
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return 0.0
+    return max(WORKER_PER_EXPORT_BYTE * size, import_memory(path))
+
+
+def planned_workers(wanted: int, largest_need: float) -> int:
     """How many worker processes a run uses: ``wanted``, fewer when the memory budget (``memory_mb``) does not
     hold that many besides the run's own process, which keeps half of the budget for itself (its tables). At
-    least 1: one process works on one office at a time, the logs wait on disk (:mod:`pmtool.spool`)."""
+    least 1: one process works on one office at a time, the logs wait on disk (:mod:`pmtool.spool`).
+    ``largest_need``: the largest :func:`worker_need` of the run's exports."""
     budget = current().memory_mb
     if not budget or wanted <= 1:
         return wanted
-    per_worker = WORKER_BASE_MB + WORKER_PER_EXPORT_BYTE * largest_export / 2**20
+    per_worker = WORKER_BASE_MB + largest_need / 2**20
     return max(1, min(wanted, int((budget / 2) // per_worker)))
 
 

@@ -120,3 +120,18 @@ def test_the_project_file_sets_the_limits(tmp_path):
     project = project_file(tmp_path, tail="[limits]\nmodel_tasks = 5")
     line = one_line_exit_2(run("run", "--project", str(project), "--quiet"))
     assert "model_tasks = 5" in line
+
+
+def test_a_worker_is_planned_by_its_largest_import_or_office(tmp_path):
+    """memory_mb plans a worker by the larger of 12 bytes per byte on disk and the import's expected peak: a
+    compressed XES export needs far more per byte than a CSV export of the same size."""
+    from pmtool import limits
+
+    (tmp_path / "a.csv").write_bytes(b"x" * 2**20)
+    (tmp_path / "a.xes.gz").write_bytes(b"x" * 2**20)
+    assert limits.worker_need(tmp_path / "a.csv") == 12 * 2**20
+    assert limits.worker_need(tmp_path / "a.xes.gz") == 56 * 2**20
+    assert limits.worker_need(tmp_path / "missing.csv") == 0
+    with limits.configured({"memory_mb": 2 * (300 + 12) * 2}):  # half for the run: two workers of a 1 MiB CSV
+        assert limits.planned_workers(2, limits.worker_need(tmp_path / "a.csv")) == 2
+        assert limits.planned_workers(2, limits.worker_need(tmp_path / "a.xes.gz")) == 1

@@ -79,7 +79,7 @@ def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
 
     monkeypatch.setattr(analysis, "PARALLEL_FROM", 0)
     project = dataclasses.replace(pt.demo_project(), workers=2)
-    largest = max(s.path.stat().st_size for s in project.exports)
+    largest = max(limits.worker_need(s.path) for s in project.exports)
     notes: list[str] = []
 
     class Progress:
@@ -93,7 +93,7 @@ def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
         return analysis._local_workers(analysis.worker_plan(project), Progress())
 
     assert workers() == 2 and notes == []  # no budget: as many as asked
-    per_worker = limits.WORKER_BASE_MB + limits.WORKER_PER_EXPORT_BYTE * largest / 2**20
+    per_worker = limits.WORKER_BASE_MB + largest / 2**20
     with limits.configured({"memory_mb": int(4 * per_worker) + 1}):  # half for the run, two workers fit
         assert workers() == 2 and notes == []
     with limits.configured({"memory_mb": int(2 * per_worker)}):  # one worker: the offices one after another
