@@ -356,6 +356,10 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
                             lambda v: v.summary.rows_loaded)
         ingests.append(replace(result, spool=spool))
         log_sha[source] = sha256_file(result.file)
+    note = getattr(stages.progress, "note", None)
+    for process, file, offices in same_exports(project.exports, [r.summary.sha256 for r in ingests]):
+        if note is not None:
+            note(t("run.same_export", offices=", ".join(offices), process=process, file=file))
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
                                            stale_after_days=project.stale_after_days, workers=project.workers)
@@ -512,6 +516,17 @@ def _steps_ahead(jobs: dict[str, Steps], keys: dict[str, dict[str, list[Any]]], 
     later = cluster.map_later(office_steps_remote, [(jobs[o], which) for o, which in todo], context,
                               weights=[_size(jobs[o].file) for o, _ in todo])  # two large offices not at once
     return {office: (which, _once(wait)) for (office, which), wait in zip(todo, later, strict=True)}
+
+
+def same_exports(sources: Sequence[ExportSource], sha256: Sequence[str]) -> list[tuple[str, str, list[str]]]:
+    """Exports of one process that several offices give with the same content (``sha256`` of each source):
+    ``(process, first file's name, offices)`` for each — comparing them compares a log with itself, most likely
+    a path copied in the project file."""
+    groups: dict[tuple[str, str], list[ExportSource]] = {}
+    for source, digest in zip(sources, sha256, strict=True):
+        groups.setdefault((source.process, digest), []).append(source)
+    return [(process, group[0].path.name, sorted({s.office for s in group}))
+            for (process, _), group in groups.items() if len({s.office for s in group}) > 1]
 
 
 def _size(path: Path) -> int:

@@ -494,3 +494,29 @@ def test_a_period_label_outside_the_data_is_said_after_the_run(ran_project):
         assert re.search(r"\(2025-\d\d-\d\d – 2026-\d\d-\d\d\)", line), line  # the data's days
     assert period_note(replace(analysis, project=replace(analysis.project, period="all"))) is None  # no year
     assert period_note(replace(analysis, project=replace(analysis.project, period="2026"))) is None  # data reach it
+
+
+def test_two_offices_with_the_same_export_are_told(tmp_path):
+    """An export of the same content under two offices (a path copied in the project file) makes the run say
+    so above its progress: their comparison would compare a log with itself."""
+    project = pt.restrict(pt.demo_project(), processes=["P1"], offices=["GA-01", "GA-02", "GA-03"])
+    first = next(s for s in project.exports if s.office == "GA-01")
+    copied = tmp_path / "copy.csv"
+    copied.write_bytes(first.path.read_bytes())  # another path, the same content
+    exports = tuple(replace(s, path=copied, profile=first.profile) if s.office == "GA-03" else s
+                    for s in project.exports)
+    notes: list[str] = []
+
+    class Progress:
+        def __call__(self, stage: str, item: str) -> None:
+            return None
+
+        def note(self, text: str) -> None:
+            notes.append(text)
+
+    pt.analyse(replace(project, exports=exports), key=pt.demo_key(), discover_models=False,
+               progress=Progress())
+    assert len(notes) == 1 and "GA-01, GA-03" in notes[0] and "P1" in notes[0], notes
+    notes.clear()
+    pt.analyse(project, key=pt.demo_key(), discover_models=False, progress=Progress())
+    assert notes == []
