@@ -102,3 +102,16 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                    "versions pyproject.toml's [test] extra names")
         sys.__stderr__.write(f"\n{message}\n")  # a worker's error reaches the terminal only as an INTERNALERROR
         raise pytest.UsageError(message)
+
+
+class NotedProgress:
+    """A run's progress that keeps the lines the run tells above its bars (``notes``) and ignores the steps."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def __call__(self, stage: str, item: str) -> None:
+        return None
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)

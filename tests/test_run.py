@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import MODEL_FILES, MODELS, SAMPLE_LOGS, TEST_KEY_TEXT
+from conftest import MODEL_FILES, MODELS, SAMPLE_LOGS, TEST_KEY_TEXT, NotedProgress
 from typer.testing import CliRunner
 
 import pmtool as pt
@@ -505,18 +505,9 @@ def test_two_offices_with_the_same_export_are_told(tmp_path):
     copied.write_bytes(first.path.read_bytes())  # another path, the same content
     exports = tuple(replace(s, path=copied, profile=first.profile) if s.office == "GA-03" else s
                     for s in project.exports)
-    notes: list[str] = []
-
-    class Progress:
-        def __call__(self, stage: str, item: str) -> None:
-            return None
-
-        def note(self, text: str) -> None:
-            notes.append(text)
-
-    pt.analyse(replace(project, exports=exports), key=pt.demo_key(), discover_models=False,
-               progress=Progress())
-    assert len(notes) == 1 and "GA-01, GA-03" in notes[0] and "P1" in notes[0], notes
-    notes.clear()
-    pt.analyse(project, key=pt.demo_key(), discover_models=False, progress=Progress())
-    assert notes == []
+    progress = NotedProgress()
+    pt.analyse(replace(project, exports=exports), key=pt.demo_key(), discover_models=False, progress=progress)
+    assert len(progress.notes) == 1 and "GA-01, GA-03" in progress.notes[0] and "P1" in progress.notes[0]
+    progress = NotedProgress()
+    pt.analyse(project, key=pt.demo_key(), discover_models=False, progress=progress)
+    assert progress.notes == []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import NotedProgress
 
 import pmtool as pt
 from pmtool.eventlog import schema
@@ -80,17 +81,11 @@ def test_a_memory_budget_plans_fewer_workers_and_says_so(monkeypatch):
     monkeypatch.setattr(analysis, "PARALLEL_FROM", 0)
     project = dataclasses.replace(pt.demo_project(), workers=2)
     largest = max(limits.worker_need(s.path) for s in project.exports)
-    notes: list[str] = []
-
-    class Progress:
-        def __call__(self, stage: str, item: str) -> None:
-            return None
-
-        def note(self, text: str) -> None:
-            notes.append(text)
+    progress = NotedProgress()
+    notes = progress.notes
 
     def workers() -> int:
-        return analysis._local_workers(analysis.worker_plan(project), Progress())
+        return analysis._local_workers(analysis.worker_plan(project), progress)
 
     assert workers() == 2 and notes == []  # no budget: as many as asked
     per_worker = limits.WORKER_BASE_MB + largest / 2**20
