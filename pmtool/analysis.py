@@ -357,8 +357,8 @@ def _offices(project: Project, stages: StageRunner, *, key: PseudonymKey | None,
         ingests.append(replace(result, spool=spool))
         log_sha[source] = sha256_file(result.file)
     note = getattr(stages.progress, "note", None)
-    for process, file, offices in same_exports(project.exports, [r.summary.sha256 for r in ingests]):
-        if note is not None:
+    if note is not None:
+        for process, file, offices in same_exports(project.exports, [r.summary.sha256 for r in ingests]):
             note(t("run.same_export", offices=", ".join(offices), process=process, file=file))
     references = {pid: _reference(pid, p) for pid, p in project.processes.items()}
     conform_settings = ConformanceSettings(incomplete=project.incomplete, as_of=project.as_of,
@@ -488,7 +488,7 @@ def _prepare(pid: str, number: int, reference: ReferenceModel, files: list[Path]
                  spool.file(f"part-{number:03d}-{i:04d}.parquet"))
             for i, (office, held) in enumerate(sorted(holding.items()))]
     if cluster.remote():
-        weights = [sum(_size(f) for f in job.files) for job in jobs]  # two large parts not at once
+        weights = [sum(limits.file_size(f) for f in job.files) for job in jobs]  # two large parts apart
         done = [later() for later in cluster.map_later(prepare_remote, jobs, context, weights=weights)]
     else:
         done = [prepare(job) for job in jobs]
@@ -514,7 +514,7 @@ def _steps_ahead(jobs: dict[str, Steps], keys: dict[str, dict[str, list[Any]]], 
         if which:
             todo.append((office, which))
     later = cluster.map_later(office_steps_remote, [(jobs[o], which) for o, which in todo], context,
-                              weights=[_size(jobs[o].file) for o, _ in todo])  # two large offices not at once
+                              weights=[limits.file_size(jobs[o].file) for o, _ in todo])  # two large offices apart
     return {office: (which, _once(wait)) for (office, which), wait in zip(todo, later, strict=True)}
 
 
@@ -527,13 +527,6 @@ def same_exports(sources: Sequence[ExportSource], sha256: Sequence[str]) -> list
         groups.setdefault((source.process, digest), []).append(source)
     return [(process, group[0].path.name, sorted({s.office for s in group}))
             for (process, _), group in groups.items() if len({s.office for s in group}) > 1]
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _once(wait: Callable[[], T]) -> Callable[[], T]:

@@ -133,13 +133,18 @@ def worker_need(path: Any) -> float:
     """What a worker process holds at most for the export file ``path``, in bytes, besides
     :data:`WORKER_BASE_MB`: its import or its office's steps, whichever is more — :data:`WORKER_PER_EXPORT_BYTE`
     per byte on disk, or the import's expected peak (:func:`import_memory`; far more for compressed XES)."""
+    return max(WORKER_PER_EXPORT_BYTE * file_size(path), import_memory(path))
+
+
+def file_size(path: Any) -> int:
+    """The size of the file ``path`` in bytes, 0 when it cannot be read (weights and plans only: the import
+    reports an unreadable file itself)."""
     from pathlib import Path
 
     try:
-        size = Path(path).stat().st_size
+        return Path(path).stat().st_size
     except OSError:
-        return 0.0
-    return max(WORKER_PER_EXPORT_BYTE * size, import_memory(path))
+        return 0
 
 
 def planned_workers(wanted: int, largest_need: float) -> int:

@@ -7,12 +7,16 @@ from typing import Any
 from pmtool.i18n import t
 
 
-def percent(value: float | None, lang: str) -> str:
-    """23 % (German, with a narrow no-break space) or 23% (English); one decimal below 10 %."""
+def percent(value: float | None, lang: str, places: int | None = None) -> str:
+    """23 % (German, with a narrow no-break space) or 23% (English); one decimal below 10 %, or ``places``
+    decimals throughout."""
     if value is None:
         return "—"
     pct = value * 100
-    text = f"{pct:.1f}" if 0 < pct < 9.95 else f"{pct:.0f}"
+    if places is not None:
+        text = f"{pct:.{places}f}"
+    else:
+        text = f"{pct:.1f}" if 0 < pct < 9.95 else f"{pct:.0f}"
     if lang == "de":
         return text.replace(".", ",") + "\u202f%"
     return text + "%"

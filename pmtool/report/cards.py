@@ -75,15 +75,9 @@ def excess_sentence(r: dict[str, Any], lang: str) -> str:
     shown = [None if v is None else round(100 * v, 1) for v in (low, others)]
     exact = shown[0] is None or shown[1] is None or _same(max(shown[0] - shown[1], 0.0), points, 1)
     return t("report.card.excess_line", lang, office=r.get("office_name") or r["office"],
-             low=_tenth_percent(low, lang), shrunk=numbers.rate(r.get("shrunk_rate"), lang),
-             others=_tenth_percent(others, lang), eq="=" if exact else "≈",
+             low=numbers.rate(low, lang, 1), shrunk=numbers.rate(r.get("shrunk_rate"), lang),
+             others=numbers.rate(others, lang, 1), eq="=" if exact else "≈",
              points=numbers.decimal(points, lang, 1))
-
-
-def _tenth_percent(value: float | None, lang: str) -> str:
-    if value is None:
-        return "—"
-    return numbers.decimal(100 * value, lang, 1) + ("\u202f%" if lang == "de" else "%")
 
 
 def _same(worked: float, exact: float, places: int) -> bool:

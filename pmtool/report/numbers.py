@@ -26,11 +26,11 @@ def count(value: int | None, lang: str, k: int | None = None) -> str:
     return format_number(value, lang)
 
 
-def rate(value: float | None, lang: str) -> str:
-    """A share as a percentage (one decimal below 10 %), "—" when there is none."""
+def rate(value: float | None, lang: str, places: int | None = None) -> str:
+    """A share as a percentage (one decimal below 10 %, or ``places`` decimals), "—" when there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
-    return percent(value, lang)
+    return percent(value, lang, places)
 
 
 def decimal(value: float | None, lang: str, places: int = 2) -> str:
