@@ -215,6 +215,9 @@ def _ingest_owned(held: list[RawTable], profile: MappingProfile, *, name: str, s
     """:func:`ingest_table` of the table in ``held``, which it takes out: when the caller holds no other
     reference to it, its memory is freed as soon as the loaded rows no longer need it."""
     raw = held.pop()
+    # One chunk per column: polars aligns a frame's chunks by copying every column when a new column is
+    # chunked otherwise (a reader's blocks against a parsed column's one), which copied the whole export.
+    raw = replace(raw, frame=raw.frame.rechunk())
     choice = _resolve_office(named, raw, office_fallback)
     office_id = choice.office
     mapping = _resolve_columns(profile, raw)

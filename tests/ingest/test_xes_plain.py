@@ -119,3 +119,27 @@ def test_bulk_reading_spans_blocks_and_chunks(tmp_path, monkeypatch):
 @pytest.mark.parametrize("body", list(NOT_PLAIN.values()), ids=list(NOT_PLAIN))
 def test_other_files_are_left_to_the_element_by_element_reader(tmp_path, body):
     assert xes_plain.read_plain(_write(tmp_path, body)) is None
+
+
+def test_an_export_read_in_many_blocks_imports_as_read_in_one(tmp_path, monkeypatch, key):
+    """The import takes the reader's table in one chunk per column, whatever blocks the reader read: the log,
+    quarantine and summary are the same as from a table read at once."""
+    from pmtool.ingest.pipeline import ingest
+
+    untimed = '<event><string key="concept:name" value="x"/></event>'  # quarantined: no time
+    traces = "".join(f'  <trace><string key="concept:name" value="c{i}"/>'
+                     + "".join(f'<event><string key="concept:name" value="{"Meldung eingegangen" if j else "x"}"/>'
+                               f'<date key="time:timestamp" value="2025-03-{1 + j + i % 20:02d}T10:00:00+01:00"/>'
+                               f'<string key="org:resource" value="r{i % 7}"/></event>'
+                               for j in range(3)) + (untimed if i % 50 == 0 else "") + "</trace>\n"
+                     for i in range(2000))
+    path = _write(tmp_path, traces)
+    once = ingest(path, office="GA-01", key=key)
+    monkeypatch.setattr(xes_plain, "BLOCK_BYTES", 20_000)
+    assert xes_plain.read_plain(path) is not None
+    assert max(xes.read_xes(path, ReadOptions()).frame.n_chunks("all")) > 5  # the table comes in blocks
+    blocks = ingest(path, office="GA-01", key=key)
+    assert blocks.log.frame.equals(once.log.frame, null_equal=True)
+    assert blocks.quarantine.equals(once.quarantine, null_equal=True)
+    assert blocks.summary == once.summary
+    assert once.summary.rows_quarantined > 0 and once.summary.rows_loaded > 4000
