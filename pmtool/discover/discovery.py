@@ -23,7 +23,6 @@ from pmtool.discover.render import dfg_title
 from pmtool.discover.scope import Scope, scopes
 from pmtool.discover.variants import coverage, variant_table
 from pmtool.errors import ConfigError, Location, RenderError
-from pmtool.eventlog import schema
 from pmtool.eventlog.filters import filter_event_log, parse_filters
 from pmtool.eventlog.lifecycle import activity_instances, service_times
 from pmtool.eventlog.log import EventLog
@@ -128,9 +127,9 @@ def ist_fitness(log: EventLog, net: PetriNet, *, workers: int = 2) -> float | No
     over cases); cases whose alignment hits the search bound are left out (``None`` if all do). Alignments
     are exact and, on large Ist models, far faster than pm4py's token-based replay. The fitness of each
     variant is kept for the last few nets (offices often mine the same Ist model), never the moves."""
-    variants = log.frame.lazy().group_by(schema.OFFICE, schema.CASE_ID, maintain_order=True).agg(
-        pl.col(schema.ACTIVITY).alias("v")).group_by("v").len().collect()
-    keys = [tuple(v) for v in variants["v"].to_list()]
+    names, per_case = log.sequences()
+    variants = per_case.group_by("codes", maintain_order=True).len()  # in the order of their first cases
+    keys = [tuple(names[i] for i in v) for v in variants["codes"].to_list()]
     scores = variant_fitness(net, keys, workers=workers, max_states=MAX_STATES, known=_known_fitness(net))
     pairs = [(f, n) for f, n in zip(scores, variants["len"].to_list(), strict=True) if f is not None]
     cases = sum(n for _, n in pairs)

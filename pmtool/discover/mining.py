@@ -127,22 +127,19 @@ def mining_log(log: EventLog, settings: MiningSettings) -> EventLog:
     if not everything and keep.height < per_activity.height:
         frame = frame.filter(pl.col(schema.ACTIVITY).is_in(keep[schema.ACTIVITY].to_list()))
     if settings.variant_coverage < 1.0 and frame.height:
-        variants = (frame.group_by(key, maintain_order=True).agg(pl.col(schema.ACTIVITY).alias("v"))
-                    .group_by("v").agg(pl.len().alias("n"), pl.first(schema.CASE_ID).alias("first"))
+        _, per_case = EventLog(frame, log.provenance).sequences()  # (the variants' texts are not needed)
+        variants = (per_case.group_by("codes").agg(pl.len().alias("n"), pl.first(schema.CASE_ID).alias("first"))
                     .sort(["n", "first"], descending=[True, False]))
         total = int(variants["n"].sum())
         covered = variants["n"].cum_sum() - variants["n"]  # cases covered before each variant
-        chosen = variants.filter(covered < settings.variant_coverage * total)["v"]
-        per_case = frame.group_by(key, maintain_order=True).agg(pl.col(schema.ACTIVITY).alias("v"))
-        kept = per_case.filter(pl.col("v").is_in(chosen.implode())).select(key)
+        chosen = variants.filter(covered < settings.variant_coverage * total)["codes"]
+        kept = per_case.filter(pl.col("codes").is_in(chosen.implode())).select(key)
         frame = frame.join(kept, on=key, how="semi", maintain_order="left")
     return EventLog.from_frame(frame, log.provenance, assume_sorted=True)
 
 
 def _variants(log: EventLog) -> int:
-    key = [schema.OFFICE, schema.CASE_ID]
-    return int(log.frame.lazy().group_by(key).agg(pl.col(schema.ACTIVITY))
-               .select(pl.col(schema.ACTIVITY).n_unique()).collect().item())
+    return log.sequences()[1]["codes"].n_unique()
 
 
 def mine(log: EventLog, settings: MiningSettings) -> tuple[ProcessTree, Mining]:

@@ -49,14 +49,12 @@ def variants(log: EventLog) -> pl.DataFrame:
     """One row per variant (activity sequence of a case): ``variant``, ``cases``, ``share``, ``length``;
     sorted by frequency, then text, so the order is deterministic."""
     # cases as runs of rows (canonical order), activities as numbers: the text is made once per variant
-    names = log.frame[schema.ACTIVITY].unique().sort().to_list()
+    names, per_case = log.sequences()
     codes = list(range(len(names)))
-    per_case = log.frame.lazy().group_by(pl.struct(schema.OFFICE, schema.CASE_ID).rle_id().alias("_case")).agg(
-        pl.col(schema.ACTIVITY).replace_strict(names, codes, return_dtype=pl.UInt32).alias("_codes")).collect()
     total = per_case.height
-    coded = per_case.group_by("_codes").agg(pl.len().alias("cases")).with_columns(
-        pl.col("_codes").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
-        .list.join(VARIANT_SEPARATOR).alias("variant"), pl.col("_codes").list.len().alias("length"))
+    coded = per_case.group_by("codes").agg(pl.len().alias("cases")).with_columns(
+        pl.col("codes").list.eval(pl.element().replace_strict(codes, names, return_dtype=pl.String))
+        .list.join(VARIANT_SEPARATOR).alias("variant"), pl.col("codes").list.len().alias("length"))
     return (coded.group_by("variant").agg(pl.col("cases").sum(), pl.col("length").first())
             .with_columns((pl.col("cases") / total).alias("share"))
             .sort(["cases", "variant"], descending=[True, False])

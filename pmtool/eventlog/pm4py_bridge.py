@@ -134,14 +134,12 @@ def variant_log(log: EventLog) -> list[tuple[tuple[str, ...], int]]:
     """The variants of ``log`` with their numbers of cases, in the order pm4py meets them in
     :func:`to_pandas`'s frame: cases ordered by case key, events of a case by timestamp (ties keep the log's
     order), each variant where its first case is."""
-    frame = log.frame
+    names, per_case = log.sequences()  # events of a case in canonical order: by time, ties in the log's order
     case = (pl.col(schema.OFFICE) + pl.lit("/") + pl.col(schema.CASE_ID)) if len(log.offices) > 1 \
         else pl.col(schema.CASE_ID)
-    variants = (frame.lazy().group_by(case.alias("case")).agg(
-        pl.col(schema.ACTIVITY).sort_by(schema.TIMESTAMP, maintain_order=True, nulls_last=True).alias("variant"))
-        .group_by("variant").agg(pl.len().alias("n"), pl.col("case").min().alias("first"))
-        .sort("first").collect())
-    return [(tuple(v), n) for v, n in zip(variants["variant"].to_list(), variants["n"].to_list(), strict=True)]
+    variants = (per_case.group_by("codes").agg(pl.len().alias("n"), case.min().alias("first")).sort("first"))
+    return [(tuple(names[i] for i in v), n)
+            for v, n in zip(variants["codes"].to_list(), variants["n"].to_list(), strict=True)]
 
 
 def discover_process_tree_variants(variants: list[tuple[tuple[str, ...], int]],
