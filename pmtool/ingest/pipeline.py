@@ -371,6 +371,15 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
             if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
                 raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
                                  src, raw.row_label), canon=canon)
+    # a column the profile keeps or pseudonymises under a name the file lacks would be left out unnoticed
+    for key, names in (("keep", profile.keep_only or ()), ("pseudonymise", profile.pseudonymise)):
+        for name in names:
+            if name not in raw.frame.columns:
+                close = difflib.get_close_matches(name, found, n=1, cutoff=0.6)
+                shown = close + [c for c in found if c not in close]
+                raise InputError("ingest.missing_listed_column", Location(raw.file, column=name), name=name, key=key,
+                                 found=", ".join(f"'{c}'" for c in shown[:12]) + (" …" if len(found) > 12 else ""),
+                                 close=t("ingest.close_column", name=close[0]) if close else "")
     return mapping
 
 

@@ -317,3 +317,18 @@ def test_an_export_read_in_pieces_gives_the_same_log_quarantine_and_summary(tmp_
     assert pieces.quarantine.equals(whole.quarantine)
     assert pieces.summary == whole.summary
     assert whole.summary.rows_quarantined and whole.summary.quarantine_by_reason.get("duplicate_event")
+
+
+@pytest.mark.parametrize("listed", ["keep", "pseudonymise"])
+def test_a_kept_or_pseudonymised_column_the_file_lacks_is_an_error_not_left_out(tmp_path, key, listed):
+    """A misspelt column in [columns] keep (or pseudonymise) would leave the column out without a word."""
+    path = tmp_path / "GA-07.csv"
+    path.write_text(HEADER + "A1;Meldung eingegangen;02.01.2025 09:00;Frau X;Noro\n", encoding="utf-8")
+    profile = profile_from_dict({**PROFILE, "columns": {**PROFILE["columns"], listed: ["Erregr"]}})
+    with pytest.raises(InputError) as err:
+        ingest(path, profile, key=key)
+    msg = err.value.render("en")
+    assert f"'Erregr' listed in [columns] {listed} is missing" in msg and "Did you mean 'Erreger'?" in msg
+    assert "GA-07.csv" in msg
+    correct = profile_from_dict({**PROFILE, "columns": {**PROFILE["columns"], listed: ["Erreger"]}})
+    assert "Erreger" in ingest(path, correct, key=key).log.frame.columns
