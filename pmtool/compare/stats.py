@@ -36,7 +36,7 @@ def wilson_interval(k: np.ndarray, n: np.ndarray, confidence: float = 0.95) -> t
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
     # exactly 0 for none and 1 for all (centre − half is a rounding error away: 3e-21 instead of 0)
     low = np.where(k <= 0, 0.0, np.clip(centre - half, 0, 1))
-    high = np.where((n > 0) & (k >= n), 1.0, np.clip(centre + half, 0, 1))
+    high = np.where(k >= n, 1.0, np.clip(centre + half, 0, 1))
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
@@ -184,10 +184,13 @@ def shrunk_interval(k: np.ndarray, n: np.ndarray, prior: BetaPrior,
     b = np.asarray(n, dtype=float) - np.asarray(k, dtype=float) + prior.beta
     tail = (1 - confidence) / 2
     beta = _scipy_stats().beta
-    # bounds within 1e-12 of 0 or 1 are those (a prior at the boundary puts its quantiles at 2e-308: no
-    # office has the 10^12 cases that would tell them from 0)
-    return tuple(np.where(x < 1e-12, 0.0, np.where(x > 1 - 1e-12, 1.0, x))  # type: ignore[return-value]
-                 for x in (beta.ppf(tail, a, b), beta.ppf(1 - tail, a, b)))
+
+    def edge(x: np.ndarray) -> np.ndarray:
+        # bounds within 1e-12 of 0 or 1 are those (a prior at the boundary puts its quantiles at 2e-308: no
+        # office has the 10^12 cases that would tell them from 0)
+        return np.where(x < 1e-12, 0.0, np.where(x > 1 - 1e-12, 1.0, x))
+
+    return edge(beta.ppf(tail, a, b)), edge(beta.ppf(1 - tail, a, b))
 
 
 def mann_whitney(own: np.ndarray, others: np.ndarray) -> float:

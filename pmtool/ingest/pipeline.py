@@ -358,16 +358,13 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
             if src not in found:
                 delim = raw.details.get("delimiter")
                 hint = _delimiter_hint(found[0], delim) if len(found) == 1 else ""
-                close = difflib.get_close_matches(src, found, n=1, cutoff=0.6)
-                shown = close + [c for c in found if c not in close]  # the likely one first, never cut off
+                shown, close = _columns_found(src, found)
                 # a header row and a delimiter exist only in delimited text (CSV, TSV); XES, Excel, Parquet …
                 # have named attributes or columns
                 delimited = delim is not None
                 raise InputError("ingest.missing_column_delimited" if delimited else "ingest.missing_column",
                                  Location(raw.file, 1 if delimited and raw.row_label == "line" else None, src,
-                                          raw.row_label), canon=canon,
-                                 found=", ".join(f"'{c}'" for c in shown[:12]) + (" …" if len(found) > 12 else ""),
-                                 hint=hint, close=t("ingest.close_column", name=close[0]) if close else "")
+                                          raw.row_label), canon=canon, found=shown, hint=hint, close=close)
             if f"{src}_duplicated_0" in found:  # the header names this column twice: which one is meant?
                 raise InputError("ingest.duplicate_column", Location(raw.file, 1 if raw.row_label == "line" else None,
                                  src, raw.row_label), canon=canon)
@@ -375,12 +372,19 @@ def _resolve_columns(profile: MappingProfile, raw: RawTable) -> dict[str, tuple[
     for key, names in (("keep", profile.keep_only or ()), ("pseudonymise", profile.pseudonymise)):
         for name in names:
             if name not in raw.frame.columns:
-                close = difflib.get_close_matches(name, found, n=1, cutoff=0.6)
-                shown = close + [c for c in found if c not in close]
+                shown, close = _columns_found(name, found)
                 raise InputError("ingest.missing_listed_column", Location(raw.file, column=name), name=name, key=key,
-                                 found=", ".join(f"'{c}'" for c in shown[:12]) + (" …" if len(found) > 12 else ""),
-                                 close=t("ingest.close_column", name=close[0]) if close else "")
+                                 found=shown, close=close)
     return mapping
+
+
+def _columns_found(name: str, found: list[str]) -> tuple[str, str]:
+    """The file's columns ``found`` as an error lists them (the one closest to the missing ``name`` first, so
+    the likely one is never cut off; at most 12) and the "did you mean" sentence ("" when none is close)."""
+    close = difflib.get_close_matches(name, found, n=1, cutoff=0.6)
+    shown = close + [c for c in found if c not in close]
+    return (", ".join(f"'{c}'" for c in shown[:12]) + (" …" if len(found) > 12 else ""),
+            t("ingest.close_column", name=close[0]) if close else "")
 
 
 def _delimiter_hint(single_header: str, used: str | None) -> str:
